@@ -1,0 +1,73 @@
+import { constants, promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+import { fromSystemError } from '../core/errors.js';
+import { ensurePrivateDir, withLock } from '../core/fsutil.js';
+import { GENESIS, chainHash, serializeEvent, type AuditEvent } from './event.js';
+
+const TAIL_CHUNK = 64 * 1024;
+
+/**
+ * The local audit log: append-only JSON Lines, mode 0600, fsync'd, hash-chained. Writers in several
+ * processes serialise on a lock file beside the log, so lines never interleave and the chain stays linear.
+ */
+export class FileAuditSink {
+  constructor(
+    readonly path: string,
+    private readonly hmacKey?: string,
+  ) {}
+
+  async append(event: Omit<AuditEvent, 'prev' | 'hash'>): Promise<AuditEvent> {
+    await ensurePrivateDir(dirname(this.path));
+    return withLock(`${this.path}.lock`, async () => {
+      let handle: fs.FileHandle | undefined;
+      try {
+        handle = await fs.open(this.path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, 0o600);
+        const { prev, endsClean } = await lastHash(handle);
+        const full: AuditEvent = { ...event, prev, hash: '' };
+        full.hash = chainHash(full, this.hmacKey);
+        // A line torn by a crash is closed off so ours stays whole; `audit verify` reports the torn one.
+        const line = (endsClean ? '' : '\n') + serializeEvent(full);
+        await handle.write(line);
+        await handle.sync();
+        return full;
+      } catch (err) {
+        throw fromSystemError(err, 'cannot append to audit log', this.path);
+      } finally {
+        await handle?.close();
+      }
+    });
+  }
+}
+
+/** The hash of the last complete, parseable event line, reading backwards from the end. */
+async function lastHash(handle: fs.FileHandle): Promise<{ prev: string; endsClean: boolean }> {
+  const { size } = await handle.stat();
+  if (size === 0) return { prev: GENESIS, endsClean: true };
+  let end = size;
+  let carry = Buffer.alloc(0);
+  let endsClean: boolean | undefined;
+  while (end > 0) {
+    const start = Math.max(0, end - TAIL_CHUNK);
+    const buf = Buffer.alloc(end - start);
+    await handle.read(buf, 0, buf.length, start);
+    const chunk = Buffer.concat([buf, carry]);
+    if (endsClean === undefined) endsClean = chunk[chunk.length - 1] === 0x0a;
+    const lines = chunk.toString('utf8').split('\n');
+    // The first piece may be a partial line unless we reached the start of the file.
+    const complete = start === 0 ? lines : lines.slice(1);
+    for (let i = complete.length - 1; i >= 0; i--) {
+      const text = complete[i]!.trim();
+      if (text === '') continue;
+      try {
+        const parsed = JSON.parse(text) as { hash?: unknown };
+        if (typeof parsed.hash === 'string' && /^[0-9a-f]{64}$/.test(parsed.hash)) return { prev: parsed.hash, endsClean };
+      } catch {
+        // torn or foreign line: keep looking further back
+      }
+    }
+    carry = start === 0 ? Buffer.alloc(0) : Buffer.from(lines[0]!, 'utf8');
+    end = start;
+    if (carry.length > 16 * 1024 * 1024) break;
+  }
+  return { prev: GENESIS, endsClean: endsClean ?? true };
+}

@@ -1,0 +1,38 @@
+import { EXIT } from '../../core/errors.js';
+import { parseTags } from '../../core/metadata.js';
+import { listSecrets } from '../../core/secrets.js';
+import { parseSecretType } from '../../core/types.js';
+import type { CommandContext } from '../context.js';
+
+function day(iso: string | null): string {
+  return iso ? iso.slice(0, 10) : '-';
+}
+
+export async function run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<number> {
+  const type = opts.type === undefined ? undefined : parseSecretType(opts.type as string);
+  const tags = parseTags(opts.tag as string[]);
+  const rt = await ctx.runtime();
+  const result = await listSecrets(rt, {
+    tags,
+    ...(type !== undefined ? { type } : {}),
+    ...(opts.store !== undefined ? { store: opts.store as string } : {}),
+  });
+  if (ctx.io.json) {
+    ctx.io.outJson(result);
+  } else {
+    if (result.secrets.length > 0) {
+      const rows = result.secrets.map((s) => [
+        s.ref,
+        s.type,
+        s.current_version ?? '-',
+        day(s.rotated_at),
+        day(s.expires_at),
+        Object.entries(s.tags).map(([k, v]) => `${k}=${v}`).join(' '),
+      ]);
+      ctx.io.out(`${await ctx.io.table(['SECRET', 'TYPE', 'VERSION', 'ROTATED', 'EXPIRES', 'TAGS'], rows)}\n`);
+    }
+    ctx.io.note(`${result.secrets.length} secret${result.secrets.length === 1 ? '' : 's'}`);
+    for (const e of result.errors) ctx.io.err(`vh-secrets: error: store ${e.store}: ${e.message} (${e.code})`);
+  }
+  return result.errors.length > 0 ? EXIT.UNAVAILABLE : 0;
+}

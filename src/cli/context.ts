@@ -1,0 +1,15 @@
+import type { Runtime } from '../core/runtime.js';
+import type { Io } from './io.js';
+
+/** What a command's `run` gets: the terminal, the global options, and the core runtime on demand. */
+export interface CommandContext {
+  io: Io;
+  /** Loads config and opens the audit log the first time it is called. */
+  runtime(): Promise<Runtime>;
+  /** Name of the command being run, for messages. */
+  command: string;
+}
+
+export interface CommandModule {
+  run(ctx: CommandContext, args: string[], opts: Record<string, unknown>): Promise<number>;
+}

@@ -1,0 +1,92 @@
+import type { ChalkInstance } from 'chalk';
+
+/** Global options every command sees (commander's optsWithGlobals()). */
+export interface GlobalOptions {
+  config?: string;
+  env?: string;
+  json?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+  yes?: boolean;
+  debug?: boolean;
+}
+
+export interface Streams {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The CLI's only door to the terminal: data to stdout, progress and diagnostics to stderr, colour only on a
+ * TTY and never with NO_COLOR or --no-color (FORCE_COLOR forces it), prompts only when interactive.
+ */
+export class Io {
+  private chalkInstance: ChalkInstance | undefined;
+
+  constructor(
+    readonly streams: Streams,
+    readonly globals: GlobalOptions,
+  ) {}
+
+  get json(): boolean {
+    return this.globals.json === true;
+  }
+
+  get quiet(): boolean {
+    return this.globals.quiet === true;
+  }
+
+  get colorLevel(): 0 | 1 | 2 | 3 {
+    const env = this.streams.env;
+    if (this.globals.color === false || (env.NO_COLOR !== undefined && env.NO_COLOR !== '')) return 0;
+    if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return 1;
+    return this.streams.stdout.isTTY && env.TERM !== 'dumb' ? 1 : 0;
+  }
+
+  /** A prompt may be shown: stdin and stderr are terminals, not CI, not --yes/--json automation. */
+  get interactive(): boolean {
+    const env = this.streams.env;
+    if (env.CI === 'true' || env.CI === '1') return false;
+    return Boolean(this.streams.stdin.isTTY && this.streams.stderr.isTTY);
+  }
+
+  async chalk(): Promise<ChalkInstance> {
+    if (!this.chalkInstance) {
+      const { Chalk } = await import('chalk');
+      this.chalkInstance = new Chalk({ level: this.colorLevel });
+    }
+    return this.chalkInstance;
+  }
+
+  out(data: string | Buffer): void {
+    this.streams.stdout.write(data);
+  }
+
+  outJson(value: unknown): void {
+    this.streams.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** Progress / notes on stderr; silenced by --quiet. */
+  note(message: string): void {
+    if (!this.quiet) this.streams.stderr.write(`${message}\n`);
+  }
+
+  /** Diagnostics that must be seen even with --quiet. */
+  err(message: string): void {
+    this.streams.stderr.write(`${message}\n`);
+  }
+
+  async table(head: string[], rows: string[][]): Promise<string> {
+    const { default: Table } = await import('cli-table3');
+    const c = await this.chalk();
+    const table = new Table({
+      head: head.map((h) => c.bold(h)),
+      style: { head: [], border: [], compact: true },
+      chars: this.streams.stdout.isTTY ? {} : { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' },
+    });
+    for (const row of rows) table.push(row);
+    return table.toString();
+  }
+}

@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * Entry point. `--version` is answered before anything else loads; every other path builds the commander
+ * program, whose actions import only the command that runs.
+ */
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`${readVersion()}\n`);
+    return 0;
+  }
+  const { runCli } = await import('./run.js');
+  return runCli(argv, readVersion(), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Let stdout drain (pipes), then leave even if an SDK keeps a socket open.
+    process.stdout.write('', () => process.exit(code));
+  },
+  (err: unknown) => {
+    process.stderr.write(`vh-secrets: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(70);
+  },
+);

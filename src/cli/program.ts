@@ -1,0 +1,212 @@
+import { Command, Option } from 'commander';
+import type { CommandModule } from './context.js';
+
+/**
+ * The command-line surface: every command, option and help text, in one place so `--help`, the man page and
+ * completion are generated from the same definitions. Nothing here imports a command's implementation; each
+ * action loads its module on demand.
+ */
+
+export const SECRET_TYPES_HELP = 'database_password, api_key, jwt_secret, encryption_key, webhook_secret, oauth_client_secret, tls_private_key, generic';
+
+export const EXIT_CODES: [number, string][] = [
+  [0, 'success (health: OK; scan: no findings)'],
+  [1, 'health WARNING; scan found secrets (with --fail-on-secrets)'],
+  [2, 'health CRITICAL; rotate-all: at least one rotation failed; scan could not read its input'],
+  [3, 'health UNKNOWN'],
+  [64, 'usage error: unknown command or option, bad argument'],
+  [65, 'bad data: empty or oversized value, malformed input'],
+  [66, 'not found: no such secret, version or file'],
+  [69, 'unavailable: a store cannot be reached (network, throttling)'],
+  [70, 'internal error, or command not implemented yet'],
+  [73, 'cannot create an output file'],
+  [74, 'I/O error'],
+  [75, 'temporary failure: conflicting concurrent change or lock held; retry'],
+  [77, 'permission denied: authentication or authorisation failed'],
+  [78, 'configuration error'],
+  [130, 'interrupted (Ctrl-C at a prompt); nothing was changed'],
+];
+
+export const ENVIRONMENT: [string, string][] = [
+  ['VH_SECRETS_HOME', 'directory for the embedded store, its key, journal, audit log and locks (default ~/.local/share/vh-secrets)'],
+  ['VH_SECRETS_CONFIG', 'config file (instead of ./vh-secrets.toml or ~/.config/vh-secrets/config.toml)'],
+  ['VH_SECRETS_FILE_KEY', 'key of the embedded file store: 32 bytes as hex/base64, or a passphrase of 16+ characters'],
+  ['VH_SECRETS_AUDIT_HMAC_KEY', 'key for an HMAC-keyed audit hash chain'],
+  ['VH_SECRETS_ACTOR', 'actor name recorded in audit events (default: the OS user)'],
+  ['VH_SECRETS_DEBUG', 'set to 1 to print stack traces'],
+  ['NO_COLOR, FORCE_COLOR', 'turn colour off / on'],
+  ['CI', 'when true, never prompt'],
+];
+
+/** Options every command accepts, before or after the command name. */
+export const GLOBAL_OPTIONS: [string, string][] = [
+  ['--config <file>', 'config file (TOML)'],
+  ['--env <name>', 'merge config/<name>.toml over the base config'],
+  ['--json', 'machine-readable JSON on stdout'],
+  ['-q, --quiet', 'no progress or notes on stderr'],
+  ['--no-color', 'no colour (also NO_COLOR)'],
+  ['-y, --yes', 'assume yes for confirmations (required for destructive actions without a TTY)'],
+  ['--debug', 'print stack traces on errors'],
+];
+
+type Loader = () => Promise<CommandModule>;
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export interface ProgramHooks {
+  /** Loads the command's module, runs it, and records its exit code. */
+  invoke(load: Loader, cmd: Command, args: string[]): Promise<void>;
+}
+
+function action(hooks: ProgramHooks, load: Loader) {
+  return async (...params: unknown[]): Promise<void> => {
+    const cmd = params[params.length - 1] as Command;
+    const args = cmd.args.slice(0, cmd.registeredArguments.length);
+    await hooks.invoke(load, cmd, args);
+  };
+}
+
+const notImplemented = (): Promise<CommandModule> => import('./commands/not-implemented.js');
+
+export function buildProgram(version: string, hooks: ProgramHooks): Command {
+  const program = new Command('vh-secrets')
+    .description('Secrets operations for Vault/OpenBao, AWS Secrets Manager, Azure Key Vault, Google Secret Manager and an embedded encrypted file store.')
+    .version(version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    // Program options are parsed before the subcommand only; each subcommand carries hidden copies of the
+    // global options (added below) so `vh-secrets list --json` works and `get --version 3` stays the
+    // subcommand's own option.
+    .enablePositionalOptions()
+    .configureHelp({ showGlobalOptions: true })
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', () => {
+      const codes = EXIT_CODES.map(([c, t]) => `  ${String(c).padStart(3)}  ${t}`).join('\n');
+      const env = ENVIRONMENT.map(([k, t]) => `  ${k.padEnd(26)} ${t}`).join('\n');
+      return `\nSecret references: STORE:NAME[#KEY][@VERSION]  e.g. prod-vault:app/db#password@3\n  without STORE the default store (the embedded file store "local") is used.\n\nExit codes:\n${codes}\n\nEnvironment:\n${env}\n`;
+    });
+
+  program
+    .command('get')
+    .description('print a secret value to stdout (and only there)')
+    .argument('<ref>', 'secret reference')
+    .option('--version <version>', 'version id or stage (current, pending, previous)')
+    .addHelpText('after', '\nThe value is written as-is (no trailing newline is added unless stdout is a terminal).\nWith --json: {ref, store, name, key, version, encoding, value}.')
+    .action(action(hooks, () => import('./commands/get.js')));
+
+  program
+    .command('create')
+    .alias('put')
+    .description('create a secret; the value comes from stdin, --value-file or --generate, never from the command line')
+    .argument('<ref>', 'secret reference (without @VERSION)')
+    .addOption(new Option('--type <type>', `secret type: ${SECRET_TYPES_HELP}`).default('generic'))
+    .option('--generate', "generate the value with the type's generator")
+    .option('--value-file <file>', 'read the value from a file (- for stdin)')
+    .option('--expires-in-days <n>', 'expiry, in days from now')
+    .option('--rotation-days <n>', "rotation interval in days (default: the type's policy)")
+    .option('--owner <owner>', 'owner (team or person) recorded in metadata')
+    .option('--tag <key=value>', 'tag (repeatable)', collect, [])
+    .addHelpText('after', '\nExamples:\n  printf %s "$DB_PASS" | vh-secrets create app/db --type database_password\n  vh-secrets create prod-vault:app/api --type api_key --generate --tag team=payments')
+    .action(action(hooks, () => import('./commands/create.js')));
+
+  program
+    .command('list')
+    .alias('ls')
+    .description('list secrets (names and metadata, never values) across the configured stores')
+    .option('--type <type>', 'only this secret type')
+    .option('--store <alias>', 'only this store')
+    .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])
+    .action(action(hooks, () => import('./commands/list.js')));
+
+  program
+    .command('describe')
+    .description('show metadata and versions of a secret (never the value)')
+    .argument('<ref>', 'secret reference')
+    .action(action(hooks, () => import('./commands/describe.js')));
+
+  program
+    .command('revoke')
+    .description('revoke (disable) one version, or the whole secret when no version is given')
+    .argument('<ref>', 'secret reference')
+    .option('--version <version>', 'version id or stage to revoke')
+    .option('--force', 'allow revoking the current version on its own')
+    .action(action(hooks, () => import('./commands/revoke.js')));
+
+  program
+    .command('health')
+    .description('check age, expiry, due rotations and store reachability (Nagios exit codes 0/1/2/3)')
+    .option('--store <alias>', 'only this store')
+    .option('--type <type>', 'only this secret type')
+    .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])
+    .option('--metrics-file <path>', 'write Prometheus metrics atomically to this file')
+    .option('--pushgateway <url>', 'push metrics to a Prometheus Pushgateway')
+    .action(action(hooks, notImplemented));
+
+  program
+    .command('rotate')
+    .description('rotate one secret: prepare, generate, stage, verify, promote, cleanup — with rollback')
+    .argument('[ref]', 'secret reference')
+    .option('--secret-id <ref>', 'secret reference (alternative form)')
+    .option('--emergency', 'revoke the previous version immediately after promote (needs --reason)')
+    .option('--dry-run', 'show what would happen, change nothing')
+    .option('--resume', 'finish an interrupted rotation')
+    .option('--abort', 'roll back an interrupted rotation')
+    .option('--reason <text>', 'reason recorded in the audit log')
+    .action(action(hooks, notImplemented));
+
+  program
+    .command('rotate-all')
+    .description('rotate every secret matching a filter, with bounded concurrency; safe to run from cron on many hosts')
+    .option('--type <type>', 'only this secret type')
+    .option('--store <alias>', 'only this store')
+    .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])
+    .option('--concurrency <n>', 'parallel rotations (default VOICEHIVE_MAX_CONCURRENT_ROTATIONS or 3)')
+    .option('--shard <i/n>', 'only shard i of n')
+    .option('--dry-run', 'show what would happen, change nothing')
+    .option('--confirm', 'same as --yes')
+    .action(action(hooks, notImplemented));
+
+  program
+    .command('audit')
+    .description('summarise the audit log and detect anomalies; `audit verify` checks the hash chain')
+    .argument('[action]', 'report (default) or verify')
+    .option('--hours <n>', 'events from the last N hours')
+    .option('--since <time>', 'events from this time')
+    .option('--until <time>', 'events until this time')
+    .option('--log <path>', 'audit log to read')
+    .option('--source <kind:path>', 'other sources: vault-audit:PATH, cloudtrail:PATH (repeatable)', collect, [])
+    .option('--output <file>', 'write the JSON report to a file')
+    .action(action(hooks, notImplemented));
+
+  program
+    .command('scan')
+    .description('find leaked credentials in files, git history, staged changes or stdin')
+    .argument('[path]', 'directory or file to scan')
+    .option('--path <path>', 'directory or file to scan')
+    .option('--git', 'scan git history')
+    .option('--log-opts <range>', 'git log range')
+    .option('--staged', 'scan staged changes (pre-commit)')
+    .option('--stdin', 'scan standard input')
+    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'sarif']).default('text'))
+    .option('--output <file>', 'write the report to a file')
+    .option('--fail-on-secrets', 'exit 1 when secrets are found')
+    .option('--baseline <file>', 'ignore findings recorded in this baseline')
+    .option('--redact', 'mask secrets in the report (default)')
+    .option('--no-redact', 'show secrets in the report')
+    .option('--max-file-size <mb>', 'skip files larger than this')
+    .option('--jobs <n>', 'worker threads')
+    .option('--shard <i/n>', 'only shard i of n')
+    .action(action(hooks, notImplemented));
+
+  program
+    .command('completion')
+    .description('print a shell completion script')
+    .argument('<shell>', 'bash, zsh or fish')
+    .action(action(hooks, notImplemented));
+
+  for (const sub of program.commands) {
+    for (const spec of GLOBAL_OPTIONS) sub.addOption(new Option(spec[0], spec[1]).hideHelp());
+  }
+  for (const spec of GLOBAL_OPTIONS) program.option(spec[0], spec[1]);
+  return program;
+}

@@ -1,0 +1,73 @@
+import { CommanderError, type Command } from 'commander';
+import { EXIT } from '../core/errors.js';
+import type { Runtime } from '../core/runtime.js';
+import type { CommandContext } from './context.js';
+import { Io, type GlobalOptions, type Streams } from './io.js';
+import { buildProgram } from './program.js';
+import { renderError } from './render-error.js';
+
+const COMMANDER_OK = new Set(['commander.helpDisplayed', 'commander.version']);
+
+/** Parses argv, runs one command, and returns its exit code. Prints only through `Io`. */
+export async function runCli(argv: string[], version: string, streams: Streams): Promise<number> {
+  let exitCode: number = EXIT.OK;
+  let runtime: Promise<Runtime> | undefined;
+  let io = new Io(streams, {});
+  const debugEnv = streams.env.VH_SECRETS_DEBUG === '1' || streams.env.VH_SECRETS_DEBUG === 'true';
+
+  const program = buildProgram(version, {
+    async invoke(load, cmd: Command, args) {
+      // A global given after the command name lives on the subcommand; one given before, on the program.
+      const globals: GlobalOptions = { ...(program.opts() as GlobalOptions) };
+      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug'] as const) {
+        if (cmd.getOptionValueSource(key) === 'cli') (globals as Record<string, unknown>)[key] = cmd.getOptionValue(key);
+      }
+      io = new Io(streams, globals);
+      const ctx: CommandContext = {
+        io,
+        command: cmd.name(),
+        runtime: () => {
+          runtime ??= import('../core/runtime.js').then(({ Runtime: R }) => {
+            const options: { configFile?: string; env?: string } = {};
+            if (globals.config !== undefined) options.configFile = globals.config;
+            if (globals.env !== undefined) options.env = globals.env;
+            return R.create(options);
+          });
+          return runtime;
+        },
+      };
+      const mod = await load();
+      const own = { ...cmd.opts() };
+      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug']) delete own[key];
+      exitCode = await mod.run(ctx, args, own);
+    },
+  });
+
+  program.exitOverride();
+  for (const sub of program.commands) sub.exitOverride();
+  const configure = {
+    writeOut: (s: string) => void streams.stdout.write(s),
+    writeErr: (s: string) => void streams.stderr.write(s),
+    outputError: (s: string, write: (s: string) => void) => write(`vh-secrets: ${s}`),
+  };
+  program.configureOutput(configure);
+  for (const sub of program.commands) sub.configureOutput(configure);
+
+  if (argv.length === 0) {
+    streams.stderr.write(program.helpInformation());
+    return EXIT.USAGE;
+  }
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      exitCode = COMMANDER_OK.has(err.code) || (err.code === 'commander.help' && err.exitCode === 0) ? EXIT.OK : EXIT.USAGE;
+    } else {
+      exitCode = renderError(io, err, io.globals.debug === true || debugEnv);
+    }
+  } finally {
+    if (runtime) await runtime.then((r) => r.close()).catch(() => undefined);
+  }
+  return exitCode;
+}

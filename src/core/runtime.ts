@@ -1,0 +1,53 @@
+import { AuditLogger, detectActor, type Actor, type AuditRecorder } from '../audit/logger.js';
+import { openStore } from '../providers/index.js';
+import { loadConfig, type Config, type LoadConfigOptions } from './config.js';
+import { VhError } from './errors.js';
+import type { SecretStore } from './store.js';
+
+/**
+ * Everything a core operation needs: configuration, stores opened on first use (each provider module and its
+ * SDK load only then), and the audit recorder. Built once per CLI invocation.
+ */
+export class Runtime {
+  private readonly open = new Map<string, Promise<SecretStore>>();
+
+  constructor(
+    readonly config: Config,
+    readonly audit: AuditRecorder,
+    readonly actor: Actor,
+  ) {}
+
+  static async create(options: LoadConfigOptions & { actor?: Actor } = {}): Promise<Runtime> {
+    const config = await loadConfig(options);
+    const actor = options.actor ?? detectActor();
+    return new Runtime(config, new AuditLogger(config.audit.log, actor, config.audit.hmacKey), actor);
+  }
+
+  resolveAlias(alias: string | undefined): string {
+    const name = alias ?? this.config.defaultStore;
+    if (!this.config.stores.has(name)) {
+      throw new VhError('USAGE', `unknown store "${name}"`, {
+        hint: `configured stores: ${[...this.config.stores.keys()].join(', ')}`,
+        details: { store: name },
+      });
+    }
+    return name;
+  }
+
+  store(alias: string | undefined): Promise<SecretStore> {
+    const name = this.resolveAlias(alias);
+    let store = this.open.get(name);
+    if (!store) {
+      const cfg = this.config.stores.get(name)!;
+      store = openStore(cfg.provider, cfg.options, { alias: name, home: this.config.paths.home });
+      this.open.set(name, store);
+    }
+    return store;
+  }
+
+  async close(): Promise<void> {
+    for (const store of this.open.values()) {
+      await store.then((s) => s.close?.()).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,324 @@
+import type { AuditEventType, DetailValue } from '../audit/event.js';
+import { VhError, isVhError } from './errors.js';
+import { decodeMeta, encodeMeta, metaFilter, type SecretMeta } from './metadata.js';
+import { formatRef, parseRef, type SecretRef, type VersionSelector } from './ref.js';
+import type { Runtime } from './runtime.js';
+import type { ReadSelector, SecretDescription, VersionInfo } from './store.js';
+import { TYPE_POLICIES, generateValue, type SecretType } from './types.js';
+
+/** The everyday operations. Each one is audited, success or failure; none returns or logs a value except get. */
+
+export interface ResolvedRef extends SecretRef {
+  store: string;
+  /** `store:name` — how events and output name the secret. */
+  id: string;
+}
+
+export function resolveRef(rt: Runtime, text: string): ResolvedRef {
+  const ref = parseRef(text);
+  const store = rt.resolveAlias(ref.store);
+  return { ...ref, store, id: `${store}:${ref.name}` };
+}
+
+interface AuditBase {
+  event: AuditEventType;
+  secret: string | null;
+  store: string | null;
+  secretType?: string | null;
+  details?: Record<string, DetailValue>;
+}
+
+/** Runs `fn` and records one audit event for it, with the error code when it fails. */
+async function audited<T>(rt: Runtime, base: AuditBase, fn: () => Promise<{ result: T; details?: Record<string, DetailValue>; secretType?: string }>): Promise<T> {
+  let outcome: { result: T; details?: Record<string, DetailValue>; secretType?: string };
+  try {
+    outcome = await fn();
+  } catch (err) {
+    const code = isVhError(err) ? err.code : 'INTERNAL';
+    await rt.audit
+      .record({
+        event: base.event,
+        secret: base.secret,
+        secret_type: base.secretType ?? null,
+        store: base.store,
+        success: false,
+        error_code: code,
+        details: { ...base.details },
+      })
+      .catch(() => undefined);
+    throw err;
+  }
+  await rt.audit.record({
+    event: base.event,
+    secret: base.secret,
+    secret_type: outcome.secretType ?? base.secretType ?? null,
+    store: base.store,
+    success: true,
+    error_code: null,
+    details: { ...base.details, ...outcome.details },
+  });
+  return outcome.result;
+}
+
+function toReadSelector(selector: VersionSelector | undefined): ReadSelector {
+  return selector ?? { stage: 'current' };
+}
+
+export type ValueSource = { kind: 'bytes'; value: Buffer } | { kind: 'generate' };
+
+export interface CreateInput {
+  ref: string;
+  type: SecretType;
+  source: ValueSource;
+  expiresInDays?: number;
+  rotationDays?: number;
+  owner?: string;
+  tags: Record<string, string>;
+  now?: Date;
+}
+
+export interface CreateResult {
+  ref: string;
+  store: string;
+  name: string;
+  version: string;
+  type: SecretType;
+  generated: boolean;
+  expires_at: string | null;
+}
+
+function checkDays(label: string, days: number | undefined): void {
+  if (days === undefined) return;
+  if (!Number.isInteger(days) || days <= 0 || days > 36500) {
+    throw new VhError('USAGE', `${label} must be a whole number of days from 1 to 36500`);
+  }
+}
+
+export async function createSecret(rt: Runtime, input: CreateInput): Promise<CreateResult> {
+  const ref = resolveRef(rt, input.ref);
+  if (ref.selector) throw new VhError('USAGE', `cannot create a specific version ("${input.ref}")`, { hint: 'drop the @VERSION part' });
+  checkDays('--expires-in-days', input.expiresInDays);
+  checkDays('--rotation-days', input.rotationDays);
+  return audited(rt, { event: 'created', secret: ref.id, store: ref.store, secretType: input.type }, async () => {
+    const store = await rt.store(ref.store);
+    let value = input.source.kind === 'generate' ? generateValue(input.type) : input.source.value;
+    if (value.length === 0) throw new VhError('INVALID_FORMAT', 'the secret value is empty', { hint: 'pipe a value on stdin, use --value-file, or --generate' });
+    if (ref.key) value = Buffer.from(JSON.stringify({ [ref.key]: value.toString('utf8') }));
+    if (value.length > store.capabilities.maxValueBytes) {
+      throw new VhError('INVALID_FORMAT', `the value is ${value.length} bytes; store "${ref.store}" accepts at most ${store.capabilities.maxValueBytes}`);
+    }
+    const now = input.now ?? new Date();
+    const expiresAt = input.expiresInDays === undefined ? undefined : new Date(now.getTime() + input.expiresInDays * 86_400_000).toISOString();
+    const meta: SecretMeta = {
+      type: input.type,
+      owner: input.owner,
+      rotationDays: input.rotationDays,
+      expiresAt,
+      rotatedAt: now.toISOString(),
+      createdAt: now.toISOString(),
+      tags: input.tags,
+    };
+    const { version } = await store.create(ref.name, value, encodeMeta(meta));
+    return {
+      result: {
+        ref: ref.id,
+        store: ref.store,
+        name: ref.name,
+        version,
+        type: input.type,
+        generated: input.source.kind === 'generate',
+        expires_at: expiresAt ?? null,
+      },
+      details: { version, generated: input.source.kind === 'generate', bytes: value.length },
+    };
+  });
+}
+
+export interface GetResult {
+  ref: string;
+  store: string;
+  name: string;
+  key: string | null;
+  version: string;
+  value: Buffer;
+}
+
+function selectKey(value: Buffer, key: string, id: string): Buffer {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value.toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new VhError('INVALID_FORMAT', `the value of ${id} is not a JSON object, so it has no key "${key}"`);
+  }
+  if (!Object.prototype.hasOwnProperty.call(parsed, key)) throw new VhError('NOT_FOUND', `${id} has no key "${key}"`);
+  const field = (parsed as Record<string, unknown>)[key];
+  return Buffer.from(typeof field === 'string' ? field : JSON.stringify(field));
+}
+
+/** Reads a value. The access is audited before the value is returned: no audit, no value. */
+export async function getSecret(rt: Runtime, text: string, version?: string): Promise<GetResult> {
+  const ref = resolveRef(rt, text);
+  const selector = version !== undefined ? parseRef(`${ref.name}@${version}`).selector : ref.selector;
+  return audited(rt, { event: 'accessed', secret: formatRef({ ...ref, selector }), store: ref.store }, async () => {
+    const store = await rt.store(ref.store);
+    const read = await store.get(ref.name, toReadSelector(selector));
+    const value = ref.key ? selectKey(read.value, ref.key, ref.id) : read.value;
+    return {
+      result: { ref: ref.id, store: ref.store, name: ref.name, key: ref.key ?? null, version: read.version, value },
+      details: { version: read.version },
+    };
+  });
+}
+
+export interface SecretListing {
+  ref: string;
+  store: string;
+  name: string;
+  type: SecretType;
+  owner: string | null;
+  current_version: string | null;
+  updated_at: string | null;
+  rotated_at: string | null;
+  expires_at: string | null;
+  tags: Record<string, string>;
+}
+
+export interface ListResult {
+  secrets: SecretListing[];
+  errors: { store: string; code: string; message: string }[];
+}
+
+export interface ListInput {
+  store?: string;
+  type?: SecretType;
+  tags: Record<string, string>;
+}
+
+/** Lists every configured store (or one); a store that fails is reported beside the others' results. */
+export async function listSecrets(rt: Runtime, input: ListInput): Promise<ListResult> {
+  const aliases = input.store !== undefined ? [rt.resolveAlias(input.store)] : [...rt.config.stores.keys()].sort();
+  const result: ListResult = { secrets: [], errors: [] };
+  const filter = { metadata: metaFilter(input.type, input.tags) };
+  for (const alias of aliases) {
+    try {
+      const rows = await audited(rt, { event: 'listed', secret: null, store: alias, details: { filter_type: input.type ?? null } }, async () => {
+        const store = await rt.store(alias);
+        const rows: SecretListing[] = [];
+        for await (const s of store.list(filter)) {
+          const meta = decodeMeta(s.metadata);
+          rows.push({
+            ref: `${alias}:${s.name}`,
+            store: alias,
+            name: s.name,
+            type: meta.type,
+            owner: meta.owner ?? null,
+            current_version: s.currentVersion ?? null,
+            updated_at: s.updatedAt ?? null,
+            rotated_at: meta.rotatedAt ?? null,
+            expires_at: meta.expiresAt ?? null,
+            tags: meta.tags,
+          });
+        }
+        return { result: rows, details: { count: rows.length } };
+      });
+      result.secrets.push(...rows);
+    } catch (err) {
+      if (input.store !== undefined || !isVhError(err)) throw err;
+      result.errors.push({ store: alias, code: err.code, message: err.message });
+    }
+  }
+  return result;
+}
+
+export interface DescribeResult {
+  ref: string;
+  store: string;
+  name: string;
+  type: SecretType;
+  owner: string | null;
+  created_at: string | null;
+  updated_at: string | null;
+  rotated_at: string | null;
+  expires_at: string | null;
+  rotation_days: number;
+  rotation_due_at: string | null;
+  revoked: boolean;
+  current_version: string | null;
+  pending_version: string | null;
+  tags: Record<string, string>;
+  versions: { version: string; created_at: string | null; state: VersionInfo['state']; stages: VersionInfo['stages'] }[];
+}
+
+export function describeView(alias: string, d: SecretDescription): DescribeResult {
+  const meta = decodeMeta(d.metadata);
+  const rotationDays = meta.rotationDays ?? TYPE_POLICIES[meta.type].rotationDays;
+  const base = meta.rotatedAt ?? meta.createdAt ?? d.createdAt;
+  const due = base ? new Date(Date.parse(base) + rotationDays * 86_400_000) : undefined;
+  return {
+    ref: `${alias}:${d.name}`,
+    store: alias,
+    name: d.name,
+    type: meta.type,
+    owner: meta.owner ?? null,
+    created_at: meta.createdAt ?? d.createdAt ?? null,
+    updated_at: d.updatedAt ?? null,
+    rotated_at: meta.rotatedAt ?? null,
+    expires_at: meta.expiresAt ?? null,
+    rotation_days: rotationDays,
+    rotation_due_at: due && !Number.isNaN(due.getTime()) ? due.toISOString() : null,
+    revoked: d.revoked,
+    current_version: d.currentVersion ?? null,
+    pending_version: d.pendingVersion ?? null,
+    tags: meta.tags,
+    versions: d.versions.map((v) => ({ version: v.version, created_at: v.createdAt ?? null, state: v.state, stages: v.stages })),
+  };
+}
+
+export async function describeSecret(rt: Runtime, text: string): Promise<DescribeResult> {
+  const ref = resolveRef(rt, text);
+  return audited(rt, { event: 'described', secret: ref.id, store: ref.store }, async () => {
+    const store = await rt.store(ref.store);
+    const view = describeView(ref.store, await store.describe(ref.name));
+    return { result: view, secretType: view.type };
+  });
+}
+
+export interface RevokeResult {
+  ref: string;
+  store: string;
+  name: string;
+  revoked_versions: string[];
+  whole_secret: boolean;
+}
+
+/**
+ * Revokes one version, or the whole secret when no version is named. Revoking the current version alone would
+ * leave the secret with no readable value, so that needs `allowCurrent` (the whole-secret form is explicit).
+ */
+export async function revokeSecret(rt: Runtime, text: string, options: { version?: string; allowCurrent?: boolean } = {}): Promise<RevokeResult> {
+  const ref = resolveRef(rt, text);
+  const selector = options.version !== undefined ? parseRef(`${ref.name}@${options.version}`).selector : ref.selector;
+  return audited(rt, { event: 'revoked', secret: formatRef({ ...ref, key: undefined, selector }), store: ref.store }, async () => {
+    const store = await rt.store(ref.store);
+    const desc = await store.describe(ref.name);
+    let version: string | undefined;
+    if (selector) {
+      version = 'version' in selector ? selector.version : selector.stage === 'current' ? desc.currentVersion : selector.stage === 'pending' ? desc.pendingVersion : desc.versions.find((v) => v.stages.includes('previous'))?.version;
+      if (version === undefined) throw new VhError('NOT_FOUND', `${ref.id} has no ${'stage' in selector ? selector.stage : ''} version`);
+      if (version === desc.currentVersion && !options.allowCurrent) {
+        throw new VhError('USAGE', `version ${version} is the current version of ${ref.id}; revoking it leaves nothing readable`, {
+          hint: 'rotate first, or revoke the whole secret (no --version) if that is what you want',
+        });
+      }
+    }
+    const { revoked } = await store.revoke(ref.name, version);
+    return {
+      result: { ref: ref.id, store: ref.store, name: ref.name, revoked_versions: revoked, whole_secret: version === undefined },
+      details: { versions: revoked.join(','), whole_secret: version === undefined },
+      secretType: decodeMeta(desc.metadata).type,
+    };
+  });
+}

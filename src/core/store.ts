@@ -1,0 +1,133 @@
+import type { Stage } from './ref.js';
+
+/**
+ * The one contract every secret store implements (`src/providers/<name>.ts`).
+ *
+ * Names are store-side names (no alias, no #key, no @version). Values are bytes: providers must round-trip
+ * any byte string, including binary and large values. Metadata is a flat string map that the provider keeps
+ * in the store's own metadata (Vault custom_metadata, AWS tags, Azure tags, GCP labels/annotations); core owns
+ * the `vh-` keys inside it (see metadata.ts).
+ */
+export interface SecretStore {
+  readonly provider: string;
+  readonly capabilities: StoreCapabilities;
+
+  /** Read one version; defaults to the current one. NOT_FOUND if the secret or version does not exist. */
+  get(name: string, select?: ReadSelector): Promise<SecretValue>;
+  /** Create a new secret with a first current version. CONFLICT if it already exists. */
+  create(name: string, value: Buffer, metadata: Metadata): Promise<WriteResult>;
+  /**
+   * Write a new version. `stage: 'current'` makes it current at once; `'pending'` stages it for `promote`.
+   * With `expectedCurrent`, CONFLICT unless the current version is still that one (CAS / stage race).
+   */
+  put(name: string, value: Buffer, options: PutOptions): Promise<WriteResult>;
+  /** Make `version` current; the old current becomes previous. CONFLICT if `expectedCurrent` no longer holds. */
+  promote(name: string, version: string, options?: { expectedCurrent?: string }): Promise<void>;
+  /** Remove a pending version that was never promoted (rollback). No-op when it is gone already. */
+  discardPending(name: string, version: string): Promise<void>;
+  list(filter?: ListFilter): AsyncIterable<SecretSummary>;
+  describe(name: string): Promise<SecretDescription>;
+  /** Merge metadata: a `null` value removes the key. */
+  setMetadata(name: string, patch: Record<string, string | null>): Promise<void>;
+  /** Disable one version (reversible where the store allows it); without a version, the whole secret. */
+  revoke(name: string, version?: string): Promise<RevokeResult>;
+  /** Irreversibly delete one version, or the whole secret. */
+  destroy(name: string, version?: string): Promise<void>;
+  ping(): Promise<PingResult>;
+  close?(): Promise<void>;
+}
+
+export interface StoreCapabilities {
+  /** Versions can be read by id. */
+  versions: boolean;
+  /** put(stage: 'pending') + promote are native (no emulation). */
+  stagedWrites: boolean;
+  /** put/promote honour expectedCurrent atomically. */
+  compareAndSwap: boolean;
+  /** A version can be disabled and stays listed. */
+  revokeVersion: boolean;
+  /** Largest value the store accepts, in bytes. */
+  maxValueBytes: number;
+}
+
+export type Metadata = Record<string, string>;
+
+export type ReadSelector = { version: string } | { stage: Stage };
+
+export interface SecretValue {
+  value: Buffer;
+  version: string;
+}
+
+export interface PutOptions {
+  stage: 'current' | 'pending';
+  expectedCurrent?: string;
+  /** Idempotency token (AWS ClientRequestToken); the rotation id. */
+  token?: string;
+}
+
+export interface WriteResult {
+  version: string;
+}
+
+export interface ListFilter {
+  /** Only secrets whose metadata has all these key/value pairs. */
+  metadata?: Metadata;
+  prefix?: string;
+}
+
+export interface SecretSummary {
+  name: string;
+  metadata: Metadata;
+  currentVersion: string | undefined;
+  updatedAt: string | undefined;
+}
+
+export type VersionState = 'enabled' | 'disabled' | 'destroyed';
+
+export interface VersionInfo {
+  version: string;
+  createdAt: string | undefined;
+  state: VersionState;
+  stages: Stage[];
+}
+
+export interface SecretDescription {
+  name: string;
+  metadata: Metadata;
+  createdAt: string | undefined;
+  updatedAt: string | undefined;
+  currentVersion: string | undefined;
+  pendingVersion: string | undefined;
+  versions: VersionInfo[];
+  /** The whole secret is revoked (no version readable). */
+  revoked: boolean;
+}
+
+export interface RevokeResult {
+  revoked: string[];
+}
+
+export interface PingResult {
+  reachable: boolean;
+  authenticated: boolean;
+  latencyMs: number;
+}
+
+/** What a provider module receives: its options from config plus shared paths. */
+export interface ProviderContext {
+  alias: string;
+  /** VH_SECRETS_HOME (resolved), for providers that keep local state. */
+  home: string;
+}
+
+export interface ProviderModule<O = Record<string, unknown>> {
+  default: ProviderFactory<O>;
+}
+
+export type ProviderFactory<O> = (options: O, context: ProviderContext) => SecretStore | Promise<SecretStore>;
+
+/** Identity helper so each provider file reads `export default defineProvider((opts: XOptions, ctx) => …)`. */
+export function defineProvider<O>(factory: ProviderFactory<O>): ProviderFactory<O> {
+  return factory;
+}
