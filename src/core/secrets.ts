@@ -1,5 +1,5 @@
 import type { AuditEventType, DetailValue } from '../audit/event.js';
-import { VhError, isVhError } from './errors.js';
+import { VhError, isVhError, type ErrorCode } from './errors.js';
 import { decodeMeta, encodeMeta, metaFilter, type SecretMeta } from './metadata.js';
 import { formatRef, parseRef, type SecretRef, type VersionSelector } from './ref.js';
 import type { Runtime } from './runtime.js';
@@ -188,7 +188,7 @@ export interface SecretListing {
 
 export interface ListResult {
   secrets: SecretListing[];
-  errors: { store: string; code: string; message: string }[];
+  errors: { store: string; code: ErrorCode; message: string }[];
 }
 
 export interface ListInput {

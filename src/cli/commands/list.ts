@@ -1,4 +1,4 @@
-import { EXIT } from '../../core/errors.js';
+import { exitCodeFor } from '../../core/errors.js';
 import { parseTags } from '../../core/metadata.js';
 import { listSecrets } from '../../core/secrets.js';
 import { parseSecretType } from '../../core/types.js';
@@ -34,5 +34,6 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
     ctx.io.note(`${result.secrets.length} secret${result.secrets.length === 1 ? '' : 's'}`);
     for (const e of result.errors) ctx.io.err(`vh-secrets: error: store ${e.store}: ${e.message} (${e.code})`);
   }
-  return result.errors.length > 0 ? EXIT.UNAVAILABLE : 0;
+  // A store that failed fails the command with its own code, after the others' rows were shown.
+  return result.errors.length > 0 ? exitCodeFor(result.errors[0]!.code) : 0;
 }

@@ -1,0 +1,90 @@
+import { mkdirSync, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/core/config.js';
+import { baseEnv, run, tempHome } from '../helpers/cli.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = tempHome('vh-config-');
+});
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const write = async (name: string, text: string) => {
+  const path = join(dir, name);
+  mkdirSync(join(path, '..'), { recursive: true });
+  await fs.writeFile(path, text);
+  return path;
+};
+
+describe('loadConfig', () => {
+  test('no config at all: one implicit file store "local" as the default', async () => {
+    const cfg = await loadConfig({ cwd: dir, environ: { HOME: dir, VH_SECRETS_HOME: join(dir, 'h') } });
+    expect(cfg.files).toEqual([]);
+    expect(cfg.defaultStore).toBe('local');
+    expect(cfg.stores.get('local')).toEqual({ alias: 'local', provider: 'file', options: {} });
+    expect(cfg.paths.home).toBe(join(dir, 'h'));
+    expect(cfg.audit.log).toBe(join(dir, 'h', 'audit.log'));
+  });
+
+  test('lookup order: --config, VH_SECRETS_CONFIG, ./vh-secrets.toml, ~/.config', async () => {
+    const user = await write('xdg/vh-secrets/config.toml', 'default_store = "u"\n[stores.u]\nprovider = "file"\n');
+    const environ: NodeJS.ProcessEnv = { HOME: dir, XDG_CONFIG_HOME: join(dir, 'xdg') };
+    expect((await loadConfig({ cwd: dir, environ })).files).toEqual([user]);
+    const local = await write('vh-secrets.toml', 'default_store = "l"\n[stores.l]\nprovider = "file"\n');
+    expect((await loadConfig({ cwd: dir, environ })).files).toEqual([local]);
+    const fromEnv = await write('env.toml', '[stores.e]\nprovider = "file"\n');
+    expect((await loadConfig({ cwd: dir, environ: { ...environ, VH_SECRETS_CONFIG: fromEnv } })).files).toEqual([fromEnv]);
+    const explicit = await write('explicit.toml', '');
+    expect((await loadConfig({ cwd: dir, environ: { ...environ, VH_SECRETS_CONFIG: fromEnv }, configFile: explicit })).files).toEqual([explicit]);
+  });
+
+  test('${VAR} interpolation with defaults and escapes', async () => {
+    const path = await write('c.toml', '[stores.v]\nprovider = "vault"\naddress = "${ADDR}"\nmount = "${MOUNT:-secret}"\nliteral = "$${NOT}"\n');
+    const cfg = await loadConfig({ configFile: path, cwd: dir, environ: { HOME: dir, ADDR: 'http://127.0.0.1:8200' } });
+    expect(cfg.stores.get('v')).toEqual({ alias: 'v', provider: 'vault', options: { address: 'http://127.0.0.1:8200', mount: 'secret', literal: '${NOT}' } });
+  });
+
+  test('--env merges config/<env>.toml over the base', async () => {
+    const base = await write('vh-secrets.toml', 'default_store = "main"\n[stores.main]\nprovider = "file"\npath = "base.vhs"\n');
+    await write('config/production.toml', '[stores.main]\npath = "prod.vhs"\n[stores.extra]\nprovider = "aws"\nregion = "eu-west-1"\n');
+    const cfg = await loadConfig({ configFile: base, env: 'production', cwd: dir, environ: { HOME: dir } });
+    expect(cfg.files).toEqual([base, join(dir, 'config', 'production.toml')]);
+    expect(cfg.stores.get('main')?.options.path).toBe(join(dir, 'prod.vhs'));
+    expect(cfg.stores.get('extra')).toEqual({ alias: 'extra', provider: 'aws', options: { region: 'eu-west-1' } });
+  });
+
+  test.each([
+    ['bad TOML', 'default_store = "x"\n[stores.a\nprovider="file"\n', /c\.toml:2:\d+: invalid TOML/],
+    ['unknown provider', '\n[stores.a]\nprovider = "hashicorp"\n', /c\.toml:3: stores\.a\.provider: unknown provider "hashicorp"/],
+    ['missing provider', '[stores.a]\nregion = "x"\n', /c\.toml:1: stores\.a\.provider: missing required field/],
+    ['unknown top-level key', 'defualt_store = "a"\n', /c\.toml:1: defualt_store: unknown setting/],
+    ['default store not defined', 'default_store = "nope"\n', /c\.toml:1: default_store: no store named "nope"/],
+    ['unset variable', '[stores.a]\nprovider = "vault"\n\ntoken = "${VH_TEST_UNSET_VAR}"\n', /c\.toml:4: stores\.a\.token: environment variable VH_TEST_UNSET_VAR is not set/],
+  ])('%s: CONFIG error naming file, line and field', async (_name, text, message) => {
+    const path = await write('c.toml', text);
+    await expect(loadConfig({ configFile: path, cwd: dir, environ: { HOME: dir } })).rejects.toMatchObject({ code: 'CONFIG', message: expect.stringMatching(message) });
+  });
+
+  test('the CLI exits 78 on a broken config, and on a missing --env file', async () => {
+    const path = await write('c.toml', '[stores.a]\nprovider = "nope"\n');
+    const env = baseEnv(dir);
+    const r = await run(['--config', path, 'list'], { env });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain(`${path}:2: stores.a.provider`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const missing = await run(['list', '--env', 'staging'], { env, cwd: dir });
+    expect(missing.code).toBe(78);
+    expect(missing.stderr).toContain(join(dir, 'config', 'staging.toml'));
+  });
+
+  test('a configured file store works through its alias', async () => {
+    const path = await write('c.toml', 'default_store = "team"\n[stores.team]\nprovider = "file"\npath = "team.vhs"\nkey_file = "team.key"\n');
+    const env = baseEnv(dir, { VH_SECRETS_CONFIG: path });
+    expect((await run(['create', 'team:x'], { env, input: 'tv' })).code).toBe(0);
+    expect((await run(['get', 'x'], { env })).out).toBe('tv');
+    expect((await fs.stat(join(dir, 'team.vhs'))).mode & 0o777).toBe(0o600);
+    expect((await run(['get', 'local:x'], { env })).code).toBe(66);
+  });
+});

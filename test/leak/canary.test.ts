@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, baseEnv, run, tempHome } from '../helpers/cli.js';
+import { LeakLedger, canary, encodings } from './canary.js';
+
+let home: string;
+beforeAll(() => {
+  home = tempHome('vh-leak-');
+});
+afterAll(async () => {
+  await fs.rm(home, { recursive: true, force: true });
+});
+
+function cmdlineWhileWaiting(args: string[], env: NodeJS.ProcessEnv, input: string): Promise<{ cmdline: string; environ: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+    child.on('error', reject);
+    setTimeout(async () => {
+      const cmdline = await fs.readFile(`/proc/${child.pid}/cmdline`, 'utf8').catch(() => '');
+      const environ = await fs.readFile(`/proc/${child.pid}/environ`, 'utf8').catch(() => '');
+      child.stdin.end(input);
+      child.on('close', (code) => resolve({ cmdline, environ, code }));
+    }, 400);
+  });
+}
+
+test('no canary value leaks from any command into output, logs, errors, argv or files', async () => {
+  const ledger = new LeakLedger();
+  const env = baseEnv(home);
+  const debugEnv = { ...env, VH_SECRETS_DEBUG: '1' };
+  const vh = async (label: string, args: string[], input?: string, valueOnStdout = false, e = env) =>
+    ledger.record(label, await run(args, { env: e, ...(input !== undefined ? { input } : {}) }), valueOnStdout);
+
+  const stdinValue = ledger.add(canary('stdin'));
+  const fileValue = ledger.add(canary('file'));
+  const keyValue = ledger.add(canary('key'));
+  const valueFile = join(home, 'input.txt');
+  await fs.writeFile(valueFile, fileValue, { mode: 0o600 });
+
+  expect((await vh('create stdin', ['create', 'app/db', '--type', 'database_password', '--tag', 'team=x'], stdinValue)).code).toBe(0);
+  expect((await vh('create json', ['--json', 'create', 'app/file', '--value-file', valueFile])).code).toBe(0);
+  expect((await vh('create key', ['create', 'app/kv#password', '--debug'], keyValue)).code).toBe(0);
+  expect((await vh('create generated', ['create', 'app/gen', '--type', 'jwt_secret', '--generate', '--json'])).code).toBe(0);
+
+  expect((await vh('get', ['get', 'app/db'], undefined, true)).out).toBe(stdinValue);
+  expect(JSON.parse((await vh('get json', ['get', 'app/file', '--json'], undefined, true)).out).value).toBe(fileValue);
+  expect((await vh('get key', ['get', 'app/kv#password'], undefined, true)).out).toBe(keyValue);
+  const generated = ledger.add((await vh('get generated', ['get', 'app/gen'], undefined, true)).out);
+  expect(generated.length).toBeGreaterThan(40);
+
+  // Errors, with and without --debug, on paths that had a value in hand.
+  expect((await vh('dup create', ['create', 'app/db'], stdinValue, false, debugEnv)).code).toBe(75);
+  expect((await vh('dup create json', ['create', 'app/db', '--json'], stdinValue)).code).toBe(75);
+  expect((await vh('bad key', ['get', 'app/db#nokey', '--debug'])).code).toBe(65);
+  expect((await vh('missing key', ['get', 'app/kv#other'], undefined, false, debugEnv)).code).toBe(66);
+  expect((await vh('bad type', ['create', 'x', '--type', 'nope'], stdinValue)).code).toBe(64);
+
+  expect((await vh('list', ['list'])).code).toBe(0);
+  expect((await vh('list json', ['list', '--json'])).code).toBe(0);
+  expect((await vh('describe', ['describe', 'app/db'])).code).toBe(0);
+  expect((await vh('describe json', ['describe', 'app/kv', '--json'])).code).toBe(0);
+  expect((await vh('revoke', ['revoke', 'app/file', '--yes', '--json'])).code).toBe(0);
+  expect((await vh('get revoked', ['get', 'app/file', '--debug'])).code).toBe(66);
+
+  // argv and environment of a running create never carry the value.
+  const live = await cmdlineWhileWaiting(['create', 'app/live'], env, ledger.add(canary('live')));
+  expect(live.code).toBe(0);
+  for (const c of ledger.canaries) {
+    expect(live.cmdline).not.toContain(c);
+    expect(live.environ).not.toContain(c);
+  }
+
+  const vhHome = join(home, 'vh');
+  const storeFile = join(vhHome, 'store.vhs');
+  const scanned = await ledger.recordFiles(home, (f) => f === valueFile);
+  expect(scanned).toEqual(expect.arrayContaining([join(vhHome, 'audit.log'), storeFile]));
+  expect(ledger.leaks()).toEqual([]);
+
+  // The store file itself is encrypted: no canary in any encoding, and it is 0600.
+  const raw = await fs.readFile(storeFile, 'latin1');
+  for (const c of ledger.canaries) for (const form of encodings(c)) expect(raw.includes(form)).toBe(false);
+  expect((await fs.stat(storeFile)).mode & 0o777).toBe(0o600);
+});
+
+test('the ledger itself catches a planted leak in every encoding', () => {
+  const ledger = new LeakLedger();
+  const c = ledger.add(canary('planted'));
+  for (const form of encodings(c)) {
+    const probe = new LeakLedger();
+    probe.add(c);
+    probe.record('probe', { code: 0, signal: null, stdout: Buffer.alloc(0), out: '', stderr: `oops ${form} oops` });
+    expect(probe.leaks()).toHaveLength(1);
+  }
+  ledger.record('get', { code: 0, signal: null, stdout: Buffer.from(c), out: c, stderr: '' }, true);
+  expect(ledger.leaks()).toEqual([]);
+});

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { filesUnder, type RunResult } from '../helpers/cli.js';
+
+/**
+ * The leak canary: every value a test hands to vh-secrets is a canary, and every byte the tool emitted —
+ * stdout (except where a value is the requested output), stderr, audit log, any file it wrote — is searched for
+ * each canary in plain, base64, base64url and hex form. Later features add their scenarios to the same harness.
+ */
+export function canary(label: string): string {
+  return `CANARY${label.replace(/[^A-Za-z0-9]/g, '')}${randomBytes(12).toString('hex')}`;
+}
+
+export function encodings(value: string): string[] {
+  const b = Buffer.from(value);
+  return [...new Set([value, b.toString('base64'), b.toString('base64url'), b.toString('hex')].map((s) => s.replace(/=+$/, '')))];
+}
+
+export class LeakLedger {
+  readonly canaries = new Set<string>();
+  private readonly outputs: { where: string; text: string }[] = [];
+
+  add(value: string): string {
+    this.canaries.add(value);
+    return value;
+  }
+
+  /** Records a run; `valueOnStdout` marks a run whose stdout is allowed to carry a value (get). */
+  record(label: string, result: RunResult, valueOnStdout = false): RunResult {
+    this.outputs.push({ where: `${label} stderr`, text: result.stderr });
+    if (!valueOnStdout) this.outputs.push({ where: `${label} stdout`, text: result.out });
+    return result;
+  }
+
+  async recordFiles(dir: string, except: (path: string) => boolean): Promise<string[]> {
+    const files = (await filesUnder(dir)).filter((f) => !except(f));
+    for (const f of files) this.outputs.push({ where: f, text: (await fs.readFile(f)).toString('latin1') });
+    return files;
+  }
+
+  /** Every place a canary (in any encoding) was found; empty means no leak. */
+  leaks(): string[] {
+    const found: string[] = [];
+    for (const c of this.canaries) {
+      for (const form of encodings(c)) {
+        for (const o of this.outputs) if (o.text.includes(form)) found.push(`${o.where} contains a canary (${form.slice(0, 12)}…)`);
+      }
+    }
+    return found;
+  }
+}
