@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The main job on the embedded file store, no cloud account needed: create secrets (generated, from stdin,
+# with tags and expiry), list them, describe one, read one, revoke one, and show the audit trail it left.
+# Uses a throw-away VH_SECRETS_HOME unless you set one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f dist/src/cli/main.js ] || npm run --silent build
+export VH_SECRETS_HOME="${VH_SECRETS_HOME:-$(mktemp -d "${TMPDIR:-/tmp}/vh-secrets-demo.XXXXXX")}"
+vh() { node bin/vh-secrets "$@"; }
+step() { printf '\n\033[1m$ vh-secrets %s\033[0m\n' "$*" >&2; }
+
+echo "VH_SECRETS_HOME=$VH_SECRETS_HOME" >&2
+step create app/db --type database_password --generate --tag team=payments --expires-in-days 90
+vh create app/db --type database_password --generate --tag team=payments --expires-in-days 90
+step create app/stripe --type api_key --generate --owner payments
+vh create app/stripe --type api_key --generate --owner payments
+step "create app/webhook#signing --type webhook_secret   (value on stdin)"
+head -c 24 /dev/urandom | base64 | vh create 'app/webhook#signing' --type webhook_secret
+step list
+vh list
+step describe app/db
+vh describe app/db
+step "get app/db | wc -c   (the value only ever goes to stdout)"
+vh get app/db | wc -c
+step revoke app/stripe --yes
+vh revoke app/stripe --yes
+step "list --json --tag team=payments"
+vh list --json --tag team=payments
+printf '\naudit log %s: %s events, hash-chained\n' "$VH_SECRETS_HOME/audit.log" "$(wc -l < "$VH_SECRETS_HOME/audit.log")" >&2
