@@ -7,8 +7,8 @@ import type { ProviderContext, ProviderFactory, SecretStore } from '../core/stor
  */
 const LOADERS: Record<string, (() => Promise<{ default: ProviderFactory<never> }>) | null> = {
   file: () => import('./file.js'),
-  vault: null,
-  aws: null,
+  vault: () => import('./vault.js'),
+  aws: () => import('./aws.js'),
   azure: null,
   gcp: null,
 };

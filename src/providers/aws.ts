@@ -1,0 +1,396 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type {
+  SecretsManagerClient,
+  SecretsManagerClientConfig,
+  Tag,
+} from '@aws-sdk/client-secrets-manager';
+import { VhError, type ErrorCode } from '../core/errors.js';
+import { withRetry } from '../core/retry.js';
+import type { Stage } from '../core/ref.js';
+import {
+  defineProvider,
+  type ListFilter,
+  type Metadata,
+  type PingResult,
+  type PutOptions,
+  type ReadSelector,
+  type RevokeResult,
+  type SecretDescription,
+  type SecretStore,
+  type SecretSummary,
+  type SecretValue,
+  type VersionInfo,
+} from '../core/store.js';
+
+/** `[stores.<alias>] provider = "aws"` — AWS Secrets Manager. Credentials: the SDK's default chain. */
+export interface AwsStoreOptions {
+  /** @default $AWS_REGION / $AWS_DEFAULT_REGION / the profile's region */
+  region?: string;
+  /** Named profile from ~/.aws/config. @default $AWS_PROFILE */
+  profile?: string;
+  /** Custom endpoint (VPC endpoint, emulator). */
+  endpoint?: string;
+  /** Days a revoked (deleted) secret stays recoverable, 7–30. @default 7 */
+  recovery_window_days?: number;
+  /** KMS key for new secrets. @default aws/secretsmanager */
+  kms_key_id?: string;
+}
+
+const STAGE_LABEL: Record<Stage, string> = { current: 'AWSCURRENT', pending: 'AWSPENDING', previous: 'AWSPREVIOUS' };
+/** Tag listing version ids revoked through vh-secrets (AWS has no per-version disable). */
+const REVOKED_TAG = 'vh-revoked-versions';
+const MAX_REVOKED = 6;
+
+type AwsSdk = typeof import('@aws-sdk/client-secrets-manager');
+
+const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'NetworkingError', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'InternalServiceError', 'ServiceUnavailable', 'ServiceUnavailableException']);
+
+export function mapAwsError(err: unknown, where: string, what: string): VhError {
+  const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const name = e.name ?? 'Error';
+  const status = e.$metadata?.httpStatusCode;
+  const message = e.message ?? String(err);
+  const make = (code: ErrorCode, text: string, hint?: string) => new VhError(code, `aws ${where}: ${what}: ${text}`, hint ? { hint } : {});
+  switch (name) {
+    case 'ResourceNotFoundException':
+      return make('NOT_FOUND', 'not found');
+    case 'ResourceExistsException':
+      return make('CONFLICT', 'already exists', 'rotate it, or choose another name');
+    case 'AccessDeniedException':
+    case 'AccessDenied':
+      return make('PERMISSION_DENIED', message, 'the IAM identity lacks a secretsmanager permission; see docs/providers.md for the minimal policy');
+    case 'UnrecognizedClientException':
+    case 'InvalidSignatureException':
+    case 'ExpiredTokenException':
+    case 'InvalidClientTokenId':
+    case 'CredentialsProviderError':
+      return make('AUTH_FAILED', message, 'check AWS credentials: AWS_PROFILE, `aws sso login`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY');
+    case 'ThrottlingException':
+    case 'TooManyRequestsException':
+    case 'LimitExceededException':
+      return make('THROTTLED', message);
+    case 'InvalidRequestException':
+      if (/marked for deletion|deleted/i.test(message)) return make('NOT_FOUND', 'the secret is deleted (revoked); restore it with `aws secretsmanager restore-secret`');
+      return make('CONFLICT', message);
+    case 'InvalidParameterException':
+      if (/stage|version/i.test(message)) return make('CONFLICT', `staging label race: ${message}`);
+      return make('INVALID_FORMAT', message);
+    case 'DecryptionFailure':
+      return make('PERMISSION_DENIED', `cannot decrypt with its KMS key: ${message}`);
+    default:
+      break;
+  }
+  if (NETWORK_NAMES.has(name) || (e.code && NETWORK_NAMES.has(e.code))) return make('NETWORK', `cannot reach Secrets Manager (${e.code ?? name})`, 'check the region / endpoint and network');
+  if (status === 429) return make('THROTTLED', message);
+  if (status !== undefined && status >= 500) return make('NETWORK', `server error ${status}: ${message}`);
+  if (status === undefined) return make('NETWORK', `${name}: ${message}`);
+  return make('INTERNAL', `${name}: ${message}`);
+}
+
+/** ClientRequestToken must be 32–64 characters: rotation ids that do not fit are hashed, deterministically. */
+export function requestToken(token: string): string {
+  return /^[A-Za-z0-9-]{32,64}$/.test(token) ? token : createHash('sha256').update(token).digest('hex');
+}
+
+function toBytes(res: { SecretString?: string; SecretBinary?: Uint8Array }): Buffer {
+  if (res.SecretBinary !== undefined) return Buffer.from(res.SecretBinary);
+  return Buffer.from(res.SecretString ?? '', 'utf8');
+}
+
+/** UTF-8 values go in SecretString (what every AWS tool reads); other bytes in SecretBinary. */
+function valueParams(value: Buffer): { SecretString: string } | { SecretBinary: Uint8Array } {
+  const text = value.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(value) ? { SecretString: text } : { SecretBinary: new Uint8Array(value) };
+}
+
+function tagsToMeta(tags: Tag[] | undefined): { metadata: Metadata; revoked: string[] } {
+  const metadata: Metadata = {};
+  let revoked: string[] = [];
+  for (const t of tags ?? []) {
+    if (t.Key === undefined) continue;
+    if (t.Key === REVOKED_TAG) revoked = (t.Value ?? '').split(' ').filter(Boolean);
+    else metadata[t.Key] = t.Value ?? '';
+  }
+  return { metadata, revoked };
+}
+
+interface Described {
+  stages: Map<string, string[]>;
+  metadata: Metadata;
+  revokedVersions: string[];
+  createdAt: string | undefined;
+  updatedAt: string | undefined;
+  deleted: boolean;
+}
+
+class AwsStore implements SecretStore {
+  readonly provider = 'aws';
+  readonly capabilities = {
+    versions: true,
+    stagedWrites: true,
+    compareAndSwap: true,
+    revokeVersion: true,
+    maxValueBytes: 65_536,
+  };
+
+  private sdk: AwsSdk | undefined;
+  private client: SecretsManagerClient | undefined;
+  private readonly where: string;
+
+  constructor(private readonly options: AwsStoreOptions) {
+    this.where = options.endpoint ?? options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'default region';
+  }
+
+  private async connect(): Promise<{ sdk: AwsSdk; client: SecretsManagerClient }> {
+    if (!this.sdk || !this.client) {
+      this.sdk = await import('@aws-sdk/client-secrets-manager');
+      const config: SecretsManagerClientConfig = {
+        // vh-secrets retries NETWORK/THROTTLED itself, uniformly across providers; auth errors never.
+        maxAttempts: 1,
+        ...(this.options.region ? { region: this.options.region } : {}),
+        ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+        ...(this.options.profile ? { profile: this.options.profile } : {}),
+      };
+      this.client = new this.sdk.SecretsManagerClient(config);
+    }
+    return { sdk: this.sdk, client: this.client };
+  }
+
+  private async send<T>(what: string, make: (sdk: AwsSdk) => object): Promise<T> {
+    const { sdk, client } = await this.connect();
+    return withRetry(async () => {
+      try {
+        return (await client.send(make(sdk) as Parameters<SecretsManagerClient['send']>[0])) as T;
+      } catch (err) {
+        throw mapAwsError(err, this.where, what);
+      }
+    });
+  }
+
+  private async describeRaw(name: string): Promise<Described> {
+    const res = await this.send<{
+      VersionIdsToStages?: Record<string, string[]>;
+      Tags?: Tag[];
+      CreatedDate?: Date;
+      LastChangedDate?: Date;
+      DeletedDate?: Date;
+    }>(`describe ${name}`, (s) => new s.DescribeSecretCommand({ SecretId: name }));
+    const { metadata, revoked } = tagsToMeta(res.Tags);
+    return {
+      stages: new Map(Object.entries(res.VersionIdsToStages ?? {})),
+      metadata,
+      revokedVersions: revoked,
+      createdAt: res.CreatedDate?.toISOString(),
+      updatedAt: res.LastChangedDate?.toISOString(),
+      deleted: res.DeletedDate !== undefined,
+    };
+  }
+
+  private static versionWith(d: Described, label: string): string | undefined {
+    for (const [id, labels] of d.stages) if (labels.includes(label)) return id;
+    return undefined;
+  }
+
+  async get(name: string, select: ReadSelector = { stage: 'current' }): Promise<SecretValue> {
+    // Always name the stage or version: a bare read can return a stale default on emulators.
+    const params = 'version' in select ? { SecretId: name, VersionId: select.version } : { SecretId: name, VersionStage: STAGE_LABEL[select.stage] };
+    if ('version' in select) {
+      const d = await this.describeRaw(name);
+      if (d.revokedVersions.includes(select.version)) throw new VhError('NOT_FOUND', `version ${select.version} of "${name}" is revoked`);
+    }
+    try {
+      const res = await this.send<{ SecretString?: string; SecretBinary?: Uint8Array; VersionId?: string }>(`read ${name}`, (s) => new s.GetSecretValueCommand(params));
+      return { value: toBytes(res), version: res.VersionId ?? '' };
+    } catch (err) {
+      if ((err as VhError).code === 'NOT_FOUND') {
+        const which = 'version' in select ? `version ${select.version}` : `${select.stage} version`;
+        throw new VhError('NOT_FOUND', `${which} of "${name}" not found in aws ${this.where}`);
+      }
+      throw err;
+    }
+  }
+
+  async create(name: string, value: Buffer, metadata: Metadata): Promise<{ version: string }> {
+    const token = randomUUID();
+    const res = await this.send<{ VersionId?: string }>(`create ${name}`, (s) =>
+      new s.CreateSecretCommand({
+        Name: name,
+        ClientRequestToken: token,
+        ...valueParams(value),
+        ...(this.options.kms_key_id ? { KmsKeyId: this.options.kms_key_id } : {}),
+        ...(Object.keys(metadata).length > 0 ? { Tags: Object.entries(metadata).map(([Key, Value]) => ({ Key, Value })) } : {}),
+      }),
+    );
+    return { version: res.VersionId ?? token };
+  }
+
+  async put(name: string, value: Buffer, options: PutOptions): Promise<{ version: string }> {
+    const d = await this.describeRaw(name);
+    const current = AwsStore.versionWith(d, 'AWSCURRENT');
+    const pending = AwsStore.versionWith(d, 'AWSPENDING');
+    // The rotation id is the ClientRequestToken: a retried put with the same token is the same version.
+    const token = options.token ? requestToken(options.token) : randomUUID();
+    if (options.token && d.stages.has(token)) return { version: token };
+    if (options.expectedCurrent !== undefined && current !== options.expectedCurrent) {
+      throw new VhError('CONFLICT', `"${name}" changed: current version is ${current ?? 'none'}, expected ${options.expectedCurrent}`);
+    }
+    if (options.stage === 'pending' && pending !== undefined && pending !== current) {
+      throw new VhError('CONFLICT', `"${name}" already has a pending version ${pending}`);
+    }
+    // Written as AWSPENDING either way; "current" then moves the AWSCURRENT label with RemoveFromVersionId,
+    // which the service refuses when another writer moved it first — a compare-and-swap on the label.
+    const res = await this.send<{ VersionId?: string }>(`write ${name}`, (s) =>
+      new s.PutSecretValueCommand({ SecretId: name, ClientRequestToken: token, VersionStages: ['AWSPENDING'], ...valueParams(value) }),
+    );
+    const version = res.VersionId ?? token;
+    if (options.stage === 'current') await this.promote(name, version, { expectedCurrent: options.expectedCurrent ?? current ?? '' });
+    return { version };
+  }
+
+  async promote(name: string, version: string, options: { expectedCurrent?: string } = {}): Promise<void> {
+    const d = await this.describeRaw(name);
+    const current = AwsStore.versionWith(d, 'AWSCURRENT');
+    if (current !== version) {
+      if (options.expectedCurrent !== undefined && options.expectedCurrent !== '' && current !== options.expectedCurrent) {
+        throw new VhError('CONFLICT', `"${name}" changed: current version is ${current ?? 'none'}, expected ${options.expectedCurrent}`);
+      }
+      if (!d.stages.has(version)) throw new VhError('NOT_FOUND', `version ${version} of "${name}" not found`);
+      const from = options.expectedCurrent || current;
+      await this.send(`promote ${name}`, (s) =>
+        new s.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: 'AWSCURRENT', MoveToVersionId: version, ...(from ? { RemoveFromVersionId: from } : {}) }),
+      );
+    }
+    const after = await this.describeRaw(name);
+    if (AwsStore.versionWith(after, 'AWSCURRENT') !== version) {
+      throw new VhError('CONFLICT', `"${name}" changed while promoting version ${version}`);
+    }
+    if (after.stages.get(version)?.includes('AWSPENDING')) {
+      await this.send(`clear pending ${name}`, (s) => new s.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: 'AWSPENDING', RemoveFromVersionId: version }));
+    }
+  }
+
+  async discardPending(name: string, version: string): Promise<void> {
+    let d: Described;
+    try {
+      d = await this.describeRaw(name);
+    } catch (err) {
+      if ((err as VhError).code === 'NOT_FOUND') return;
+      throw err;
+    }
+    if (AwsStore.versionWith(d, 'AWSCURRENT') === version) return;
+    // A version with no staging label is deprecated, and Secrets Manager deletes it in time.
+    if (d.stages.get(version)?.includes('AWSPENDING')) {
+      await this.send(`discard ${name}@${version}`, (s) => new s.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: 'AWSPENDING', RemoveFromVersionId: version }));
+    }
+  }
+
+  async *list(filter?: ListFilter): AsyncIterable<SecretSummary> {
+    let next: string | undefined;
+    do {
+      const res = await this.send<{ SecretList?: { Name?: string; Tags?: Tag[]; LastChangedDate?: Date; SecretVersionsToStages?: Record<string, string[]>; DeletedDate?: Date }[]; NextToken?: string }>(
+        'list',
+        (s) =>
+          new s.ListSecretsCommand({
+            MaxResults: 100,
+            ...(next ? { NextToken: next } : {}),
+            ...(filter?.prefix ? { Filters: [{ Key: 'name', Values: [filter.prefix] }] } : {}),
+          }),
+      );
+      for (const entry of res.SecretList ?? []) {
+        if (!entry.Name || entry.DeletedDate) continue;
+        if (filter?.prefix && !entry.Name.startsWith(filter.prefix)) continue;
+        const { metadata } = tagsToMeta(entry.Tags);
+        if (filter?.metadata && !Object.entries(filter.metadata).every(([k, v]) => metadata[k] === v)) continue;
+        const current = Object.entries(entry.SecretVersionsToStages ?? {}).find(([, l]) => l.includes('AWSCURRENT'))?.[0];
+        yield { name: entry.Name, metadata, currentVersion: current, updatedAt: entry.LastChangedDate?.toISOString() };
+      }
+      next = res.NextToken;
+    } while (next);
+  }
+
+  async describe(name: string): Promise<SecretDescription> {
+    const d = await this.describeRaw(name);
+    const created = new Map<string, string | undefined>();
+    try {
+      const res = await this.send<{ Versions?: { VersionId?: string; CreatedDate?: Date }[] }>(`versions of ${name}`, (s) => new s.ListSecretVersionIdsCommand({ SecretId: name, IncludeDeprecated: true }));
+      for (const v of res.Versions ?? []) if (v.VersionId) created.set(v.VersionId, v.CreatedDate?.toISOString());
+    } catch {
+      // creation dates are a nicety; stages come from DescribeSecret
+    }
+    const versions: VersionInfo[] = [...d.stages.entries()].map(([id, labels]) => {
+      const stages: Stage[] = [];
+      if (labels.includes('AWSCURRENT')) stages.push('current');
+      if (labels.includes('AWSPENDING') && !labels.includes('AWSCURRENT')) stages.push('pending');
+      if (labels.includes('AWSPREVIOUS')) stages.push('previous');
+      return { version: id, createdAt: created.get(id), state: d.deleted || d.revokedVersions.includes(id) ? 'disabled' : 'enabled', stages };
+    });
+    versions.sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? ''));
+    const current = AwsStore.versionWith(d, 'AWSCURRENT');
+    const pending = AwsStore.versionWith(d, 'AWSPENDING');
+    return {
+      name,
+      metadata: d.metadata,
+      createdAt: d.createdAt,
+      updatedAt: d.updatedAt,
+      currentVersion: current,
+      pendingVersion: pending !== current ? pending : undefined,
+      versions,
+      revoked: d.deleted,
+    };
+  }
+
+  async setMetadata(name: string, patch: Record<string, string | null>): Promise<void> {
+    const set = Object.entries(patch).filter((e): e is [string, string] => e[1] !== null);
+    const remove = Object.entries(patch).filter(([, v]) => v === null).map(([k]) => k);
+    if (set.length > 0) await this.send(`tag ${name}`, (s) => new s.TagResourceCommand({ SecretId: name, Tags: set.map(([Key, Value]) => ({ Key, Value })) }));
+    if (remove.length > 0) await this.send(`untag ${name}`, (s) => new s.UntagResourceCommand({ SecretId: name, TagKeys: remove }));
+  }
+
+  async revoke(name: string, version?: string): Promise<RevokeResult> {
+    const d = await this.describeRaw(name);
+    if (version === undefined) {
+      // Soft delete: recoverable with restore-secret during the recovery window.
+      const days = this.options.recovery_window_days ?? 7;
+      await this.send(`revoke ${name}`, (s) => new s.DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: days }));
+      return { revoked: [...d.stages.keys()] };
+    }
+    const labels = d.stages.get(version);
+    if (!labels) throw new VhError('NOT_FOUND', `version ${version} of "${name}" not found`);
+    // No per-version disable in Secrets Manager: strip its labels (it becomes deprecated) and remember it so
+    // vh-secrets refuses to read it by id.
+    for (const label of labels) {
+      if (label === 'AWSCURRENT') continue;
+      await this.send(`revoke ${name}@${version}`, (s) => new s.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: label, RemoveFromVersionId: version }));
+    }
+    const revoked = [...d.revokedVersions.filter((v) => v !== version), version].slice(-MAX_REVOKED);
+    await this.setMetadata(name, { [REVOKED_TAG]: revoked.join(' ') });
+    return { revoked: [version] };
+  }
+
+  async destroy(name: string, version?: string): Promise<void> {
+    if (version !== undefined) {
+      await this.revoke(name, version);
+      return;
+    }
+    await this.send(`destroy ${name}`, (s) => new s.DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
+  }
+
+  async ping(): Promise<PingResult> {
+    const start = performance.now();
+    try {
+      await this.send('ping', (s) => new s.ListSecretsCommand({ MaxResults: 1 }));
+      return { reachable: true, authenticated: true, latencyMs: performance.now() - start };
+    } catch (err) {
+      const code = (err as VhError).code;
+      if (code === 'AUTH_FAILED' || code === 'PERMISSION_DENIED') return { reachable: true, authenticated: false, latencyMs: performance.now() - start };
+      if (code === 'NETWORK') return { reachable: false, authenticated: false, latencyMs: performance.now() - start };
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client?.destroy();
+  }
+}
+
+export default defineProvider((options: AwsStoreOptions) => new AwsStore(options));

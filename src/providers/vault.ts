@@ -1,0 +1,517 @@
+import { readFileSync } from 'node:fs';
+import { VhError, type ErrorCode } from '../core/errors.js';
+import { withRetry } from '../core/retry.js';
+import type { Stage } from '../core/ref.js';
+import {
+  defineProvider,
+  type ListFilter,
+  type Metadata,
+  type PingResult,
+  type PutOptions,
+  type ReadSelector,
+  type RevokeResult,
+  type SecretDescription,
+  type SecretStore,
+  type SecretSummary,
+  type SecretValue,
+  type VersionInfo,
+} from '../core/store.js';
+
+/** `[stores.<alias>] provider = "vault"` — HashiCorp Vault or OpenBao, KV version 2. */
+export interface VaultStoreOptions {
+  /** @default $VAULT_ADDR, else http://127.0.0.1:8200 */
+  address?: string;
+  /** @default $VAULT_TOKEN (ignored when AppRole is configured) */
+  token?: string;
+  /** Enterprise / OpenBao namespace. @default $VAULT_NAMESPACE */
+  namespace?: string;
+  /** PEM file of the CA that signs the server certificate. @default $VAULT_CACERT */
+  ca_cert?: string;
+  /** KV v2 mount. @default "secret" */
+  mount?: string;
+  /** AppRole login instead of a token. @default $VAULT_ROLE_ID / $VAULT_SECRET_ID */
+  role_id?: string;
+  secret_id?: string;
+  /** @default "approle" */
+  approle_path?: string;
+  /** Per-request timeout. @default 15000 */
+  timeout_ms?: number;
+}
+
+/** custom_metadata keys the provider keeps for staging; hidden from the metadata it reports. */
+const PIN = 'vh-stage-current';
+const PENDING = 'vh-stage-pending';
+const PREVIOUS = 'vh-stage-previous';
+const TOKEN = 'vh-stage-token';
+const REVOKED = 'vh-revoked';
+const INTERNAL = new Set([PIN, PENDING, PREVIOUS, TOKEN, REVOKED]);
+
+interface VaultVersionMeta {
+  created_time: string;
+  deletion_time: string;
+  destroyed: boolean;
+}
+
+interface VaultMetadata {
+  created_time: string;
+  updated_time: string;
+  current_version: number;
+  custom_metadata: Record<string, string> | null;
+  versions: Record<string, VaultVersionMeta>;
+}
+
+interface VaultRead {
+  data: Record<string, unknown> | null;
+  metadata: { version: number; created_time: string; deletion_time: string; destroyed: boolean; custom_metadata: Record<string, string> | null };
+}
+
+interface VaultClient {
+  token?: string;
+  request(options: { path: string; method: string; json?: unknown; headers?: Record<string, string> }): Promise<{ data?: unknown; auth?: { client_token?: string } } | undefined>;
+}
+
+/** Network-level failures worth retrying (axios / Node socket error codes). */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
+
+/** Maps node-vault / axios failures to the shared codes. Never carries the request (it may hold a value). */
+export function mapVaultError(err: unknown, address: string, what: string): VhError {
+  const status = (err as { response?: { statusCode?: number } }).response?.statusCode;
+  const message = err instanceof Error ? err.message : String(err);
+  const errno = (err as { code?: string }).code;
+  const make = (code: ErrorCode, text: string, hint?: string) => new VhError(code, `vault ${address}: ${what}: ${text}`, hint ? { hint } : {});
+  if (status === undefined) {
+    if (errno && NETWORK_CODES.has(errno)) return make('NETWORK', `cannot reach the server (${errno})`, 'check VAULT_ADDR and that the server is up and unsealed');
+    if (/certificate|self[- ]signed|SSL|TLS/i.test(message)) return make('NETWORK', `TLS failure (${errno ?? message})`, 'set VAULT_CACERT (or ca_cert) to the CA that signed the server certificate');
+    return make('NETWORK', message);
+  }
+  if (status === 400 && /check-and-set/i.test(message)) return make('CONFLICT', 'the secret changed concurrently (check-and-set mismatch)', 'read it again and retry');
+  if (status === 400) return make('INVALID_FORMAT', message);
+  if (status === 401 || status === 403) {
+    if (/invalid token|permission denied|missing client token/i.test(message) && /token/i.test(message)) {
+      return make('AUTH_FAILED', message, 'the token is invalid or expired: run `vault login` (or `bao login`) or set VAULT_TOKEN');
+    }
+    return make('PERMISSION_DENIED', message, 'the token is invalid or expired, or its policy does not allow this path: run `vault login` or set VAULT_TOKEN; see docs/providers.md for the minimal policy');
+  }
+  if (status === 404) return make('NOT_FOUND', 'not found');
+  if (status === 412) return make('CONFLICT', message);
+  if (status === 429) return make('THROTTLED', 'rate limited (429)');
+  if (status >= 500) return make('NETWORK', `server error ${status}${status === 503 ? ' (sealed or standby)' : ''}: ${message}`);
+  return make('INTERNAL', `unexpected status ${status}: ${message}`);
+}
+
+/**
+ * Vault stores a map per version. A value that is canonical JSON with string fields is stored as that map (so
+ * `vault kv get -field=password` works); anything else as {value} or, when not UTF-8, {value_base64}.
+ */
+export function encodeValue(value: Buffer): Record<string, string> {
+  const text = value.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(value)) return { value_base64: value.toString('base64') };
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (
+      typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) &&
+      Object.values(parsed).every((v) => typeof v === 'string') &&
+      JSON.stringify(parsed) === text
+    ) {
+      const keys = Object.keys(parsed);
+      if (keys.length > 0 && !(keys.length === 1 && (keys[0] === 'value' || keys[0] === 'value_base64'))) return parsed as Record<string, string>;
+    }
+  } catch {
+    // not JSON: stored as {value}
+  }
+  return { value: text };
+}
+
+export function decodeValue(data: Record<string, unknown>): Buffer {
+  const keys = Object.keys(data);
+  if (keys.length === 1 && typeof data.value === 'string') return Buffer.from(data.value, 'utf8');
+  if (keys.length === 1 && typeof data.value_base64 === 'string') return Buffer.from(data.value_base64, 'base64');
+  return Buffer.from(JSON.stringify(data));
+}
+
+function encodePath(name: string): string {
+  return name.split('/').map(encodeURIComponent).join('/');
+}
+
+function isDeleted(v: VaultVersionMeta | undefined): boolean {
+  return !v || v.destroyed || (v.deletion_time !== '' && v.deletion_time !== undefined);
+}
+
+class VaultStore implements SecretStore {
+  readonly provider = 'vault';
+  readonly capabilities = {
+    versions: true,
+    stagedWrites: true,
+    compareAndSwap: true,
+    revokeVersion: true,
+    // KV v2 has no hard value cap short of the 32 MiB request limit; keep values sane.
+    maxValueBytes: 1024 * 1024,
+  };
+
+  private client: VaultClient | undefined;
+  private loggingIn: Promise<void> | undefined;
+  private readonly address: string;
+  private readonly mount: string;
+
+  constructor(private readonly options: VaultStoreOptions) {
+    this.address = (options.address ?? process.env.VAULT_ADDR ?? 'http://127.0.0.1:8200').replace(/\/$/, '');
+    this.mount = (options.mount ?? 'secret').replace(/^\/|\/$/g, '');
+  }
+
+  private async connect(): Promise<VaultClient> {
+    if (this.client) return this.client;
+    const { default: makeVault } = await import('node-vault');
+    const caFile = this.options.ca_cert ?? process.env.VAULT_CACERT;
+    let ca: Buffer | undefined;
+    if (caFile) {
+      try {
+        ca = readFileSync(caFile);
+      } catch {
+        throw new VhError('CONFIG', `cannot read the Vault CA certificate ${caFile}`, { hint: 'fix VAULT_CACERT / ca_cert' });
+      }
+    }
+    const namespace = this.options.namespace ?? process.env.VAULT_NAMESPACE;
+    const token = this.options.token ?? process.env.VAULT_TOKEN;
+    const client = makeVault({
+      apiVersion: 'v1',
+      endpoint: this.address,
+      // node-vault's own debug output prints request bodies (secret values): never let it speak.
+      debug: () => undefined,
+      ...(namespace ? { namespace } : {}),
+      ...(token ? { token } : {}),
+      requestOptions: { timeout: this.options.timeout_ms ?? 15_000, ...(ca ? { ca } : {}) },
+    }) as unknown as VaultClient;
+    this.client = client;
+    return client;
+  }
+
+  private async login(client: VaultClient): Promise<void> {
+    const roleId = this.options.role_id ?? process.env.VAULT_ROLE_ID;
+    if (!roleId) {
+      if (!client.token) {
+        throw new VhError('AUTH_FAILED', `vault ${this.address}: no token`, { hint: 'set VAULT_TOKEN, run `vault login`, or configure AppRole (role_id / secret_id)' });
+      }
+      return;
+    }
+    const secretId = this.options.secret_id ?? process.env.VAULT_SECRET_ID;
+    const path = this.options.approle_path ?? 'approle';
+    const res = await withRetry(() =>
+      client.request({ path: `/auth/${path}/login`, method: 'POST', json: { role_id: roleId, ...(secretId ? { secret_id: secretId } : {}) } })
+        .catch((e: unknown) => {
+          throw mapVaultError(e, this.address, 'AppRole login');
+        }),
+    );
+    const tok = res?.auth?.client_token;
+    if (!tok) throw new VhError('AUTH_FAILED', `vault ${this.address}: AppRole login returned no token`);
+    client.token = tok;
+  }
+
+  private async call<T>(what: string, method: string, path: string, json?: unknown): Promise<T> {
+    const client = await this.connect();
+    this.loggingIn ??= this.login(client);
+    await this.loggingIn;
+    return withRetry(async () => {
+      try {
+        return (await client.request({ path, method, ...(json !== undefined ? { json } : {}) })) as T;
+      } catch (err) {
+        throw mapVaultError(err, this.address, what);
+      }
+    });
+  }
+
+  private dataPath(name: string, version?: string): string {
+    return `/${this.mount}/data/${encodePath(name)}${version ? `?version=${encodeURIComponent(version)}` : ''}`;
+  }
+
+  private metaPath(name: string): string {
+    return `/${this.mount}/metadata/${encodePath(name)}`;
+  }
+
+  private async readMeta(name: string): Promise<VaultMetadata> {
+    try {
+      const res = await this.call<{ data: VaultMetadata }>(`read metadata of ${name}`, 'GET', this.metaPath(name));
+      return res.data;
+    } catch (err) {
+      if ((err as VhError).code === 'NOT_FOUND') throw new VhError('NOT_FOUND', `secret "${name}" not found in vault ${this.address} (mount ${this.mount})`);
+      throw err;
+    }
+  }
+
+  private async writeCustom(name: string, md: VaultMetadata, patch: Record<string, string | null>): Promise<void> {
+    const custom: Record<string, string> = { ...(md.custom_metadata ?? {}) };
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null) delete custom[k];
+      else custom[k] = v;
+    }
+    await this.call(`write metadata of ${name}`, 'POST', this.metaPath(name), { custom_metadata: custom });
+    md.custom_metadata = custom;
+  }
+
+  private static currentOf(md: VaultMetadata): string | undefined {
+    const pin = md.custom_metadata?.[PIN];
+    if (pin && !isDeleted(md.versions[pin])) return pin;
+    const latest = String(md.current_version);
+    return isDeleted(md.versions[latest]) ? undefined : latest;
+  }
+
+  private static stageVersion(md: VaultMetadata, stage: Stage): string | undefined {
+    if (stage === 'current') return VaultStore.currentOf(md);
+    const v = md.custom_metadata?.[stage === 'pending' ? PENDING : PREVIOUS];
+    return v && !isDeleted(md.versions[v]) ? v : undefined;
+  }
+
+  private static publicMeta(custom: Record<string, string> | null): Metadata {
+    const out: Metadata = {};
+    for (const [k, v] of Object.entries(custom ?? {})) if (!INTERNAL.has(k)) out[k] = v;
+    return out;
+  }
+
+  private async readVersion(name: string, version: string): Promise<SecretValue> {
+    let res: { data: VaultRead };
+    try {
+      res = await this.call<{ data: VaultRead }>(`read ${name}@${version}`, 'GET', this.dataPath(name, version));
+    } catch (err) {
+      if ((err as VhError).code === 'NOT_FOUND') throw new VhError('NOT_FOUND', `version ${version} of "${name}" not found, revoked or destroyed`);
+      throw err;
+    }
+    if (!res.data.data) throw new VhError('NOT_FOUND', `version ${version} of "${name}" is revoked or destroyed`);
+    return { value: decodeValue(res.data.data), version: String(res.data.metadata.version) };
+  }
+
+  async get(name: string, select: ReadSelector = { stage: 'current' }): Promise<SecretValue> {
+    if ('version' in select) {
+      if (!/^\d+$/.test(select.version)) throw new VhError('NOT_FOUND', `version ${select.version} of "${name}" not found (Vault versions are numbers)`);
+      return this.readVersion(name, select.version);
+    }
+    if (select.stage === 'current') {
+      // One round trip in the usual case: the latest version carries custom_metadata, including any pin.
+      let res: { data: VaultRead } | undefined;
+      try {
+        res = await this.call<{ data: VaultRead }>(`read ${name}`, 'GET', this.dataPath(name));
+      } catch (err) {
+        if ((err as VhError).code !== 'NOT_FOUND') throw err;
+      }
+      const pin = res?.data.metadata.custom_metadata?.[PIN];
+      if (res?.data.data && (!pin || pin === String(res.data.metadata.version))) {
+        return { value: decodeValue(res.data.data), version: String(res.data.metadata.version) };
+      }
+    }
+    const md = await this.readMeta(name);
+    const version = VaultStore.stageVersion(md, select.stage);
+    if (!version) throw new VhError('NOT_FOUND', `"${name}" has no readable ${select.stage} version${md.custom_metadata?.[REVOKED] === 'true' ? ' (revoked)' : ''}`);
+    return this.readVersion(name, version);
+  }
+
+  async create(name: string, value: Buffer, metadata: Metadata): Promise<{ version: string }> {
+    // cas=0: write only if the path has no version yet — an atomic create.
+    let res: { data: { version: number } };
+    try {
+      res = await this.call<{ data: { version: number } }>(`create ${name}`, 'POST', this.dataPath(name), { options: { cas: 0 }, data: encodeValue(value) });
+    } catch (err) {
+      if ((err as VhError).code === 'CONFLICT') throw new VhError('CONFLICT', `secret "${name}" already exists in vault ${this.address}`, { hint: 'rotate it, or choose another name' });
+      throw err;
+    }
+    if (Object.keys(metadata).length > 0) {
+      await this.call(`write metadata of ${name}`, 'POST', this.metaPath(name), { custom_metadata: metadata });
+    }
+    return { version: String(res.data.version) };
+  }
+
+  async put(name: string, value: Buffer, options: PutOptions): Promise<{ version: string }> {
+    const md = await this.readMeta(name);
+    const custom = md.custom_metadata ?? {};
+    if (options.token && custom[TOKEN] === options.token && custom[PENDING]) return { version: custom[PENDING] };
+    const current = VaultStore.currentOf(md);
+    if (options.expectedCurrent !== undefined && current !== options.expectedCurrent) {
+      throw new VhError('CONFLICT', `"${name}" changed: current version is ${current ?? 'none'}, expected ${options.expectedCurrent}`);
+    }
+    if (options.stage === 'pending' && VaultStore.stageVersion(md, 'pending')) {
+      throw new VhError('CONFLICT', `"${name}" already has a pending version ${custom[PENDING]}`);
+    }
+    // Pin the current version before the new one becomes Vault's latest, so readers never see a pending value.
+    if (options.stage === 'pending' && current) await this.writeCustom(name, md, { [PIN]: current });
+    const res = await this.call<{ data: { version: number } }>(`write ${name}`, 'POST', this.dataPath(name), {
+      options: { cas: md.current_version },
+      data: encodeValue(value),
+    });
+    const version = String(res.data.version);
+    if (options.stage === 'pending') {
+      await this.writeCustom(name, md, { [PENDING]: version, [TOKEN]: options.token ?? null });
+    } else {
+      await this.writeCustom(name, md, { [PIN]: null, [PREVIOUS]: current ?? null, [REVOKED]: null });
+    }
+    return { version };
+  }
+
+  async promote(name: string, version: string, options: { expectedCurrent?: string } = {}): Promise<void> {
+    const md = await this.readMeta(name);
+    const current = VaultStore.currentOf(md);
+    const custom = md.custom_metadata ?? {};
+    if (current === version) {
+      if (custom[PENDING] === version) await this.writeCustom(name, md, { [PENDING]: null, [TOKEN]: null });
+      return;
+    }
+    if (options.expectedCurrent !== undefined && current !== options.expectedCurrent) {
+      throw new VhError('CONFLICT', `"${name}" changed: current version is ${current ?? 'none'}, expected ${options.expectedCurrent}`);
+    }
+    if (isDeleted(md.versions[version])) throw new VhError('NOT_FOUND', `version ${version} of "${name}" does not exist or is revoked`);
+    const latest = String(md.current_version);
+    await this.writeCustom(name, md, {
+      [PIN]: version === latest ? null : version,
+      [PREVIOUS]: current ?? null,
+      [PENDING]: custom[PENDING] === version ? null : (custom[PENDING] ?? null),
+      [TOKEN]: custom[PENDING] === version ? null : (custom[TOKEN] ?? null),
+    });
+  }
+
+  async discardPending(name: string, version: string): Promise<void> {
+    let md: VaultMetadata;
+    try {
+      md = await this.readMeta(name);
+    } catch (err) {
+      if ((err as VhError).code === 'NOT_FOUND') return;
+      throw err;
+    }
+    const current = VaultStore.currentOf(md);
+    if (current === version) return;
+    if (md.versions[version] && !md.versions[version]!.destroyed) {
+      await this.call(`destroy ${name}@${version}`, 'POST', `/${this.mount}/destroy/${encodePath(name)}`, { versions: [Number(version)] });
+    }
+    const custom = md.custom_metadata ?? {};
+    const patch: Record<string, string | null> = {};
+    if (custom[PENDING] === version) Object.assign(patch, { [PENDING]: null, [TOKEN]: null });
+    // Plain KV readers follow Vault's latest version. If the discarded version was latest, write the current
+    // value again as the new latest so they keep reading it (same value, new version id), then unpin.
+    if (String(md.current_version) === version && current) {
+      const keep = await this.readVersion(name, current);
+      const res = await this.call<{ data: { version: number } }>(`restore ${name}`, 'POST', this.dataPath(name), {
+        options: { cas: md.current_version },
+        data: encodeValue(keep.value),
+      });
+      md.current_version = res.data.version;
+      Object.assign(patch, { [PIN]: null });
+    }
+    if (Object.keys(patch).length > 0) await this.writeCustom(name, md, patch);
+  }
+
+  private async listKeys(prefix: string): Promise<string[]> {
+    try {
+      const res = await this.call<{ data: { keys: string[] } }>(`list ${prefix || '/'}`, 'LIST', `/${this.mount}/metadata/${encodePath(prefix.replace(/\/$/, ''))}${prefix ? '/' : ''}`);
+      return res.data.keys;
+    } catch (err) {
+      if ((err as VhError).code === 'NOT_FOUND') return [];
+      throw err;
+    }
+  }
+
+  async *list(filter?: ListFilter): AsyncIterable<SecretSummary> {
+    const want = filter?.prefix ?? '';
+    // Walk from the deepest folder the prefix names; LIST returns folders with a trailing '/'.
+    const startDir = want.includes('/') ? want.slice(0, want.lastIndexOf('/') + 1) : '';
+    const names: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const key of await this.listKeys(dir)) {
+        const full = `${dir}${key}`;
+        if (key.endsWith('/')) {
+          if (full.startsWith(want) || want.startsWith(full)) await walk(full);
+        } else if (full.startsWith(want)) names.push(full);
+      }
+    };
+    await walk(startDir);
+    names.sort();
+    const concurrency = 8;
+    for (let i = 0; i < names.length; i += concurrency) {
+      const batch = await Promise.all(
+        names.slice(i, i + concurrency).map(async (name) => {
+          try {
+            return { name, md: await this.readMeta(name) };
+          } catch (err) {
+            if ((err as VhError).code === 'NOT_FOUND') return undefined;
+            throw err;
+          }
+        }),
+      );
+      for (const entry of batch) {
+        if (!entry) continue;
+        const metadata = VaultStore.publicMeta(entry.md.custom_metadata);
+        if (filter?.metadata && !Object.entries(filter.metadata).every(([k, v]) => metadata[k] === v)) continue;
+        yield { name: entry.name, metadata, currentVersion: VaultStore.currentOf(entry.md), updatedAt: entry.md.updated_time };
+      }
+    }
+  }
+
+  async describe(name: string): Promise<SecretDescription> {
+    const md = await this.readMeta(name);
+    const current = VaultStore.currentOf(md);
+    const pending = VaultStore.stageVersion(md, 'pending');
+    const previous = VaultStore.stageVersion(md, 'previous');
+    const versions: VersionInfo[] = Object.entries(md.versions)
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([id, v]) => {
+        const stages: Stage[] = [];
+        if (id === current) stages.push('current');
+        if (id === pending) stages.push('pending');
+        if (id === previous) stages.push('previous');
+        return { version: id, createdAt: v.created_time, state: v.destroyed ? 'destroyed' : isDeleted(v) ? 'disabled' : 'enabled', stages };
+      });
+    return {
+      name,
+      metadata: VaultStore.publicMeta(md.custom_metadata),
+      createdAt: md.created_time,
+      updatedAt: md.updated_time,
+      currentVersion: current,
+      pendingVersion: pending,
+      versions,
+      revoked: md.custom_metadata?.[REVOKED] === 'true' || current === undefined,
+    };
+  }
+
+  async setMetadata(name: string, patch: Record<string, string | null>): Promise<void> {
+    for (const k of Object.keys(patch)) if (INTERNAL.has(k)) throw new VhError('USAGE', `metadata key ${k} is reserved`);
+    const md = await this.readMeta(name);
+    await this.writeCustom(name, md, patch);
+  }
+
+  async revoke(name: string, version?: string): Promise<RevokeResult> {
+    const md = await this.readMeta(name);
+    const targets = version !== undefined ? [version] : Object.entries(md.versions).filter(([, v]) => !isDeleted(v)).map(([id]) => id);
+    if (version !== undefined && !md.versions[version]) throw new VhError('NOT_FOUND', `version ${version} of "${name}" not found`);
+    const live = targets.filter((id) => !isDeleted(md.versions[id]));
+    if (live.length > 0) {
+      // KV v2 soft delete: reversible with `vault kv undelete`.
+      await this.call(`revoke ${name}`, 'POST', `/${this.mount}/delete/${encodePath(name)}`, { versions: live.map(Number) });
+    }
+    if (version === undefined) await this.writeCustom(name, md, { [REVOKED]: 'true', [PENDING]: null, [TOKEN]: null });
+    return { revoked: targets };
+  }
+
+  async destroy(name: string, version?: string): Promise<void> {
+    if (version === undefined) {
+      await this.call(`destroy ${name}`, 'DELETE', this.metaPath(name));
+      return;
+    }
+    await this.readMeta(name);
+    await this.call(`destroy ${name}@${version}`, 'POST', `/${this.mount}/destroy/${encodePath(name)}`, { versions: [Number(version)] });
+  }
+
+  async ping(): Promise<PingResult> {
+    const start = performance.now();
+    const client = await this.connect();
+    try {
+      await client.request({ path: '/sys/health', method: 'GET' });
+    } catch (err) {
+      const mapped = mapVaultError(err, this.address, 'health');
+      if (mapped.code === 'NETWORK') return { reachable: false, authenticated: false, latencyMs: performance.now() - start };
+    }
+    try {
+      await this.call('token lookup', 'GET', '/auth/token/lookup-self');
+      return { reachable: true, authenticated: true, latencyMs: performance.now() - start };
+    } catch (err) {
+      const code = (err as VhError).code;
+      if (code === 'AUTH_FAILED' || code === 'PERMISSION_DENIED') return { reachable: true, authenticated: false, latencyMs: performance.now() - start };
+      throw err;
+    }
+  }
+}
+
+export default defineProvider((options: VaultStoreOptions) => new VaultStore(options));
