@@ -143,6 +143,9 @@ class AwsStore implements SecretStore {
 
   private async connect(): Promise<{ sdk: AwsSdk; client: SecretsManagerClient }> {
     if (!this.sdk || !this.client) {
+      // The SDK warns on every run under Node 20 about its own future releases; vh-secrets pins the SDK, and
+      // an operator's stderr is for their secrets, not our dependency's roadmap.
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
       this.sdk = await import('@aws-sdk/client-secrets-manager');
       const config: SecretsManagerClientConfig = {
         // vh-secrets retries NETWORK/THROTTLED itself, uniformly across providers; auth errors never.

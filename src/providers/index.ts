@@ -9,8 +9,8 @@ const LOADERS: Record<string, (() => Promise<{ default: ProviderFactory<never> }
   file: () => import('./file.js'),
   vault: () => import('./vault.js'),
   aws: () => import('./aws.js'),
-  azure: null,
-  gcp: null,
+  azure: () => import('./azure.js'),
+  gcp: () => import('./gcp.js'),
 };
 
 export const PROVIDERS = Object.keys(LOADERS);

@@ -1,0 +1,409 @@
+import type { SecretClient, SecretProperties } from '@azure/keyvault-secrets';
+import { VhError, type ErrorCode } from '../core/errors.js';
+import { withRetry } from '../core/retry.js';
+import type { Stage } from '../core/ref.js';
+import {
+  defineProvider,
+  type ListFilter,
+  type Metadata,
+  type PingResult,
+  type PutOptions,
+  type ReadSelector,
+  type RevokeResult,
+  type SecretDescription,
+  type SecretStore,
+  type SecretSummary,
+  type SecretValue,
+  type VersionInfo,
+} from '../core/store.js';
+
+/** `[stores.<alias>] provider = "azure"` — Azure Key Vault secrets. Credentials: DefaultAzureCredential. */
+export interface AzureStoreOptions {
+  /** https://<name>.vault.azure.net @default $AZURE_KEYVAULT_URL */
+  vault_url?: string;
+  /** Client id of a user-assigned managed identity (DefaultAzureCredential). */
+  managed_identity_client_id?: string;
+  /** Tenant for DefaultAzureCredential. */
+  tenant_id?: string;
+  /** Accept a challenge from a resource other than *.vault.azure.net (emulators, sovereign clouds). @default false */
+  disable_challenge_resource_verification?: boolean;
+}
+
+/**
+ * Per-version tags the provider keeps. Key Vault has no staging labels and no compare-and-swap: a version's
+ * stage is a tag, and the secret's metadata lives in the tags of its current version (copied forward on
+ * every new version). Key Vault allows 15 tags per version.
+ */
+const NAME = 'vh-name';
+const STAGE = 'vh-stage';
+const TOKEN = 'vh-token';
+const INTERNAL = new Set([NAME, STAGE, TOKEN]);
+const MAX_TAGS = 15;
+const BINARY_CONTENT_TYPE = 'application/octet-stream; base64';
+
+/** Key Vault names allow [0-9a-zA-Z-]: `/` becomes `--`, `_ . + =` become `-`; `vh-name` keeps the real name. */
+export function vaultNameFor(name: string): string {
+  return name.replace(/\//g, '--').replace(/[_.+=]/g, '-');
+}
+
+export function mapAzureError(err: unknown, where: string, what: string): VhError {
+  const e = err as { statusCode?: number; code?: string; message?: string; name?: string };
+  const message = (e.message ?? String(err)).split('\n')[0]!;
+  const make = (code: ErrorCode, text: string, hint?: string) => new VhError(code, `azure ${where}: ${what}: ${text}`, hint ? { hint } : {});
+  if (e.name === 'CredentialUnavailableError' || e.name === 'AuthenticationError' || e.name === 'AggregateAuthenticationError') {
+    return make('AUTH_FAILED', 'no usable Azure credential', 'run `az login`, or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or use a managed identity');
+  }
+  switch (e.statusCode) {
+    case 401:
+      return make('AUTH_FAILED', message, 'run `az login` or check the service principal / managed identity');
+    case 403:
+      if (/disabled/i.test(message)) return make('NOT_FOUND', 'the version is disabled (revoked)');
+      return make('PERMISSION_DENIED', message, 'the identity needs the "Key Vault Secrets Officer" role (or get/set/list/delete access policy) on this vault');
+    case 404:
+      return make('NOT_FOUND', 'not found');
+    case 409:
+      return make('CONFLICT', /deleted/i.test(message) ? 'a deleted secret with this name is being kept for recovery: recover or purge it first' : message);
+    case 429:
+      return make('THROTTLED', message);
+    case 400:
+      return make('INVALID_FORMAT', message);
+    default:
+      break;
+  }
+  if (e.statusCode !== undefined && e.statusCode >= 500) return make('NETWORK', `server error ${e.statusCode}: ${message}`);
+  if (e.statusCode === undefined) return make('NETWORK', `${e.code ?? e.name ?? 'error'}: ${message}`, 'check the vault URL and the network');
+  return make('INTERNAL', message);
+}
+
+interface VersionView {
+  id: string;
+  enabled: boolean;
+  createdOn: Date | undefined;
+  tags: Record<string, string>;
+}
+
+class AzureStore implements SecretStore {
+  readonly provider = 'azure';
+  readonly capabilities = {
+    versions: true,
+    stagedWrites: true,
+    // Key Vault offers no conditional write: expectedCurrent is checked, but not atomically.
+    compareAndSwap: false,
+    revokeVersion: true,
+    // 25 KiB per value; binary values are base64 inside that.
+    maxValueBytes: 25 * 1024,
+  };
+
+  private client: SecretClient | undefined;
+  private readonly url: string;
+
+  constructor(private readonly options: AzureStoreOptions) {
+    const url = options.vault_url ?? process.env.AZURE_KEYVAULT_URL;
+    if (!url) throw new VhError('CONFIG', 'azure store needs vault_url', { hint: 'set vault_url = "https://<name>.vault.azure.net" or AZURE_KEYVAULT_URL' });
+    this.url = url.replace(/\/$/, '');
+  }
+
+  private async connect(): Promise<SecretClient> {
+    if (this.client) return this.client;
+    const [{ SecretClient: Client }, { DefaultAzureCredential }] = await Promise.all([import('@azure/keyvault-secrets'), import('@azure/identity')]);
+    const credential = new DefaultAzureCredential({
+      ...(this.options.managed_identity_client_id ? { managedIdentityClientId: this.options.managed_identity_client_id } : {}),
+      ...(this.options.tenant_id ? { tenantId: this.options.tenant_id } : {}),
+    });
+    this.client = new Client(this.url, credential, {
+      disableChallengeResourceVerification: this.options.disable_challenge_resource_verification === true,
+      // vh-secrets retries NETWORK/THROTTLED itself, uniformly across providers.
+      retryOptions: { maxRetries: 0 },
+    });
+    return this.client;
+  }
+
+  private async call<T>(what: string, fn: (c: SecretClient) => Promise<T>): Promise<T> {
+    const client = await this.connect();
+    return withRetry(async () => {
+      try {
+        return await fn(client);
+      } catch (err) {
+        throw mapAzureError(err, this.url, what);
+      }
+    });
+  }
+
+  private async versions(name: string): Promise<VersionView[]> {
+    const id = vaultNameFor(name);
+    const out: VersionView[] = [];
+    try {
+      await this.call(`versions of ${name}`, async (c) => {
+        out.length = 0;
+        for await (const p of c.listPropertiesOfSecretVersions(id)) out.push(view(p));
+      });
+    } catch (err) {
+      if ((err as VhError).code === 'NOT_FOUND') throw new VhError('NOT_FOUND', `secret "${name}" not found in azure ${this.url}`);
+      throw err;
+    }
+    if (out.length === 0) throw new VhError('NOT_FOUND', `secret "${name}" not found in azure ${this.url}`);
+    const owner = out.find((v) => v.tags[NAME])?.tags[NAME];
+    if (owner !== undefined && owner !== name) throw new VhError('NOT_FOUND', `secret "${name}" not found (its Key Vault name holds "${owner}")`);
+    // Our writes carry a sequence number (createdOn has one-second resolution); others sort by creation time.
+    return out.sort((a, b) => {
+      const sa = a.tags['vh-seq'];
+      const sb = b.tags['vh-seq'];
+      if (sa !== undefined && sb !== undefined && sa !== sb) return Number(sa) - Number(sb);
+      return (a.createdOn?.getTime() ?? 0) - (b.createdOn?.getTime() ?? 0);
+    });
+  }
+
+  private static stageOf(all: VersionView[], stage: Stage): VersionView | undefined {
+    const tagged = all.filter((v) => v.enabled && v.tags[STAGE] === stage);
+    if (tagged.length > 0) return tagged[tagged.length - 1];
+    if (stage !== 'current') return undefined;
+    // Versions written by other tools carry no stage: the newest enabled one that is not pending is current.
+    return [...all].reverse().find((v) => v.enabled && v.tags[STAGE] !== 'pending' && v.tags[STAGE] !== 'previous');
+  }
+
+  private async setTags(name: string, v: VersionView, tags: Record<string, string>): Promise<void> {
+    if (Object.keys(tags).length > MAX_TAGS) {
+      throw new VhError('INVALID_FORMAT', `Azure Key Vault keeps at most ${MAX_TAGS} tags per secret; "${name}" would need ${Object.keys(tags).length}`);
+    }
+    await this.call(`tag ${name}@${v.id}`, (c) => c.updateSecretProperties(vaultNameFor(name), v.id, { tags }));
+    v.tags = tags;
+  }
+
+  private async restage(name: string, v: VersionView, stage: Stage | null, extra: Record<string, string | null> = {}): Promise<void> {
+    const tags = { ...v.tags };
+    if (stage === null) delete tags[STAGE];
+    else tags[STAGE] = stage;
+    for (const [k, val] of Object.entries(extra)) {
+      if (val === null) delete tags[k];
+      else tags[k] = val;
+    }
+    await this.setTags(name, v, tags);
+  }
+
+  private async write(name: string, value: Buffer, tags: Record<string, string>): Promise<string> {
+    if (Object.keys(tags).length > MAX_TAGS) {
+      throw new VhError('INVALID_FORMAT', `Azure Key Vault keeps at most ${MAX_TAGS} tags per secret; "${name}" would need ${Object.keys(tags).length}`);
+    }
+    const text = value.toString('utf8');
+    const utf8 = Buffer.from(text, 'utf8').equals(value);
+    const res = await this.call(`write ${name}`, (c) =>
+      c.setSecret(vaultNameFor(name), utf8 ? text : value.toString('base64'), { tags, ...(utf8 ? {} : { contentType: BINARY_CONTENT_TYPE }) }),
+    );
+    return res.properties.version ?? '';
+  }
+
+  private async read(name: string, version: string): Promise<SecretValue> {
+    try {
+      const s = await this.call(`read ${name}@${version}`, (c) => c.getSecret(vaultNameFor(name), { version }));
+      const raw = s.value ?? '';
+      const value = s.properties.contentType === BINARY_CONTENT_TYPE ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+      return { value, version: s.properties.version ?? version };
+    } catch (err) {
+      if ((err as VhError).code === 'NOT_FOUND') throw new VhError('NOT_FOUND', `version ${version} of "${name}" not found or revoked`);
+      throw err;
+    }
+  }
+
+  async get(name: string, select: ReadSelector = { stage: 'current' }): Promise<SecretValue> {
+    if ('version' in select) return this.read(name, select.version);
+    const v = AzureStore.stageOf(await this.versions(name), select.stage);
+    if (!v) throw new VhError('NOT_FOUND', `"${name}" has no readable ${select.stage} version`);
+    return this.read(name, v.id);
+  }
+
+  private seq(all: VersionView[]): string {
+    return String(Math.max(0, ...all.map((v) => Number(v.tags['vh-seq'] ?? 0))) + 1);
+  }
+
+  async create(name: string, value: Buffer, metadata: Metadata): Promise<{ version: string }> {
+    let exists = true;
+    try {
+      await this.versions(name);
+    } catch (err) {
+      if ((err as VhError).code !== 'NOT_FOUND') throw err;
+      if (/holds/.test((err as VhError).message)) throw new VhError('CONFLICT', `the Key Vault name ${vaultNameFor(name)} is taken by another secret`);
+      exists = false;
+    }
+    if (exists) throw new VhError('CONFLICT', `secret "${name}" already exists in azure ${this.url}`, { hint: 'rotate it, or choose another name' });
+    const version = await this.write(name, value, { ...metadata, [NAME]: name, [STAGE]: 'current', 'vh-seq': '1' });
+    return { version };
+  }
+
+  private static publicTags(tags: Record<string, string>): Metadata {
+    const out: Metadata = {};
+    for (const [k, v] of Object.entries(tags)) if (!INTERNAL.has(k) && k !== 'vh-seq') out[k] = v;
+    return out;
+  }
+
+  async put(name: string, value: Buffer, options: PutOptions): Promise<{ version: string }> {
+    const all = await this.versions(name);
+    const pending = AzureStore.stageOf(all, 'pending');
+    if (options.token && pending?.tags[TOKEN] === options.token) return { version: pending.id };
+    const current = AzureStore.stageOf(all, 'current');
+    if (options.expectedCurrent !== undefined && current?.id !== options.expectedCurrent) {
+      throw new VhError('CONFLICT', `"${name}" changed: current version is ${current?.id ?? 'none'}, expected ${options.expectedCurrent}`);
+    }
+    if (options.stage === 'pending' && pending) throw new VhError('CONFLICT', `"${name}" already has a pending version ${pending.id}`);
+    const tags: Record<string, string> = {
+      ...AzureStore.publicTags(current?.tags ?? {}),
+      [NAME]: name,
+      [STAGE]: options.stage,
+      'vh-seq': this.seq(all),
+      ...(options.stage === 'pending' && options.token ? { [TOKEN]: options.token } : {}),
+    };
+    const version = await this.write(name, value, tags);
+    if (options.stage === 'current') {
+      const previous = AzureStore.stageOf(all, 'previous');
+      if (previous) await this.restage(name, previous, null);
+      if (current) await this.restage(name, current, 'previous');
+    }
+    return { version };
+  }
+
+  async promote(name: string, version: string, options: { expectedCurrent?: string } = {}): Promise<void> {
+    const all = await this.versions(name);
+    const current = AzureStore.stageOf(all, 'current');
+    const target = all.find((v) => v.id === version);
+    if (current?.id === version) {
+      if (target && (target.tags[STAGE] !== 'current' || target.tags[TOKEN])) await this.restage(name, target, 'current', { [TOKEN]: null });
+      return;
+    }
+    if (options.expectedCurrent !== undefined && current?.id !== options.expectedCurrent) {
+      throw new VhError('CONFLICT', `"${name}" changed: current version is ${current?.id ?? 'none'}, expected ${options.expectedCurrent}`);
+    }
+    if (!target || !target.enabled) throw new VhError('NOT_FOUND', `version ${version} of "${name}" does not exist or is disabled`);
+    // Order matters for readers: the new version is current before the old one stops being current.
+    await this.restage(name, target, 'current', { [TOKEN]: null, ...AzureStore.publicTags(current?.tags ?? {}) });
+    const previous = AzureStore.stageOf(all, 'previous');
+    if (previous && previous.id !== version) await this.restage(name, previous, null);
+    if (current) await this.restage(name, current, 'previous');
+  }
+
+  async discardPending(name: string, version: string): Promise<void> {
+    let all: VersionView[];
+    try {
+      all = await this.versions(name);
+    } catch (err) {
+      if ((err as VhError).code === 'NOT_FOUND') return;
+      throw err;
+    }
+    const v = all.find((x) => x.id === version);
+    if (!v || AzureStore.stageOf(all, 'current')?.id === version) return;
+    // Key Vault cannot delete one version: disable it and drop its stage so nothing reads it as pending.
+    const tags = { ...v.tags };
+    delete tags[STAGE];
+    delete tags[TOKEN];
+    tags['vh-discarded'] = 'true';
+    await this.call(`discard ${name}@${version}`, (c) => c.updateSecretProperties(vaultNameFor(name), version, { enabled: false, tags }));
+  }
+
+  async *list(filter?: ListFilter): AsyncIterable<SecretSummary> {
+    const names: string[] = [];
+    await this.call('list', async (c) => {
+      names.length = 0;
+      for await (const p of c.listPropertiesOfSecrets()) names.push(p.tags?.[NAME] ?? p.name);
+    });
+    names.sort();
+    for (const name of names) {
+      if (filter?.prefix && !name.startsWith(filter.prefix)) continue;
+      let all: VersionView[];
+      try {
+        all = await this.versions(name);
+      } catch (err) {
+        if ((err as VhError).code === 'NOT_FOUND') continue;
+        throw err;
+      }
+      const current = AzureStore.stageOf(all, 'current');
+      const metadata = AzureStore.publicTags((current ?? all[all.length - 1])?.tags ?? {});
+      if (filter?.metadata && !Object.entries(filter.metadata).every(([k, v]) => metadata[k] === v)) continue;
+      yield { name, metadata, currentVersion: current?.id, updatedAt: all[all.length - 1]?.createdOn?.toISOString() };
+    }
+  }
+
+  async describe(name: string): Promise<SecretDescription> {
+    const all = await this.versions(name);
+    const current = AzureStore.stageOf(all, 'current');
+    const pending = AzureStore.stageOf(all, 'pending');
+    const previous = AzureStore.stageOf(all, 'previous');
+    const versions: VersionInfo[] = all.map((v) => {
+      const stages: Stage[] = [];
+      if (v.id === current?.id) stages.push('current');
+      if (v.id === pending?.id) stages.push('pending');
+      if (v.id === previous?.id) stages.push('previous');
+      return { version: v.id, createdAt: v.createdOn?.toISOString(), state: v.enabled ? 'enabled' : 'disabled', stages };
+    });
+    return {
+      name,
+      metadata: AzureStore.publicTags((current ?? all[all.length - 1])?.tags ?? {}),
+      createdAt: all[0]?.createdOn?.toISOString(),
+      updatedAt: all[all.length - 1]?.createdOn?.toISOString(),
+      currentVersion: current?.id,
+      pendingVersion: pending?.id,
+      versions,
+      revoked: current === undefined,
+    };
+  }
+
+  async setMetadata(name: string, patch: Record<string, string | null>): Promise<void> {
+    for (const k of Object.keys(patch)) if (INTERNAL.has(k) || k === 'vh-seq') throw new VhError('USAGE', `metadata key ${k} is reserved`);
+    const all = await this.versions(name);
+    for (const v of [AzureStore.stageOf(all, 'current'), AzureStore.stageOf(all, 'pending')]) {
+      if (!v) continue;
+      const tags = { ...v.tags };
+      for (const [k, val] of Object.entries(patch)) {
+        if (val === null) delete tags[k];
+        else tags[k] = val;
+      }
+      await this.setTags(name, v, tags);
+    }
+  }
+
+  async revoke(name: string, version?: string): Promise<RevokeResult> {
+    const all = await this.versions(name);
+    const targets = version !== undefined ? all.filter((v) => v.id === version) : all.filter((v) => v.enabled);
+    if (version !== undefined && targets.length === 0) throw new VhError('NOT_FOUND', `version ${version} of "${name}" not found`);
+    for (const v of targets) {
+      if (!v.enabled) continue;
+      await this.call(`revoke ${name}@${v.id}`, (c) => c.updateSecretProperties(vaultNameFor(name), v.id, { enabled: false }));
+    }
+    return { revoked: targets.map((v) => v.id) };
+  }
+
+  async destroy(name: string, version?: string): Promise<void> {
+    if (version !== undefined) {
+      await this.revoke(name, version);
+      return;
+    }
+    const id = vaultNameFor(name);
+    await this.call(`delete ${name}`, async (c) => {
+      const poller = await c.beginDeleteSecret(id, { intervalInMs: 250 });
+      await poller.pollUntilDone();
+    });
+    // With soft delete on, the name stays taken until purged; purge needs the purge permission.
+    await this.call(`purge ${name}`, (c) => c.purgeDeletedSecret(id)).catch(() => undefined);
+  }
+
+  async ping(): Promise<PingResult> {
+    const start = performance.now();
+    try {
+      await this.call('ping', async (c) => {
+        for await (const page of c.listPropertiesOfSecrets().byPage({ maxPageSize: 1 })) {
+          void page;
+          break;
+        }
+      });
+      return { reachable: true, authenticated: true, latencyMs: performance.now() - start };
+    } catch (err) {
+      const code = (err as VhError).code;
+      if (code === 'AUTH_FAILED' || code === 'PERMISSION_DENIED') return { reachable: true, authenticated: false, latencyMs: performance.now() - start };
+      if (code === 'NETWORK') return { reachable: false, authenticated: false, latencyMs: performance.now() - start };
+      throw err;
+    }
+  }
+}
+
+function view(p: SecretProperties): VersionView {
+  return { id: p.version ?? '', enabled: p.enabled !== false, createdOn: p.createdOn, tags: { ...(p.tags ?? {}) } };
+}
+
+export default defineProvider((options: AzureStoreOptions) => new AzureStore(options));

@@ -1,0 +1,413 @@
+import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import { VhError, type ErrorCode } from '../core/errors.js';
+import { withRetry } from '../core/retry.js';
+import type { Stage } from '../core/ref.js';
+import {
+  defineProvider,
+  type ListFilter,
+  type Metadata,
+  type PingResult,
+  type PutOptions,
+  type ReadSelector,
+  type RevokeResult,
+  type SecretDescription,
+  type SecretStore,
+  type SecretSummary,
+  type SecretValue,
+  type VersionInfo,
+} from '../core/store.js';
+
+/** `[stores.<alias>] provider = "gcp"` — Google Cloud Secret Manager. Credentials: application-default. */
+export interface GcpStoreOptions {
+  /** @default $GOOGLE_CLOUD_PROJECT / $GCLOUD_PROJECT */
+  project?: string;
+  /** host:port of another endpoint (an emulator, a private endpoint). */
+  endpoint?: string;
+  /** Plaintext gRPC, for a local emulator only. @default true when endpoint is on loopback */
+  insecure?: boolean;
+  /** Service-account key file instead of application-default credentials. */
+  key_file?: string;
+  /** Per-call deadline. @default 15000 */
+  timeout_ms?: number;
+}
+
+type Gcp = typeof import('@google-cloud/secret-manager');
+type ISecret = import('@google-cloud/secret-manager').protos.google.cloud.secretmanager.v1.ISecret;
+type ISecretVersion = import('@google-cloud/secret-manager').protos.google.cloud.secretmanager.v1.ISecretVersion;
+
+/** Annotations the provider keeps for itself; hidden from reported metadata. */
+const NAME = 'vh-name';
+const PIN = 'vh-stage-current';
+const PENDING = 'vh-stage-pending';
+const PREVIOUS = 'vh-stage-previous';
+const TOKEN = 'vh-stage-token';
+const REVOKED = 'vh-revoked';
+const INTERNAL = new Set([NAME, PIN, PENDING, PREVIOUS, TOKEN, REVOKED]);
+const LABEL_RE = /^[a-z][a-z0-9_-]{0,62}$/;
+const LABEL_VALUE_RE = /^[a-z0-9_-]{0,63}$/;
+
+/**
+ * Secret ids allow only [A-Za-z0-9_-]: `/` becomes `__` and `.`, `+`, `=` become `-`. The real name is kept in
+ * the `vh-name` annotation, and a create whose id collides with a different name is refused.
+ */
+export function secretIdFor(name: string): string {
+  return name.replace(/\//g, '__').replace(/[.+=]/g, '-');
+}
+
+const GRPC: Record<number, ErrorCode> = {
+  3: 'INVALID_FORMAT',
+  4: 'NETWORK',
+  5: 'NOT_FOUND',
+  6: 'CONFLICT',
+  7: 'PERMISSION_DENIED',
+  8: 'THROTTLED',
+  9: 'CONFLICT',
+  10: 'CONFLICT',
+  13: 'NETWORK',
+  14: 'NETWORK',
+  16: 'AUTH_FAILED',
+};
+
+export function mapGcpError(err: unknown, where: string, what: string): VhError {
+  const e = err as { code?: number | string; details?: string; message?: string };
+  const detail = (e.details || e.message || String(err)).split('\n')[0]!;
+  const code: ErrorCode = typeof e.code === 'number' ? (GRPC[e.code] ?? 'INTERNAL') : /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN/.test(detail) ? 'NETWORK' : /credential/i.test(detail) ? 'AUTH_FAILED' : 'INTERNAL';
+  const hints: Partial<Record<ErrorCode, string>> = {
+    AUTH_FAILED: 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS',
+    PERMISSION_DENIED: 'the identity needs roles/secretmanager.admin (or the narrower roles in docs/providers.md) on the project',
+    NETWORK: 'check the project, endpoint and network',
+  };
+  const hint = hints[code];
+  return new VhError(code, `gcp ${where}: ${what}: ${detail}`, hint ? { hint } : {});
+}
+
+function versionId(v: ISecretVersion | null | undefined): string {
+  return (v?.name ?? '').split('/').pop() ?? '';
+}
+
+function iso(t: { seconds?: number | string | Long | null; nanos?: number | null } | null | undefined): string | undefined {
+  if (!t || t.seconds === undefined || t.seconds === null) return undefined;
+  return new Date(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString();
+}
+interface Long {
+  toString(): string;
+}
+
+class GcpStore implements SecretStore {
+  readonly provider = 'gcp';
+  readonly capabilities = {
+    versions: true,
+    stagedWrites: true,
+    compareAndSwap: true,
+    revokeVersion: true,
+    maxValueBytes: 65_536,
+  };
+
+  private client: SecretManagerServiceClient | undefined;
+  private readonly project: string;
+  private readonly where: string;
+  /** Version aliases exist on the real service; emulators may refuse them — then we stop trying. */
+  private aliases = true;
+
+  constructor(private readonly options: GcpStoreOptions) {
+    const project = options.project ?? process.env.GOOGLE_CLOUD_PROJECT ?? process.env.GCLOUD_PROJECT;
+    if (!project) throw new VhError('CONFIG', 'gcp store needs a project', { hint: 'set project = "…" in the store config or GOOGLE_CLOUD_PROJECT' });
+    this.project = project;
+    this.where = `projects/${project}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
+  }
+
+  private async connect(): Promise<SecretManagerServiceClient> {
+    if (this.client) return this.client;
+    const gcp: Gcp = await import('@google-cloud/secret-manager');
+    const opts: ConstructorParameters<Gcp['SecretManagerServiceClient']>[0] & Record<string, unknown> = { projectId: this.project };
+    if (this.options.key_file) opts.keyFilename = this.options.key_file;
+    if (this.options.endpoint) {
+      const [host, port] = this.options.endpoint.split(':');
+      opts.apiEndpoint = host;
+      if (port) opts.port = Number(port);
+      const loopback = host === 'localhost' || host === '::1' || host?.startsWith('127.');
+      if (this.options.insecure ?? loopback) {
+        const { credentials } = await import('@grpc/grpc-js');
+        opts.sslCreds = credentials.createInsecure();
+      }
+    }
+    this.client = new gcp.SecretManagerServiceClient(opts);
+    return this.client;
+  }
+
+  private async call<T>(what: string, fn: (c: SecretManagerServiceClient, o: { timeout: number; maxRetries: number }) => Promise<T>): Promise<T> {
+    const client = await this.connect();
+    // One retry policy for every provider: ours (NETWORK / THROTTLED only), not gax's.
+    const callOptions = { timeout: this.options.timeout_ms ?? 15_000, maxRetries: 0 };
+    return withRetry(async () => {
+      try {
+        return await fn(client, callOptions);
+      } catch (err) {
+        throw mapGcpError(err, this.where, what);
+      }
+    });
+  }
+
+  private secretPath(name: string): string {
+    return `projects/${this.project}/secrets/${secretIdFor(name)}`;
+  }
+
+  private async secret(name: string): Promise<ISecret> {
+    try {
+      const [s] = await this.call(`read ${name}`, (c, o) => c.getSecret({ name: this.secretPath(name) }, o));
+      const stored = s.annotations?.[NAME];
+      if (stored !== undefined && stored !== name) throw new VhError('NOT_FOUND', `secret "${name}" not found (its id holds "${stored}")`);
+      return s;
+    } catch (err) {
+      if ((err as VhError).code === 'NOT_FOUND') throw new VhError('NOT_FOUND', `secret "${name}" not found in gcp ${this.where}`);
+      throw err;
+    }
+  }
+
+  private async versions(name: string): Promise<ISecretVersion[]> {
+    const all: ISecretVersion[] = [];
+    await this.call(`versions of ${name}`, async (c, o) => {
+      all.length = 0;
+      for await (const v of c.listSecretVersionsAsync({ parent: this.secretPath(name) }, o)) all.push(v);
+    });
+    return all.sort((a, b) => Number(versionId(a)) - Number(versionId(b)));
+  }
+
+  private async currentOf(name: string, s: ISecret): Promise<string | undefined> {
+    const pin = s.annotations?.[PIN];
+    if (pin) return pin;
+    const enabled = (await this.versions(name)).filter((v) => v.state === 'ENABLED');
+    return enabled.length > 0 ? versionId(enabled[enabled.length - 1]) : undefined;
+  }
+
+  /** Updates annotations (and aliases) under the secret's etag: the service refuses a stale etag. */
+  private async annotate(name: string, s: ISecret, patch: Record<string, string | null>, stages?: Partial<Record<Stage, string | null>>): Promise<void> {
+    const annotations: Record<string, string> = { ...(s.annotations ?? {}) };
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null) delete annotations[k];
+      else annotations[k] = v;
+    }
+    const labels: Record<string, string> = {};
+    for (const [k, v] of Object.entries(annotations)) if (!INTERNAL.has(k) && LABEL_RE.test(k) && LABEL_VALUE_RE.test(v)) labels[k] = v;
+    const update: ISecret = { name: s.name ?? null, annotations, labels, ...(s.etag ? { etag: s.etag } : {}) };
+    const paths = ['annotations', 'labels'];
+    if (stages && this.aliases) {
+      const aliases: Record<string, number> = {};
+      for (const [k, v] of Object.entries({ ...Object.fromEntries(Object.entries(s.versionAliases ?? {}).map(([a, n]) => [a, String(n)])), ...stages })) {
+        if (v !== null && v !== undefined) aliases[k] = Number(v);
+      }
+      update.versionAliases = aliases;
+      paths.push('version_aliases');
+    }
+    try {
+      const [updated] = await this.call(`update ${name}`, (c, o) => c.updateSecret({ secret: update, updateMask: { paths } }, o));
+      Object.assign(s, { annotations: updated.annotations ?? annotations, etag: updated.etag, versionAliases: updated.versionAliases });
+    } catch (err) {
+      if (stages && this.aliases && (err as VhError).code === 'INVALID_FORMAT') {
+        this.aliases = false;
+        return this.annotate(name, s, patch);
+      }
+      if ((err as VhError).code === 'CONFLICT') throw new VhError('CONFLICT', `"${name}" changed concurrently (etag mismatch)`);
+      throw err;
+    }
+  }
+
+  private async access(name: string, version: string): Promise<SecretValue> {
+    try {
+      const [res] = await this.call(`read ${name}@${version}`, (c, o) => c.accessSecretVersion({ name: `${this.secretPath(name)}/versions/${version}` }, o));
+      return { value: Buffer.from(res.payload?.data ?? new Uint8Array()), version: versionId({ name: res.name ?? null }) || version };
+    } catch (err) {
+      const code = (err as VhError).code;
+      if (code === 'NOT_FOUND' || code === 'CONFLICT') throw new VhError('NOT_FOUND', `version ${version} of "${name}" not found, disabled or destroyed`);
+      throw err;
+    }
+  }
+
+  async get(name: string, select: ReadSelector = { stage: 'current' }): Promise<SecretValue> {
+    if ('version' in select) {
+      if (!/^\d+$/.test(select.version)) throw new VhError('NOT_FOUND', `version ${select.version} of "${name}" not found (versions are numbers)`);
+      return this.access(name, select.version);
+    }
+    const s = await this.secret(name);
+    const version = select.stage === 'current' ? await this.currentOf(name, s) : s.annotations?.[select.stage === 'pending' ? PENDING : PREVIOUS];
+    if (!version) throw new VhError('NOT_FOUND', `"${name}" has no ${select.stage} version`);
+    return this.access(name, version);
+  }
+
+  async create(name: string, value: Buffer, metadata: Metadata): Promise<{ version: string }> {
+    const id = secretIdFor(name);
+    let created: ISecret;
+    try {
+      [created] = await this.call(`create ${name}`, (c, o) =>
+        c.createSecret({
+          parent: `projects/${this.project}`,
+          secretId: id,
+          secret: { replication: { automatic: {} }, annotations: { ...metadata, [NAME]: name } },
+        }, o),
+      );
+    } catch (err) {
+      if ((err as VhError).code === 'CONFLICT') throw new VhError('CONFLICT', `secret "${name}" already exists in gcp ${this.where} (id ${id})`, { hint: 'rotate it, or choose another name' });
+      throw err;
+    }
+    const [v] = await this.call(`write ${name}`, (c, o) => c.addSecretVersion({ parent: created.name ?? this.secretPath(name), payload: { data: value } }, o));
+    const version = versionId(v);
+    await this.annotate(name, created, { [PIN]: version }, { current: version });
+    return { version };
+  }
+
+  async put(name: string, value: Buffer, options: PutOptions): Promise<{ version: string }> {
+    const s = await this.secret(name);
+    const a = s.annotations ?? {};
+    if (options.token && a[TOKEN] === options.token && a[PENDING]) return { version: a[PENDING] };
+    const current = await this.currentOf(name, s);
+    if (options.expectedCurrent !== undefined && current !== options.expectedCurrent) {
+      throw new VhError('CONFLICT', `"${name}" changed: current version is ${current ?? 'none'}, expected ${options.expectedCurrent}`);
+    }
+    if (options.stage === 'pending' && a[PENDING]) throw new VhError('CONFLICT', `"${name}" already has a pending version ${a[PENDING]}`);
+    const [v] = await this.call(`write ${name}`, (c, o) => c.addSecretVersion({ parent: this.secretPath(name), payload: { data: value } }, o));
+    const version = versionId(v);
+    try {
+      if (options.stage === 'pending') {
+        await this.annotate(name, s, { [PIN]: current ?? null, [PENDING]: version, [TOKEN]: options.token ?? null }, { pending: version });
+      } else {
+        await this.annotate(name, s, { [PIN]: version, [PREVIOUS]: current ?? null, [REVOKED]: null }, { current: version, previous: current ?? null });
+      }
+    } catch (err) {
+      // Lost the etag race: the version we added must not linger.
+      await this.call(`destroy ${name}@${version}`, (c, o) => c.destroySecretVersion({ name: `${this.secretPath(name)}/versions/${version}` }, o)).catch(() => undefined);
+      throw err;
+    }
+    return { version };
+  }
+
+  async promote(name: string, version: string, options: { expectedCurrent?: string } = {}): Promise<void> {
+    const s = await this.secret(name);
+    const a = s.annotations ?? {};
+    const current = await this.currentOf(name, s);
+    if (current === version) {
+      if (a[PENDING] === version) await this.annotate(name, s, { [PENDING]: null, [TOKEN]: null }, { pending: null });
+      return;
+    }
+    if (options.expectedCurrent !== undefined && current !== options.expectedCurrent) {
+      throw new VhError('CONFLICT', `"${name}" changed: current version is ${current ?? 'none'}, expected ${options.expectedCurrent}`);
+    }
+    const target = (await this.versions(name)).find((v) => versionId(v) === version);
+    if (!target || target.state !== 'ENABLED') throw new VhError('NOT_FOUND', `version ${version} of "${name}" does not exist or is disabled`);
+    const clearPending = a[PENDING] === version;
+    await this.annotate(
+      name,
+      s,
+      { [PIN]: version, [PREVIOUS]: current ?? null, ...(clearPending ? { [PENDING]: null, [TOKEN]: null } : {}) },
+      { current: version, previous: current ?? null, ...(clearPending ? { pending: null } : {}) },
+    );
+  }
+
+  async discardPending(name: string, version: string): Promise<void> {
+    let s: ISecret;
+    try {
+      s = await this.secret(name);
+    } catch (err) {
+      if ((err as VhError).code === 'NOT_FOUND') return;
+      throw err;
+    }
+    if ((await this.currentOf(name, s)) === version) return;
+    await this.call(`destroy ${name}@${version}`, (c, o) => c.destroySecretVersion({ name: `${this.secretPath(name)}/versions/${version}` }, o)).catch((err: unknown) => {
+      if ((err as VhError).code !== 'NOT_FOUND' && (err as VhError).code !== 'CONFLICT') throw err;
+    });
+    if (s.annotations?.[PENDING] === version) await this.annotate(name, s, { [PENDING]: null, [TOKEN]: null }, { pending: null });
+  }
+
+  async *list(filter?: ListFilter): AsyncIterable<SecretSummary> {
+    const found: { name: string; s: ISecret }[] = [];
+    await this.call('list', async (c, o) => {
+      found.length = 0;
+      for await (const s of c.listSecretsAsync({ parent: `projects/${this.project}` }, o)) {
+        const name = s.annotations?.[NAME] ?? (s.name ?? '').split('/').pop() ?? '';
+        found.push({ name, s });
+      }
+    });
+    found.sort((x, y) => x.name.localeCompare(y.name));
+    for (const { name, s } of found) {
+      if (filter?.prefix && !name.startsWith(filter.prefix)) continue;
+      const metadata = publicMeta(s.annotations);
+      if (filter?.metadata && !Object.entries(filter.metadata).every(([k, v]) => metadata[k] === v)) continue;
+      yield { name, metadata, currentVersion: s.annotations?.[PIN] ?? undefined, updatedAt: iso(s.createTime) };
+    }
+  }
+
+  async describe(name: string): Promise<SecretDescription> {
+    const s = await this.secret(name);
+    const a = s.annotations ?? {};
+    const current = await this.currentOf(name, s);
+    const versions: VersionInfo[] = (await this.versions(name)).map((v) => {
+      const id = versionId(v);
+      const stages: Stage[] = [];
+      if (id === current) stages.push('current');
+      if (id === a[PENDING]) stages.push('pending');
+      if (id === a[PREVIOUS]) stages.push('previous');
+      return { version: id, createdAt: iso(v.createTime), state: v.state === 'ENABLED' ? 'enabled' : v.state === 'DISABLED' ? 'disabled' : 'destroyed', stages };
+    });
+    const currentState = versions.find((v) => v.version === current)?.state;
+    return {
+      name,
+      metadata: publicMeta(a),
+      createdAt: iso(s.createTime),
+      updatedAt: versions.at(-1)?.createdAt,
+      currentVersion: current,
+      pendingVersion: a[PENDING] || undefined,
+      versions,
+      revoked: a[REVOKED] === 'true' || currentState !== 'enabled',
+    };
+  }
+
+  async setMetadata(name: string, patch: Record<string, string | null>): Promise<void> {
+    for (const k of Object.keys(patch)) if (INTERNAL.has(k)) throw new VhError('USAGE', `metadata key ${k} is reserved`);
+    await this.annotate(name, await this.secret(name), patch);
+  }
+
+  async revoke(name: string, version?: string): Promise<RevokeResult> {
+    const s = await this.secret(name);
+    const all = await this.versions(name);
+    const targets = version !== undefined ? all.filter((v) => versionId(v) === version) : all.filter((v) => v.state === 'ENABLED');
+    if (version !== undefined && targets.length === 0) throw new VhError('NOT_FOUND', `version ${version} of "${name}" not found`);
+    for (const v of targets) {
+      if (v.state !== 'ENABLED') continue;
+      await this.call(`revoke ${name}@${versionId(v)}`, (c, o) => c.disableSecretVersion({ name: v.name ?? null }, o));
+    }
+    if (version === undefined) await this.annotate(name, s, { [REVOKED]: 'true', [PENDING]: null, [TOKEN]: null });
+    return { revoked: targets.map(versionId) };
+  }
+
+  async destroy(name: string, version?: string): Promise<void> {
+    if (version === undefined) {
+      await this.call(`destroy ${name}`, (c, o) => c.deleteSecret({ name: this.secretPath(name) }, o));
+      return;
+    }
+    await this.call(`destroy ${name}@${version}`, (c, o) => c.destroySecretVersion({ name: `${this.secretPath(name)}/versions/${version}` }, o));
+  }
+
+  async ping(): Promise<PingResult> {
+    const start = performance.now();
+    try {
+      await this.call('ping', (c, o) => c.listSecrets({ parent: `projects/${this.project}`, pageSize: 1 }, { ...o, autoPaginate: false }));
+      return { reachable: true, authenticated: true, latencyMs: performance.now() - start };
+    } catch (err) {
+      const code = (err as VhError).code;
+      if (code === 'AUTH_FAILED' || code === 'PERMISSION_DENIED') return { reachable: true, authenticated: false, latencyMs: performance.now() - start };
+      if (code === 'NETWORK') return { reachable: false, authenticated: false, latencyMs: performance.now() - start };
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client?.close();
+  }
+}
+
+function publicMeta(annotations: Record<string, string> | null | undefined): Metadata {
+  const out: Metadata = {};
+  for (const [k, v] of Object.entries(annotations ?? {})) if (!INTERNAL.has(k)) out[k] = v;
+  return out;
+}
+
+export default defineProvider((options: GcpStoreOptions) => new GcpStore(options));
