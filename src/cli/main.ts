@@ -13,7 +13,17 @@ function readVersion(): string {
   }
 }
 
+/**
+ * SDK debug switches print request headers (tokens) and sometimes bodies (values) to stderr: `DEBUG=*` makes
+ * axios' follow-redirects dump the X-Vault-Token header. vh-secrets never lets them speak; `--debug` is ours.
+ */
+function silenceSdkLoggers(env: NodeJS.ProcessEnv): void {
+  for (const name of ['DEBUG', 'AZURE_LOG_LEVEL', 'GRPC_TRACE']) delete env[name];
+  env.GRPC_VERBOSITY = 'NONE';
+}
+
 async function main(argv: string[]): Promise<number> {
+  silenceSdkLoggers(process.env);
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     process.stdout.write(`${readVersion()}\n`);
     return 0;

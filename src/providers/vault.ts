@@ -76,7 +76,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTF
 /** Maps node-vault / axios failures to the shared codes. Never carries the request (it may hold a value). */
 export function mapVaultError(err: unknown, address: string, what: string): VhError {
   const status = (err as { response?: { statusCode?: number } }).response?.statusCode;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = (err as { message?: string }).message ?? String(err);
   const errno = (err as { code?: string }).code;
   const make = (code: ErrorCode, text: string, hint?: string) => new VhError(code, `vault ${address}: ${what}: ${text}`, hint ? { hint } : {});
   if (status === undefined) {

@@ -20,17 +20,29 @@ interface Peer {
   badAuth: { toml: string; env: NodeJS.ProcessEnv };
 }
 
+/** A Vault token that is itself a canary: it must never show up in any output, even with DEBUG=*. */
+const vaultCanaryToken = canary('vaulttoken');
+const vaultSkip = await peerSkip('vault', vaultAddr, 'scripts/peers.sh start openbao');
+if (!vaultSkip) {
+  const res = await fetch(`${vaultAddr}/v1/auth/token/create`, {
+    method: 'POST',
+    headers: { 'X-Vault-Token': vaultToken },
+    body: JSON.stringify({ id: vaultCanaryToken, policies: ['root'], ttl: '1h' }),
+  });
+  if (!res.ok) throw new Error(`cannot create the canary Vault token: ${res.status}`);
+}
+
 const peers: Peer[] = [
   {
     alias: 'prod-vault',
-    skip: await peerSkip('vault', vaultAddr, 'bash scripts/peers/start.sh openbao'),
+    skip: vaultSkip,
     toml: `[stores.prod-vault]\nprovider = "vault"\naddress = "${vaultAddr}"\n`,
-    env: { VAULT_TOKEN: vaultToken },
+    env: { VAULT_TOKEN: vaultCanaryToken },
     badAuth: { toml: `[stores.prod-vault]\nprovider = "vault"\naddress = "${vaultAddr}"\n`, env: { VAULT_TOKEN: 'not-a-real-token' } },
   },
   {
     alias: 'aws-eu',
-    skip: await peerSkip('aws', awsEndpoint, 'bash scripts/peers/start.sh moto'),
+    skip: await peerSkip('aws', awsEndpoint, 'scripts/peers.sh start moto'),
     toml: `[stores.aws-eu]\nprovider = "aws"\nregion = "us-east-1"\nendpoint = "${awsEndpoint}"\n`,
     env: { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
     // moto accepts any credentials; a missing credential chain is the auth failure it can show.
@@ -57,12 +69,14 @@ for (const peer of peers) {
   block(`CLI verbs on ${peer.alias}`, () => {
     test('create / get (with #key and @version) / list / describe / revoke, no value leaks', async () => {
       const ledger = new LeakLedger();
-      const env = baseEnv(home, { ...peer.env, VH_SECRETS_CONFIG: await configFor(peer.toml, peer.alias) });
+      // DEBUG=* turns on every `debug`-module logger in the SDKs' dependency trees: they must still not leak.
+      const env = baseEnv(home, { ...peer.env, DEBUG: '*', VH_SECRETS_CONFIG: await configFor(peer.toml, peer.alias) });
       const vh = async (label: string, args: string[], input?: string, value = false) =>
         ledger.record(label, await run(args, { env, ...(input !== undefined ? { input } : {}) }), value);
       const name = uniqueName('cli');
       const ref = `${peer.alias}:${name}`;
       const password = ledger.add(canary(peer.alias));
+      ledger.add(vaultCanaryToken);
 
       const created = await vh('create', ['create', `${ref}#password`, '--type', 'database_password', '--tag', 'team=payments', '--json'], password);
       expect(created.stderr).toBe('');

@@ -8,6 +8,6 @@ process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
 
 testStore({
   name: 'aws (moto)',
-  skip: await peerSkip('aws', endpoint, 'bash scripts/peers/start.sh moto'),
+  skip: await peerSkip('aws', endpoint, 'scripts/peers.sh start moto'),
   open: async () => openAws({ endpoint, region: 'us-east-1' }, { alias: 'aws', home: '/nonexistent' }),
 });

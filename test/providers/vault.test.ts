@@ -7,6 +7,6 @@ const token = process.env.VH_TEST_VAULT_TOKEN ?? 'root';
 
 testStore({
   name: 'vault (OpenBao)',
-  skip: await peerSkip('vault', address, 'bash scripts/peers/start.sh openbao'),
+  skip: await peerSkip('vault', address, 'scripts/peers.sh start openbao'),
   open: async () => openVault({ address, token }, { alias: 'vault', home: '/nonexistent' }),
 });
