@@ -9,6 +9,7 @@ export const AUDIT_EVENT_TYPES = [
   'described',
   'rotated',
   'rotation_started',
+  'rotation_phase',
   'rotation_failed',
   'rolled_back',
   'deprecated',

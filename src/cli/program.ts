@@ -152,7 +152,9 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--resume', 'finish an interrupted rotation')
     .option('--abort', 'roll back an interrupted rotation')
     .option('--reason <text>', 'reason recorded in the audit log')
-    .action(action(hooks, notImplemented));
+    .option('--force', 'with --resume/--abort: take over a rotation another host started, before its timeout')
+    .addHelpText('after', '\nExit: 0 rotated (or nothing to resume), 75 skipped because another rotation holds the secret,\n66 no such secret, 65 type without a generator; a failed rotation is rolled back and exits with its error\'s code.\nEnvironment: VOICEHIVE_GRACE_PERIOD_HOURS (24), VOICEHIVE_ROTATION_TIMEOUT_MINUTES (30), VH_SECRETS_FAILPOINT (tests).')
+    .action(action(hooks, () => import('./commands/rotate.js')));
 
   program
     .command('rotate-all')
@@ -164,7 +166,8 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--shard <i/n>', 'only shard i of n')
     .option('--dry-run', 'show what would happen, change nothing')
     .option('--confirm', 'same as --yes')
-    .action(action(hooks, notImplemented));
+    .addHelpText('after', '\nExit: 0 nothing failed (rotated or skipped), 2 at least one rotation failed.\nWith --json: {results:[{secret,status,version,note,error:{code,message}}], cleanups, summary}.\nEnvironment: VOICEHIVE_MAX_CONCURRENT_ROTATIONS (3), VOICEHIVE_ROTATION_TIMEOUT_MINUTES (30), VOICEHIVE_GRACE_PERIOD_HOURS (24).')
+    .action(action(hooks, () => import('./commands/rotate-all.js')));
 
   program
     .command('audit')

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'INTERNAL'
   | 'USAGE'
   | 'IO'
+  | 'TIMEOUT'
   | 'NOT_IMPLEMENTED';
 
 export interface VhErrorOptions {
@@ -78,6 +79,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   INTERNAL: EXIT.SOFTWARE,
   IO: EXIT.IOERR,
   CONFLICT: EXIT.TEMPFAIL,
+  TIMEOUT: EXIT.TEMPFAIL,
   AUTH_FAILED: EXIT.NOPERM,
   PERMISSION_DENIED: EXIT.NOPERM,
   CONFIG: EXIT.CONFIG,

@@ -4,7 +4,7 @@ import type {
   SecretsManagerClientConfig,
   Tag,
 } from '@aws-sdk/client-secrets-manager';
-import { VhError, type ErrorCode } from '../core/errors.js';
+import { VhError, isVhError, type ErrorCode } from '../core/errors.js';
 import { withRetry } from '../core/retry.js';
 import type { Stage } from '../core/ref.js';
 import {
@@ -240,13 +240,31 @@ class AwsStore implements SecretStore {
     if (options.stage === 'pending' && pending !== undefined && pending !== current) {
       throw new VhError('CONFLICT', `"${name}" already has a pending version ${pending}`);
     }
-    // Written as AWSPENDING either way; "current" then moves the AWSCURRENT label with RemoveFromVersionId,
-    // which the service refuses when another writer moved it first — a compare-and-swap on the label.
+    // The new version is written under a label of its own, so nothing else sees it yet.
+    const own = `vh-staging-${token.slice(0, 12)}`;
     const res = await this.send<{ VersionId?: string }>(`write ${name}`, (s) =>
-      new s.PutSecretValueCommand({ SecretId: name, ClientRequestToken: token, VersionStages: ['AWSPENDING'], ...valueParams(value) }),
+      new s.PutSecretValueCommand({ SecretId: name, ClientRequestToken: token, VersionStages: [own], ...valueParams(value) }),
     );
     const version = res.VersionId ?? token;
-    if (options.stage === 'current') await this.promote(name, version, { expectedCurrent: options.expectedCurrent ?? current ?? '' });
+    try {
+      if (options.stage === 'pending') {
+        // AWS refuses to move a label that another version holds unless RemoveFromVersionId names it: taking
+        // AWSPENDING without it is the compare-and-swap that makes the pending slot a lock.
+        if (pending !== undefined && pending === current) {
+          await this.send(`clear stale pending ${name}`, (s) => new s.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: 'AWSPENDING', RemoveFromVersionId: pending }));
+        }
+        await this.send(`stage ${name}`, (s) => new s.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: 'AWSPENDING', MoveToVersionId: version }));
+        const after = await this.describeRaw(name);
+        if (AwsStore.versionWith(after, 'AWSPENDING') !== version) throw new VhError('CONFLICT', `"${name}" got another pending version concurrently`);
+      } else {
+        await this.promote(name, version, { expectedCurrent: options.expectedCurrent ?? current ?? '' });
+      }
+    } catch (err) {
+      await this.send(`unlabel ${name}`, (s) => new s.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: own, RemoveFromVersionId: version })).catch(() => undefined);
+      if (isVhError(err) && (err.code === 'CONFLICT' || err.code === 'INVALID_FORMAT')) throw new VhError('CONFLICT', `"${name}" changed concurrently: ${err.message}`);
+      throw err;
+    }
+    await this.send(`unlabel ${name}`, (s) => new s.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: own, RemoveFromVersionId: version }));
     return { version };
   }
 

@@ -381,7 +381,7 @@ class VaultStore implements SecretStore {
     const patch: Record<string, string | null> = {};
     if (custom[PENDING] === version) Object.assign(patch, { [PENDING]: null, [TOKEN]: null });
     // Plain KV readers follow Vault's latest version. If the discarded version was latest, write the current
-    // value again as the new latest so they keep reading it (same value, new version id), then unpin.
+    // value again as the new latest so they keep reading it; the pin keeps vh-secrets' current version as it was.
     if (String(md.current_version) === version && current) {
       const keep = await this.readVersion(name, current);
       const res = await this.call<{ data: { version: number } }>(`restore ${name}`, 'POST', this.dataPath(name), {
@@ -389,7 +389,7 @@ class VaultStore implements SecretStore {
         data: encodeValue(keep.value),
       });
       md.current_version = res.data.version;
-      Object.assign(patch, { [PIN]: null });
+      Object.assign(patch, { [PIN]: current });
     }
     if (Object.keys(patch).length > 0) await this.writeCustom(name, md, patch);
   }

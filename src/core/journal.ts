@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { VhError, fromSystemError } from './errors.js';
+import { ensurePrivateDir, writeFileAtomic } from './fsutil.js';
+
+export const PHASES = ['prepare', 'generate', 'stage', 'verify', 'promote', 'cleanup'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** The local record of one rotation: what was done, never a value. Replaced atomically (fsync) per phase. */
+export interface JournalEntry {
+  id: string;
+  /** `store:name` */
+  secret: string;
+  store: string;
+  name: string;
+  key: string | null;
+  type: string;
+  from_version: string | null;
+  pending_version: string | null;
+  /** The last phase that completed. */
+  phase: Phase | null;
+  status: 'in_progress' | 'failed' | 'rolled_back' | 'done';
+  emergency: boolean;
+  reason: string | null;
+  host: string;
+  pid: number;
+  started_at: string;
+  updated_at: string;
+  error: { code: string; message: string; phase: Phase } | null;
+}
+
+const REQUIRED: (keyof JournalEntry)[] = ['id', 'secret', 'store', 'name', 'type', 'status', 'started_at'];
+
+export class RotationJournal {
+  constructor(private readonly dir: string) {}
+
+  pathFor(secret: string): string {
+    return join(this.dir, `${createHash('sha256').update(secret).digest('hex').slice(0, 32)}.json`);
+  }
+
+  async read(secret: string): Promise<JournalEntry | undefined> {
+    const path = this.pathFor(secret);
+    let text: string;
+    try {
+      text = await fs.readFile(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw fromSystemError(err, 'cannot read rotation journal', path);
+    }
+    let entry: JournalEntry;
+    try {
+      entry = JSON.parse(text) as JournalEntry;
+      for (const k of REQUIRED) if (entry[k] === undefined || entry[k] === null) throw new Error(k);
+      if (entry.secret !== secret) throw new Error('secret');
+    } catch {
+      throw new VhError('INVALID_FORMAT', `rotation journal ${path} for ${secret} is corrupted`, {
+        details: { path },
+        hint: 'nothing was changed in the store; inspect the secret with `vh-secrets describe`, then move the journal file aside and run `rotate --abort` or `--resume`',
+      });
+    }
+    return entry;
+  }
+
+  async write(entry: JournalEntry): Promise<void> {
+    await ensurePrivateDir(this.dir);
+    entry.updated_at = new Date().toISOString();
+    await writeFileAtomic(this.pathFor(entry.secret), `${JSON.stringify(entry, null, 2)}\n`, 0o600);
+  }
+
+  async remove(secret: string): Promise<void> {
+    await fs.rm(this.pathFor(secret), { force: true });
+  }
+}

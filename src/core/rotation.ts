@@ -1,0 +1,445 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { AuditEventType, DetailValue } from '../audit/event.js';
+import { VhError, isVhError } from './errors.js';
+import { failpoint } from './failpoint.js';
+import { FileLock, ensurePrivateDir } from './fsutil.js';
+import { PHASES, RotationJournal, type JournalEntry, type Phase } from './journal.js';
+import type { Runtime } from './runtime.js';
+import { resolveRef, type ResolvedRef } from './secrets.js';
+import type { Metadata, SecretDescription, SecretStore } from './store.js';
+import { generateValue, isSecretType, type SecretType } from './types.js';
+
+/**
+ * The rotation engine: prepare → generate → stage → verify → promote → cleanup.
+ *
+ * The lock is in the store: the pending version itself (a store accepts one pending version per secret, and
+ * the write is conditional on the current version), plus a `vh-rotation` marker naming the rotation, its
+ * starting version, time and host. Every phase is written to the local journal (fsync'd) and the audit log
+ * before the next begins; a value is never written anywhere but the store. Anything that fails before promote
+ * is rolled back; a process killed at any point leaves a state `resume` or `abort` finishes, and the current
+ * version stays readable throughout.
+ */
+
+export const MARKER = 'vh-rotation';
+export const CLEANUP = 'vh-cleanup';
+const ROTATED_AT = 'vh-rotated-at';
+const FAILED_AT = 'vh-rotation-failed-at';
+
+export type RotationStatus = 'rotated' | 'skipped' | 'failed' | 'planned' | 'aborted' | 'nothing';
+
+export interface RotationOutcome {
+  secret: string;
+  status: RotationStatus;
+  /** The new current version (rotated), or the current one (skipped / planned / aborted). */
+  version: string | null;
+  previous_version: string | null;
+  rotation_id: string | null;
+  /** Why it was skipped, or what resume/abort did. */
+  note: string | null;
+  cleanup: 'revoked' | 'deferred' | 'none';
+  error: { code: string; message: string; phase: Phase | null } | null;
+}
+
+export interface RotateOptions {
+  emergency?: boolean;
+  reason?: string;
+  dryRun?: boolean;
+  /** From a rotate-all snapshot: skip if the secret was rotated since. */
+  expectedCurrent?: string;
+  onPhase?: (phase: Phase) => void;
+}
+
+export interface RotationSettings {
+  gracePeriodHours: number;
+  timeoutMinutes: number;
+}
+
+export function rotationSettings(env: NodeJS.ProcessEnv = process.env): RotationSettings {
+  const num = (v: string | undefined, def: number, min: number) => {
+    const n = Number(v);
+    return v !== undefined && v !== '' && Number.isFinite(n) && n >= min ? n : def;
+  };
+  return {
+    gracePeriodHours: num(env.VOICEHIVE_GRACE_PERIOD_HOURS, 24, 0),
+    timeoutMinutes: num(env.VOICEHIVE_ROTATION_TIMEOUT_MINUTES, 30, 0.01),
+  };
+}
+
+interface Marker {
+  id: string;
+  from: string;
+  at: string;
+  host: string;
+}
+
+function formatMarker(m: Marker): string {
+  return `${m.id} ${m.from} ${m.at} ${m.host}`;
+}
+
+export function parseMarker(text: string | undefined): Marker | undefined {
+  if (!text) return undefined;
+  const [id, from, at, host] = text.split(' ');
+  if (!id || !from || !at) return undefined;
+  return { id, from, at, host: host ?? '' };
+}
+
+function newRotationId(): string {
+  return `rot-${new Date().toISOString().replace(/[-:TZ.]/g, '').slice(0, 14)}-${randomBytes(4).toString('hex')}`;
+}
+
+function outcome(secret: string, status: RotationStatus, fields: Partial<RotationOutcome> = {}): RotationOutcome {
+  return { secret, status, version: null, previous_version: null, rotation_id: null, note: null, cleanup: 'none', error: null, ...fields };
+}
+
+class Deadline {
+  constructor(private readonly at: number) {}
+  check(phase: Phase): void {
+    if (Date.now() > this.at) {
+      throw new VhError('TIMEOUT', `rotation timed out before ${phase} (VOICEHIVE_ROTATION_TIMEOUT_MINUTES)`);
+    }
+  }
+}
+
+export class RotationEngine {
+  private readonly journal: RotationJournal;
+  private readonly host = hostname();
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly settings: RotationSettings = rotationSettings(),
+  ) {
+    this.journal = new RotationJournal(rt.config.paths.journalDir);
+  }
+
+  private async audit(event: AuditEventType, ref: ResolvedRef, type: string | null, success: boolean, details: Record<string, DetailValue>, errorCode: string | null = null): Promise<void> {
+    await this.rt.audit.record({ event, secret: ref.id, secret_type: type, store: ref.store, success, error_code: errorCode, details });
+  }
+
+  /** Same-host exclusion on top of the store lock; taken without waiting. */
+  private async localLock(secret: string): Promise<FileLock | undefined> {
+    const dir = this.rt.config.paths.lockDir;
+    await ensurePrivateDir(dir);
+    const path = join(dir, `rotate-${createHash('sha256').update(secret).digest('hex').slice(0, 32)}.lock`);
+    try {
+      return await FileLock.acquire(path, { timeoutMs: 0 });
+    } catch (err) {
+      if (isVhError(err) && err.code === 'CONFLICT') return undefined;
+      throw err;
+    }
+  }
+
+  private isStale(at: string | undefined): boolean {
+    const t = at ? Date.parse(at) : NaN;
+    return Number.isFinite(t) && Date.now() - t > this.settings.timeoutMinutes * 60_000;
+  }
+
+  private lockedNote(desc: SecretDescription, marker: Marker | undefined): string {
+    const since = marker?.at ?? desc.versions.find((v) => v.version === desc.pendingVersion)?.createdAt;
+    const who = marker ? `rotation ${marker.id} on ${marker.host || 'another host'} since ${marker.at}` : `pending version ${desc.pendingVersion}`;
+    return this.isStale(since)
+      ? `locked by a stale ${who} (older than the rotation timeout): run \`vh-secrets rotate --abort\` or \`--resume\` to take it over`
+      : `locked by ${who}`;
+  }
+
+  private async typeOf(ref: ResolvedRef, desc: SecretDescription): Promise<SecretType> {
+    const raw = desc.metadata['vh-type'];
+    if (raw === undefined) return 'generic';
+    if (!isSecretType(raw)) {
+      throw new VhError('INVALID_FORMAT', `${ref.id} has type "${raw}", which has no generator`, { hint: 'recreate it with a known --type, or rotate it with its own tooling' });
+    }
+    return raw;
+  }
+
+  /** The new value: a fresh one from the type's generator, or for `#KEY` refs the same JSON with that key replaced. */
+  private async newValue(store: SecretStore, ref: ResolvedRef, type: SecretType, from: string): Promise<Buffer> {
+    const fresh = generateValue(type);
+    if (!ref.key) return fresh;
+    const current = await store.get(ref.name, { version: from });
+    let obj: Record<string, unknown>;
+    try {
+      obj = JSON.parse(current.value.toString('utf8')) as Record<string, unknown>;
+      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new Error('shape');
+    } catch {
+      throw new VhError('INVALID_FORMAT', `the value of ${ref.id} is not a JSON object, so it has no key "${ref.key}" to rotate`);
+    }
+    return Buffer.from(JSON.stringify({ ...obj, [ref.key]: fresh.toString('utf8') }));
+  }
+
+  async rotate(refText: string, options: RotateOptions = {}): Promise<RotationOutcome> {
+    const ref = resolveRef(this.rt, refText);
+    if (ref.selector) throw new VhError('USAGE', `rotate takes a secret, not a version ("${refText}")`, { hint: 'drop the @VERSION part' });
+    if (options.emergency && !options.reason) throw new VhError('USAGE', '--emergency needs --reason "…" (recorded in the audit log)');
+    const existing = await this.journal.read(ref.id);
+    const store = await this.rt.store(ref.store);
+    let desc: SecretDescription;
+    try {
+      desc = await store.describe(ref.name);
+    } catch (err) {
+      if (isVhError(err) && err.code === 'NOT_FOUND') throw new VhError('NOT_FOUND', `secret ${ref.id} not found`, { hint: 'check the name with `vh-secrets list`' });
+      throw err;
+    }
+    if (desc.revoked || !desc.currentVersion) throw new VhError('NOT_FOUND', `${ref.id} is revoked: there is no current version to rotate`);
+    const type = await this.typeOf(ref, desc);
+    const from = desc.currentVersion;
+    const base = { version: from, previous_version: null };
+    if (existing?.status === 'in_progress') {
+      return outcome(ref.id, 'skipped', { ...base, rotation_id: existing.id, note: `an interrupted rotation ${existing.id} (last phase ${existing.phase ?? 'none'}) is recorded here: run \`vh-secrets rotate ${ref.id} --resume\` or \`--abort\`` });
+    }
+    if (options.expectedCurrent !== undefined && options.expectedCurrent !== from) {
+      return outcome(ref.id, 'skipped', { ...base, note: `already rotated by another run (current version is now ${from})` });
+    }
+    const marker = parseMarker(desc.metadata[MARKER]);
+    if (desc.pendingVersion || marker) return outcome(ref.id, 'skipped', { ...base, note: this.lockedNote(desc, marker) });
+    if (options.dryRun) {
+      return outcome(ref.id, 'planned', { ...base, note: `would generate a new ${type}, stage it, verify, promote${options.emergency ? ' and revoke version ' + from + ' at once' : `, and revoke version ${from} after ${this.settings.gracePeriodHours} h`}` });
+    }
+    const lock = await this.localLock(ref.id);
+    if (!lock) return outcome(ref.id, 'skipped', { ...base, note: 'locked by another vh-secrets process on this host' });
+    const entry: JournalEntry = {
+      id: newRotationId(),
+      secret: ref.id,
+      store: ref.store,
+      name: ref.name,
+      key: ref.key ?? null,
+      type,
+      from_version: from,
+      pending_version: null,
+      phase: null,
+      status: 'in_progress',
+      emergency: options.emergency === true,
+      reason: options.reason ?? null,
+      host: this.host,
+      pid: process.pid,
+      started_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
+      error: null,
+    };
+    try {
+      return await this.run(store, ref, entry, undefined, options);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /**
+   * Drives the phases from wherever `entry` stands. `value` is the staged value when resuming (read back from
+   * the store); a fresh rotation generates it.
+   */
+  private async run(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, staged: Buffer | undefined, options: RotateOptions): Promise<RotationOutcome> {
+    const deadline = new Deadline(Date.parse(entry.started_at) + this.settings.timeoutMinutes * 60_000);
+    const done = (p: Phase) => entry.phase !== null && PHASES.indexOf(entry.phase) >= PHASES.indexOf(p);
+    let value = staged;
+    let current: Phase = 'prepare';
+    const step = async (phase: Phase, fn: () => Promise<void>, event: AuditEventType = 'rotation_phase', details: Record<string, DetailValue> = {}) => {
+      current = phase;
+      if (done(phase)) return;
+      failpoint('before', phase);
+      options.onPhase?.(phase);
+      if (phase !== 'cleanup') deadline.check(phase);
+      await fn();
+      entry.phase = phase;
+      await this.journal.write(entry);
+      await this.audit(event, ref, entry.type, true, { rotation_id: entry.id, phase, ...details });
+      failpoint('after', phase);
+    };
+
+    try {
+      await step('prepare', async () => undefined, 'rotation_started', { from_version: entry.from_version, emergency: entry.emergency, reason: entry.reason });
+      await step('generate', async () => {
+        value = await this.newValue(store, ref, entry.type as SecretType, entry.from_version!);
+      });
+      await step('stage', async () => {
+        if (!value) value = await this.newValue(store, ref, entry.type as SecretType, entry.from_version!);
+        const { version } = await store.put(ref.name, value, { stage: 'pending', expectedCurrent: entry.from_version!, token: entry.id });
+        entry.pending_version = version;
+        await this.journal.write(entry);
+        await store.setMetadata(ref.name, { [MARKER]: formatMarker({ id: entry.id, from: entry.from_version!, at: entry.started_at, host: this.host }) });
+      });
+      await step('verify', async () => {
+        const back = await store.get(ref.name, { version: entry.pending_version! });
+        if (value && !back.value.equals(value)) throw new VhError('INTERNAL', `the staged version ${entry.pending_version} of ${ref.id} does not read back as written`);
+      });
+      await step('promote', async () => {
+        await store.promote(ref.name, entry.pending_version!, { expectedCurrent: entry.from_version! });
+        const desc = await store.describe(ref.name);
+        const patch: Record<string, string | null> = { [MARKER]: null, [FAILED_AT]: null, [ROTATED_AT]: new Date().toISOString() };
+        // A cleanup still deferred from an earlier rotation is two generations old now: do it here.
+        const older = parseCleanup(desc.metadata[CLEANUP]);
+        if (older && older.version !== entry.pending_version && older.version !== entry.from_version) {
+          await store.revoke(ref.name, older.version).catch(() => undefined);
+        }
+        patch[CLEANUP] = entry.emergency ? null : `${entry.from_version} ${new Date(Date.now() + this.settings.gracePeriodHours * 3_600_000).toISOString()}`;
+        await store.setMetadata(ref.name, patch);
+      }, 'rotated', { from_version: entry.from_version, version: entry.pending_version });
+    } catch (err) {
+      return this.rollBack(store, ref, entry, current, err);
+    }
+
+    let cleanup: RotationOutcome['cleanup'] = entry.emergency ? 'revoked' : 'deferred';
+    try {
+      await step('cleanup', async () => {
+        if (entry.emergency) await store.revoke(ref.name, entry.from_version!);
+      }, entry.emergency ? 'revoked' : 'rotation_phase', entry.emergency ? { version: entry.from_version, reason: entry.reason } : { deferred_until_hours: this.settings.gracePeriodHours });
+    } catch (err) {
+      // Promote was the commit point: the rotation stands; only the cleanup is left for resume / rotate-all.
+      cleanup = 'none';
+      entry.error = { code: isVhError(err) ? err.code : 'INTERNAL', message: (err as Error).message, phase: 'cleanup' };
+      await this.journal.write(entry);
+      return outcome(ref.id, 'rotated', { version: entry.pending_version, previous_version: entry.from_version, rotation_id: entry.id, cleanup, note: `rotated, but cleanup failed: ${(err as Error).message}; run \`vh-secrets rotate ${ref.id} --resume\``, error: entry.error });
+    }
+    entry.status = 'done';
+    await this.journal.remove(ref.id);
+    return outcome(ref.id, 'rotated', { version: entry.pending_version, previous_version: entry.from_version, rotation_id: entry.id, cleanup });
+  }
+
+  private async rollBack(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, phase: Phase, err: unknown): Promise<RotationOutcome> {
+    const code = isVhError(err) ? err.code : 'INTERNAL';
+    const message = (err as Error).message ?? String(err);
+    // Lost the race for the pending slot before writing anything: that is a lock, not a failure.
+    if (phase === 'stage' && code === 'CONFLICT' && entry.pending_version === null) {
+      await this.journal.remove(ref.id);
+      return outcome(ref.id, 'skipped', { version: entry.from_version, rotation_id: entry.id, note: `locked: ${message}` });
+    }
+    entry.error = { code, message, phase };
+    await this.audit('rotation_failed', ref, entry.type, false, { rotation_id: entry.id, phase, message }, code).catch(() => undefined);
+    try {
+      if (entry.pending_version) await store.discardPending(ref.name, entry.pending_version);
+      await store.setMetadata(ref.name, { [MARKER]: null, [FAILED_AT]: new Date().toISOString() });
+      entry.status = 'rolled_back';
+      await this.journal.write(entry);
+      await this.audit('rolled_back', ref, entry.type, true, { rotation_id: entry.id, phase, discarded_version: entry.pending_version });
+      return outcome(ref.id, 'failed', { version: entry.from_version, rotation_id: entry.id, note: `rolled back: version ${entry.from_version} stays current`, error: entry.error });
+    } catch (rollbackErr) {
+      entry.status = 'in_progress';
+      await this.journal.write(entry).catch(() => undefined);
+      return outcome(ref.id, 'failed', {
+        version: entry.from_version,
+        rotation_id: entry.id,
+        note: `rollback incomplete (${(rollbackErr as Error).message}); version ${entry.from_version} is still current — run \`vh-secrets rotate ${ref.id} --abort\``,
+        error: entry.error,
+      });
+    }
+  }
+
+  /** The interrupted rotation of `ref`, from the local journal or, on another host, from the store's marker. */
+  private async interrupted(ref: ResolvedRef, desc: SecretDescription): Promise<{ entry: JournalEntry; local: boolean } | undefined> {
+    const local = await this.journal.read(ref.id);
+    if (local && local.status === 'in_progress') return { entry: local, local: true };
+    const marker = parseMarker(desc.metadata[MARKER]);
+    if (!marker && !desc.pendingVersion) return undefined;
+    const type = desc.metadata['vh-type'] ?? 'generic';
+    return {
+      local: false,
+      entry: {
+        id: marker?.id ?? newRotationId(),
+        secret: ref.id,
+        store: ref.store,
+        name: ref.name,
+        key: ref.key ?? null,
+        type,
+        from_version: marker?.from ?? desc.currentVersion ?? null,
+        pending_version: desc.pendingVersion ?? null,
+        phase: desc.pendingVersion ? 'stage' : 'generate',
+        status: 'in_progress',
+        emergency: false,
+        reason: null,
+        host: marker?.host ?? '',
+        pid: 0,
+        started_at: marker?.at ?? desc.versions.find((v) => v.version === desc.pendingVersion)?.createdAt ?? new Date().toISOString(),
+        updated_at: new Date().toISOString(),
+        error: null,
+      },
+    };
+  }
+
+  private async takeOver(ref: ResolvedRef, force: boolean): Promise<{ store: SecretStore; desc: SecretDescription; entry: JournalEntry; lock: FileLock } | RotationOutcome> {
+    const store = await this.rt.store(ref.store);
+    const desc = await store.describe(ref.name);
+    const found = await this.interrupted(ref, desc);
+    if (!found) return outcome(ref.id, 'nothing', { version: desc.currentVersion ?? null, note: 'no interrupted rotation to resume or abort' });
+    const { entry, local } = found;
+    if (!local && !force && !this.isStale(entry.started_at) && entry.host !== this.host) {
+      return outcome(ref.id, 'skipped', { version: desc.currentVersion ?? null, rotation_id: entry.id, note: `rotation ${entry.id} on ${entry.host || 'another host'} started ${entry.started_at} may still be running; wait for the rotation timeout or pass --force` });
+    }
+    const lock = await this.localLock(ref.id);
+    if (!lock) return outcome(ref.id, 'skipped', { version: desc.currentVersion ?? null, note: 'locked by another vh-secrets process on this host' });
+    // A crash between the pending write and the journal update leaves a pending version the journal lacks.
+    if (!entry.pending_version && desc.pendingVersion) entry.pending_version = desc.pendingVersion;
+    return { store, desc, entry, lock };
+  }
+
+  async resume(refText: string, options: RotateOptions & { force?: boolean } = {}): Promise<RotationOutcome> {
+    const ref = resolveRef(this.rt, refText);
+    const taken = await this.takeOver(ref, options.force === true);
+    if ('status' in taken) return taken;
+    const { store, desc, entry, lock } = taken;
+    try {
+      await this.audit('rotation_phase', ref, entry.type, true, { rotation_id: entry.id, resumed_from: entry.phase });
+      if (entry.pending_version && desc.currentVersion === entry.pending_version) {
+        // Promoted before the crash: finish the bookkeeping and the cleanup.
+        entry.phase = 'verify';
+        return await this.run(store, ref, entry, undefined, options);
+      }
+      if (entry.pending_version && desc.pendingVersion === entry.pending_version) {
+        const staged = await store.get(ref.name, { version: entry.pending_version });
+        if (!entry.phase || entry.phase === 'prepare' || entry.phase === 'generate') entry.phase = 'stage';
+        return await this.run(store, ref, entry, staged.value, options);
+      }
+      // Nothing staged (crashed before stage): start the remaining phases afresh.
+      entry.pending_version = null;
+      entry.phase = 'prepare';
+      entry.from_version = desc.currentVersion ?? entry.from_version;
+      if (desc.metadata[MARKER]) await store.setMetadata(ref.name, { [MARKER]: null });
+      return await this.run(store, ref, entry, undefined, options);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  async abort(refText: string, options: { force?: boolean } = {}): Promise<RotationOutcome> {
+    const ref = resolveRef(this.rt, refText);
+    const taken = await this.takeOver(ref, options.force === true);
+    if ('status' in taken) return taken;
+    const { store, desc, entry, lock } = taken;
+    try {
+      if (entry.pending_version && desc.currentVersion === entry.pending_version) {
+        // Past the commit point: aborting now would undo a promoted credential; finish it instead.
+        entry.phase = 'verify';
+        const done = await this.run(store, ref, entry, undefined, {});
+        return { ...done, note: `rotation ${entry.id} had already been promoted; it was completed instead of aborted` };
+      }
+      if (entry.pending_version) await store.discardPending(ref.name, entry.pending_version);
+      await store.setMetadata(ref.name, { [MARKER]: null });
+      entry.status = 'rolled_back';
+      await this.journal.write(entry);
+      await this.audit('rolled_back', ref, entry.type, true, { rotation_id: entry.id, aborted: true, discarded_version: entry.pending_version });
+      await this.journal.remove(ref.id);
+      return outcome(ref.id, 'aborted', { version: desc.currentVersion ?? null, rotation_id: entry.id, note: `aborted: version ${desc.currentVersion} stays current${entry.pending_version ? `, pending version ${entry.pending_version} discarded` : ''}` });
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Revokes a previous version whose grace period is over. Returns the revoked version, if any. */
+  async cleanupIfDue(refText: string, metadata: Metadata): Promise<string | undefined> {
+    const due = parseCleanup(metadata[CLEANUP]);
+    if (!due || Date.parse(due.notBefore) > Date.now()) return undefined;
+    const ref = resolveRef(this.rt, refText);
+    const store = await this.rt.store(ref.store);
+    const desc = await store.describe(ref.name);
+    if (desc.currentVersion !== due.version && desc.versions.some((v) => v.version === due.version && v.state === 'enabled')) {
+      await store.revoke(ref.name, due.version);
+      await this.audit('revoked', ref, metadata['vh-type'] ?? null, true, { version: due.version, reason: 'grace period over' });
+    }
+    await store.setMetadata(ref.name, { [CLEANUP]: null });
+    return due.version;
+  }
+}
+
+export function parseCleanup(text: string | undefined): { version: string; notBefore: string } | undefined {
+  if (!text) return undefined;
+  const [version, notBefore] = text.split(' ');
+  return version && notBefore ? { version, notBefore } : undefined;
+}

@@ -1,0 +1,51 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { peerSkip } from '../providers/peers.js';
+import { baseEnv } from './cli.js';
+
+/** A store alias the CLI can be pointed at, backed by the embedded store or a real peer. */
+export interface StoreUnderTest {
+  provider: string;
+  alias: string;
+  skip: string | undefined;
+  /** Environment for a CLI run whose VH_SECRETS_HOME is `home` (config written there). */
+  env(home: string): Promise<NodeJS.ProcessEnv>;
+}
+
+const vaultAddr = process.env.VH_TEST_VAULT_ADDR ?? 'http://127.0.0.1:8200';
+const awsEndpoint = process.env.VH_TEST_AWS_ENDPOINT ?? 'http://127.0.0.1:5055';
+
+async function withConfig(home: string, toml: string, extra: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
+  await fs.mkdir(home, { recursive: true });
+  const path = join(home, 'vh-secrets.toml');
+  await fs.writeFile(path, toml);
+  return baseEnv(home, { ...extra, VH_SECRETS_CONFIG: path });
+}
+
+/**
+ * `sharedFile` is a file store at a fixed path, so that two homes (two "hosts") share it; `vault` and `aws`
+ * are the real peers started by scripts/peers.sh.
+ */
+export async function storesUnderTest(sharedDir: string): Promise<StoreUnderTest[]> {
+  return [
+    {
+      provider: 'file',
+      alias: 'shared',
+      skip: undefined,
+      env: (home) => withConfig(home, `default_store = "shared"\n[stores.shared]\nprovider = "file"\npath = "${join(sharedDir, 'shared.vhs')}"\nkey_file = "${join(sharedDir, 'shared.key')}"\n`, {}),
+    },
+    {
+      provider: 'vault',
+      alias: 'vault',
+      skip: await peerSkip('vault', vaultAddr, 'scripts/peers.sh start openbao'),
+      env: (home) => withConfig(home, `default_store = "vault"\n[stores.vault]\nprovider = "vault"\naddress = "${vaultAddr}"\n`, { VAULT_TOKEN: process.env.VH_TEST_VAULT_TOKEN ?? 'root' }),
+    },
+    {
+      provider: 'aws',
+      alias: 'aws',
+      skip: await peerSkip('aws', awsEndpoint, 'scripts/peers.sh start moto'),
+      env: (home) =>
+        withConfig(home, `default_store = "aws"\n[stores.aws]\nprovider = "aws"\nregion = "us-east-1"\nendpoint = "${awsEndpoint}"\n`, { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' }),
+    },
+  ];
+}

@@ -1,0 +1,123 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { uniqueName } from '../providers/contract.js';
+import { run, tempHome } from '../helpers/cli.js';
+import { storesUnderTest } from '../helpers/stores.js';
+import { LeakLedger } from '../leak/canary.js';
+
+const shared = tempHome('vh-rot-shared-');
+const stores = await storesUnderTest(shared);
+afterAll(async () => {
+  await fs.rm(shared, { recursive: true, force: true });
+});
+
+type Json = Record<string, unknown>;
+const events = async (home: string) =>
+  (await fs.readFile(join(home, 'vh', 'audit.log'), 'utf8').catch(() => '')).trimEnd().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Json);
+
+for (const s of stores) {
+  (s.skip ? describe.skip : describe)(`rotate on ${s.provider}`, () => {
+    let home: string;
+    let env: NodeJS.ProcessEnv;
+    const vh = (args: string[], input?: string, extra: NodeJS.ProcessEnv = {}) => run(args, { env: { ...env, ...extra }, ...(input !== undefined ? { input } : {}) });
+    beforeEach(async () => {
+      home = tempHome('vh-rot-');
+      env = await s.env(home);
+    });
+    afterEach(async () => {
+      await fs.rm(home, { recursive: true, force: true });
+    });
+
+    test('rotate: new current version, old one readable as previous, metadata and audit story, no value leaks', async () => {
+      const name = uniqueName('rot');
+      expect((await vh(['create', name, '--type', 'api_key', '--generate'])).code).toBe(0);
+      const before = (await vh(['get', name])).out;
+      const v1 = JSON.parse((await vh(['describe', name, '--json'])).out).current_version;
+      const r = await vh(['rotate', name, '--yes', '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const o = JSON.parse(r.out);
+      expect(o).toMatchObject({ status: 'rotated', previous_version: v1, cleanup: 'deferred', error: null });
+      const after = (await vh(['get', name])).out;
+      expect(after).toMatch(/^[A-Za-z0-9]{40}$/);
+      expect(after).not.toBe(before);
+      expect((await vh(['get', `${name}@previous`])).out).toBe(before);
+      const d = JSON.parse((await vh(['describe', name, '--json'])).out);
+      expect(d.current_version).toBe(o.version);
+      expect(d.pending_version).toBeNull();
+      expect(Date.parse(d.rotated_at)).toBeGreaterThan(Date.now() - 60_000);
+      const story = (await events(home)).filter((e) => (e.details as Json)?.rotation_id === o.rotation_id).map((e) => `${e.event}:${(e.details as Json).phase}`);
+      expect(story).toEqual(['rotation_started:prepare', 'rotation_phase:generate', 'rotation_phase:stage', 'rotation_phase:verify', 'rotated:promote', 'rotation_phase:cleanup']);
+      const ledger = new LeakLedger();
+      ledger.add(before);
+      ledger.add(after);
+      ledger.record('rotate', r);
+      await ledger.recordFiles(join(home, 'vh'), () => false);
+      expect(ledger.leaks()).toEqual([]);
+    });
+
+    test('emergency: needs --reason, revokes the previous version at once, reason audited', async () => {
+      const name = uniqueName('emerg');
+      expect((await vh(['create', name, '--type', 'database_password', '--generate'])).code).toBe(0);
+      const v1 = JSON.parse((await vh(['describe', name, '--json'])).out).current_version;
+      expect((await vh(['rotate', name, '--emergency', '--yes'])).code).toBe(64);
+      const r = await vh(['rotate', name, '--emergency', '--reason', 'key posted in #general', '--yes', '--json']);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out)).toMatchObject({ status: 'rotated', cleanup: 'revoked', previous_version: v1 });
+      expect((await vh(['get', `${name}@${v1}`])).code).toBe(66);
+      expect((await vh(['get', name])).code).toBe(0);
+      const evs = await events(home);
+      expect(evs.find((e) => e.event === 'rotation_started' && (e.details as Json).reason === 'key posted in #general')).toBeDefined();
+      expect(evs.find((e) => e.event === 'revoked' && (e.details as Json).version === v1)).toBeDefined();
+    });
+
+    test.each(['generate', 'stage', 'verify', 'promote'])('a failure in %s rolls back: same current version and value, no pending, phase named', async (phase) => {
+      const name = uniqueName(`fail-${phase}`);
+      expect((await vh(['create', name, '--type', 'api_key', '--generate'])).code).toBe(0);
+      const value = (await vh(['get', name])).out;
+      const before = JSON.parse((await vh(['describe', name, '--json'])).out);
+      const r = await vh(['rotate', name, '--yes'], undefined, { VH_SECRETS_FAILPOINT: `fail:${phase}` });
+      expect(r.code).toBe(70);
+      expect(r.stderr).toContain(`failed in phase ${phase}`);
+      expect(r.stderr).toMatch(/rolled back/);
+      const after = JSON.parse((await vh(['describe', name, '--json'])).out);
+      expect(after.current_version).toBe(before.current_version);
+      expect(after.pending_version).toBeNull();
+      expect((await vh(['get', name])).out).toBe(value);
+      const evs = (await events(home)).map((e) => e.event);
+      expect(evs).toEqual(expect.arrayContaining(['rotation_failed', 'rolled_back']));
+      // And the secret rotates fine afterwards.
+      expect((await vh(['rotate', name, '--yes'])).code).toBe(0);
+    });
+
+    test('bad input: unknown ref 66, concurrency 0/-1 64, nothing to resume 0, corrupted journal 65', async () => {
+      expect((await vh(['rotate', uniqueName('nope'), '--yes'])).code).toBe(66);
+      expect((await vh(['rotate-all', '--concurrency', '0', '--yes'])).code).toBe(64);
+      expect((await vh(['rotate-all', '--concurrency', '-1', '--yes'])).code).toBe(64);
+      expect((await vh(['rotate-all', '--shard', '3/2', '--yes'])).code).toBe(64);
+      const name = uniqueName('badinput');
+      expect((await vh(['create', name, '--type', 'api_key', '--generate'])).code).toBe(0);
+      const nothing = await vh(['rotate', name, '--resume']);
+      expect(nothing.code).toBe(0);
+      expect(nothing.stderr).toMatch(/no interrupted rotation/);
+      // Crash mid-rotation, then corrupt its journal.
+      expect((await vh(['rotate', name, '--yes'], undefined, { VH_SECRETS_FAILPOINT: 'after:stage' })).signal).toBe('SIGKILL');
+      const dir = join(home, 'vh', 'journal');
+      const [file] = await fs.readdir(dir);
+      await fs.writeFile(join(dir, file!), '{"id": "rot-1", "secr');
+      const before = JSON.parse((await vh(['describe', name, '--json'])).out);
+      for (const args of [['rotate', name, '--resume'], ['rotate', name, '--abort'], ['rotate', name, '--yes']]) {
+        const r = await vh(args);
+        expect(r.code).toBe(65);
+        expect(r.stderr).toContain(join(dir, file!));
+      }
+      // Nothing changed in the store (moto reports creation times as "now", so those are left out).
+      const shape = (d: { current_version: string; pending_version: string; versions: { version: string; state: string; stages: string[] }[] }) => ({
+        current: d.current_version,
+        pending: d.pending_version,
+        versions: d.versions.map((v) => [v.version, v.state, v.stages]),
+      });
+      expect(shape(JSON.parse((await vh(['describe', name, '--json'])).out))).toEqual(shape(before));
+    });
+  });
+}
