@@ -135,8 +135,8 @@ export class FileLock {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fromSystemError(err, 'cannot take lock', this.path);
       }
-      await this.breakIfStale(staleMs);
-      if (Date.now() > deadline) {
+      if (await this.breakIfStale(staleMs)) continue;
+      if (Date.now() >= deadline) {
         const owner = await readOwner(this.path);
         throw new VhError('CONFLICT', `timed out waiting for lock ${this.path}${owner ? ` (held by pid ${owner.pid} on ${owner.host})` : ''}`, {
           hint: 'another vh-secrets process is working on the same files; retry, or remove the lock file if that process is gone',
@@ -148,26 +148,28 @@ export class FileLock {
     }
   }
 
-  private async breakIfStale(staleMs: number): Promise<void> {
+  /** True when a stale lock was removed (or vanished), so taking it again is worth trying at once. */
+  private async breakIfStale(staleMs: number): Promise<boolean> {
     const owner = await readOwner(this.path);
-    if (owner === undefined) return;
+    if (owner === undefined) return true;
     const stale = owner === null
       ? await olderThan(this.path, 10_000) // unreadable/half-written lock file: give its writer 10 s
       : owner.host === hostname()
         ? !pidAlive(owner.pid)
         : Date.now() - owner.at > staleMs;
-    if (!stale) return;
+    if (!stale) return false;
     const breaker = `${this.path}.break`;
     let handle: fs.FileHandle;
     try {
       handle = await fs.open(breaker, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
     } catch {
       if (await olderThan(breaker, 10_000)) await fs.rm(breaker, { force: true });
-      return;
+      return false;
     }
     try {
       const again = await readOwner(this.path);
       if (JSON.stringify(again) === JSON.stringify(owner)) await fs.rm(this.path, { force: true });
+      return true;
     } finally {
       await handle.close();
       await fs.rm(breaker, { force: true });
