@@ -310,6 +310,10 @@ export class RotationEngine {
       entry.status = 'rolled_back';
       await this.journal.write(entry);
       await this.audit('rolled_back', ref, entry.type, true, { rotation_id: entry.id, phase, discarded_version: entry.pending_version });
+      if (phase === 'promote' && code === 'CONFLICT') {
+        // Another run promoted first (a store whose pending slot is not an atomic lock lets both stage).
+        return outcome(ref.id, 'skipped', { version: entry.from_version, rotation_id: entry.id, note: `lost the race to promote (${message}); rolled back` });
+      }
       return outcome(ref.id, 'failed', { version: entry.from_version, rotation_id: entry.id, note: `rolled back: version ${entry.from_version} stays current`, error: entry.error });
     } catch (rollbackErr) {
       entry.status = 'in_progress';

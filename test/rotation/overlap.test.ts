@@ -1,0 +1,71 @@
+import { promises as fs } from 'node:fs';
+import { run, tempHome } from '../helpers/cli.js';
+import { storesUnderTest } from '../helpers/stores.js';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Two rotate-all runs started together over the same 50 secrets rotate each secret exactly once; the loser of
+ * each race reports it skipped. Once on one host (one VH_SECRETS_HOME), once as if on two hosts (two homes
+ * sharing only the store).
+ */
+const shared = tempHome('vh-overlap-shared-');
+const stores = await storesUnderTest(shared);
+afterAll(async () => {
+  await fs.rm(shared, { recursive: true, force: true });
+});
+
+interface Report {
+  results: { secret: string; status: string; version: string | null; note: string | null }[];
+  summary: { rotated: number; skipped: number; failed: number };
+}
+
+for (const s of stores) {
+  for (const hosts of ['one host', 'two hosts'] as const) {
+    (s.skip ? test.skip : test)(`${s.provider}, ${hosts}: 50 secrets, two concurrent rotate-all runs, each secret rotated exactly once`, async () => {
+      const homeA = tempHome('vh-overlap-a-');
+      const homeB = hosts === 'one host' ? homeA : tempHome('vh-overlap-b-');
+      const envA = await s.env(homeA);
+      const envB = hosts === 'one host' ? envA : await s.env(homeB);
+      const tag = `run${randomBytes(4).toString('hex')}`;
+      try {
+        const names = Array.from({ length: 50 }, (_, i) => `vh-test/overlap-${tag}/s${String(i).padStart(2, '0')}`);
+        for (let i = 0; i < names.length; i += 10) {
+          const batch = await Promise.all(names.slice(i, i + 10).map((n) => run(['create', n, '--type', 'api_key', '--generate', '--tag', `batch=${tag}`], { env: envA })));
+          expect(batch.map((r) => r.code)).toEqual(Array(batch.length).fill(0));
+        }
+        const before = new Map<string, string>();
+        for (const n of names) before.set(`${s.alias}:${n}`, JSON.parse((await run(['describe', n, '--json'], { env: envA })).out).current_version);
+
+        const args = ['rotate-all', '--tag', `batch=${tag}`, '--concurrency', '8', '--confirm', '--json'];
+        const [a, b] = await Promise.all([run(args, { env: envA, timeoutMs: 120_000 }), run(args, { env: envB, timeoutMs: 120_000 })]);
+        expect([a.stderr, b.stderr]).toEqual(['', '']);
+        expect([a.code, b.code]).toEqual([0, 0]);
+        const ra = JSON.parse(a.out) as Report;
+        const rb = JSON.parse(b.out) as Report;
+        expect(ra.summary.failed + rb.summary.failed).toBe(0);
+
+        for (const secret of before.keys()) {
+          const statuses = [ra, rb].map((r) => r.results.find((x) => x.secret === secret)?.status).sort();
+          // Rotated by exactly one run; the other skipped it (locked, or already rotated by the first).
+          expect({ secret, statuses }).toEqual({ secret, statuses: ['rotated', 'skipped'] });
+        }
+        for (const n of names) {
+          const d = JSON.parse((await run(['describe', n, '--json'], { env: envA })).out);
+          const rotatedBy = [ra, rb].flatMap((r) => r.results).find((x) => x.secret === `${s.alias}:${n}` && x.status === 'rotated');
+          expect(d.current_version).toBe(rotatedBy?.version);
+          expect(d.current_version).not.toBe(before.get(`${s.alias}:${n}`));
+          if (hosts === 'two hosts' && s.deviations.atomicPendingSlot) {
+            if (d.pending_version !== null) process.stderr.write(`tolerated deviation (${s.provider}): ${s.deviations.atomicPendingSlot}\n`);
+          } else {
+            expect(d.pending_version).toBeNull();
+          }
+          // One rotation: the first version is now previous, not older.
+          expect(d.versions.find((v: { stages: string[] }) => v.stages.includes('previous'))?.version).toBe(before.get(`${s.alias}:${n}`));
+        }
+      } finally {
+        await fs.rm(homeA, { recursive: true, force: true });
+        if (homeB !== homeA) await fs.rm(homeB, { recursive: true, force: true });
+      }
+    }, 240_000);
+  }
+}
