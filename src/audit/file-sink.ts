@@ -6,30 +6,72 @@ import { GENESIS, chainHash, serializeEvent, type AuditEvent } from './event.js'
 
 const TAIL_CHUNK = 64 * 1024;
 
+type Unchained = Omit<AuditEvent, 'prev' | 'hash'>;
+
+interface Waiter {
+  event: Unchained;
+  resolve: (e: AuditEvent) => void;
+  reject: (err: unknown) => void;
+}
+
 /**
  * The local audit log: append-only JSON Lines, mode 0600, fsync'd, hash-chained. Writers in several
  * processes serialise on a lock file beside the log, so lines never interleave and the chain stays linear.
+ * Within one process, events that arrive while a write is under way are committed together — one lock, one
+ * write, one fsync — and each caller still returns only once its own event is on disk.
  */
 export class FileAuditSink {
+  private queue: Waiter[] = [];
+  private flushing: Promise<void> | undefined;
+
   constructor(
     readonly path: string,
     private readonly hmacKey?: string,
   ) {}
 
-  async append(event: Omit<AuditEvent, 'prev' | 'hash'>): Promise<AuditEvent> {
+  append(event: Unchained): Promise<AuditEvent> {
+    return new Promise<AuditEvent>((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      this.flushing ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        try {
+          const written = await this.commit(batch.map((w) => w.event));
+          batch.forEach((w, i) => w.resolve(written[i]!));
+        } catch (err) {
+          for (const w of batch) w.reject(err);
+        }
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async commit(events: Unchained[]): Promise<AuditEvent[]> {
     await ensurePrivateDir(dirname(this.path));
     return withLock(`${this.path}.lock`, async () => {
       let handle: fs.FileHandle | undefined;
       try {
         handle = await fs.open(this.path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, 0o600);
         const { prev, endsClean } = await lastHash(handle);
-        const full: AuditEvent = { ...event, prev, hash: '' };
-        full.hash = chainHash(full, this.hmacKey);
-        // A line torn by a crash is closed off so ours stays whole; `audit verify` reports the torn one.
-        const line = (endsClean ? '' : '\n') + serializeEvent(full);
-        await handle.write(line);
+        let link = prev;
+        const chained = events.map((e) => {
+          const full: AuditEvent = { ...e, prev: link, hash: '' };
+          full.hash = chainHash(full, this.hmacKey);
+          link = full.hash;
+          return full;
+        });
+        // A line torn by a crash is closed off so ours stay whole; `audit verify` reports the torn one.
+        const text = (endsClean ? '' : '\n') + chained.map(serializeEvent).join('');
+        await handle.write(text);
         await handle.sync();
-        return full;
+        return chained;
       } catch (err) {
         throw fromSystemError(err, 'cannot append to audit log', this.path);
       } finally {

@@ -217,7 +217,7 @@ export class RotationEngine {
       error: null,
     };
     try {
-      return await this.run(store, ref, entry, undefined, options);
+      return await this.run(store, ref, entry, undefined, options, desc.metadata);
     } finally {
       await lock.release();
     }
@@ -227,7 +227,7 @@ export class RotationEngine {
    * Drives the phases from wherever `entry` stands. `value` is the staged value when resuming (read back from
    * the store); a fresh rotation generates it.
    */
-  private async run(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, staged: Buffer | undefined, options: RotateOptions): Promise<RotationOutcome> {
+  private async run(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, staged: Buffer | undefined, options: RotateOptions, snapshot: Metadata): Promise<RotationOutcome> {
     const deadline = new Deadline(Date.parse(entry.started_at) + this.settings.timeoutMinutes * 60_000);
     const done = (p: Phase) => entry.phase !== null && PHASES.indexOf(entry.phase) >= PHASES.indexOf(p);
     let value = staged;
@@ -252,26 +252,27 @@ export class RotationEngine {
       });
       await step('stage', async () => {
         if (!value) value = await this.newValue(store, ref, entry.type as SecretType, entry.from_version!);
-        const { version } = await store.put(ref.name, value, { stage: 'pending', expectedCurrent: entry.from_version!, token: entry.id });
+        const marker = formatMarker({ id: entry.id, from: entry.from_version!, at: entry.started_at, host: this.host });
+        const { version } = await store.put(ref.name, value, { stage: 'pending', expectedCurrent: entry.from_version!, token: entry.id, metadata: { [MARKER]: marker } });
         entry.pending_version = version;
-        await this.journal.write(entry);
-        await store.setMetadata(ref.name, { [MARKER]: formatMarker({ id: entry.id, from: entry.from_version!, at: entry.started_at, host: this.host }) });
       });
       await step('verify', async () => {
         const back = await store.get(ref.name, { version: entry.pending_version! });
         if (value && !back.value.equals(value)) throw new VhError('INTERNAL', `the staged version ${entry.pending_version} of ${ref.id} does not read back as written`);
       });
       await step('promote', async () => {
-        await store.promote(ref.name, entry.pending_version!, { expectedCurrent: entry.from_version! });
-        const desc = await store.describe(ref.name);
-        const patch: Record<string, string | null> = { [MARKER]: null, [FAILED_AT]: null, [ROTATED_AT]: new Date().toISOString() };
+        const metadata = {
+          [MARKER]: null,
+          [FAILED_AT]: null,
+          [ROTATED_AT]: new Date().toISOString(),
+          [CLEANUP]: entry.emergency ? null : `${entry.from_version} ${new Date(Date.now() + this.settings.gracePeriodHours * 3_600_000).toISOString()}`,
+        };
+        await store.promote(ref.name, entry.pending_version!, { expectedCurrent: entry.from_version!, metadata });
         // A cleanup still deferred from an earlier rotation is two generations old now: do it here.
-        const older = parseCleanup(desc.metadata[CLEANUP]);
+        const older = parseCleanup(snapshot[CLEANUP]);
         if (older && older.version !== entry.pending_version && older.version !== entry.from_version) {
           await store.revoke(ref.name, older.version).catch(() => undefined);
         }
-        patch[CLEANUP] = entry.emergency ? null : `${entry.from_version} ${new Date(Date.now() + this.settings.gracePeriodHours * 3_600_000).toISOString()}`;
-        await store.setMetadata(ref.name, patch);
       }, 'rotated', { from_version: entry.from_version, version: entry.pending_version });
     } catch (err) {
       return this.rollBack(store, ref, entry, current, err);
@@ -384,19 +385,19 @@ export class RotationEngine {
       if (entry.pending_version && desc.currentVersion === entry.pending_version) {
         // Promoted before the crash: finish the bookkeeping and the cleanup.
         entry.phase = 'verify';
-        return await this.run(store, ref, entry, undefined, options);
+        return await this.run(store, ref, entry, undefined, options, desc.metadata);
       }
       if (entry.pending_version && desc.pendingVersion === entry.pending_version) {
         const staged = await store.get(ref.name, { version: entry.pending_version });
         if (!entry.phase || entry.phase === 'prepare' || entry.phase === 'generate') entry.phase = 'stage';
-        return await this.run(store, ref, entry, staged.value, options);
+        return await this.run(store, ref, entry, staged.value, options, desc.metadata);
       }
       // Nothing staged (crashed before stage): start the remaining phases afresh.
       entry.pending_version = null;
       entry.phase = 'prepare';
       entry.from_version = desc.currentVersion ?? entry.from_version;
       if (desc.metadata[MARKER]) await store.setMetadata(ref.name, { [MARKER]: null });
-      return await this.run(store, ref, entry, undefined, options);
+      return await this.run(store, ref, entry, undefined, options, desc.metadata);
     } finally {
       await lock.release();
     }
@@ -411,7 +412,7 @@ export class RotationEngine {
       if (entry.pending_version && desc.currentVersion === entry.pending_version) {
         // Past the commit point: aborting now would undo a promoted credential; finish it instead.
         entry.phase = 'verify';
-        const done = await this.run(store, ref, entry, undefined, {});
+        const done = await this.run(store, ref, entry, undefined, {}, desc.metadata);
         return { ...done, note: `rotation ${entry.id} had already been promoted; it was completed instead of aborted` };
       }
       if (entry.pending_version) await store.discardPending(ref.name, entry.pending_version);

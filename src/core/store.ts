@@ -22,13 +22,13 @@ export interface SecretStore {
    */
   put(name: string, value: Buffer, options: PutOptions): Promise<WriteResult>;
   /** Make `version` current; the old current becomes previous. CONFLICT if `expectedCurrent` no longer holds. */
-  promote(name: string, version: string, options?: { expectedCurrent?: string }): Promise<void>;
+  promote(name: string, version: string, options?: PromoteOptions): Promise<void>;
   /** Remove a pending version that was never promoted (rollback). No-op when it is gone already. */
   discardPending(name: string, version: string): Promise<void>;
   list(filter?: ListFilter): AsyncIterable<SecretSummary>;
   describe(name: string): Promise<SecretDescription>;
   /** Merge metadata: a `null` value removes the key. */
-  setMetadata(name: string, patch: Record<string, string | null>): Promise<void>;
+  setMetadata(name: string, patch: MetadataPatch): Promise<void>;
   /** Disable one version (reversible where the store allows it); without a version, the whole secret. */
   revoke(name: string, version?: string): Promise<RevokeResult>;
   /** Irreversibly delete one version, or the whole secret. */
@@ -59,11 +59,21 @@ export interface SecretValue {
   version: string;
 }
 
+export type MetadataPatch = Record<string, string | null>;
+
 export interface PutOptions {
   stage: 'current' | 'pending';
   expectedCurrent?: string;
   /** Idempotency token (AWS ClientRequestToken); the rotation id. */
   token?: string;
+  /** Metadata to merge with the same write where the store allows it (saves round trips). */
+  metadata?: MetadataPatch;
+}
+
+export interface PromoteOptions {
+  expectedCurrent?: string;
+  /** Metadata to merge with the promotion where the store allows it. */
+  metadata?: MetadataPatch;
 }
 
 export interface WriteResult {

@@ -11,6 +11,7 @@ import {
   defineProvider,
   type ListFilter,
   type Metadata,
+  type PromoteOptions,
   type PingResult,
   type PutOptions,
   type ReadSelector,
@@ -228,6 +229,12 @@ class AwsStore implements SecretStore {
   }
 
   async put(name: string, value: Buffer, options: PutOptions): Promise<{ version: string }> {
+    const result = await this.putOnly(name, value, options);
+    if (options.metadata && Object.keys(options.metadata).length > 0) await this.setMetadata(name, options.metadata);
+    return result;
+  }
+
+  private async putOnly(name: string, value: Buffer, options: PutOptions): Promise<{ version: string }> {
     const d = await this.describeRaw(name);
     const current = AwsStore.versionWith(d, 'AWSCURRENT');
     const pending = AwsStore.versionWith(d, 'AWSPENDING');
@@ -268,7 +275,12 @@ class AwsStore implements SecretStore {
     return { version };
   }
 
-  async promote(name: string, version: string, options: { expectedCurrent?: string } = {}): Promise<void> {
+  async promote(name: string, version: string, options: PromoteOptions = {}): Promise<void> {
+    await this.promoteOnly(name, version, options);
+    if (options.metadata && Object.keys(options.metadata).length > 0) await this.setMetadata(name, options.metadata);
+  }
+
+  private async promoteOnly(name: string, version: string, options: PromoteOptions): Promise<void> {
     const d = await this.describeRaw(name);
     const current = AwsStore.versionWith(d, 'AWSCURRENT');
     if (current !== version) {

@@ -6,6 +6,7 @@ import {
   defineProvider,
   type ListFilter,
   type Metadata,
+  type PromoteOptions,
   type PingResult,
   type PutOptions,
   type ReadSelector,
@@ -236,6 +237,12 @@ class AzureStore implements SecretStore {
   }
 
   async put(name: string, value: Buffer, options: PutOptions): Promise<{ version: string }> {
+    const result = await this.putOnly(name, value, options);
+    if (options.metadata && Object.keys(options.metadata).length > 0) await this.setMetadata(name, options.metadata);
+    return result;
+  }
+
+  private async putOnly(name: string, value: Buffer, options: PutOptions): Promise<{ version: string }> {
     const all = await this.versions(name);
     const pending = AzureStore.stageOf(all, 'pending');
     if (options.token && pending?.tags[TOKEN] === options.token) return { version: pending.id };
@@ -260,7 +267,12 @@ class AzureStore implements SecretStore {
     return { version };
   }
 
-  async promote(name: string, version: string, options: { expectedCurrent?: string } = {}): Promise<void> {
+  async promote(name: string, version: string, options: PromoteOptions = {}): Promise<void> {
+    await this.promoteOnly(name, version, options);
+    if (options.metadata && Object.keys(options.metadata).length > 0) await this.setMetadata(name, options.metadata);
+  }
+
+  private async promoteOnly(name: string, version: string, options: PromoteOptions): Promise<void> {
     const all = await this.versions(name);
     const current = AzureStore.stageOf(all, 'current');
     const target = all.find((v) => v.id === version);

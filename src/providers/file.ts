@@ -8,6 +8,8 @@ import {
   defineProvider,
   type ListFilter,
   type Metadata,
+  type MetadataPatch,
+  type PromoteOptions,
   type PutOptions,
   type ReadSelector,
   type SecretDescription,
@@ -271,6 +273,13 @@ class FileStore implements SecretStore {
     return secret;
   }
 
+  private static patch(secret: FileSecret, patch: MetadataPatch | undefined): void {
+    for (const [k, v] of Object.entries(patch ?? {})) {
+      if (v === null) delete secret.metadata[k];
+      else secret.metadata[k] = v;
+    }
+  }
+
   private static checkSize(value: Buffer): void {
     if (value.length > MAX_VALUE_BYTES) {
       throw new VhError('INVALID_FORMAT', `value is ${value.length} bytes; the file store keeps at most ${MAX_VALUE_BYTES}`);
@@ -344,6 +353,7 @@ class FileStore implements SecretStore {
         throw new VhError('CONFLICT', `"${name}" already has a pending version ${secret.pending}`, { details: { name } });
       }
       const version = FileStore.addVersion(secret, value, options.token);
+      FileStore.patch(secret, options.metadata);
       if (options.stage === 'pending') {
         secret.pending = version.id;
       } else {
@@ -355,9 +365,10 @@ class FileStore implements SecretStore {
     });
   }
 
-  async promote(name: string, version: string, options: { expectedCurrent?: string } = {}): Promise<void> {
+  async promote(name: string, version: string, options: PromoteOptions = {}): Promise<void> {
     await this.mutate((data) => {
       const secret = FileStore.secret(data, name);
+      FileStore.patch(secret, options.metadata);
       if (secret.current === version) {
         if (secret.pending === version) delete secret.pending;
         return;
@@ -418,10 +429,7 @@ class FileStore implements SecretStore {
   async setMetadata(name: string, patch: Record<string, string | null>): Promise<void> {
     await this.mutate((data) => {
       const secret = FileStore.secret(data, name);
-      for (const [k, v] of Object.entries(patch)) {
-        if (v === null) delete secret.metadata[k];
-        else secret.metadata[k] = v;
-      }
+      FileStore.patch(secret, patch);
       secret.updatedAt = now();
     });
   }

@@ -6,6 +6,7 @@ import {
   defineProvider,
   type ListFilter,
   type Metadata,
+  type PromoteOptions,
   type PingResult,
   type PutOptions,
   type ReadSelector,
@@ -256,6 +257,12 @@ class GcpStore implements SecretStore {
   }
 
   async put(name: string, value: Buffer, options: PutOptions): Promise<{ version: string }> {
+    const result = await this.putOnly(name, value, options);
+    if (options.metadata && Object.keys(options.metadata).length > 0) await this.setMetadata(name, options.metadata);
+    return result;
+  }
+
+  private async putOnly(name: string, value: Buffer, options: PutOptions): Promise<{ version: string }> {
     const s = await this.secret(name);
     const a = s.annotations ?? {};
     if (options.token && a[TOKEN] === options.token && a[PENDING]) return { version: a[PENDING] };
@@ -280,7 +287,12 @@ class GcpStore implements SecretStore {
     return { version };
   }
 
-  async promote(name: string, version: string, options: { expectedCurrent?: string } = {}): Promise<void> {
+  async promote(name: string, version: string, options: PromoteOptions = {}): Promise<void> {
+    await this.promoteOnly(name, version, options);
+    if (options.metadata && Object.keys(options.metadata).length > 0) await this.setMetadata(name, options.metadata);
+  }
+
+  private async promoteOnly(name: string, version: string, options: PromoteOptions): Promise<void> {
     const s = await this.secret(name);
     const a = s.annotations ?? {};
     const current = await this.currentOf(name, s);

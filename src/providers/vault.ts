@@ -6,6 +6,7 @@ import {
   defineProvider,
   type ListFilter,
   type Metadata,
+  type PromoteOptions,
   type PingResult,
   type PutOptions,
   type ReadSelector,
@@ -336,19 +337,19 @@ class VaultStore implements SecretStore {
     });
     const version = String(res.data.version);
     if (options.stage === 'pending') {
-      await this.writeCustom(name, md, { [PENDING]: version, [TOKEN]: options.token ?? null });
+      await this.writeCustom(name, md, { ...options.metadata, [PENDING]: version, [TOKEN]: options.token ?? null });
     } else {
-      await this.writeCustom(name, md, { [PIN]: null, [PREVIOUS]: current ?? null, [REVOKED]: null });
+      await this.writeCustom(name, md, { ...options.metadata, [PIN]: null, [PREVIOUS]: current ?? null, [REVOKED]: null });
     }
     return { version };
   }
 
-  async promote(name: string, version: string, options: { expectedCurrent?: string } = {}): Promise<void> {
+  async promote(name: string, version: string, options: PromoteOptions = {}): Promise<void> {
     const md = await this.readMeta(name);
     const current = VaultStore.currentOf(md);
     const custom = md.custom_metadata ?? {};
     if (current === version) {
-      if (custom[PENDING] === version) await this.writeCustom(name, md, { [PENDING]: null, [TOKEN]: null });
+      if (custom[PENDING] === version || options.metadata) await this.writeCustom(name, md, { ...options.metadata, ...(custom[PENDING] === version ? { [PENDING]: null, [TOKEN]: null } : {}) });
       return;
     }
     if (options.expectedCurrent !== undefined && current !== options.expectedCurrent) {
@@ -357,6 +358,7 @@ class VaultStore implements SecretStore {
     if (isDeleted(md.versions[version])) throw new VhError('NOT_FOUND', `version ${version} of "${name}" does not exist or is revoked`);
     const latest = String(md.current_version);
     await this.writeCustom(name, md, {
+      ...options.metadata,
       [PIN]: version === latest ? null : version,
       [PREVIOUS]: current ?? null,
       [PENDING]: custom[PENDING] === version ? null : (custom[PENDING] ?? null),
@@ -396,7 +398,8 @@ class VaultStore implements SecretStore {
 
   private async listKeys(prefix: string): Promise<string[]> {
     try {
-      const res = await this.call<{ data: { keys: string[] } }>(`list ${prefix || '/'}`, 'LIST', `/${this.mount}/metadata/${encodePath(prefix.replace(/\/$/, ''))}${prefix ? '/' : ''}`);
+      // GET ?list=true rather than the LIST verb: proxies and load balancers often refuse unknown methods.
+      const res = await this.call<{ data: { keys: string[] } }>(`list ${prefix || '/'}`, 'GET', `/${this.mount}/metadata/${encodePath(prefix.replace(/\/$/, ''))}${prefix ? '/' : ''}?list=true`);
       return res.data.keys;
     } catch (err) {
       if ((err as VhError).code === 'NOT_FOUND') return [];
