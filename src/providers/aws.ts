@@ -22,6 +22,7 @@ import {
   type SecretValue,
   type VersionInfo,
 } from '../core/store.js';
+import { matchesFilter, timedPing } from './shared.js';
 
 /** `[stores.<alias>] provider = "aws"` — AWS Secrets Manager. Credentials: the SDK's default chain. */
 export interface AwsStoreOptions {
@@ -333,7 +334,7 @@ class AwsStore implements SecretStore {
         if (!entry.Name || entry.DeletedDate) continue;
         if (filter?.prefix && !entry.Name.startsWith(filter.prefix)) continue;
         const { metadata } = tagsToMeta(entry.Tags);
-        if (filter?.metadata && !Object.entries(filter.metadata).every(([k, v]) => metadata[k] === v)) continue;
+        if (!matchesFilter(metadata, filter)) continue;
         const current = Object.entries(entry.SecretVersionsToStages ?? {}).find(([, l]) => l.includes('AWSCURRENT'))?.[0];
         yield { name: entry.Name, metadata, currentVersion: current, updatedAt: entry.LastChangedDate?.toISOString() };
       }
@@ -409,17 +410,9 @@ class AwsStore implements SecretStore {
   }
 
   async ping(): Promise<PingResult> {
-    const start = performance.now();
-    try {
-      await this.send('ping', (s) => new s.ListSecretsCommand({ MaxResults: 1 }));
-      return { reachable: true, authenticated: true, latencyMs: performance.now() - start };
-    } catch (err) {
-      const code = (err as VhError).code;
-      if (code === 'AUTH_FAILED' || code === 'PERMISSION_DENIED') return { reachable: true, authenticated: false, latencyMs: performance.now() - start };
-      if (code === 'NETWORK') return { reachable: false, authenticated: false, latencyMs: performance.now() - start };
-      throw err;
-    }
+    return timedPing(() => this.send('ping', (s) => new s.ListSecretsCommand({ MaxResults: 1 })));
   }
+
 
   async close(): Promise<void> {
     this.client?.destroy();

@@ -17,6 +17,7 @@ import {
   type SecretValue,
   type VersionInfo,
 } from '../core/store.js';
+import { applyPatch, matchesFilter, timedPing } from './shared.js';
 
 /** `[stores.<alias>] provider = "azure"` — Azure Key Vault secrets. Credentials: DefaultAzureCredential. */
 export interface AzureStoreOptions {
@@ -171,14 +172,7 @@ class AzureStore implements SecretStore {
   }
 
   private async restage(name: string, v: VersionView, stage: Stage | null, extra: Record<string, string | null> = {}): Promise<void> {
-    const tags = { ...v.tags };
-    if (stage === null) delete tags[STAGE];
-    else tags[STAGE] = stage;
-    for (const [k, val] of Object.entries(extra)) {
-      if (val === null) delete tags[k];
-      else tags[k] = val;
-    }
-    await this.setTags(name, v, tags);
+    await this.setTags(name, v, applyPatch({ ...v.tags }, { ...extra, [STAGE]: stage }));
   }
 
   private async write(name: string, value: Buffer, tags: Record<string, string>): Promise<string> {
@@ -327,7 +321,7 @@ class AzureStore implements SecretStore {
       }
       const current = AzureStore.stageOf(all, 'current');
       const metadata = AzureStore.publicTags((current ?? all[all.length - 1])?.tags ?? {});
-      if (filter?.metadata && !Object.entries(filter.metadata).every(([k, v]) => metadata[k] === v)) continue;
+      if (!matchesFilter(metadata, filter)) continue;
       yield { name, metadata, currentVersion: current?.id, updatedAt: all[all.length - 1]?.createdOn?.toISOString() };
     }
   }
@@ -361,12 +355,7 @@ class AzureStore implements SecretStore {
     const all = await this.versions(name);
     for (const v of [AzureStore.stageOf(all, 'current'), AzureStore.stageOf(all, 'pending')]) {
       if (!v) continue;
-      const tags = { ...v.tags };
-      for (const [k, val] of Object.entries(patch)) {
-        if (val === null) delete tags[k];
-        else tags[k] = val;
-      }
-      await this.setTags(name, v, tags);
+      await this.setTags(name, v, applyPatch({ ...v.tags }, patch));
     }
   }
 
@@ -396,22 +385,16 @@ class AzureStore implements SecretStore {
   }
 
   async ping(): Promise<PingResult> {
-    const start = performance.now();
-    try {
-      await this.call('ping', async (c) => {
+    return timedPing(() =>
+      this.call('ping', async (c) => {
         for await (const page of c.listPropertiesOfSecrets().byPage({ maxPageSize: 1 })) {
           void page;
           break;
         }
-      });
-      return { reachable: true, authenticated: true, latencyMs: performance.now() - start };
-    } catch (err) {
-      const code = (err as VhError).code;
-      if (code === 'AUTH_FAILED' || code === 'PERMISSION_DENIED') return { reachable: true, authenticated: false, latencyMs: performance.now() - start };
-      if (code === 'NETWORK') return { reachable: false, authenticated: false, latencyMs: performance.now() - start };
-      throw err;
-    }
+      }),
+    );
   }
+
 }
 
 function view(p: SecretProperties): VersionView {

@@ -9,6 +9,7 @@ import {
   type ListFilter,
   type Metadata,
   type MetadataPatch,
+  type PingResult,
   type PromoteOptions,
   type PutOptions,
   type ReadSelector,
@@ -19,6 +20,7 @@ import {
   type VersionInfo,
   type VersionState,
 } from '../core/store.js';
+import { applyPatch, matchesFilter, timedPing } from './shared.js';
 
 /** `[stores.<alias>] provider = "file"` */
 export interface FileStoreOptions {
@@ -114,11 +116,6 @@ function stagesOf(secret: FileSecret, id: string): Stage[] {
 
 function notFound(name: string, what = 'secret'): VhError {
   return new VhError('NOT_FOUND', `${what} "${name}" not found`, { details: { name } });
-}
-
-function matches(metadata: Metadata, filter: ListFilter | undefined): boolean {
-  if (!filter?.metadata) return true;
-  return Object.entries(filter.metadata).every(([k, v]) => metadata[k] === v);
 }
 
 class FileStore implements SecretStore {
@@ -274,10 +271,7 @@ class FileStore implements SecretStore {
   }
 
   private static patch(secret: FileSecret, patch: MetadataPatch | undefined): void {
-    for (const [k, v] of Object.entries(patch ?? {})) {
-      if (v === null) delete secret.metadata[k];
-      else secret.metadata[k] = v;
-    }
+    applyPatch(secret.metadata, patch);
   }
 
   private static checkSize(value: Buffer): void {
@@ -400,7 +394,7 @@ class FileStore implements SecretStore {
     for (const name of [...data.secrets.keys()].sort()) {
       const secret = data.secrets.get(name)!;
       if (filter?.prefix && !name.startsWith(filter.prefix)) continue;
-      if (!matches(secret.metadata, filter)) continue;
+      if (!matchesFilter(secret.metadata, filter)) continue;
       yield { name, metadata: { ...secret.metadata }, currentVersion: secret.current, updatedAt: secret.updatedAt };
     }
   }
@@ -462,10 +456,8 @@ class FileStore implements SecretStore {
     });
   }
 
-  async ping(): Promise<{ reachable: boolean; authenticated: boolean; latencyMs: number }> {
-    const start = performance.now();
-    await this.load();
-    return { reachable: true, authenticated: true, latencyMs: performance.now() - start };
+  async ping(): Promise<PingResult> {
+    return timedPing(() => this.load());
   }
 }
 

@@ -17,6 +17,7 @@ import {
   type SecretValue,
   type VersionInfo,
 } from '../core/store.js';
+import { applyPatch, matchesFilter, timedPing } from './shared.js';
 
 /** `[stores.<alias>] provider = "gcp"` — Google Cloud Secret Manager. Credentials: application-default. */
 export interface GcpStoreOptions {
@@ -183,11 +184,7 @@ class GcpStore implements SecretStore {
 
   /** Updates annotations (and aliases) under the secret's etag: the service refuses a stale etag. */
   private async annotate(name: string, s: ISecret, patch: Record<string, string | null>, stages?: Partial<Record<Stage, string | null>>): Promise<void> {
-    const annotations: Record<string, string> = { ...(s.annotations ?? {}) };
-    for (const [k, v] of Object.entries(patch)) {
-      if (v === null) delete annotations[k];
-      else annotations[k] = v;
-    }
+    const annotations = applyPatch({ ...(s.annotations ?? {}) }, patch);
     const labels: Record<string, string> = {};
     for (const [k, v] of Object.entries(annotations)) if (!INTERNAL.has(k) && LABEL_RE.test(k) && LABEL_VALUE_RE.test(v)) labels[k] = v;
     const update: ISecret = { name: s.name ?? null, annotations, labels, ...(s.etag ? { etag: s.etag } : {}) };
@@ -342,7 +339,7 @@ class GcpStore implements SecretStore {
     for (const { name, s } of found) {
       if (filter?.prefix && !name.startsWith(filter.prefix)) continue;
       const metadata = publicMeta(s.annotations);
-      if (filter?.metadata && !Object.entries(filter.metadata).every(([k, v]) => metadata[k] === v)) continue;
+      if (!matchesFilter(metadata, filter)) continue;
       yield { name, metadata, currentVersion: s.annotations?.[PIN] ?? undefined, updatedAt: iso(s.createTime) };
     }
   }
@@ -399,17 +396,9 @@ class GcpStore implements SecretStore {
   }
 
   async ping(): Promise<PingResult> {
-    const start = performance.now();
-    try {
-      await this.call('ping', (c, o) => c.listSecrets({ parent: `projects/${this.project}`, pageSize: 1 }, { ...o, autoPaginate: false }));
-      return { reachable: true, authenticated: true, latencyMs: performance.now() - start };
-    } catch (err) {
-      const code = (err as VhError).code;
-      if (code === 'AUTH_FAILED' || code === 'PERMISSION_DENIED') return { reachable: true, authenticated: false, latencyMs: performance.now() - start };
-      if (code === 'NETWORK') return { reachable: false, authenticated: false, latencyMs: performance.now() - start };
-      throw err;
-    }
+    return timedPing(() => this.call('ping', (c, o) => c.listSecrets({ parent: `projects/${this.project}`, pageSize: 1 }, { ...o, autoPaginate: false })));
   }
+
 
   async close(): Promise<void> {
     await this.client?.close();

@@ -17,6 +17,7 @@ import {
   type SecretValue,
   type VersionInfo,
 } from '../core/store.js';
+import { applyPatch, matchesFilter } from './shared.js';
 
 /** `[stores.<alias>] provider = "vault"` — HashiCorp Vault or OpenBao, KV version 2. */
 export interface VaultStoreOptions {
@@ -239,11 +240,7 @@ class VaultStore implements SecretStore {
   }
 
   private async writeCustom(name: string, md: VaultMetadata, patch: Record<string, string | null>): Promise<void> {
-    const custom: Record<string, string> = { ...(md.custom_metadata ?? {}) };
-    for (const [k, v] of Object.entries(patch)) {
-      if (v === null) delete custom[k];
-      else custom[k] = v;
-    }
+    const custom = applyPatch({ ...(md.custom_metadata ?? {}) }, patch);
     await this.call(`write metadata of ${name}`, 'POST', this.metaPath(name), { custom_metadata: custom });
     md.custom_metadata = custom;
   }
@@ -437,7 +434,7 @@ class VaultStore implements SecretStore {
       for (const entry of batch) {
         if (!entry) continue;
         const metadata = VaultStore.publicMeta(entry.md.custom_metadata);
-        if (filter?.metadata && !Object.entries(filter.metadata).every(([k, v]) => metadata[k] === v)) continue;
+        if (!matchesFilter(metadata, filter)) continue;
         yield { name: entry.name, metadata, currentVersion: VaultStore.currentOf(entry.md), updatedAt: entry.md.updated_time };
       }
     }

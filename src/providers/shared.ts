@@ -1,0 +1,31 @@
+import { isVhError } from '../core/errors.js';
+import type { ListFilter, Metadata, MetadataPatch, PingResult } from '../core/store.js';
+
+/** What every provider shares: nothing here imports an SDK. */
+
+export function matchesFilter(metadata: Metadata, filter: ListFilter | undefined): boolean {
+  return !filter?.metadata || Object.entries(filter.metadata).every(([k, v]) => metadata[k] === v);
+}
+
+export function applyPatch(target: Metadata, patch: MetadataPatch | undefined): Metadata {
+  for (const [k, v] of Object.entries(patch ?? {})) {
+    if (v === null) delete target[k];
+    else target[k] = v;
+  }
+  return target;
+}
+
+/** Times one cheap authenticated call; auth failures mean reachable-but-not-authenticated, network means down. */
+export async function timedPing(call: () => Promise<unknown>): Promise<PingResult> {
+  const start = performance.now();
+  const result = (reachable: boolean, authenticated: boolean): PingResult => ({ reachable, authenticated, latencyMs: performance.now() - start });
+  try {
+    await call();
+    return result(true, true);
+  } catch (err) {
+    if (!isVhError(err)) throw err;
+    if (err.code === 'AUTH_FAILED' || err.code === 'PERMISSION_DENIED') return result(true, false);
+    if (err.code === 'NETWORK') return result(false, false);
+    throw err;
+  }
+}
