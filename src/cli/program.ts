@@ -140,7 +140,9 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])
     .option('--metrics-file <path>', 'write Prometheus metrics atomically to this file')
     .option('--pushgateway <url>', 'push metrics to a Prometheus Pushgateway')
-    .action(action(hooks, notImplemented));
+    .option('--metrics-names', 'also export one series per secret, labelled with its name (names can be sensitive)')
+    .addHelpText('after', '\nExit: 0 OK, 1 WARNING (due soon), 2 CRITICAL (expired, overdue past the hard limit, stuck or failed rotation,\nrevoked-but-current, store down), 3 UNKNOWN (could not evaluate). An unwritable --metrics-file exits 73 and\nleaves no partial file; a Pushgateway that cannot be reached only warns.\nWith --json: {status, generated_at, summary, stores:[…], secrets:[{secret,store,type,status,age_days,rotated_at,\nrotation_due_at,expires_at,current_version,checks:[{check,status,message}]}]}.')
+    .action(action(hooks, () => import('./commands/health.js')));
 
   program
     .command('rotate')

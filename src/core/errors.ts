@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'USAGE'
   | 'IO'
   | 'TIMEOUT'
+  | 'CANT_CREATE'
   | 'NOT_IMPLEMENTED';
 
 export interface VhErrorOptions {
@@ -78,6 +79,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   NOT_IMPLEMENTED: EXIT.SOFTWARE,
   INTERNAL: EXIT.SOFTWARE,
   IO: EXIT.IOERR,
+  CANT_CREATE: EXIT.CANTCREAT,
   CONFLICT: EXIT.TEMPFAIL,
   TIMEOUT: EXIT.TEMPFAIL,
   AUTH_FAILED: EXIT.NOPERM,

@@ -1,0 +1,66 @@
+import { hostname } from 'node:os';
+import { VhError, fromSystemError } from '../../core/errors.js';
+import { writeFileAtomic } from '../../core/fsutil.js';
+import { STATUS_CODE, checkHealth, type HealthReport, type HealthStatus } from '../../core/health.js';
+import { parseTags } from '../../core/metadata.js';
+import { renderMetrics } from '../../core/metrics.js';
+import { parseSecretType } from '../../core/types.js';
+import type { CommandContext } from '../context.js';
+
+const ORDER: HealthStatus[] = ['CRITICAL', 'UNKNOWN', 'WARNING', 'OK'];
+
+async function pushMetrics(url: string, body: string): Promise<void> {
+  const target = `${url.replace(/\/$/, '')}/metrics/job/vh-secrets/instance/${encodeURIComponent(hostname())}`;
+  const res = await fetch(target, { method: 'PUT', body, headers: { 'Content-Type': 'text/plain; version=0.0.4' }, signal: AbortSignal.timeout(5_000) });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+}
+
+async function renderTable(ctx: CommandContext, report: HealthReport): Promise<void> {
+  const c = await ctx.io.chalk();
+  const paint = (s: HealthStatus) => (s === 'OK' ? c.green(s) : s === 'WARNING' ? c.yellow(s) : c.red(s));
+  const rows: string[][] = [];
+  for (const st of ORDER) {
+    for (const s of report.stores.filter((x) => x.status === st && st !== 'OK')) {
+      rows.push([paint(st), `store ${s.store}`, s.provider, '-', '-', '-', s.error ? `${s.error.message} (${s.error.code})` : '']);
+    }
+    for (const s of report.secrets.filter((x) => x.status === st)) {
+      const detail = s.checks.filter((k) => k.status !== 'OK').map((k) => k.message).join('; ') || (s.checks[0]?.message ?? '');
+      rows.push([paint(st), s.secret, s.type, s.age_days === null ? '-' : `${s.age_days}d`, s.rotation_due_at?.slice(0, 10) ?? '-', s.expires_at?.slice(0, 10) ?? '-', detail]);
+    }
+  }
+  if (rows.length > 0) ctx.io.out(`${await ctx.io.table(['STATUS', 'SECRET', 'TYPE', 'AGE', 'ROTATE BY', 'EXPIRES', 'DETAIL'], rows)}\n`);
+  const m = report.summary;
+  const stores = report.stores.map((s) => `${s.store} ${s.reachable && s.authenticated ? `up ${s.latency_ms}ms` : 'DOWN'}`).join(', ');
+  ctx.io.out(`${report.status}: ${m.secrets} secrets — ${m.CRITICAL} critical, ${m.WARNING} warning, ${m.UNKNOWN} unknown, ${m.OK} ok; stores: ${stores}\n`);
+}
+
+export async function run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<number> {
+  const type = opts.type === undefined ? undefined : parseSecretType(opts.type as string);
+  const tags = parseTags(opts.tag as string[]);
+  const rt = await ctx.runtime();
+  const report = await checkHealth(rt, { tags, ...(type ? { type } : {}), ...(opts.store !== undefined ? { store: opts.store as string } : {}) });
+
+  const metricsFile = opts.metricsFile as string | undefined;
+  const pushgateway = opts.pushgateway as string | undefined;
+  if (metricsFile || pushgateway) {
+    const text = await renderMetrics(report, rt.config.audit.log, opts.metricsNames === true);
+    if (metricsFile) {
+      try {
+        // node_exporter's textfile collector reads it: world-readable, and never a partial file.
+        await writeFileAtomic(metricsFile, text, 0o644);
+      } catch (err) {
+        const e = err instanceof VhError ? err : fromSystemError(err, 'cannot write --metrics-file', metricsFile);
+        throw new VhError('CANT_CREATE', `cannot write --metrics-file ${metricsFile}: ${e.message}`, { hint: 'check that the directory exists and is writable; nothing was written', details: { path: metricsFile } });
+      }
+    }
+    if (pushgateway) {
+      await pushMetrics(pushgateway, text).catch((err: unknown) => {
+        ctx.io.err(`vh-secrets: warning: could not push metrics to ${pushgateway}: ${(err as Error).message} (the exit code still reflects health)`);
+      });
+    }
+  }
+
+  if (ctx.io.json) ctx.io.outJson(report);
+  else await renderTable(ctx, report);
+  return STATUS_CODE[report.status];
+}

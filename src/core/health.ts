@@ -1,0 +1,202 @@
+import { isVhError } from './errors.js';
+import { decodeMeta, metaFilter } from './metadata.js';
+import { mapBounded } from './pool.js';
+import { CLEANUP, MARKER, parseCleanup, parseMarker, rotationSettings, type RotationSettings } from './rotation.js';
+import type { Runtime } from './runtime.js';
+import type { SecretDescription } from './store.js';
+import { TYPE_POLICIES, type SecretType } from './types.js';
+
+/**
+ * Secret and store health, Nagios-style: OK, WARNING (something due soon), CRITICAL (expired, overdue past
+ * the hard limit, stuck or failed rotation, revoked-but-current, store unreachable), UNKNOWN (could not be
+ * evaluated). One store being down never hides the others.
+ */
+
+export type HealthStatus = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
+export const STATUS_CODE: Record<HealthStatus, number> = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 };
+
+/** Nagios precedence: CRITICAL over UNKNOWN over WARNING over OK. */
+const RANK: Record<HealthStatus, number> = { OK: 0, WARNING: 1, UNKNOWN: 2, CRITICAL: 3 };
+export function worst(statuses: HealthStatus[]): HealthStatus {
+  return statuses.reduce<HealthStatus>((a, b) => (RANK[b] > RANK[a] ? b : a), 'OK');
+}
+
+export interface HealthCheck {
+  check: 'rotation' | 'expiry' | 'rotation_in_progress' | 'last_rotation' | 'current_version' | 'cleanup' | 'evaluate';
+  status: HealthStatus;
+  message: string;
+}
+
+export interface SecretHealth {
+  secret: string;
+  store: string;
+  type: SecretType;
+  status: HealthStatus;
+  age_days: number | null;
+  rotated_at: string | null;
+  rotation_due_at: string | null;
+  expires_at: string | null;
+  current_version: string | null;
+  checks: HealthCheck[];
+}
+
+export interface StoreHealth {
+  store: string;
+  provider: string;
+  status: HealthStatus;
+  reachable: boolean;
+  authenticated: boolean;
+  latency_ms: number | null;
+  secrets: number;
+  error: { code: string; message: string } | null;
+}
+
+export interface HealthReport {
+  status: HealthStatus;
+  generated_at: string;
+  summary: Record<HealthStatus, number> & { secrets: number; stores: number };
+  stores: StoreHealth[];
+  secrets: SecretHealth[];
+}
+
+export interface HealthInput {
+  store?: string;
+  type?: SecretType;
+  tags: Record<string, string>;
+  now?: Date;
+  concurrency?: number;
+}
+
+const DAY = 86_400_000;
+
+function days(ms: number): number {
+  return Math.round((ms / DAY) * 10) / 10;
+}
+
+/** Evaluates one secret from its description alone: no value is read. */
+export function evaluateSecret(alias: string, d: SecretDescription, now: Date, settings: RotationSettings): SecretHealth {
+  const meta = decodeMeta(d.metadata);
+  const policy = TYPE_POLICIES[meta.type];
+  const warnMs = policy.warnDays * DAY;
+  const checks: HealthCheck[] = [];
+  const t = now.getTime();
+
+  const rotatedAt = meta.rotatedAt ?? meta.createdAt ?? d.createdAt;
+  const interval = meta.rotationDays ?? policy.rotationDays;
+  const rotatedMs = rotatedAt ? Date.parse(rotatedAt) : NaN;
+  let dueAt: string | null = null;
+  if (Number.isFinite(rotatedMs)) {
+    const due = rotatedMs + interval * DAY;
+    dueAt = new Date(due).toISOString();
+    if (t >= due + warnMs) checks.push({ check: 'rotation', status: 'CRITICAL', message: `rotation overdue by ${days(t - due)} days (hard limit ${policy.warnDays} days past due)` });
+    else if (t >= due) checks.push({ check: 'rotation', status: 'WARNING', message: `rotation overdue by ${days(t - due)} days` });
+    else if (t >= due - warnMs) checks.push({ check: 'rotation', status: 'WARNING', message: `rotation due in ${days(due - t)} days` });
+    else checks.push({ check: 'rotation', status: 'OK', message: `rotation due in ${days(due - t)} days` });
+  } else {
+    checks.push({ check: 'rotation', status: 'UNKNOWN', message: 'no creation or rotation time recorded' });
+  }
+
+  if (meta.expiresAt) {
+    const exp = Date.parse(meta.expiresAt);
+    if (!Number.isFinite(exp)) checks.push({ check: 'expiry', status: 'UNKNOWN', message: `unreadable expiry "${meta.expiresAt}"` });
+    else if (t >= exp) checks.push({ check: 'expiry', status: 'CRITICAL', message: `expired ${days(t - exp)} days ago` });
+    else if (t >= exp - warnMs) checks.push({ check: 'expiry', status: 'WARNING', message: `expires in ${days(exp - t)} days` });
+    else checks.push({ check: 'expiry', status: 'OK', message: `expires in ${days(exp - t)} days` });
+  }
+
+  const marker = parseMarker(d.metadata[MARKER]);
+  const pendingSince = marker?.at ?? d.versions.find((v) => v.version === d.pendingVersion)?.createdAt;
+  if (marker || d.pendingVersion) {
+    const age = pendingSince ? t - Date.parse(pendingSince) : NaN;
+    const stuck = !Number.isFinite(age) || age > settings.timeoutMinutes * 60_000;
+    checks.push({
+      check: 'rotation_in_progress',
+      status: stuck ? 'CRITICAL' : 'OK',
+      message: stuck
+        ? `rotation stuck${marker ? ` (${marker.id} on ${marker.host || 'unknown host'})` : ''} since ${pendingSince ?? 'unknown'}: run \`vh-secrets rotate ${alias}:${d.name} --resume\` or \`--abort\``
+        : `rotation in progress since ${pendingSince}`,
+    });
+  }
+
+  const failedAt = d.metadata['vh-rotation-failed-at'];
+  if (failedAt && (!rotatedAt || Date.parse(failedAt) > Date.parse(rotatedAt))) {
+    checks.push({ check: 'last_rotation', status: 'CRITICAL', message: `last rotation failed at ${failedAt} and was rolled back` });
+  }
+
+  const current = d.versions.find((v) => v.version === d.currentVersion);
+  if (d.revoked) {
+    checks.push({ check: 'current_version', status: 'WARNING', message: 'revoked: no readable version (archive or delete it)' });
+  } else if (!current || current.state !== 'enabled') {
+    checks.push({ check: 'current_version', status: 'CRITICAL', message: `current version ${d.currentVersion ?? '(none)'} is ${current?.state ?? 'missing'} but the secret is not revoked` });
+  }
+
+  const cleanup = parseCleanup(d.metadata[CLEANUP]);
+  if (cleanup && t - Date.parse(cleanup.notBefore) > DAY) {
+    checks.push({ check: 'cleanup', status: 'WARNING', message: `previous version ${cleanup.version} is still valid ${days(t - Date.parse(cleanup.notBefore))} days past its grace period: run rotate-all` });
+  }
+
+  return {
+    secret: `${alias}:${d.name}`,
+    store: alias,
+    type: meta.type,
+    status: worst(checks.map((c) => c.status)),
+    age_days: Number.isFinite(rotatedMs) ? days(t - rotatedMs) : null,
+    rotated_at: rotatedAt ?? null,
+    rotation_due_at: dueAt,
+    expires_at: meta.expiresAt ?? null,
+    current_version: d.currentVersion ?? null,
+    checks,
+  };
+}
+
+export async function checkHealth(rt: Runtime, input: HealthInput): Promise<HealthReport> {
+  const now = input.now ?? new Date();
+  const settings = rotationSettings();
+  const aliases = input.store !== undefined ? [rt.resolveAlias(input.store)] : [...rt.config.stores.keys()].sort();
+  const filter = { metadata: metaFilter(input.type, input.tags) };
+  const concurrency = input.concurrency ?? 16;
+
+  const perStore = await mapBounded(aliases, 4, async (alias) => {
+    const cfg = rt.config.stores.get(alias)!;
+    const storeHealth: StoreHealth = { store: alias, provider: cfg.provider, status: 'OK', reachable: false, authenticated: false, latency_ms: null, secrets: 0, error: null };
+    const secrets: SecretHealth[] = [];
+    try {
+      const store = await rt.store(alias);
+      const ping = await store.ping();
+      Object.assign(storeHealth, { reachable: ping.reachable, authenticated: ping.authenticated, latency_ms: Math.round(ping.latencyMs * 10) / 10 });
+      if (!ping.reachable || !ping.authenticated) {
+        storeHealth.status = 'CRITICAL';
+        storeHealth.error = { code: ping.reachable ? 'AUTH_FAILED' : 'NETWORK', message: ping.reachable ? 'store reachable but not authenticated' : 'store unreachable' };
+        return { storeHealth, secrets };
+      }
+      const names: string[] = [];
+      for await (const s of store.list(filter)) names.push(s.name);
+      const evaluated = await mapBounded(names, concurrency, async (name): Promise<SecretHealth> => {
+        try {
+          return evaluateSecret(alias, await store.describe(name), now, settings);
+        } catch (err) {
+          const message = isVhError(err) ? err.message : String(err);
+          return { secret: `${alias}:${name}`, store: alias, type: 'generic', status: 'UNKNOWN', age_days: null, rotated_at: null, rotation_due_at: null, expires_at: null, current_version: null, checks: [{ check: 'evaluate', status: 'UNKNOWN', message }] };
+        }
+      });
+      secrets.push(...evaluated);
+      storeHealth.secrets = secrets.length;
+    } catch (err) {
+      storeHealth.status = 'CRITICAL';
+      storeHealth.error = { code: isVhError(err) ? err.code : 'INTERNAL', message: (err as Error).message };
+    }
+    return { storeHealth, secrets };
+  });
+
+  const stores = perStore.map((p) => p.storeHealth);
+  const secrets = perStore.flatMap((p) => p.secrets);
+  const all = [...stores.map((s) => s.status), ...secrets.map((s) => s.status)];
+  const count = (st: HealthStatus) => secrets.filter((s) => s.status === st).length;
+  return {
+    status: worst(all),
+    generated_at: now.toISOString(),
+    summary: { OK: count('OK'), WARNING: count('WARNING'), CRITICAL: count('CRITICAL'), UNKNOWN: count('UNKNOWN'), secrets: secrets.length, stores: stores.length },
+    stores,
+    secrets,
+  };
+}
