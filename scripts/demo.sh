@@ -22,6 +22,12 @@ step describe app/db
 vh describe app/db
 step "get app/db | wc -c   (the value only ever goes to stdout)"
 vh get app/db | wc -c
+step "rotate app/db --yes   (prepare → generate → stage → verify → promote → cleanup)"
+vh rotate app/db --yes
+step "rotate-all --type database_password --confirm   (what cron runs nightly)"
+vh rotate-all --type database_password --confirm
+step "health   (Nagios exit code: 0 OK, 1 WARNING, 2 CRITICAL)"
+vh health || true
 step revoke app/stripe --yes
 vh revoke app/stripe --yes
 step "list --json --tag team=payments"
