@@ -24,6 +24,8 @@ import { generateValue, isSecretType, type SecretType } from './types.js';
 
 export const MARKER = 'vh-rotation';
 export const CLEANUP = 'vh-cleanup';
+/** The JSON field rotations replace, recorded when a secret is created as `name#key`. */
+export const KEY = 'vh-key';
 const ROTATED_AT = 'vh-rotated-at';
 const FAILED_AT = 'vh-rotation-failed-at';
 
@@ -152,19 +154,41 @@ export class RotationEngine {
     return raw;
   }
 
-  /** The new value: a fresh one from the type's generator, or for `#KEY` refs the same JSON with that key replaced. */
-  private async newValue(store: SecretStore, ref: ResolvedRef, type: SecretType, from: string): Promise<Buffer> {
+  /**
+   * Which field of a JSON-object value a rotation replaces: the ref's `#KEY`, else the `vh-key` recorded when
+   * the secret was created with one. A secret vh-secrets did not create is read first: a JSON object with no
+   * key named is refused rather than replaced by a bare string that its readers could not parse.
+   */
+  private async keyOf(store: SecretStore, ref: ResolvedRef, desc: SecretDescription): Promise<string | null> {
+    const key = ref.key ?? desc.metadata[KEY] ?? null;
+    if (key || desc.metadata['vh-type'] !== undefined) return key;
+    const current = await store.get(ref.name, { version: desc.currentVersion! });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(current.value.toString('utf8'));
+    } catch {
+      return null;
+    }
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+      const keys = Object.keys(parsed).slice(0, 5).join(', ');
+      throw new VhError('INVALID_FORMAT', `the value of ${ref.id} is a JSON object (${keys}): say which key to rotate`, { hint: `e.g. vh-secrets rotate ${ref.id}#${Object.keys(parsed)[0] ?? 'password'}` });
+    }
+    return null;
+  }
+
+  /** The new value: a fresh one from the type's generator, or the same JSON object with `key` replaced. */
+  private async newValue(store: SecretStore, ref: ResolvedRef, key: string | null, type: SecretType, from: string): Promise<Buffer> {
     const fresh = generateValue(type);
-    if (!ref.key) return fresh;
+    if (!key) return fresh;
     const current = await store.get(ref.name, { version: from });
     let obj: Record<string, unknown>;
     try {
       obj = JSON.parse(current.value.toString('utf8')) as Record<string, unknown>;
       if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new Error('shape');
     } catch {
-      throw new VhError('INVALID_FORMAT', `the value of ${ref.id} is not a JSON object, so it has no key "${ref.key}" to rotate`);
+      throw new VhError('INVALID_FORMAT', `the value of ${ref.id} is not a JSON object, so it has no key "${key}" to rotate`);
     }
-    return Buffer.from(JSON.stringify({ ...obj, [ref.key]: fresh.toString('utf8') }));
+    return Buffer.from(JSON.stringify({ ...obj, [key]: fresh.toString('utf8') }));
   }
 
   async rotate(refText: string, options: RotateOptions = {}): Promise<RotationOutcome> {
@@ -195,6 +219,7 @@ export class RotationEngine {
     if (options.dryRun) {
       return outcome(ref.id, 'planned', { ...base, note: `would generate a new ${type}, stage it, verify, promote${options.emergency ? ' and revoke version ' + from + ' at once' : `, and revoke version ${from} after ${this.settings.gracePeriodHours} h`}` });
     }
+    const key = await this.keyOf(store, ref, desc);
     const lock = await this.localLock(ref.id);
     if (!lock) return outcome(ref.id, 'skipped', { ...base, note: 'locked by another vh-secrets process on this host' });
     const entry: JournalEntry = {
@@ -202,7 +227,7 @@ export class RotationEngine {
       secret: ref.id,
       store: ref.store,
       name: ref.name,
-      key: ref.key ?? null,
+      key,
       type,
       from_version: from,
       pending_version: null,
@@ -248,10 +273,10 @@ export class RotationEngine {
     try {
       await step('prepare', async () => undefined, 'rotation_started', { from_version: entry.from_version, emergency: entry.emergency, reason: entry.reason });
       await step('generate', async () => {
-        value = await this.newValue(store, ref, entry.type as SecretType, entry.from_version!);
+        value = await this.newValue(store, ref, entry.key, entry.type as SecretType, entry.from_version!);
       });
       await step('stage', async () => {
-        if (!value) value = await this.newValue(store, ref, entry.type as SecretType, entry.from_version!);
+        if (!value) value = await this.newValue(store, ref, entry.key, entry.type as SecretType, entry.from_version!);
         const marker = formatMarker({ id: entry.id, from: entry.from_version!, at: entry.started_at, host: this.host });
         const { version } = await store.put(ref.name, value, { stage: 'pending', expectedCurrent: entry.from_version!, token: entry.id, metadata: { [MARKER]: marker } });
         entry.pending_version = version;
@@ -342,7 +367,7 @@ export class RotationEngine {
         secret: ref.id,
         store: ref.store,
         name: ref.name,
-        key: ref.key ?? null,
+        key: ref.key ?? desc.metadata[KEY] ?? null,
         type,
         from_version: marker?.from ?? desc.currentVersion ?? null,
         pending_version: desc.pendingVersion ?? null,

@@ -118,7 +118,8 @@ export async function createSecret(rt: Runtime, input: CreateInput): Promise<Cre
       createdAt: now.toISOString(),
       tags: input.tags,
     };
-    const { version } = await store.create(ref.name, value, encodeMeta(meta));
+    // A secret created as name#key rotates that key: rotation keeps the rest of the JSON object.
+    const { version } = await store.create(ref.name, value, { ...encodeMeta(meta), ...(ref.key ? { 'vh-key': ref.key } : {}) });
     return {
       result: {
         ref: ref.id,

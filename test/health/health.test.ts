@@ -1,10 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import openAws from '../../src/providers/aws.js';
-import openFile from '../../src/providers/file.js';
-import openVault from '../../src/providers/vault.js';
-import type { SecretStore } from '../../src/core/store.js';
 import { ROOT, run, tempHome } from '../helpers/cli.js';
 import { storesUnderTest } from '../helpers/stores.js';
 import { uniqueName } from '../providers/contract.js';
@@ -14,15 +10,6 @@ const stores = await storesUnderTest(shared);
 afterAll(async () => {
   await fs.rm(shared, { recursive: true, force: true });
 });
-
-/** The same store the CLI uses, opened directly: tests age secrets through their metadata, as another host would. */
-function direct(provider: string): Promise<SecretStore> | SecretStore {
-  if (provider === 'file') return openFile({ path: join(shared, 'shared.vhs'), key_file: join(shared, 'shared.key') }, { alias: 'shared', home: shared });
-  if (provider === 'vault') return openVault({ address: process.env.VH_TEST_VAULT_ADDR ?? 'http://127.0.0.1:8200', token: process.env.VH_TEST_VAULT_TOKEN ?? 'root' }, { alias: 'vault', home: shared });
-  process.env.AWS_ACCESS_KEY_ID ??= 'test';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-  return openAws({ endpoint: process.env.VH_TEST_AWS_ENDPOINT ?? 'http://127.0.0.1:5055', region: 'us-east-1' }, { alias: 'aws', home: shared });
-}
 
 const ago = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
 const ahead = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
@@ -40,7 +27,7 @@ for (const s of stores) {
     test('statuses from metadata age and expiry, stuck and failed rotations; Nagios exit codes; valid metrics', async () => {
       const home = tempHome('vh-health-');
       const env = await s.env(home);
-      const store = await direct(s.provider);
+      const store = await s.open();
       const tag = `h${Date.now().toString(36)}`;
       const make = async (label: string, extra: string[] = []) => {
         const name = uniqueName(`health-${label}`);

@@ -1,5 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import openAws from '../../src/providers/aws.js';
+import openFile from '../../src/providers/file.js';
+import openVault from '../../src/providers/vault.js';
+import type { SecretStore } from '../../src/core/store.js';
 import { peerSkip } from '../providers/peers.js';
 import { baseEnv } from './cli.js';
 
@@ -10,6 +14,8 @@ export interface StoreUnderTest {
   skip: string | undefined;
   /** Known peer deviations from the real service that a test may tolerate, each with its reason. */
   deviations: { atomicPendingSlot?: string };
+  /** The same store the CLI uses, opened directly: tests change metadata as another host or tool would. */
+  open(): Promise<SecretStore>;
   /** Environment for a CLI run whose VH_SECRETS_HOME is `home` (config written there). */
   env(home: string): Promise<NodeJS.ProcessEnv>;
 }
@@ -35,18 +41,25 @@ export async function storesUnderTest(sharedDir: string): Promise<StoreUnderTest
       alias: 'shared',
       skip: undefined,
       deviations: {},
+      open: async () => openFile({ path: join(sharedDir, 'shared.vhs'), key_file: join(sharedDir, 'shared.key') }, { alias: 'shared', home: sharedDir }),
       env: (home) => withConfig(home, `default_store = "shared"\n[stores.shared]\nprovider = "file"\npath = "${join(sharedDir, 'shared.vhs')}"\nkey_file = "${join(sharedDir, 'shared.key')}"\n`, {}),
     },
     {
       provider: 'vault',
       alias: 'vault',
       deviations: {},
+      open: async () => openVault({ address: vaultAddr, token: process.env.VH_TEST_VAULT_TOKEN ?? 'root' }, { alias: 'vault', home: sharedDir }),
       skip: await peerSkip('vault', vaultAddr, 'scripts/peers.sh start openbao'),
       env: (home) => withConfig(home, `default_store = "vault"\n[stores.vault]\nprovider = "vault"\naddress = "${vaultAddr}"\n`, { VAULT_TOKEN: process.env.VH_TEST_VAULT_TOKEN ?? 'root' }),
     },
     {
       provider: 'aws',
       alias: 'aws',
+      open: async () => {
+        process.env.AWS_ACCESS_KEY_ID ??= 'test';
+        process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+        return openAws({ endpoint: awsEndpoint, region: 'us-east-1' }, { alias: 'aws', home: sharedDir });
+      },
       deviations: {
         atomicPendingSlot:
           'moto lets two versions hold AWSPENDING at once (real Secrets Manager refuses to move a label another version holds without RemoveFromVersionId), so two hosts can both stage; promote still lets only one win, and a stray AWSPENDING label can remain on the loser',

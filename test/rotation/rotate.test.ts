@@ -90,7 +90,32 @@ for (const s of stores) {
       expect((await vh(['rotate', name, '--yes'])).code).toBe(0);
     });
 
-    test('bad input: unknown ref 66, concurrency 0/-1 64, nothing to resume 0, corrupted journal 65', async () => {
+    test('JSON-object secrets: the key given at create (or in the ref) is rotated, the other fields kept; a foreign map without a key is refused', async () => {
+      const name = uniqueName('map');
+      expect((await vh(['create', `${name}#password`, '--type', 'database_password'], 'first-password')).code).toBe(0);
+      expect((await vh(['rotate', name, '--yes'])).code).toBe(0);
+      const rotated = (await vh(['get', `${name}#password`])).out;
+      expect(rotated).toMatch(/^[A-Za-z0-9._~+=^-]{32}$/);
+      expect(Object.keys(JSON.parse((await vh(['get', name])).out))).toEqual(['password']);
+
+      const foreign = uniqueName('foreign');
+      const store = await s.open();
+      try {
+        await store.create(foreign, Buffer.from('{"password":"p0","username":"app"}'), {});
+      } finally {
+        await store.close?.();
+      }
+      const refused = await vh(['rotate', foreign, '--yes']);
+      expect(refused.code).toBe(65);
+      expect(refused.stderr).toMatch(/is a JSON object \(password, username\): say which key to rotate/);
+      expect((await vh(['get', `${foreign}#password`])).out).toBe('p0');
+      expect((await vh(['rotate', `${foreign}#password`, '--yes'])).code).toBe(0);
+      const after = JSON.parse((await vh(['get', foreign])).out);
+      expect(after.username).toBe('app');
+      expect(after.password).not.toBe('p0');
+    });
+
+        test('bad input: unknown ref 66, concurrency 0/-1 64, nothing to resume 0, corrupted journal 65', async () => {
       expect((await vh(['rotate', uniqueName('nope'), '--yes'])).code).toBe(66);
       expect((await vh(['rotate-all', '--concurrency', '0', '--yes'])).code).toBe(64);
       expect((await vh(['rotate-all', '--concurrency', '-1', '--yes'])).code).toBe(64);
