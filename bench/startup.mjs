@@ -34,6 +34,8 @@ const cases = [
   ['vh-secrets --version', [bin, '--version'], 1.3],
   ['vh-secrets --help', [bin, '--help'], 1.5],
   ['vh-secrets get --help', [bin, 'get', '--help'], 1.5],
+  ['vh-secrets completion bash', [bin, 'completion', 'bash'], 1.5],
+  ['vh-secrets __complete refs (TAB)', [bin, '__complete', 'refs', 'bench/'], 1.5],
   ['vh-secrets get (file store)', [bin, 'get', 'bench/one'], undefined],
   ['vh-secrets list (file store)', [bin, 'list'], undefined],
 ];

@@ -46,7 +46,7 @@ out('.TP');
 out('.B \\-h, \\-\\-help');
 out('show help (also after any command: vh\\-secrets get \\-\\-help)');
 out('.SH COMMANDS');
-for (const cmd of program.commands) {
+for (const cmd of program.commands.filter((c) => !c.name().startsWith('__'))) {
   const args = cmd.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`)).join(' ');
   out(`.SS ${esc([cmd.name(), ...cmd.aliases().map((a) => `(${a})`)].join(' '))}${args ? ` ${esc(args)}` : ''}`);
   out(esc(cmd.description()));

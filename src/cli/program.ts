@@ -207,7 +207,14 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .command('completion')
     .description('print a shell completion script')
     .argument('<shell>', 'bash, zsh or fish')
-    .action(action(hooks, notImplemented));
+    .addHelpText('after', '\nbash: vh-secrets completion bash > /etc/bash_completion.d/vh-secrets\nzsh:  vh-secrets completion zsh > "${fpath[1]}/_vh-secrets"\nfish: vh-secrets completion fish > ~/.config/fish/completions/vh-secrets.fish\nSecret names are completed from the configured stores through a 60 s private cache ($VH_SECRETS_HOME/cache)\nand a 1.5 s deadline, so a slow store never freezes the shell.')
+    .action(action(hooks, () => import('./commands/completion.js')));
+
+  program
+    .command('__complete', { hidden: true })
+    .argument('<what>')
+    .argument('[prefix]')
+    .action(action(hooks, () => import('./commands/complete.js')));
 
   for (const sub of program.commands) {
     for (const spec of GLOBAL_OPTIONS) sub.addOption(new Option(spec[0], spec[1]).hideHelp());

@@ -46,7 +46,9 @@ const PENDING = 'vh-stage-pending';
 const PREVIOUS = 'vh-stage-previous';
 const TOKEN = 'vh-stage-token';
 const REVOKED = 'vh-revoked';
-const INTERNAL = new Set([PIN, PENDING, PREVIOUS, TOKEN, REVOKED]);
+/** The version a rollback wrote as Vault's latest: a copy of the (pinned) current value. */
+const RESTORED = 'vh-stage-restored';
+const INTERNAL = new Set([PIN, PENDING, PREVIOUS, TOKEN, REVOKED, RESTORED]);
 
 interface VaultVersionMeta {
   created_time: string;
@@ -212,9 +214,10 @@ class VaultStore implements SecretStore {
     const client = await this.connect();
     this.loggingIn ??= this.login(client);
     await this.loggingIn;
+    const headers = method === 'PATCH' ? { headers: { 'Content-Type': 'application/merge-patch+json' } } : {};
     return withRetry(async () => {
       try {
-        return (await client.request({ path, method, ...(json !== undefined ? { json } : {}) })) as T;
+        return (await client.request({ path, method, ...headers, ...(json !== undefined ? { json } : {}) })) as T;
       } catch (err) {
         throw mapVaultError(err, this.address, what);
       }
@@ -239,10 +242,13 @@ class VaultStore implements SecretStore {
     }
   }
 
+  /**
+   * A JSON merge patch of custom_metadata: only the keys named change, so a writer holding an older snapshot
+   * never puts back keys another writer has changed since.
+   */
   private async writeCustom(name: string, md: VaultMetadata, patch: Record<string, string | null>): Promise<void> {
-    const custom = applyPatch({ ...(md.custom_metadata ?? {}) }, patch);
-    await this.call(`write metadata of ${name}`, 'POST', this.metaPath(name), { custom_metadata: custom });
-    md.custom_metadata = custom;
+    await this.call(`write metadata of ${name}`, 'PATCH', this.metaPath(name), { custom_metadata: patch });
+    md.custom_metadata = applyPatch({ ...(md.custom_metadata ?? {}) }, patch);
   }
 
   private static currentOf(md: VaultMetadata): string | undefined {
@@ -323,20 +329,24 @@ class VaultStore implements SecretStore {
     if (options.expectedCurrent !== undefined && current !== options.expectedCurrent) {
       throw new VhError('CONFLICT', `"${name}" changed: current version is ${current ?? 'none'}, expected ${options.expectedCurrent}`);
     }
-    if (options.stage === 'pending' && VaultStore.stageVersion(md, 'pending')) {
-      throw new VhError('CONFLICT', `"${name}" already has a pending version ${custom[PENDING]}`);
+    const latest = String(md.current_version);
+    // The write is conditional on Vault's latest version (cas), and only allowed when that latest version is the
+    // current one (or a restore copy of it): so of two writers only one gets a version past the current one —
+    // the pending slot is a lock, and nothing is written to metadata before the write has won.
+    if (VaultStore.stageVersion(md, 'pending') || (latest !== current && custom[RESTORED] !== latest)) {
+      throw new VhError('CONFLICT', `"${name}" already has a pending version ${custom[PENDING] ?? latest}`);
     }
-    // Pin the current version before the new one becomes Vault's latest, so readers never see a pending value.
-    if (options.stage === 'pending' && current) await this.writeCustom(name, md, { [PIN]: current });
     const res = await this.call<{ data: { version: number } }>(`write ${name}`, 'POST', this.dataPath(name), {
       options: { cas: md.current_version },
       data: encodeValue(value),
     });
     const version = String(res.data.version);
     if (options.stage === 'pending') {
-      await this.writeCustom(name, md, { ...options.metadata, [PENDING]: version, [TOKEN]: options.token ?? null });
+      // Between the write and this patch a reader of "current" can see the new version as latest: a window of
+      // one request. The pin then keeps the previous version current until promote.
+      await this.writeCustom(name, md, { ...options.metadata, [PIN]: current ?? null, [PENDING]: version, [TOKEN]: options.token ?? null, [RESTORED]: null });
     } else {
-      await this.writeCustom(name, md, { ...options.metadata, [PIN]: null, [PREVIOUS]: current ?? null, [REVOKED]: null });
+      await this.writeCustom(name, md, { ...options.metadata, [PIN]: null, [PREVIOUS]: current ?? null, [REVOKED]: null, [RESTORED]: null });
     }
     return { version };
   }
@@ -388,7 +398,7 @@ class VaultStore implements SecretStore {
         data: encodeValue(keep.value),
       });
       md.current_version = res.data.version;
-      Object.assign(patch, { [PIN]: current });
+      Object.assign(patch, { [PIN]: current, [RESTORED]: String(res.data.version) });
     }
     if (Object.keys(patch).length > 0) await this.writeCustom(name, md, patch);
   }
