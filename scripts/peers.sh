@@ -72,7 +72,7 @@ start_one() {
       install_openbao
       port_free "$VAULT_PORT" || die "port $VAULT_PORT is taken; set VH_PEER_VAULT_PORT"
       # Dev mode: in-memory, unsealed, KV v2 at secret/, root token "root".
-      nohup "$VENV/bin/bao" server -dev -dev-root-token-id=root -dev-listen-address="127.0.0.1:$VAULT_PORT" \
+      nohup "$VENV/bin/bao" server -dev -dev-root-token-id=root -dev-no-store-token -dev-listen-address="127.0.0.1:$VAULT_PORT" \
         >"$DIR/openbao.log" 2>&1 &
       echo $! >"$DIR/openbao.pid"
       wait_http openbao "http://127.0.0.1:$VAULT_PORT/v1/sys/health" 60
