@@ -1,5 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { AnomalyConfig } from '../audit/anomaly-config.js';
+import type { SinkConfig } from '../audit/sinks/types.js';
 import { VhError } from './errors.js';
 import { defaultPaths, userConfigFile, type Paths } from './paths.js';
 
@@ -26,6 +28,15 @@ export interface StoreConfig {
 export interface AuditConfig {
   log: string;
   hmacKey: string | undefined;
+  /** Signed head file (`[audit] anchor`): lets `audit verify` detect a log truncated at its end. */
+  anchor: string | undefined;
+  /** Remote sinks (`[[audit.sinks]]`), fed from the local log. */
+  sinks: SinkConfig[];
+  /** How long a command may wait for remote sinks at its end before leaving events spooled (ms). */
+  flushTimeoutMs: number;
+  /** Where each remote sink keeps its cursor into the local log. */
+  spoolDir: string;
+  anomalies: AnomalyConfig;
 }
 
 export interface Config {
