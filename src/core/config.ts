@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { AnomalyConfig } from '../audit/anomaly-config.js';
+import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from '../audit/anomaly-config.js';
 import type { SinkConfig } from '../audit/sinks/types.js';
 import { VhError } from './errors.js';
 import { defaultPaths, userConfigFile, type Paths } from './paths.js';
@@ -208,7 +208,15 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   const stores = new Map<string, StoreConfig>();
   let defaultStore = DEFAULT_STORE_ALIAS;
   let defaultStoreSrc: SourceFile | undefined;
-  let audit: AuditConfig = { log: paths.auditLog, hmacKey: environ.VH_SECRETS_AUDIT_HMAC_KEY || undefined };
+  let audit: AuditConfig = {
+    log: paths.auditLog,
+    hmacKey: environ.VH_SECRETS_AUDIT_HMAC_KEY || undefined,
+    anchor: undefined,
+    sinks: [],
+    flushTimeoutMs: 2000,
+    spoolDir: join(paths.home, 'spool'),
+    anomalies: { ...DEFAULT_ANOMALY_CONFIG },
+  };
 
   for (const src of sources) {
     const data = interpolateTable(src, environ);
@@ -248,6 +256,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
       if (log !== undefined && typeof log !== 'string') throw configError(src, ['audit'], 'log', 'must be a path string');
       if (hmac_key !== undefined && typeof hmac_key !== 'string') throw configError(src, ['audit'], 'hmac_key', 'must be a string');
       audit = {
+        ...audit,
         log: typeof log === 'string' ? resolve(dirname(src.path), log) : audit.log,
         hmacKey: typeof hmac_key === 'string' && hmac_key !== '' ? hmac_key : audit.hmacKey,
       };
