@@ -2,6 +2,7 @@ import { constants, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { fromSystemError } from '../core/errors.js';
 import { ensurePrivateDir, withLock } from '../core/fsutil.js';
+import { writeHead } from './anchor.js';
 import { GENESIS, chainHash, serializeEvent, type AuditEvent } from './event.js';
 
 const TAIL_CHUNK = 64 * 1024;
@@ -27,6 +28,8 @@ export class FileAuditSink {
   constructor(
     readonly path: string,
     private readonly hmacKey?: string,
+    /** Signed head file rewritten after each commit (see anchor.ts); none when undefined. */
+    private readonly anchor?: string,
   ) {}
 
   append(event: Unchained): Promise<AuditEvent> {
@@ -71,6 +74,10 @@ export class FileAuditSink {
         const text = (endsClean ? '' : '\n') + chained.map(serializeEvent).join('');
         await handle.write(text);
         await handle.sync();
+        if (this.anchor !== undefined) {
+          const { size } = await handle.stat();
+          await writeHead(this.anchor, link, size, this.hmacKey);
+        }
         return chained;
       } catch (err) {
         throw fromSystemError(err, 'cannot append to audit log', this.path);
