@@ -16,7 +16,15 @@ export const DEFAULT_STORE_ALIAS = 'local';
 const KNOWN_PROVIDERS = ['file', 'vault', 'aws', 'azure', 'gcp'];
 const ALIAS_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const TOP_LEVEL_KEYS = ['default_store', 'stores', 'audit'];
-const AUDIT_KEYS = ['log', 'hmac_key'];
+const AUDIT_KEYS = ['log', 'hmac_key', 'anchor', 'flush_timeout_ms', 'spool_dir', 'sinks', 'anomalies'];
+const HTTP_SINK_KEYS = ['type', 'name', 'url', 'headers', 'ca_file', 'timeout_ms', 'batch_size'];
+const SYSLOG_SINK_KEYS = ['type', 'name', 'address', 'facility', 'app_name', 'ca_file', 'timeout_ms'];
+const ANOMALY_KEYS = ['business_hours', 'timezone', 'weekends_unusual', 'excessive_access', 'failed_attempts', 'concurrent_access', 'enumeration', 'allowed_ip_ranges', 'allowed_countries', 'geoip_db'];
+/** RFC 5424 facility names → numbers. */
+const FACILITIES: Record<string, number> = {
+  kern: 0, user: 1, mail: 2, daemon: 3, auth: 4, syslog: 5, lpr: 6, news: 7, uucp: 8, cron: 9, authpriv: 10, ftp: 11,
+  local0: 16, local1: 17, local2: 18, local3: 19, local4: 20, local5: 21, local6: 22, local7: 23,
+};
 
 export interface StoreConfig {
   alias: string;
@@ -247,21 +255,9 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
         stores.set(alias, { alias, provider, options: rest });
       }
     }
-    if (data.audit !== undefined) {
-      if (!isTable(data.audit)) throw configError(src, [], 'audit', 'must be a table');
-      for (const key of Object.keys(data.audit)) {
-        if (!AUDIT_KEYS.includes(key)) throw configError(src, ['audit'], key, 'unknown setting', `known: ${AUDIT_KEYS.join(', ')}`);
-      }
-      const { log, hmac_key } = data.audit;
-      if (log !== undefined && typeof log !== 'string') throw configError(src, ['audit'], 'log', 'must be a path string');
-      if (hmac_key !== undefined && typeof hmac_key !== 'string') throw configError(src, ['audit'], 'hmac_key', 'must be a string');
-      audit = {
-        ...audit,
-        log: typeof log === 'string' ? resolve(dirname(src.path), log) : audit.log,
-        hmacKey: typeof hmac_key === 'string' && hmac_key !== '' ? hmac_key : audit.hmacKey,
-      };
-    }
+    if (data.audit !== undefined) audit = parseAudit(src, data.audit, audit);
   }
+  applyAnomalyEnv(audit, environ);
 
   if (!stores.has(DEFAULT_STORE_ALIAS)) stores.set(DEFAULT_STORE_ALIAS, { alias: DEFAULT_STORE_ALIAS, provider: 'file', options: {} });
   if (!stores.has(defaultStore)) {
@@ -282,4 +278,189 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
     }
   }
   return { files: sources.map((s) => s.path), defaultStore, stores, audit, paths };
+}
+
+/** `[audit]`, `[[audit.sinks]]` and `[audit.anomalies]`, merged over what earlier files (or defaults) set. */
+function parseAudit(src: SourceFile, raw: unknown, prev: AuditConfig): AuditConfig {
+  if (!isTable(raw)) throw configError(src, [], 'audit', 'must be a table');
+  for (const key of Object.keys(raw)) {
+    if (!AUDIT_KEYS.includes(key)) throw configError(src, ['audit'], key, 'unknown setting', `known: ${AUDIT_KEYS.join(', ')}`);
+  }
+  const base = dirname(src.path);
+  const path = (key: string): string | undefined => {
+    const v = raw[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || v === '') throw configError(src, ['audit'], key, 'must be a path string');
+    return resolve(base, v);
+  };
+  const out: AuditConfig = { ...prev, anomalies: { ...prev.anomalies } };
+  out.log = path('log') ?? prev.log;
+  out.anchor = path('anchor') ?? prev.anchor;
+  out.spoolDir = path('spool_dir') ?? prev.spoolDir;
+  if (raw.hmac_key !== undefined) {
+    if (typeof raw.hmac_key !== 'string') throw configError(src, ['audit'], 'hmac_key', 'must be a string');
+    if (raw.hmac_key !== '') out.hmacKey = raw.hmac_key;
+  }
+  if (raw.flush_timeout_ms !== undefined) out.flushTimeoutMs = int(src, ['audit'], 'flush_timeout_ms', raw.flush_timeout_ms, 0, 600_000);
+  if (raw.sinks !== undefined) {
+    if (!Array.isArray(raw.sinks)) throw configError(src, ['audit'], 'sinks', 'must be an array of tables ([[audit.sinks]])');
+    out.sinks = raw.sinks.map((s, i) => parseSink(src, s, i, base));
+    const names = new Set<string>();
+    for (const s of out.sinks) {
+      if (names.has(s.name)) throw configError(src, ['audit', 'sinks'], 'name', `two sinks are named "${s.name}"`, 'give each [[audit.sinks]] its own name');
+      names.add(s.name);
+    }
+  }
+  if (raw.anomalies !== undefined) out.anomalies = parseAnomalies(src, raw.anomalies, out.anomalies, base);
+  return out;
+}
+
+function int(src: SourceFile, table: string[], key: string, v: unknown, min: number, max: number): number {
+  if (typeof v === 'bigint') v = Number(v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw configError(src, table, key, `must be a whole number from ${min} to ${max}`);
+  return v;
+}
+
+function num(src: SourceFile, table: string[], key: string, v: unknown, min: number): number {
+  if (typeof v === 'bigint') v = Number(v);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw configError(src, table, key, `must be a number ≥ ${min}`);
+  return v;
+}
+
+function parseSink(src: SourceFile, raw: unknown, index: number, base: string): SinkConfig {
+  const table = ['audit', 'sinks'];
+  if (!isTable(raw)) throw configError(src, table, undefined, 'each [[audit.sinks]] entry must be a table');
+  const type = raw.type;
+  if (type !== 'http' && type !== 'syslog') throw configError(src, table, 'type', `unknown sink type ${JSON.stringify(type)}`, 'use "http" or "syslog"');
+  const known = type === 'http' ? HTTP_SINK_KEYS : SYSLOG_SINK_KEYS;
+  for (const key of Object.keys(raw)) {
+    if (!known.includes(key)) throw configError(src, table, key, `unknown setting for a ${type} sink`, `known: ${known.join(', ')}`);
+  }
+  let name = `${type}-${index + 1}`;
+  if (raw.name !== undefined) {
+    if (typeof raw.name !== 'string' || !ALIAS_RE.test(raw.name)) throw configError(src, table, 'name', 'must be letters, digits, _ and - (at most 63)');
+    name = raw.name;
+  }
+  let caFile: string | undefined;
+  if (raw.ca_file !== undefined) {
+    if (typeof raw.ca_file !== 'string' || raw.ca_file === '') throw configError(src, table, 'ca_file', 'must be a path string');
+    caFile = resolve(base, raw.ca_file);
+  }
+  const timeoutMs = raw.timeout_ms === undefined ? 5000 : int(src, table, 'timeout_ms', raw.timeout_ms, 1, 600_000);
+  if (type === 'http') {
+    const url = raw.url;
+    let parsed: URL | undefined;
+    try {
+      parsed = typeof url === 'string' ? new URL(url) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      throw configError(src, table, 'url', 'must be an http:// or https:// URL', 'e.g. url = "https://collector.example:8080/audit"');
+    }
+    if (parsed.username || parsed.password) throw configError(src, table, 'url', 'must not carry credentials', 'put them in headers = { Authorization = "..." }');
+    const headers: Record<string, string> = {};
+    if (raw.headers !== undefined) {
+      if (!isTable(raw.headers)) throw configError(src, table, 'headers', 'must be a table of strings, e.g. { Authorization = "Bearer ${TOKEN}" }');
+      for (const [k, v] of Object.entries(raw.headers)) {
+        if (typeof v !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) || /[\r\n]/.test(v)) throw configError(src, table, 'headers', `header "${k}" must be a valid name with a one-line string value`);
+        headers[k] = v;
+      }
+    }
+    const batchSize = raw.batch_size === undefined ? 500 : int(src, table, 'batch_size', raw.batch_size, 1, 100_000);
+    return { kind: 'http', name, url: parsed.toString(), headers, caFile, timeoutMs, batchSize };
+  }
+  const m = typeof raw.address === 'string' ? /^(tcp|udp|tls):\/\/(\[[^\]]+\]|[^:/]+):(\d{1,5})\/?$/.exec(raw.address) : null;
+  const port = m ? Number(m[3]) : 0;
+  if (!m || port < 1 || port > 65535) throw configError(src, table, 'address', 'must be tcp://host:port, udp://host:port or tls://host:port');
+  let facility = 10;
+  if (raw.facility !== undefined) {
+    if (typeof raw.facility === 'string' && raw.facility in FACILITIES) facility = FACILITIES[raw.facility]!;
+    else if (typeof raw.facility === 'number' || typeof raw.facility === 'bigint') facility = int(src, table, 'facility', raw.facility, 0, 23);
+    else throw configError(src, table, 'facility', 'must be a facility name (auth, authpriv, local0…local7, …) or 0-23');
+  }
+  let appName = 'vh-secrets';
+  if (raw.app_name !== undefined) {
+    if (typeof raw.app_name !== 'string' || !/^[!-~]{1,48}$/.test(raw.app_name)) throw configError(src, table, 'app_name', 'must be 1-48 printable ASCII characters without spaces');
+    appName = raw.app_name;
+  }
+  const host = m[2]!.replace(/^\[|\]$/g, '');
+  return { kind: 'syslog', name, transport: m[1] as 'tcp' | 'udp' | 'tls', host, port, facility, appName, caFile, timeoutMs };
+}
+
+function parseAnomalies(src: SourceFile, raw: unknown, prev: AnomalyConfig, base: string): AnomalyConfig {
+  const table = ['audit', 'anomalies'];
+  if (!isTable(raw)) throw configError(src, ['audit'], 'anomalies', 'must be a table');
+  for (const key of Object.keys(raw)) {
+    if (!ANOMALY_KEYS.includes(key)) throw configError(src, table, key, 'unknown setting', `known: ${ANOMALY_KEYS.join(', ')}`);
+  }
+  const out: AnomalyConfig = { ...prev };
+  if (raw.business_hours !== undefined) {
+    const m = typeof raw.business_hours === 'string' ? /^(\d{1,2})-(\d{1,2})$/.exec(raw.business_hours) : null;
+    const start = m ? Number(m[1]) : -1;
+    const end = m ? Number(m[2]) : -1;
+    if (!m || start > 23 || end < 1 || end > 24 || start >= end) throw configError(src, table, 'business_hours', 'must be "HH-HH" with 0 ≤ start < end ≤ 24, e.g. "07-20"');
+    out.businessHours = { start, end };
+  }
+  if (raw.timezone !== undefined) {
+    const tz = raw.timezone;
+    let valid = typeof tz === 'string';
+    try {
+      if (valid) new Intl.DateTimeFormat('en-US', { timeZone: tz as string });
+    } catch {
+      valid = false;
+    }
+    if (!valid) throw configError(src, table, 'timezone', 'must be an IANA time zone, e.g. "Europe/Berlin" or "UTC"');
+    out.timezone = tz as string;
+  }
+  if (raw.weekends_unusual !== undefined) {
+    if (typeof raw.weekends_unusual !== 'boolean') throw configError(src, table, 'weekends_unusual', 'must be true or false');
+    out.weekendsUnusual = raw.weekends_unusual;
+  }
+  const sub = (key: string, fields: Record<string, 'int' | 'num'>): Record<string, number> | undefined => {
+    const v = raw[key];
+    if (v === undefined) return undefined;
+    if (!isTable(v)) throw configError(src, table, key, `must be a table like { ${Object.keys(fields).map((f) => `${f} = …`).join(', ')} }`);
+    const r: Record<string, number> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const kind = fields[k];
+      if (!kind) throw configError(src, [...table, key], k, 'unknown setting', `known: ${Object.keys(fields).join(', ')}`);
+      r[k] = kind === 'int' ? int(src, [...table, key], k, x, 1, 1_000_000_000) : num(src, [...table, key], k, x, 1);
+    }
+    return r;
+  };
+  const ex = sub('excessive_access', { window_minutes: 'int', min_count: 'int', factor: 'num' });
+  if (ex) out.excessiveAccess = { windowMinutes: ex.window_minutes ?? prev.excessiveAccess.windowMinutes, minCount: ex.min_count ?? prev.excessiveAccess.minCount, factor: ex.factor ?? prev.excessiveAccess.factor };
+  const fa = sub('failed_attempts', { window_minutes: 'int', threshold: 'int' });
+  if (fa) out.failedAttempts = { windowMinutes: fa.window_minutes ?? prev.failedAttempts.windowMinutes, threshold: fa.threshold ?? prev.failedAttempts.threshold };
+  const ca = sub('concurrent_access', { window_seconds: 'int' });
+  if (ca) out.concurrentAccess = { windowSeconds: ca.window_seconds ?? prev.concurrentAccess.windowSeconds };
+  const en = sub('enumeration', { window_minutes: 'int', distinct_secrets: 'int' });
+  if (en) out.enumeration = { windowMinutes: en.window_minutes ?? prev.enumeration.windowMinutes, distinctSecrets: en.distinct_secrets ?? prev.enumeration.distinctSecrets };
+  const list = (key: string, check: (s: string) => boolean, what: string): string[] | undefined => {
+    const v = raw[key];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || !v.every((x): x is string => typeof x === 'string' && check(x))) throw configError(src, table, key, `must be an array of ${what}`);
+    return v;
+  };
+  out.allowedIpRanges = list('allowed_ip_ranges', (s) => s.trim() !== '', 'CIDR strings, e.g. ["10.0.0.0/8", "2001:db8::/32"]') ?? out.allowedIpRanges;
+  out.allowedCountries = list('allowed_countries', (s) => /^[A-Za-z]{2}$/.test(s), 'ISO 3166 alpha-2 codes, e.g. ["DE", "IE"]')?.map((c) => c.toUpperCase()) ?? out.allowedCountries;
+  if (raw.geoip_db !== undefined) {
+    if (typeof raw.geoip_db !== 'string' || raw.geoip_db === '') throw configError(src, table, 'geoip_db', 'must be a path to a MaxMind-format .mmdb file');
+    out.geoipDb = resolve(base, raw.geoip_db);
+  }
+  return out;
+}
+
+/** The seed's `VOICEHIVE_ALLOWED_IP_RANGES` / `VOICEHIVE_ALLOWED_COUNTRIES` (comma separated) win over the file. */
+function applyAnomalyEnv(audit: AuditConfig, environ: NodeJS.ProcessEnv): void {
+  const split = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const ranges = split(environ.VOICEHIVE_ALLOWED_IP_RANGES);
+  if (ranges.length > 0) audit.anomalies.allowedIpRanges = ranges;
+  const countries = split(environ.VOICEHIVE_ALLOWED_COUNTRIES);
+  if (countries.length > 0) {
+    const bad = countries.find((c) => !/^[A-Za-z]{2}$/.test(c));
+    if (bad !== undefined) throw new VhError('CONFIG', `VOICEHIVE_ALLOWED_COUNTRIES: "${bad}" is not an ISO 3166 alpha-2 country code`, { hint: 'e.g. VOICEHIVE_ALLOWED_COUNTRIES=DE,IE' });
+    audit.anomalies.allowedCountries = countries.map((c) => c.toUpperCase());
+  }
 }
