@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import type { CommandModule } from './context.js';
 
 /**
@@ -11,7 +11,7 @@ export const SECRET_TYPES_HELP = 'database_password, api_key, jwt_secret, encryp
 
 export const EXIT_CODES: [number, string][] = [
   [0, 'success (health: OK; scan: no findings)'],
-  [1, 'health WARNING; scan found secrets (with --fail-on-secrets)'],
+  [1, 'health WARNING; scan found secrets (with --fail-on-secrets); audit verify: chain broken; audit: anomalies (with --fail-on-anomalies)'],
   [2, 'health CRITICAL; rotate-all: at least one rotation failed; scan could not read its input'],
   [3, 'health UNKNOWN'],
   [64, 'usage error: unknown command or option, bad argument'],
@@ -33,6 +33,8 @@ export const ENVIRONMENT: [string, string][] = [
   ['VH_SECRETS_FILE_KEY', 'key of the embedded file store: 32 bytes as hex/base64, or a passphrase of 16+ characters'],
   ['VH_SECRETS_AUDIT_HMAC_KEY', 'key for an HMAC-keyed audit hash chain'],
   ['VH_SECRETS_ACTOR', 'actor name recorded in audit events (default: the OS user)'],
+  ['VOICEHIVE_ALLOWED_IP_RANGES', 'audit: CIDR ranges source IPs must fall in (comma separated; overrides [audit.anomalies])'],
+  ['VOICEHIVE_ALLOWED_COUNTRIES', 'audit: ISO country codes source IPs must be placed in (comma separated; needs geoip_db)'],
   ['VH_SECRETS_DEBUG', 'set to 1 to print stack traces'],
   ['NO_COLOR, FORCE_COLOR', 'turn colour off / on'],
   ['CI', 'when true, never prompt'],
@@ -173,15 +175,18 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
 
   program
     .command('audit')
-    .description('summarise the audit log and detect anomalies; `audit verify` checks the hash chain')
-    .argument('[action]', 'report (default) or verify')
-    .option('--hours <n>', 'events from the last N hours')
-    .option('--since <time>', 'events from this time')
-    .option('--until <time>', 'events until this time')
-    .option('--log <path>', 'audit log to read')
-    .option('--source <kind:path>', 'other sources: vault-audit:PATH, cloudtrail:PATH (repeatable)', collect, [])
-    .option('--output <file>', 'write the JSON report to a file')
-    .action(action(hooks, notImplemented));
+    .description('summarise the audit log and detect anomalies; `audit verify` checks the hash chain; `audit flush` delivers events spooled for remote sinks')
+    .addArgument(new Argument('[action]', 'report (default), verify or flush').choices(['report', 'verify', 'flush']).default('report'))
+    .option('--hours <n>', 'events from the last N hours (default 24)')
+    .option('--since <time>', 'events from this time (ISO 8601, or relative: 30m, 12h, 7d)')
+    .option('--until <time>', 'events until this time (ISO 8601 or relative)')
+    .option('--log <path>', 'audit log to read (default: the configured log)')
+    .option('--source <kind:path>', 'more sources: vault-audit:PATH (Vault/OpenBao file audit device), cloudtrail:PATH (repeatable)', collect, [])
+    .option('--output <file>', 'also write the JSON report to this file (0600)')
+    .option('--fail-on-anomalies', 'exit 1 when the report finds anomalies')
+    .option('--anchor <file>', 'verify: signed head to check the log against (default: [audit] anchor)')
+    .addHelpText('after', '\nExit: report 0 (1 with --fail-on-anomalies and anomalies found); verify 0 intact, 1 broken; flush 0 all delivered, 75 events still spooled.\nAnomalies: UNUSUAL_TIME, UNUSUAL_LOCATION, GEOGRAPHIC_VIOLATION, EXCESSIVE_ACCESS, CONCURRENT_ACCESS, FAILED_ATTEMPTS, PRIVILEGE_ESCALATION, SUSPICIOUS_PATTERN; thresholds in [audit.anomalies].\nEnvironment: VOICEHIVE_ALLOWED_IP_RANGES, VOICEHIVE_ALLOWED_COUNTRIES (comma separated).')
+    .action(action(hooks, () => import('./commands/audit.js')));
 
   program
     .command('scan')
