@@ -1,5 +1,7 @@
 // Runs jest (ESM, on the compiled tests in dist/test) and closes with the plain line CI reads:
 // "N passed, N failed, N skipped". Arguments are passed through to jest.
+// With VH_NODE24=<path to a node binary> (set by `scripts/tools.sh env`), the CLI end-to-end tests
+// (dist/test/cli, dist/test/leak) run a second time with the CLI under that Node; the line sums both passes.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,21 +10,45 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(join(tmpdir(), 'vh-jest-'));
-const out = join(dir, 'results.json');
-const r = spawnSync(
-  process.execPath,
-  ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', join(root, 'node_modules/jest/bin/jest.js'), '--json', `--outputFile=${out}`, ...process.argv.slice(2)],
-  { cwd: root, stdio: 'inherit' },
-);
-let code = r.status ?? 1;
-try {
-  const res = JSON.parse(readFileSync(out, 'utf8'));
-  const skipped = res.numPendingTests + res.numTodoTests;
-  console.log(`\n${res.numPassedTests} passed, ${res.numFailedTests} failed, ${skipped} skipped`);
-  if (res.numTotalTests === 0) code = code || 1;
-} catch {
-  console.log('\n0 passed, 1 failed (jest produced no results)');
-  code = code || 1;
+
+function pass(name, args, env) {
+  const out = join(dir, `${name}.json`);
+  const r = spawnSync(
+    process.execPath,
+    ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', join(root, 'node_modules/jest/bin/jest.js'), '--json', `--outputFile=${out}`, ...args],
+    { cwd: root, stdio: 'inherit', env },
+  );
+  try {
+    const res = JSON.parse(readFileSync(out, 'utf8'));
+    return {
+      code: r.status ?? 1,
+      passed: res.numPassedTests,
+      failed: res.numFailedTests,
+      skipped: res.numPendingTests + res.numTodoTests,
+      total: res.numTotalTests,
+    };
+  } catch {
+    return { code: r.status || 1, passed: 0, failed: 1, skipped: 0, total: 0 };
+  }
 }
+
+const args = process.argv.slice(2);
+const passes = [['main', pass('main', args, process.env)]];
+const node24 = process.env.VH_NODE24;
+if (node24 && args.length === 0) {
+  const version = spawnSync(node24, ['--version'], { encoding: 'utf8' }).stdout?.trim() || 'unknown';
+  console.log(`\n== CLI end-to-end tests again, with the CLI under Node ${version} (${node24})\n`);
+  passes.push([`node ${version}`, pass('node24', ['dist/test/cli', 'dist/test/leak'], { ...process.env, VH_TEST_NODE: node24 })]);
+}
+let code = 0;
+const sum = { passed: 0, failed: 0, skipped: 0 };
+for (const [name, p] of passes) {
+  if (passes.length > 1) console.log(`${name}: ${p.passed} passed, ${p.failed} failed, ${p.skipped} skipped`);
+  if (p.code !== 0 || p.total === 0) code = p.code || 1;
+  sum.passed += p.passed;
+  sum.failed += p.failed;
+  sum.skipped += p.skipped;
+}
+console.log(`\n${sum.passed} passed, ${sum.failed} failed, ${sum.skipped} skipped`);
 rmSync(dir, { recursive: true, force: true });
 process.exit(code);

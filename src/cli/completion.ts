@@ -9,7 +9,7 @@ import { SECRET_TYPES } from '../core/types.js';
 
 /** Positional arguments that are secret references. */
 const REF_COMMANDS = ['get', 'create', 'put', 'describe', 'revoke', 'rotate'];
-const FILE_OPTIONS = ['--config', '--value-file', '--output', '--metrics-file', '--baseline', '--log', '--path'];
+const FILE_OPTIONS = ['--config', '--value-file', '--output', '--metrics-file', '--baseline', '--log', '--path', '--anchor'];
 const VALUE_CHOICES: Record<string, readonly string[]> = {
   '--type': SECRET_TYPES,
   '--format': ['text', 'json', 'sarif'],
@@ -21,6 +21,8 @@ interface Spec {
   flags: string[];
   /** options that take a value */
   valued: string[];
+  /** fixed choices of the first positional argument (`audit report|verify|flush`, `completion bash|zsh|fish`) */
+  positional: readonly string[];
 }
 
 function specs(program: Command): { commands: Spec[]; global: string[]; globalValued: string[] } {
@@ -29,7 +31,7 @@ function specs(program: Command): { commands: Spec[]; global: string[]; globalVa
   const valuedOf = (cmd: Command) => cmd.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)));
   const commands = program.commands
     .filter((c) => !c.name().startsWith('__'))
-    .map((c) => ({ name: c.name(), aliases: c.aliases(), flags: flagsOf(c), valued: valuedOf(c) }));
+    .map((c) => ({ name: c.name(), aliases: c.aliases(), flags: flagsOf(c), valued: valuedOf(c), positional: c.registeredArguments[0]?.argChoices ?? [] }));
   return { commands, global: [...flagsOf(program), '--help', '-h'], globalValued: valuedOf(program) };
 }
 
@@ -70,8 +72,10 @@ ${choices}
   else
     case $cmd in
       ${REF_COMMANDS.join('|')}) COMPREPLY=($(compgen -W "$(vh-secrets __complete refs "$cur" 2>/dev/null)" -- "$cur")) ;;
-      completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")) ;;
-      audit) COMPREPLY=($(compgen -W "report verify" -- "$cur")) ;;
+${commands
+  .filter((c) => c.positional.length > 0)
+  .map((c) => `      ${[c.name, ...c.aliases].join('|')}) COMPREPLY=($(compgen -W "${c.positional.join(' ')}" -- "$cur")) ;;`)
+  .join('\n')}
       scan) COMPREPLY=($(compgen -f -- "$cur")) ;;
     esac
   fi
@@ -118,7 +122,7 @@ export function fishScript(program: Command): string {
       else lines.push(`complete -c vh-secrets -n '${cond}' -l ${name}`);
     }
     if (REF_COMMANDS.includes(c.name)) lines.push(`complete -c vh-secrets -n '${cond}' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'`);
+    if (c.positional.length > 0) lines.push(`complete -c vh-secrets -n '${cond}' -a '${c.positional.join(' ')}'`);
   }
-  lines.push(`complete -c vh-secrets -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'`);
   return `${lines.join('\n')}\n`;
 }

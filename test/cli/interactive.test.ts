@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, baseEnv, run, tempHome } from '../helpers/cli.js';
+import { BIN, NODE, baseEnv, run, tempHome } from '../helpers/cli.js';
 
 /**
  * The interactive paths under a real terminal (tmux): the confirmation prompt shows what will change, "no" and
@@ -47,7 +47,7 @@ function shellQuote(s: string): string {
       .map(([k, v]) => `${k}=${shellQuote(v!)}`)
       .join(' ');
     // env -i: a clean environment without CI=true, which would (rightly) forbid prompting.
-    const cmd = `env -i ${envs} ${shellQuote(process.execPath)} ${shellQuote(BIN)} ${args.map(shellQuote).join(' ')}; echo $? > ${shellQuote(exitFile)}; sleep 60`;
+    const cmd = `env -i ${envs} ${shellQuote(NODE)} ${shellQuote(BIN)} ${args.map(shellQuote).join(' ')}; echo $? > ${shellQuote(exitFile)}; sleep 60`;
     expect(spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '160', '-y', '40', cmd]).status).toBe(0);
     return {
       screen: () => spawnSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' }).stdout,

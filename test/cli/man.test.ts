@@ -9,6 +9,12 @@ describe('man page', () => {
     expect(r.status).toBe(0);
   });
 
+  test('completions/ holds the scripts `vh-secrets completion` prints (no drift)', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts/gen-completions.mjs'), '--check'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   test('groff renders it without warnings', () => {
     const probe = spawnSync('groff', ['--version'], { encoding: 'utf8' });
     if (probe.error) {

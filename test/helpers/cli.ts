@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 /** Repository root (tests run from dist/test/...). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const BIN = join(ROOT, 'bin', 'vh-secrets');
+/** The Node that runs the CLI under test: `VH_TEST_NODE` (e.g. Node 24 for the end-to-end pass) or this one. */
+export const NODE = process.env.VH_TEST_NODE || process.execPath;
 
 export interface RunResult {
   code: number | null;
@@ -27,7 +29,8 @@ export interface RunOptions {
 /** A clean environment: no developer config, no colour, no CI prompts suppressed by accident. */
 export function baseEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
+    // Shells and shebangs (`#!/usr/bin/env node`) find the Node under test first.
+    PATH: `${dirname(NODE)}:${process.env.PATH ?? ''}`,
     HOME: home,
     XDG_CONFIG_HOME: join(home, 'xdg-config'),
     XDG_DATA_HOME: join(home, 'xdg-data'),
@@ -44,7 +47,7 @@ export function tempHome(prefix = 'vh-test-'): string {
 
 export function run(args: string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(NODE, [BIN, ...args], {
       cwd: options.cwd ?? ROOT,
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, baseEnv, run, tempHome } from '../helpers/cli.js';
+import { BIN, NODE, baseEnv, run, tempHome } from '../helpers/cli.js';
 import { LeakLedger, canary, encodings } from './canary.js';
 
 let home: string;
@@ -14,7 +14,7 @@ afterAll(async () => {
 
 function cmdlineWhileWaiting(args: string[], env: NodeJS.ProcessEnv, input: string): Promise<{ cmdline: string; environ: string; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+    const child = spawn(NODE, [BIN, ...args], { env, stdio: ['pipe', 'ignore', 'ignore'] });
     child.on('error', reject);
     setTimeout(async () => {
       const cmdline = await fs.readFile(`/proc/${child.pid}/cmdline`, 'utf8').catch(() => '');

@@ -1,0 +1,85 @@
+# fish completion for vh-secrets — generated from its command definitions; do not edit.
+# Install: vh-secrets completion fish > ~/.config/fish/completions/vh-secrets.fish
+complete -c vh-secrets -f
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'get' -d 'print a secret value to stdout (and only there)'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'create' -d 'create a secret; the value comes from stdin, --value-file or --generate, never f'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'list' -d 'list secrets (names and metadata, never values) across the configured stores'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'describe' -d 'show metadata and versions of a secret (never the value)'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'revoke' -d 'revoke (disable) one version, or the whole secret when no version is given'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'health' -d 'check age, expiry, due rotations and store reachability (Nagios exit codes 0/1/2'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotate' -d 'rotate one secret: prepare, generate, stage, verify, promote, cleanup — with rol'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotate-all' -d 'rotate every secret matching a filter, with bounded concurrency; safe to run fro'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'audit' -d 'summarise the audit log and detect anomalies; `audit verify` checks the hash cha'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'scan' -d 'find leaked credentials in files, git history, staged changes or stdin'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'completion' -d 'print a shell completion script'
+complete -c vh-secrets -l version
+complete -c vh-secrets -l config
+complete -c vh-secrets -l env
+complete -c vh-secrets -l json
+complete -c vh-secrets -l quiet
+complete -c vh-secrets -l no-color
+complete -c vh-secrets -l yes
+complete -c vh-secrets -l debug
+complete -c vh-secrets -l help
+complete -c vh-secrets -n '__fish_seen_subcommand_from get' -l version -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from get' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'
+complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l generate
+complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l value-file -r -F
+complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l expires-in-days -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l rotation-days -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l owner -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l tag -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from list ls' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'
+complete -c vh-secrets -n '__fish_seen_subcommand_from list ls' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from list ls' -l tag -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from describe' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from revoke' -l version -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from revoke' -l force
+complete -c vh-secrets -n '__fish_seen_subcommand_from revoke' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from health' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from health' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'
+complete -c vh-secrets -n '__fish_seen_subcommand_from health' -l tag -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from health' -l metrics-file -r -F
+complete -c vh-secrets -n '__fish_seen_subcommand_from health' -l pushgateway -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from health' -l metrics-names
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l secret-id -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l emergency
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l dry-run
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l resume
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l abort
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l reason -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l force
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l tag -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l concurrency -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l shard -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l dry-run
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l confirm
+complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l hours -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l since -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l until -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l log -r -F
+complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l source -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l output -r -F
+complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l fail-on-anomalies
+complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l anchor -r -F
+complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -a 'report verify flush'
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l path -r -F
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l git
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l log-opts -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l staged
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l stdin
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l format -x -a 'text json sarif'
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l output -r -F
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l fail-on-secrets
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l baseline -r -F
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l redact
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l no-redact
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l max-file-size -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l jobs -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l shard -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'
