@@ -89,4 +89,33 @@ function shellQuote(s: string): string {
     expect(t.screen()).toMatch(/rotated local:app\/db/);
     expect(await current()).toBe('2');
   });
+
+  test('rotate-all lists exactly what it will rotate, then rotates on yes', async () => {
+    expect((await run(['create', 'app/api', '--type', 'api_key', '--generate'], { env })).code).toBe(0);
+    const t = await start(['rotate-all']);
+    await waitFor(async () => /Rotate these 2 secret\(s\)\?/.test(t.screen()), 10_000, 'the prompt');
+    expect(t.screen()).toMatch(/2 secret\(s\) would be rotated:\n\s+local:app\/api\n\s+local:app\/db/);
+    spawnSync('tmux', ['send-keys', '-t', session, 'y', 'Enter']);
+    await waitFor(async () => (await t.exitCode()) !== undefined, 20_000, 'exit');
+    expect(await t.exitCode()).toBe(0);
+    expect(t.screen().match(/ rotated /g)).toHaveLength(2);
+    expect(await current()).toBe('2');
+  });
+
+  test('revoke: no and Ctrl-C change nothing; the prompt names what becomes unreadable', async () => {
+    let t = await start(['revoke', 'app/db']);
+    await waitFor(async () => /Revoke every version of app\/db \(the secret becomes unreadable\)\?/.test(t.screen()), 10_000, 'the prompt');
+    spawnSync('tmux', ['send-keys', '-t', session, 'n', 'Enter']);
+    await waitFor(async () => (await t.exitCode()) !== undefined, 10_000, 'exit');
+    expect(await t.exitCode()).toBe(0);
+    spawnSync('tmux', ['kill-session', '-t', session]);
+    await fs.rm(join(home, 'exit'), { force: true });
+    t = await start(['revoke', 'app/db']);
+    await waitFor(async () => /Revoke every version/.test(t.screen()), 10_000, 'the prompt');
+    spawnSync('tmux', ['send-keys', '-t', session, 'C-c']);
+    await waitFor(async () => (await t.exitCode()) !== undefined, 10_000, 'exit');
+    expect(await t.exitCode()).toBe(130);
+    const got = await run(['get', 'app/db'], { env });
+    expect(got.code).toBe(0);
+  });
 });
