@@ -9,9 +9,10 @@ export interface EventCounts {
 
 /**
  * Streams the audit log once and counts successful events of the given kinds by store and secret type.
- * A missing log counts as empty; a torn or foreign line is counted as malformed, never fatal.
+ * A missing log counts as empty; a torn or foreign line is counted as malformed, never fatal. `typeOf` names the
+ * type of a secret (`store:name`) for events that do not record one.
  */
-export async function countEvents(path: string, kinds: readonly string[]): Promise<EventCounts> {
+export async function countEvents(path: string, kinds: readonly string[], typeOf?: (secret: string) => string | undefined): Promise<EventCounts> {
   const counts = new Map<string, number>();
   let malformed = 0;
   const stream = createReadStream(path, { encoding: 'utf8' });
@@ -23,7 +24,7 @@ export async function countEvents(path: string, kinds: readonly string[]): Promi
   const want = new Set(kinds);
   for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
     if (line === '') continue;
-    let e: { event?: string; store?: string | null; secret_type?: string | null; success?: boolean };
+    let e: { event?: string; store?: string | null; secret?: string | null; secret_type?: string | null; success?: boolean };
     try {
       e = JSON.parse(line) as typeof e;
     } catch {
@@ -31,7 +32,9 @@ export async function countEvents(path: string, kinds: readonly string[]): Promi
       continue;
     }
     if (!e.event || !want.has(e.event) || e.success === false && e.event !== 'rotation_failed') continue;
-    const key = `${e.event}\u0000${e.store ?? ''}\u0000${e.secret_type ?? 'unknown'}`;
+    // Reads are audited without a type (the value read does not carry it); the caller may know it by name.
+    const type = e.secret_type ?? (typeOf && typeof e.secret === 'string' ? typeOf(e.secret.replace(/[#@].*$/s, '')) : undefined) ?? 'unknown';
+    const key = `${e.event}\u0000${e.store ?? ''}\u0000${type}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return { counts, malformed };

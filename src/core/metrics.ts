@@ -48,7 +48,8 @@ export async function renderMetrics(report: HealthReport, auditLog: string, incl
   if (includeNames) {
     x.metric('voicehive_secret_health_status', 'gauge', 'Health of one secret: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.', report.secrets.map((s) => [{ store: s.store, type: s.type, secret: s.secret }, STATUS_CODE[s.status]]));
   }
-  const { counts } = await countEvents(auditLog, ['rotated', 'rotation_failed', 'accessed']);
+  const types = new Map(report.secrets.map((s) => [s.secret, s.type]));
+  const { counts } = await countEvents(auditLog, ['rotated', 'rotation_failed', 'accessed'], (secret) => types.get(secret));
   const series = (event: string): [Record<string, string>, number][] =>
     [...counts.entries()]
       .filter(([k]) => k.startsWith(`${event}\u0000`))

@@ -51,6 +51,7 @@ for (const s of stores) {
         const stuck = await make('stuck');
         await store.setMetadata(stuck, { 'vh-rotation': `rot-old ${(await store.describe(stuck)).currentVersion} ${ago(2)} some-host` });
 
+        for (let i = 0; i < 2; i++) expect((await run(['get', fresh], { env })).code).toBe(0);
         const filter = ['--tag', `run=${tag}`];
         const metricsFile = join(home, 'metrics.prom');
         const r = await run(['health', ...filter, '--json', '--metrics-file', metricsFile, '--metrics-names'], { env });
@@ -74,6 +75,9 @@ for (const s of stores) {
         expect(metrics).toMatch(new RegExp(`voicehive_secrets_health_status\\{store="${s.alias}",type="api_key"\\} 2`));
         expect(metrics).toMatch(new RegExp(`voicehive_secrets_expiry_warnings_total\\{store="${s.alias}",type="api_key"\\} 2`));
         expect(metrics).toContain(`secret="${s.alias}:${stuck}"`);
+        // Reads are audited without a type; the metric takes it from the secret's own metadata.
+        expect(metrics).toMatch(new RegExp(`voicehive_secrets_access_total\\{store="${s.alias}",type="api_key"\\} 2`));
+        expect(metrics).not.toMatch(/type="unknown"/);
         if (promtool) {
           const lint = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
           expect(lint.stdout + lint.stderr).toBe('');
