@@ -83,10 +83,12 @@ function parseIpv6(s: string): Uint8Array | null {
   const groups: number[] = [];
   const all = [...headParts, ...tailParts];
   const last = all.length - 1;
+  // A dotted quad may only end the address: "1.2.3.4::" is not an address.
+  const dottedAt = gap !== -1 && tail === '' ? -1 : last;
   const convert = (parts: string[], offset: number): boolean => {
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i]!;
-      if (offset + i === last && p.includes('.')) {
+      if (offset + i === dottedAt && p.includes('.')) {
         const v4 = new Uint8Array(4);
         if (!parseIpv4Into(p, v4, 0)) return false;
         groups.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
