@@ -285,6 +285,8 @@ export interface CountryDb {
   country(ip: string): string | null;
   /** The whole record for the address, or null as for `country`. */
   lookup(ip: string): MmdbValue | null;
+  /** Lets go of the file's buffer and cached records (the file itself is closed once read). */
+  close(): void;
 }
 
 const METADATA_MARKER = Buffer.from('\xab\xcd\xefMaxMind.com', 'latin1');
@@ -577,6 +579,10 @@ class MmdbReader implements CountryDb {
       throw corrupt(this.path, `a search tree record points outside the data section (${node})`);
     }
     return offset;
+  }
+
+  close(): void {
+    this.countries.clear();
   }
 
   lookup(ip: string): MmdbValue | null {
