@@ -384,11 +384,10 @@ export class AuditForwarder {
   }
 
   /**
-   * Deliver what the log holds to every sink, giving up at `deadline` (epoch ms); per-sink status. After this
-   * the forwarder starts no more background passes.
+   * Deliver what the log holds to every sink, giving up at `deadline` (epoch ms); per-sink status. `boundMs`
+   * only words the timeout message. After this the forwarder starts no more background passes.
    */
-  async deliver(deadline: number): Promise<SinkStatus[]> {
-    const boundMs = Math.max(0, Math.round(deadline - Date.now()));
+  async deliver(deadline: number, boundMs = Math.max(0, Math.round(deadline - Date.now()))): Promise<SinkStatus[]> {
     return Promise.all(this.feeds.map((f) => f.drain(deadline, boundMs)));
   }
 
@@ -410,10 +409,11 @@ export class AuditForwarder {
  */
 export async function flushAuditSinks(config: AuditConfig, deadlineMs: number): Promise<SinkStatus[]> {
   if (config.sinks.length === 0) return [];
-  const deadline = deadlineMs < 1e12 ? Date.now() + deadlineMs : deadlineMs;
+  const now = Date.now();
+  const deadline = deadlineMs < 1e12 ? now + deadlineMs : deadlineMs;
   const forwarder = new AuditForwarder(config);
   try {
-    return await forwarder.deliver(deadline);
+    return await forwarder.deliver(deadline, Math.max(0, deadline - now));
   } finally {
     await forwarder.close();
   }

@@ -83,7 +83,7 @@ export class AuditLogger implements AuditRecorder {
     const deadline = Date.now() + this.config.flushTimeoutMs;
     const forwarder = await this.loadForwarder();
     try {
-      return await forwarder.deliver(deadline);
+      return await forwarder.deliver(deadline, this.config.flushTimeoutMs);
     } finally {
       await forwarder.close();
     }
