@@ -17,7 +17,14 @@ interface Options {
   /** ok: answer 200; blackhole: accept the connection, never answer; fail: answer 503. */
   mode: 'ok' | 'blackhole' | 'fail';
   tls?: { cert: string; key: string };
+  /**
+   * Die by SIGKILL right after storing the body that brings the total to this many events, before answering:
+   * the worst moment, when the sender cannot know the batch arrived.
+   */
+  killAfterStoring?: number;
 }
+
+let stored = 0;
 
 const opts = JSON.parse(process.env.COLLECTOR_OPTS ?? '{}') as Options;
 
@@ -35,7 +42,10 @@ const handler: http.RequestListener = (req, res) => {
       res.writeHead(415).end();
       return;
     }
-    appendFileSync(opts.out, Buffer.concat(chunks));
+    const body = Buffer.concat(chunks);
+    appendFileSync(opts.out, body);
+    stored += body.toString('utf8').split('\n').filter((l) => l !== '').length;
+    if (opts.killAfterStoring !== undefined && stored >= opts.killAfterStoring) process.kill(process.pid, 'SIGKILL');
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}\n');
   });
 };

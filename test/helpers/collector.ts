@@ -19,6 +19,8 @@ export interface ReceivedEvent {
 export class Collector {
   private child: ChildProcess | undefined;
   port = 0;
+  /** Resolves with the exit signal (or code) of the current process. */
+  exited: Promise<NodeJS.Signals | number | null> = Promise.resolve(null);
 
   constructor(
     readonly out: string,
@@ -34,12 +36,13 @@ export class Collector {
     return this.child !== undefined;
   }
 
-  async start(mode: CollectorMode = 'ok', port = this.port): Promise<void> {
+  async start(mode: CollectorMode = 'ok', port = this.port, killAfterStoring?: number): Promise<void> {
     const child = spawn(process.execPath, [SERVER], {
-      env: { PATH: process.env.PATH, COLLECTOR_OPTS: JSON.stringify({ port, out: this.out, headersOut: this.headersOut, mode, tls: this.tls }) },
+      env: { PATH: process.env.PATH, COLLECTOR_OPTS: JSON.stringify({ port, out: this.out, headersOut: this.headersOut, mode, tls: this.tls, killAfterStoring }) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
     this.port = await new Promise<number>((resolve, reject) => {
       let text = '';
       child.stdout!.on('data', (b: Buffer) => {
@@ -85,10 +88,18 @@ export class Collector {
   }
 }
 
-export async function startCollector(dir: string, options: { mode?: CollectorMode; tls?: { cert: string; key: string }; port?: number; name?: string } = {}): Promise<Collector> {
+export interface CollectorOptions {
+  mode?: CollectorMode;
+  tls?: { cert: string; key: string };
+  port?: number;
+  name?: string;
+  killAfterStoring?: number;
+}
+
+export async function startCollector(dir: string, options: CollectorOptions = {}): Promise<Collector> {
   const name = options.name ?? 'collector';
   const c = new Collector(join(dir, `${name}.ndjson`), join(dir, `${name}.requests`), options.tls);
-  await c.start(options.mode ?? 'ok', options.port ?? 0);
+  await c.start(options.mode ?? 'ok', options.port ?? 0, options.killAfterStoring);
   return c;
 }
 
