@@ -186,6 +186,35 @@ timeout_ms = 20000
     expect((await fs.stat(join(spool, 'vector.cursor'))).mode & 0o777).toBe(0o600);
   }, 60_000);
 
+  test('a library user with a black-hole sink: record is not held up, close() returns at the flush bound, the process then exits on its own', async () => {
+    const hole = await collector({ mode: 'blackhole' });
+    const config = auditConfig([httpSink(hole.url, { timeoutMs: 20_000 })], { flushTimeoutMs: 800 });
+    const script = `
+import { AuditLogger } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/src/audit/logger.js')).href)};
+const logger = new AuditLogger(JSON.parse(process.env.CFG), { name: 'lib', type: 'service', sourceIp: null });
+const t0 = Date.now();
+for (let i = 0; i < 50; i++) await logger.record({ event: 'accessed', secret: 'local:x', secret_type: null, store: 'local', success: true, error_code: null, details: { i } });
+const recordMs = Date.now() - t0;
+const t1 = Date.now();
+const status = await logger.close();
+console.log(JSON.stringify({ recordMs, closeMs: Date.now() - t1, status }));
+`;
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env.PATH, CFG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const total = Date.now() - started;
+    expect(code).toBe(0);
+    const result = JSON.parse(out) as { recordMs: number; closeMs: number; status: unknown[] };
+    expect(result.recordMs).toBeLessThan(1500);
+    expect(result.closeMs).toBeGreaterThanOrEqual(700);
+    expect(result.closeMs).toBeLessThan(800 + 700);
+    expect(result.status).toEqual([{ name: 'collector', ok: false, pending: 50, delivered: 0, error: 'no acknowledgement within the flush bound (800 ms)', problem: 'timeout' }]);
+    // No socket, timer or lock wait outlived close(): node left without process.exit.
+    expect(total).toBeLessThan(result.recordMs + result.closeMs + 1500);
+  });
+
   test('auth header from the environment reaches the collector; TLS with ca_file is accepted, without it refused and spooled; no token anywhere', async () => {
     const certs = makeCertificates(dir);
     const c = await collector({ tls: { cert: certs.cert, key: certs.key } });
