@@ -253,6 +253,7 @@ class SinkFeed {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (!this.controller.signal.aborted) this.controller.abort(new VhError('TIMEOUT', 'audit forwarder closed'));
     await this.running;
     const sink = await this.sink?.catch(() => undefined);
     await sink?.close().catch(() => undefined);

@@ -81,7 +81,13 @@ export class AuditLogger implements AuditRecorder {
   private async finish(): Promise<SinkStatus[]> {
     if (this.config.sinks.length === 0) return [];
     const deadline = Date.now() + this.config.flushTimeoutMs;
-    const forwarder = await this.loadForwarder();
+    let forwarder: AuditForwarder;
+    try {
+      forwarder = await this.loadForwarder();
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      return this.config.sinks.map((s) => ({ name: s.name, ok: false, pending: 0, delivered: 0, error, problem: 'local' as const }));
+    }
     try {
       return await forwarder.deliver(deadline, this.config.flushTimeoutMs);
     } finally {
