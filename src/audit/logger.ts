@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
+import type { AuditConfig } from '../core/config.js';
 import type { ActorType, AuditEvent, AuditInput } from './event.js';
 import { FileAuditSink } from './file-sink.js';
+import type { AuditForwarder, SinkStatus } from './forward.js';
 
 export interface Actor {
   name: string;
@@ -28,22 +30,32 @@ export function detectActor(env: NodeJS.ProcessEnv = process.env, interactive = 
 
 export interface AuditRecorder {
   record(input: AuditInput): Promise<AuditEvent>;
+  /**
+   * Ends recording: waits for remote sinks (at most `flushTimeoutMs`) and says where each stands. Events not
+   * delivered stay spooled behind the sink's cursor. Empty when no remote sink is configured.
+   */
+  close(): Promise<SinkStatus[]>;
 }
 
+/**
+ * Records audit events: the local log first (the record and the spool), then — in the background, never in
+ * `record`'s way — the remote sinks of `[[audit.sinks]]`. Their code loads only when one is configured.
+ */
 export class AuditLogger implements AuditRecorder {
   private readonly sink: FileAuditSink;
   private readonly host = hostname();
+  private forwarder: Promise<AuditForwarder> | undefined;
+  private closing: Promise<SinkStatus[]> | undefined;
 
   constructor(
-    logPath: string,
+    private readonly config: AuditConfig,
     private readonly actor: Actor,
-    hmacKey?: string,
   ) {
-    this.sink = new FileAuditSink(logPath, hmacKey);
+    this.sink = new FileAuditSink(config.log, config.hmacKey, config.anchor);
   }
 
-  record(input: AuditInput): Promise<AuditEvent> {
-    return this.sink.append({
+  async record(input: AuditInput): Promise<AuditEvent> {
+    const event = await this.sink.append({
       ts: new Date().toISOString(),
       id: randomUUID(),
       ...input,
@@ -52,5 +64,39 @@ export class AuditLogger implements AuditRecorder {
       source_ip: this.actor.sourceIp,
       host: this.host,
     });
+    if (this.config.sinks.length > 0 && this.closing === undefined) {
+      this.loadForwarder().then(
+        (f) => f.kick(),
+        () => undefined, // a broken sink setup shows in close()'s status
+      );
+    }
+    return event;
+  }
+
+  close(): Promise<SinkStatus[]> {
+    this.closing ??= this.finish();
+    return this.closing;
+  }
+
+  private async finish(): Promise<SinkStatus[]> {
+    if (this.config.sinks.length === 0) return [];
+    const deadline = Date.now() + this.config.flushTimeoutMs;
+    let forwarder: AuditForwarder;
+    try {
+      forwarder = await this.loadForwarder();
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      return this.config.sinks.map((s) => ({ name: s.name, ok: false, pending: 0, delivered: 0, error, problem: 'local' as const }));
+    }
+    try {
+      return await forwarder.deliver(deadline, this.config.flushTimeoutMs);
+    } finally {
+      await forwarder.close();
+    }
+  }
+
+  private loadForwarder(): Promise<AuditForwarder> {
+    this.forwarder ??= import('./forward.js').then(({ AuditForwarder: F }) => new F(this.config));
+    return this.forwarder;
   }
 }

@@ -1,4 +1,5 @@
 import { CommanderError, type Command } from 'commander';
+import type { SinkStatus } from '../audit/forward.js';
 import { EXIT } from '../core/errors.js';
 import type { Runtime } from '../core/runtime.js';
 import type { CommandContext } from './context.js';
@@ -67,7 +68,22 @@ export async function runCli(argv: string[], version: string, streams: Streams):
       exitCode = renderError(io, err, io.globals.debug === true || debugEnv);
     }
   } finally {
-    if (runtime) await runtime.then((r) => r.close()).catch(() => undefined);
+    if (runtime) {
+      const sinks = await runtime.then((r) => r.close()).catch((): SinkStatus[] => []);
+      for (const s of sinks) if (!s.ok) io.note(`vh-secrets: ${sinkWarning(s)}`);
+    }
   }
   return exitCode;
+}
+
+/** One line per remote audit sink that is behind; the exit code does not change. */
+function sinkWarning(s: SinkStatus): string {
+  const why = s.error ? ` (${s.error})` : '';
+  const state =
+    s.problem === 'unreachable' ? `unreachable${why}`
+    : s.problem === 'rejected' ? `did not accept events${why}`
+    : s.problem === 'timeout' ? `did not answer in time${why}`
+    : s.problem === 'busy' ? `is being fed by another vh-secrets process${why}`
+    : `could not be fed${why}`;
+  return `audit sink "${s.name}" ${state}; ${s.pending} event${s.pending === 1 ? '' : 's'} spooled, replayed on the next run`;
 }

@@ -1,3 +1,4 @@
+import type { SinkStatus } from '../audit/forward.js';
 import { AuditLogger, detectActor, type Actor, type AuditRecorder } from '../audit/logger.js';
 import { openStore } from '../providers/index.js';
 import { loadConfig, type Config, type LoadConfigOptions } from './config.js';
@@ -20,7 +21,7 @@ export class Runtime {
   static async create(options: LoadConfigOptions & { actor?: Actor } = {}): Promise<Runtime> {
     const config = await loadConfig(options);
     const actor = options.actor ?? detectActor();
-    return new Runtime(config, new AuditLogger(config.audit.log, actor, config.audit.hmacKey), actor);
+    return new Runtime(config, new AuditLogger(config.audit, actor), actor);
   }
 
   resolveAlias(alias: string | undefined): string {
@@ -45,9 +46,14 @@ export class Runtime {
     return store;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Closes the stores, then the audit recorder: waits at most `[audit] flush_timeout_ms` for remote sinks and
+   * returns where each stands (empty without remote sinks).
+   */
+  async close(): Promise<SinkStatus[]> {
     for (const store of this.open.values()) {
       await store.then((s) => s.close?.()).catch(() => undefined);
     }
+    return this.audit.close();
   }
 }
