@@ -180,8 +180,10 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--until <time>', 'events until this time')
     .option('--log <path>', 'audit log to read')
     .option('--source <kind:path>', 'other sources: vault-audit:PATH, cloudtrail:PATH (repeatable)', collect, [])
-    .option('--output <file>', 'write the JSON report to a file')
-    .action(action(hooks, notImplemented));
+    .option('--output <file>', 'write the JSON report to a file (mode 0600); the summary is still printed')
+    .option('--fail-on-anomalies [severity]', 'exit 1 when an anomaly of this severity or worse is found (low, medium, high; default: any)')
+    .addHelpText('after', '\nWithout --source the configured audit log is read; --log names another one; with --source and no --log only\nthe named sources are read. Times: ISO 8601 or a duration before now (30m, 2h, 7d). Default: the last 24 hours.\nEarlier events in the sources are read as each actor\'s baseline. Thresholds: [audit.anomalies] in the config,\nVOICEHIVE_ALLOWED_IP_RANGES and VOICEHIVE_ALLOWED_COUNTRIES (comma separated).\nExit: 0 report produced, anomalies or not (1 with --fail-on-anomalies when one is found); audit verify: 0 intact,\n1 broken; 66 log not found, 77 log not readable.\nWith --json / --output: {schema, period, sources, totals, by_event, by_secret, by_actor, by_store, rotations,\nfailures, anomalies:[{kind,severity,actor,secret,window,count,reason,evidence}], anomaly_counts, input_problems, notes}.')
+    .action(action(hooks, () => import('./commands/audit.js')));
 
   program
     .command('scan')
