@@ -103,7 +103,8 @@ class Group {
   count = 0;
   first = Number.POSITIVE_INFINITY;
   last = Number.NEGATIVE_INFINITY;
-  refs: AuditRecord[] = [];
+  /** Allocated with the first event, so windows that stay empty of evidence cost one object. */
+  refs: AuditRecord[] | null = null;
   secret: string | null | undefined = undefined;
   privileged = false;
   failures = 0;
@@ -112,7 +113,12 @@ class Group {
     this.count++;
     if (r.ts < this.first) this.first = r.ts;
     if (r.ts > this.last) this.last = r.ts;
-    if (this.refs.length < EVIDENCE_CAP && budget.left > 0) {
+    if (this.refs === null) {
+      if (budget.left > 0) {
+        this.refs = [r];
+        budget.left--;
+      }
+    } else if (this.refs.length < EVIDENCE_CAP && budget.left > 0) {
       this.refs.push(r);
       budget.left--;
     }
@@ -123,19 +129,37 @@ class Group {
   }
 
   release(budget: { left: number }): void {
-    budget.left += this.refs.length;
+    if (this.refs !== null) budget.left += this.refs.length;
+    this.refs = null;
   }
 }
 
-class Window {
-  readonly group = new Group();
+/** One tumbling window of one actor: its events (as a Group) and, for distinct-count detectors, the values. */
+class Window extends Group {
   inPeriod = false;
+  /** Only once a second value appears; until then `lastDistinct` alone stands for the set. */
   distinct: Set<string> | null = null;
+  /** The value added last: consecutive events mostly repeat it, and a string compare is cheaper than a Set probe. */
+  lastDistinct: string | null = null;
   codes: Map<string, number> | null = null;
-  constructor(readonly index: number) {}
+  constructor(readonly index: number) {
+    super();
+  }
+
+  get group(): Group {
+    return this;
+  }
+
+  distinctCount(): number {
+    return this.distinct !== null ? this.distinct.size : this.lastDistinct !== null ? 1 : 0;
+  }
+
+  distinctValues(): string[] {
+    return this.distinct !== null ? [...this.distinct] : this.lastDistinct !== null ? [this.lastDistinct] : [];
+  }
 
   metric(kind: 'count' | 'distinct'): number {
-    return kind === 'count' ? this.group.count : (this.distinct?.size ?? 0);
+    return kind === 'count' ? this.count : this.distinctCount();
   }
 }
 
@@ -204,8 +228,23 @@ interface ActorState {
   privActions: Set<string>;
   events: number;
   knownLocations: Set<string>;
+  /** Last location added to knownLocations (an interned string from the location cache). */
+  lastLocation: string | null;
+  /** New-location anomalies being collected for this actor, by location (rare, so usually null). */
+  pendingLocations: Map<string, { group: Group; location: string; known: string[]; history: number }> | null;
+  /** The UNUSUAL_TIME group of the actor's current local day, to skip a map lookup per event. */
+  offHoursDay: number;
+  offHoursGroup: Group | null;
   locatedEvents: number;
   offHoursDaysBefore: Set<number>;
+}
+
+interface Place {
+  /** Country, else network; null when the address is not an IP. Interned: the same string object per IP. */
+  location: string | null;
+  country: string | null;
+  /** Why this address breaks the allowed ranges / countries, or null. */
+  violation: string | null;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -235,8 +274,12 @@ class LocalClock {
   }
 
   /** Milliseconds to add to UTC to get local wall-clock time. */
+  private lastHour = Number.NaN;
+  private lastOffset = 0;
+
   offset(ts: number): number {
     const hour = Math.floor(ts / 3_600_000);
+    if (hour === this.lastHour) return this.lastOffset;
     let off = this.cache.get(hour);
     if (off === undefined) {
       const at = hour * 3_600_000;
@@ -246,6 +289,8 @@ class LocalClock {
       if (this.cache.size > 50_000) this.cache.clear();
       this.cache.set(hour, off);
     }
+    this.lastHour = hour;
+    this.lastOffset = off;
     return off;
   }
 }
@@ -260,7 +305,8 @@ export class AnomalyDetector {
   private readonly newLocations = new Map<string, { group: Group; location: string; known: string[]; history: number }>();
   private readonly geoViolations = new Map<string, { group: Group; ip: string; why: string }>();
   private readonly privileged = new Map<string, { group: Group; action: string; known: string[]; history: number }>();
-  private readonly countryCache = new Map<string, string | null>();
+  /** ip → country, else network (null: not an IP); bounded. */
+  private readonly locationCache = new Map<string, Place>();
   private readonly allowedCountries: Set<string>;
   private lateEvents = 0;
   private untrackedEvents = 0;
@@ -349,6 +395,10 @@ export class AnomalyDetector {
       privActions: new Set(),
       events: 0,
       knownLocations: new Set(),
+      lastLocation: null,
+      pendingLocations: null,
+      offHoursDay: Number.NaN,
+      offHoursGroup: null,
       locatedEvents: 0,
       offHoursDaysBefore: new Set(),
     };
@@ -364,9 +414,13 @@ export class AnomalyDetector {
     }
     w.group.add(r, this.budget);
     if (inPeriod) w.inPeriod = true;
-    if (distinct !== null) {
-      w.distinct ??= new Set();
-      if (w.distinct.size < DISTINCT_CAP) w.distinct.add(distinct);
+    if (distinct !== null && distinct !== w.lastDistinct) {
+      if (w.lastDistinct === null) w.lastDistinct = distinct;
+      else {
+        if (w.distinct === null) w.distinct = new Set([w.lastDistinct]);
+        if (w.distinct.size < DISTINCT_CAP) w.distinct.add(distinct);
+        w.lastDistinct = distinct;
+      }
     }
     return w;
   }
@@ -384,8 +438,8 @@ export class AnomalyDetector {
       reason,
       evidence: {
         total: g.count,
-        events: g.refs.map((r) => ({ id: r.id, ts: iso(r.ts), source: r.source, file: r.file, line: r.line, action: r.action, success: r.success })),
-        truncated: g.refs.length < g.count,
+        events: (g.refs ?? []).map((r) => ({ id: r.id, ts: iso(r.ts), source: r.source, file: r.file, line: r.line, action: r.action, success: r.success })),
+        truncated: (g.refs?.length ?? 0) < g.count,
       },
     });
   }
@@ -429,13 +483,13 @@ export class AnomalyDetector {
    * max(1, median distinct places per active window over its last 168 active windows before it).
    */
   private closeLocations(actor: string, w: Window, s: WindowSeries): void {
-    const n = w.distinct?.size ?? 0;
+    const n = w.distinctCount();
     if (w.inPeriod && n > 1) {
       const b = s.baseline();
       const threshold = Math.max(1, b.median);
       if (n > threshold) {
         const [start, end] = this.windowBounds(w, s);
-        const places = [...w.distinct!].slice(0, 5).join(', ');
+        const places = w.distinctValues().slice(0, 5).join(', ');
         this.emit('CONCURRENT_ACCESS', n > 2 * threshold ? 'high' : 'medium', actor, w.group, start, end,
           `${actor} acted from ${n} places within ${this.options.config.concurrentAccess.windowSeconds} s (${places}${n > 5 ? ', …' : ''}); its baseline is a median of ${fmt(b.median)} place(s) per active window over ${b.windows} earlier window(s), threshold ${fmt(threshold)}`);
       }
@@ -449,14 +503,14 @@ export class AnomalyDetector {
    */
   private closeSpread(actor: string, w: Window, s: WindowSeries): void {
     const { distinctSecrets, windowMinutes } = this.options.config.enumeration;
-    const n = w.distinct?.size ?? 0;
+    const n = w.distinctCount();
     if (w.inPeriod && n >= distinctSecrets) {
       const b = s.baseline();
       const factor = this.options.config.excessiveAccess.factor;
       const threshold = Math.max(distinctSecrets, factor * b.median);
       if (n >= threshold) {
         const [start, end] = this.windowBounds(w, s);
-        const names = [...w.distinct!].slice(0, 5).join(', ');
+        const names = w.distinctValues().slice(0, 5).join(', ');
         this.emit('SUSPICIOUS_PATTERN', w.group.failures > 0 || n >= 2 * threshold ? 'high' : 'medium', actor, w.group, start, end,
           `enumeration: ${actor} touched ${n >= DISTINCT_CAP ? `${DISTINCT_CAP}+` : n} distinct secrets within ${windowMinutes} min (${names}, …), ${w.group.failures} of ${w.group.count} attempts failed; threshold max(${distinctSecrets}, ${factor} × its median ${fmt(b.median)} over ${b.windows} earlier window(s)) = ${fmt(threshold)}`);
       }
@@ -480,7 +534,11 @@ export class AnomalyDetector {
       if (a.offHoursDaysBefore.size < HABITUAL_OFF_HOURS_DAYS) a.offHoursDaysBefore.add(day);
       return;
     }
-    this.group(this.offHours, `${a.name}\u0000${day}`, () => new Group())?.add(r, this.budget);
+    if (a.offHoursDay !== day) {
+      a.offHoursDay = day;
+      a.offHoursGroup = this.group(this.offHours, `${a.name}\u0000${day}`, () => new Group());
+    }
+    a.offHoursGroup?.add(r, this.budget);
   }
 
   private group<T>(map: Map<string, T>, key: string, make: () => T): T | null {
@@ -496,40 +554,46 @@ export class AnomalyDetector {
     return v;
   }
 
-  private country(ip: string): string | null {
-    const db = this.options.geo?.countries;
-    if (!db) return null;
-    let c = this.countryCache.get(ip);
-    if (c === undefined) {
-      c = db.country(ip);
-      if (this.countryCache.size > 10_000) this.countryCache.clear();
-      this.countryCache.set(ip, c);
+  private locate(ip: string): Place {
+    let v = this.locationCache.get(ip);
+    if (v === undefined) {
+      const country = this.options.geo?.countries?.country(ip) ?? null;
+      const ranges = this.options.geo?.ranges;
+      let violation: string | null = null;
+      if (ranges && !ranges.contains(ip)) violation = `outside the allowed IP ranges (${this.options.config.allowedIpRanges.join(', ')})`;
+      else if (country !== null && this.allowedCountries.size > 0 && !this.allowedCountries.has(country)) {
+        violation = `country ${country} is not among the allowed countries (${[...this.allowedCountries].join(', ')})`;
+      }
+      v = { location: country ?? networkOf(ip), country, violation };
+      if (this.locationCache.size > 10_000) this.locationCache.clear();
+      this.locationCache.set(ip, v);
     }
-    return c;
+    return v;
   }
 
   /** UNUSUAL_LOCATION (new country, else new network, for an actor with history) and GEOGRAPHIC_VIOLATION. */
   private place(a: ActorState, r: AuditRecord, inPeriod: boolean): void {
     const ip = r.sourceIp!;
-    const country = this.country(ip);
-    const location = country ?? networkOf(ip);
+    const { location, country, violation } = this.locate(ip);
     if (location === null) return;
+    if (location === a.lastLocation && a.pendingLocations === null && violation === null) {
+      a.locatedEvents++;
+      return;
+    }
     if (inPeriod) {
-      const key = `${a.name}\u0000${location}`;
-      const pending = this.newLocations.get(key);
+      const pending = a.pendingLocations?.get(location);
       if (pending) pending.group.add(r, this.budget);
       else if (!a.knownLocations.has(location) && a.locatedEvents >= LOCATION_HISTORY_MIN && a.knownLocations.size < MAX_KNOWN_LOCATIONS) {
-        this.group(this.newLocations, key, () => ({ group: new Group(), location: country ? `country ${country} (${ip})` : `network ${location}`, known: [...a.knownLocations].slice(0, 20), history: a.locatedEvents }))?.group.add(r, this.budget);
+        const entry = this.group(this.newLocations, `${a.name}\u0000${location}`, () => ({ group: new Group(), location: country ? `country ${country} (${ip})` : `network ${location}`, known: [...a.knownLocations].slice(0, 20), history: a.locatedEvents }));
+        if (entry) {
+          entry.group.add(r, this.budget);
+          (a.pendingLocations ??= new Map()).set(location, entry);
+        }
       }
-      const ranges = this.options.geo?.ranges;
-      let why: string | null = null;
-      if (ranges && !ranges.contains(ip)) why = `outside the allowed IP ranges (${this.options.config.allowedIpRanges.join(', ')})`;
-      else if (country !== null && this.allowedCountries.size > 0 && !this.allowedCountries.has(country)) {
-        why = `country ${country} is not among the allowed countries (${[...this.allowedCountries].join(', ')})`;
-      }
-      if (why !== null) this.group(this.geoViolations, `${a.name}\u0000${ip}`, () => ({ group: new Group(), ip, why: why! }))?.group.add(r, this.budget);
+      if (violation !== null) this.group(this.geoViolations, `${a.name}\u0000${ip}`, () => ({ group: new Group(), ip, why: violation }))?.group.add(r, this.budget);
     }
     if (a.knownLocations.size < MAX_KNOWN_LOCATIONS) a.knownLocations.add(location);
+    a.lastLocation = location;
     a.locatedEvents++;
   }
 

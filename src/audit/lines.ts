@@ -164,25 +164,36 @@ export async function readLines(path: string, sink: LineSink, options: LineReade
   const splitter = new LineSplitter(sink, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
   const handle = await openForReading(path);
   const chunkBytes = options.chunkBytes ?? 1024 * 1024;
+  // Two buffers: the next read is under way while the current chunk is split and parsed.
+  const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
+  const readInto = (buf: Buffer) =>
+    handle.read(buf, 0, chunkBytes, null).then(
+      (r) => r.bytesRead,
+      (err: unknown) => {
+        throw fromSystemError(err, 'cannot read audit log', path);
+      },
+    );
+  let pending: Promise<number> | undefined;
   try {
-    const buf = Buffer.allocUnsafe(chunkBytes);
+    let which = 0;
+    pending = readInto(buffers[0]!);
     let first = true;
     for (;;) {
-      let n: number;
-      try {
-        ({ bytesRead: n } = await handle.read(buf, 0, chunkBytes, null));
-      } catch (err) {
-        throw fromSystemError(err, 'cannot read audit log', path);
-      }
+      const n = await pending;
+      pending = undefined;
       if (n === 0) break;
+      const buf = buffers[which]!;
       if (first && n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
         await handle.close().catch(() => undefined);
         return await readGzip(path, splitter, sink);
       }
       first = false;
+      which ^= 1;
+      pending = readInto(buffers[which]!);
       splitter.push(n === chunkBytes ? buf : buf.subarray(0, n));
     }
   } finally {
+    await pending?.catch(() => undefined);
     await handle.close().catch(() => undefined);
   }
   return splitter.end();

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { fromSystemError } from '../../core/errors.js';
 import { readLines } from '../lines.js';
-import { isObject, jsonProblem, str, type AuditRecord, type ProblemSink, type RecordSink, type SourceReader, type SourceStats } from './types.js';
+import { isObject, jsonProblem, parseTimestamp, str, type AuditRecord, type ProblemSink, type RecordSink, type SourceReader, type SourceStats } from './types.js';
 
 /**
  * CloudTrail records for AWS Secrets Manager: delivered files (`{"Records":[…]}`, usually gzipped, one line),
@@ -77,7 +77,7 @@ export function normalizeCloudTrail(r: Record<string, unknown>, file: string, li
   if (r.eventSource !== EVENT_SOURCE) return null;
   const name = str(r.eventName);
   const time = str(r.eventTime);
-  const ts = time === null ? Number.NaN : Date.parse(time);
+  const ts = time === null ? Number.NaN : parseTimestamp(time);
   if (name === null || Number.isNaN(ts)) return 'bad';
   const ident: Identity = isObject(r.userIdentity) ? r.userIdentity : {};
   const type = str(ident.type);

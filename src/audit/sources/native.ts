@@ -1,5 +1,5 @@
 import { readLines } from '../lines.js';
-import { jsonProblem, type ProblemSink, type RecordSink, type SourceReader, type SourceStats } from './types.js';
+import { jsonProblem, parseTimestamp, type ProblemSink, type RecordSink, type SourceReader, type SourceStats } from './types.js';
 
 /** Events that change who may do what, or destroy versions: PRIVILEGE_ESCALATION looks at these. */
 const PRIVILEGED_EVENTS = new Set(['revoked', 'purged', 'archived', 'deprecated']);
@@ -42,7 +42,7 @@ export const nativeSource: SourceReader = {
           bad++;
           return;
         }
-        const ts = Date.parse(e.ts);
+        const ts = parseTimestamp(e.ts);
         if (Number.isNaN(ts)) {
           problems.problem('wrong_schema', path, lineNo, 'ts is not an ISO 8601 time');
           bad++;

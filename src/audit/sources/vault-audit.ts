@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { readLines } from '../lines.js';
-import { isObject, jsonProblem, str, type ProblemSink, type RecordSink, type SourceReader, type SourceStats } from './types.js';
+import { isObject, jsonProblem, parseTimestamp, str, type ProblemSink, type RecordSink, type SourceReader, type SourceStats } from './types.js';
 
 /**
  * A Vault / OpenBao `file` audit device log: JSON lines, one `request` and one `response` entry per call.
@@ -121,7 +121,7 @@ export const vaultAuditSource: SourceReader = {
           ignored++;
           return;
         }
-        const ts = Date.parse(e.time);
+        const ts = parseTimestamp(e.time);
         const req = e.request;
         const operation = str(req.operation);
         const reqPath = typeof req.path === 'string' ? req.path : null;
