@@ -135,7 +135,10 @@ export const vaultAuditSource: SourceReader = {
         const meta = auth && isObject(auth.metadata) ? auth.metadata : null;
         const displayName = str(auth?.display_name);
         const roleName = str(meta?.role_name);
-        const actor = displayName ?? str(meta?.username) ?? roleName ?? str(auth?.entity_id) ?? str(auth?.accessor) ?? 'unauthenticated';
+        const accessor = str(auth?.accessor);
+        // A bare "token" names no one: tell tokens apart by their accessor's HMAC (stable per token, still opaque).
+        const fingerprint = accessor ? `#${accessor.replace(/^hmac-sha256:/, '').slice(0, 12)}` : '';
+        const actor = displayName === 'token' ? `token${fingerprint}` : (displayName ?? str(meta?.username) ?? roleName ?? str(auth?.entity_id) ?? accessor ?? 'unauthenticated');
         const remote = str(req.remote_address);
         const namespace = isObject(req.namespace) ? str(req.namespace.path) : null;
         records++;
