@@ -65,7 +65,7 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l until -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l log -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l source -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l output -r -F
-complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l fail-on-anomalies
+complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l fail-on-anomalies -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l anchor -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -a 'report verify flush'
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l path -r -F

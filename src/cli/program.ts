@@ -178,14 +178,14 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .description('summarise the audit log and detect anomalies; `audit verify` checks the hash chain; `audit flush` delivers events spooled for remote sinks')
     .addArgument(new Argument('[action]', 'report (default), verify or flush').choices(['report', 'verify', 'flush']).default('report'))
     .option('--hours <n>', 'events from the last N hours (default 24)')
-    .option('--since <time>', 'events from this time (ISO 8601, or relative: 30m, 12h, 7d)')
-    .option('--until <time>', 'events until this time (ISO 8601 or relative)')
+    .option('--since <time>', 'events from this time (ISO 8601, or before now: 30m, 12h, 7d)')
+    .option('--until <time>', 'events until this time (ISO 8601 or before now)')
     .option('--log <path>', 'audit log to read (default: the configured log)')
     .option('--source <kind:path>', 'more sources: vault-audit:PATH (Vault/OpenBao file audit device), cloudtrail:PATH (repeatable)', collect, [])
-    .option('--output <file>', 'also write the JSON report to this file (0600)')
-    .option('--fail-on-anomalies', 'exit 1 when the report finds anomalies')
+    .option('--output <file>', 'also write the JSON report to this file (mode 0600); the summary is still printed')
+    .option('--fail-on-anomalies [severity]', 'exit 1 when an anomaly of this severity or worse is found (low, medium, high; default: any)')
     .option('--anchor <file>', 'verify: signed head to check the log against (default: [audit] anchor)')
-    .addHelpText('after', '\nExit: report 0 (1 with --fail-on-anomalies and anomalies found); verify 0 intact, 1 broken; flush 0 all delivered, 75 events still spooled.\nAnomalies: UNUSUAL_TIME, UNUSUAL_LOCATION, GEOGRAPHIC_VIOLATION, EXCESSIVE_ACCESS, CONCURRENT_ACCESS, FAILED_ATTEMPTS, PRIVILEGE_ESCALATION, SUSPICIOUS_PATTERN; thresholds in [audit.anomalies].\nEnvironment: VOICEHIVE_ALLOWED_IP_RANGES, VOICEHIVE_ALLOWED_COUNTRIES (comma separated).')
+    .addHelpText('after', '\nWithout --source the configured audit log is read; --log names another one; with --source and no --log only\nthe named sources are read. Default period: the last 24 hours; earlier events are read as each actor\'s baseline.\nAnomalies: UNUSUAL_TIME, UNUSUAL_LOCATION, GEOGRAPHIC_VIOLATION, EXCESSIVE_ACCESS, CONCURRENT_ACCESS,\nFAILED_ATTEMPTS, PRIVILEGE_ESCALATION, SUSPICIOUS_PATTERN; thresholds in [audit.anomalies];\nVOICEHIVE_ALLOWED_IP_RANGES and VOICEHIVE_ALLOWED_COUNTRIES (comma separated) replace the configured lists.\nExit: report 0, anomalies or not (1 with --fail-on-anomalies when one is found); verify 0 intact, 1 broken\n(names the first broken line); flush 0 all delivered, 75 events still spooled; 66 log not found, 77 not readable.\nWith --json / --output: {schema, period, sources, totals, by_event, by_secret, by_actor, by_store, rotations,\nfailures, anomalies:[{kind,severity,actor,secret,window,count,reason,evidence}], anomaly_counts, input_problems, notes}.')
     .action(action(hooks, () => import('./commands/audit.js')));
 
   program

@@ -1,0 +1,213 @@
+import { isUtf8 } from 'node:buffer';
+import { createReadStream, promises as fs } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { VhError, fromSystemError } from '../core/errors.js';
+
+/**
+ * A fast streaming line reader for audit logs: fixed-size reads, `Buffer.indexOf` for newlines, one string per
+ * line and nothing else. It never holds more than one chunk plus one line (at most `maxLineBytes`) in memory.
+ * Every line is accounted for: it reaches `line()`, or `problem()` says why not (oversize, invalid UTF-8).
+ * Gzip files (by magic bytes) are decompressed on the fly, so rotated `*.gz` logs read the same.
+ */
+
+export type LineProblemKind = 'oversize_line' | 'invalid_utf8' | 'corrupt_gzip';
+
+export interface LineSink {
+  /** A complete line without its `\n` (and without a trailing `\r`). `unterminated`: the file's last line had no newline. */
+  line(text: string, lineNo: number, unterminated: boolean): void;
+  problem(kind: LineProblemKind, lineNo: number, detail: string): void;
+}
+
+export interface LineReaderOptions {
+  /** Longer lines are skipped (never buffered) and reported. @default 4 MiB */
+  maxLineBytes?: number;
+  /** @default 1 MiB */
+  chunkBytes?: number;
+}
+
+export interface LineStats {
+  /** Lines seen, including blank and skipped ones. */
+  lines: number;
+  blank: number;
+  /** Bytes read (after decompression). */
+  bytes: number;
+  gzip: boolean;
+}
+
+export const DEFAULT_MAX_LINE_BYTES = 4 * 1024 * 1024;
+const NL = 0x0a;
+const CR = 0x0d;
+
+/** Splits pushed chunks into lines. Chunks may be reused by the caller after `push` returns. */
+export class LineSplitter {
+  private carry: Buffer[] = [];
+  private carryBytes = 0;
+  /** Inside a line that is already longer than the limit: drop bytes until its newline. */
+  private skipping = false;
+  private lineNo = 0;
+  private blank = 0;
+  private bytes = 0;
+  private readonly max: number;
+
+  constructor(
+    private readonly sink: LineSink,
+    maxLineBytes = DEFAULT_MAX_LINE_BYTES,
+  ) {
+    this.max = maxLineBytes;
+  }
+
+  push(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    let start = 0;
+    if (this.carryBytes > 0 || this.skipping) {
+      const nl = chunk.indexOf(NL);
+      if (nl < 0) {
+        this.extendCarry(chunk, 0, chunk.length);
+        return;
+      }
+      this.extendCarry(chunk, 0, nl);
+      this.finishCarry(false);
+      start = nl + 1;
+    }
+    const lastNl = chunk.lastIndexOf(NL);
+    if (lastNl >= start) {
+      // One UTF-8 check for the whole run of complete lines; only a failing run is checked line by line.
+      const valid = isUtf8(chunk.subarray(start, lastNl + 1));
+      let pos = start;
+      while (pos <= lastNl) {
+        const nl = chunk.indexOf(NL, pos);
+        this.emit(chunk, pos, nl, valid, false);
+        pos = nl + 1;
+      }
+      start = lastNl + 1;
+    }
+    if (start < chunk.length) this.extendCarry(chunk, start, chunk.length);
+  }
+
+  /** Flushes an unterminated last line. */
+  end(): LineStats {
+    if (this.carryBytes > 0 || this.skipping) this.finishCarry(true);
+    return { lines: this.lineNo, blank: this.blank, bytes: this.bytes, gzip: false };
+  }
+
+  private extendCarry(chunk: Buffer, from: number, to: number): void {
+    if (this.skipping) {
+      this.carryBytes += to - from;
+      return;
+    }
+    if (this.carryBytes + (to - from) > this.max) {
+      this.skipping = true;
+      this.carry = [];
+      this.carryBytes += to - from;
+      return;
+    }
+    if (to > from) {
+      this.carry.push(Buffer.from(chunk.subarray(from, to)));
+      this.carryBytes += to - from;
+    }
+  }
+
+  private finishCarry(unterminated: boolean): void {
+    if (this.skipping) {
+      this.lineNo++;
+      this.sink.problem('oversize_line', this.lineNo, `line of ${this.carryBytes} bytes exceeds the limit of ${this.max} bytes; skipped`);
+    } else {
+      const buf = this.carry.length === 1 ? this.carry[0]! : Buffer.concat(this.carry, this.carryBytes);
+      this.emit(buf, 0, buf.length, false, unterminated);
+    }
+    this.carry = [];
+    this.carryBytes = 0;
+    this.skipping = false;
+  }
+
+  private emit(buf: Buffer, from: number, to: number, knownValid: boolean, unterminated: boolean): void {
+    this.lineNo++;
+    if (to > from && buf[to - 1] === CR) to--;
+    if (to === from) {
+      this.blank++;
+      return;
+    }
+    if (to - from > this.max) {
+      this.sink.problem('oversize_line', this.lineNo, `line of ${to - from} bytes exceeds the limit of ${this.max} bytes; skipped`);
+      return;
+    }
+    if (!knownValid && !isUtf8(buf.subarray(from, to))) {
+      this.sink.problem('invalid_utf8', this.lineNo, 'line is not valid UTF-8; skipped');
+      return;
+    }
+    this.sink.line(buf.toString('utf8', from, to), this.lineNo, unterminated);
+  }
+}
+
+async function openForReading(path: string): Promise<fs.FileHandle> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path, 'r');
+  } catch (err) {
+    throw fromSystemError(err, 'cannot read audit log', path);
+  }
+  try {
+    const st = await handle.stat();
+    if (st.isDirectory()) throw new VhError('INVALID_FORMAT', `cannot read audit log: ${path} is a directory`, { details: { path } });
+  } catch (err) {
+    await handle.close();
+    throw err instanceof VhError ? err : fromSystemError(err, 'cannot read audit log', path);
+  }
+  return handle;
+}
+
+/**
+ * Reads `path` line by line into `sink`. Throws VhError NOT_FOUND / PERMISSION_DENIED / INVALID_FORMAT when the
+ * file cannot be opened; everything wrong inside the file goes to `sink.problem` instead.
+ */
+export async function readLines(path: string, sink: LineSink, options: LineReaderOptions = {}): Promise<LineStats> {
+  const splitter = new LineSplitter(sink, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+  const handle = await openForReading(path);
+  const chunkBytes = options.chunkBytes ?? 1024 * 1024;
+  // Two buffers: the next read is under way while the current chunk is split and parsed.
+  const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
+  const readInto = (buf: Buffer) =>
+    handle.read(buf, 0, chunkBytes, null).then(
+      (r) => r.bytesRead,
+      (err: unknown) => {
+        throw fromSystemError(err, 'cannot read audit log', path);
+      },
+    );
+  let pending: Promise<number> | undefined;
+  try {
+    let which = 0;
+    pending = readInto(buffers[0]!);
+    let first = true;
+    for (;;) {
+      const n = await pending;
+      pending = undefined;
+      if (n === 0) break;
+      const buf = buffers[which]!;
+      if (first && n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+        await handle.close().catch(() => undefined);
+        return await readGzip(path, splitter, sink);
+      }
+      first = false;
+      which ^= 1;
+      pending = readInto(buffers[which]!);
+      splitter.push(n === chunkBytes ? buf : buf.subarray(0, n));
+    }
+  } finally {
+    await pending?.catch(() => undefined);
+    await handle.close().catch(() => undefined);
+  }
+  return splitter.end();
+}
+
+async function readGzip(path: string, splitter: LineSplitter, sink: LineSink): Promise<LineStats> {
+  const stream = createReadStream(path).pipe(createGunzip());
+  try {
+    for await (const chunk of stream) splitter.push(chunk as Buffer);
+  } catch (err) {
+    // A cut-off or corrupt gzip member: what was decompressed so far counts, the rest is one problem.
+    const stats = splitter.end();
+    sink.problem('corrupt_gzip', stats.lines + 1, `gzip data is corrupt or cut off after ${stats.bytes} bytes (${(err as NodeJS.ErrnoException).code ?? 'error'}); the rest of the file was not read`);
+    return { ...stats, gzip: true };
+  }
+  return { ...splitter.end(), gzip: true };
+}
