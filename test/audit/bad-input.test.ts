@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { LineSplitter } from '../../src/audit/lines.js';
-import { baseEnv, run, tempHome } from '../helpers/cli.js';
+import { BIN, NODE, baseEnv, run, tempHome } from '../helpers/cli.js';
 
 let dir: string;
 beforeEach(() => {
@@ -105,8 +106,15 @@ describe('bad input is counted and reported with line numbers, never a crash', (
     const locked = join(dir, 'locked.log');
     await fs.writeFile(locked, `${event(1)}\n`, { mode: 0o000 });
     if (process.getuid?.() === 0) {
-      // root reads a mode-000 file anyway, so EACCES cannot be produced here; say so rather than pass silently.
-      console.warn('bad-input: SKIPPED the permission-denied (77) case: running as root, which bypasses file modes');
+      // root reads a mode-000 file anyway: run the CLI as nobody (setpriv, util-linux) to get a real EACCES.
+      await fs.chmod(dir, 0o711);
+      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', NODE, BIN, 'audit', '--log', locked, ...period, '--json'], {
+        env: { ...baseEnv(dir), VH_SECRETS_HOME: join(dir, 'nobody-home') },
+        encoding: 'utf8',
+      });
+      expect(r.error).toBeUndefined();
+      expect(r.stderr).toMatch(/permission denied/);
+      expect(r.status).toBe(77);
       return;
     }
     const denied = await reportOn(locked);
