@@ -1,4 +1,5 @@
 import { countEvents } from '../audit/counters.js';
+import type { AuditConfig } from './config.js';
 import { STATUS_CODE, worst, type HealthReport, type HealthStatus } from './health.js';
 
 /**
@@ -25,7 +26,7 @@ class Exposition {
   }
 }
 
-export async function renderMetrics(report: HealthReport, auditLog: string, includeNames: boolean): Promise<string> {
+export async function renderMetrics(report: HealthReport, audit: AuditConfig, includeNames: boolean, now = new Date()): Promise<string> {
   const x = new Exposition();
   const groups = new Map<string, { store: string; type: string; statuses: HealthStatus[]; expiry: number }>();
   for (const s of report.secrets) {
@@ -49,7 +50,7 @@ export async function renderMetrics(report: HealthReport, auditLog: string, incl
     x.metric('voicehive_secret_health_status', 'gauge', 'Health of one secret: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.', report.secrets.map((s) => [{ store: s.store, type: s.type, secret: s.secret }, STATUS_CODE[s.status]]));
   }
   const types = new Map(report.secrets.map((s) => [s.secret, s.type]));
-  const { counts } = await countEvents(auditLog, ['rotated', 'rotation_failed', 'accessed'], (secret) => types.get(secret));
+  const { counts } = await countEvents(audit.log, ['rotated', 'rotation_failed', 'accessed'], (secret) => types.get(secret));
   const series = (event: string): [Record<string, string>, number][] =>
     [...counts.entries()]
       .filter(([k]) => k.startsWith(`${event}\u0000`))
@@ -61,5 +62,15 @@ export async function renderMetrics(report: HealthReport, auditLog: string, incl
   x.metric('voicehive_secrets_rotation_total', 'counter', 'Rotations completed (promoted), from the local audit log.', series('rotated'));
   x.metric('voicehive_rotation_failures_total', 'counter', 'Rotations that failed and were rolled back, from the local audit log.', series('rotation_failed'));
   x.metric('voicehive_secrets_access_total', 'counter', 'Successful reads of secret values, from the local audit log.', series('accessed'));
+  // The same detectors as `vh-secrets audit`, over the whole local log (anomalies are about actors, so the
+  // label is the anomaly kind rather than store/type).
+  const { buildAuditReport } = await import('./audit.js');
+  const anomalies = await buildAuditReport(audit, { period: { since: new Date(0), until: now }, top: 1, now });
+  x.metric(
+    'voicehive_secret_access_anomalies_total',
+    'counter',
+    'Access anomalies found in the local audit log by `vh-secrets audit` detectors, by kind.',
+    Object.entries(anomalies.anomaly_counts).sort(([a], [b]) => a.localeCompare(b)).map(([kind, n]) => [{ kind }, n]),
+  );
   return x.toString();
 }

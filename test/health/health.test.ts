@@ -52,6 +52,8 @@ for (const s of stores) {
         await store.setMetadata(stuck, { 'vh-rotation': `rot-old ${(await store.describe(stuck)).currentVersion} ${ago(2)} some-host` });
 
         for (let i = 0; i < 2; i++) expect((await run(['get', fresh], { env })).code).toBe(0);
+        // Six failed reads within minutes: one FAILED_ATTEMPTS anomaly for the access-anomaly metric.
+        for (let i = 0; i < 6; i++) expect((await run(['get', `${fresh}-missing`], { env })).code).toBe(66);
         const filter = ['--tag', `run=${tag}`];
         const metricsFile = join(home, 'metrics.prom');
         const r = await run(['health', ...filter, '--json', '--metrics-file', metricsFile, '--metrics-names'], { env });
@@ -78,6 +80,8 @@ for (const s of stores) {
         // Reads are audited without a type; the metric takes it from the secret's own metadata.
         expect(metrics).toMatch(new RegExp(`voicehive_secrets_access_total\\{store="${s.alias}",type="api_key"\\} 2`));
         expect(metrics).not.toMatch(/type="unknown"/);
+        expect(metrics).toMatch(/^voicehive_secret_access_anomalies_total\{kind="FAILED_ATTEMPTS"\} [1-9]/m);
+        expect(metrics).toMatch(/^voicehive_secret_access_anomalies_total\{kind="GEOGRAPHIC_VIOLATION"\} 0$/m);
         if (promtool) {
           const lint = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
           expect(lint.stdout + lint.stderr).toBe('');

@@ -43,7 +43,7 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
   const metricsFile = opts.metricsFile as string | undefined;
   const pushgateway = opts.pushgateway as string | undefined;
   if (metricsFile || pushgateway) {
-    const text = await renderMetrics(report, rt.config.audit.log, opts.metricsNames === true);
+    const text = await renderMetrics(report, rt.config.audit, opts.metricsNames === true);
     if (metricsFile) {
       try {
         // node_exporter's textfile collector reads it: world-readable, and never a partial file.
