@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * Entry point. `--version` is answered before anything else loads; every other path builds the commander
- * program, whose actions import only the command that runs.
+ * Entry point. `--version` and shell completion queries are answered before anything else loads; every other
+ * path builds the commander program, whose actions import only the command that runs.
  */
 function readVersion(): string {
   try {
@@ -28,6 +28,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${readVersion()}\n`);
     return 0;
   }
+  // Every TAB in a shell runs this: answer before commander and the runtime load.
+  if (argv[0] === '__complete') return (await import('./commands/complete.js')).completeFromMain(argv.slice(1));
   const { runCli } = await import('./run.js');
   return runCli(argv, readVersion(), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
 }

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from './fsutil.js';
-import type { Runtime } from './runtime.js';
+import type { Config } from './config.js';
+import type { SecretStore } from './store.js';
 
 /**
  * Secret references for shell completion: answered from a short-lived private cache; a refresh lists every
@@ -13,10 +14,15 @@ interface Cache {
   refs: Record<string, string[]>;
 }
 
-export async function completionRefs(rt: Runtime, options: { ttlMs?: number; timeoutMs?: number } = {}): Promise<string[]> {
+export async function completionRefs(
+  config: Config,
+  /** Opens a store for a refresh; called only when the cache is stale (providers and SDKs load only then). */
+  open: (alias: string) => Promise<SecretStore>,
+  options: { ttlMs?: number; timeoutMs?: number } = {},
+): Promise<string[]> {
   const ttl = options.ttlMs ?? 60_000;
   const timeout = options.timeoutMs ?? 1_500;
-  const dir = rt.config.paths.cacheDir;
+  const dir = config.paths.cacheDir;
   const path = join(dir, 'completion-refs.json');
   let cache: Cache = { at: 0, refs: {} };
   try {
@@ -24,13 +30,13 @@ export async function completionRefs(rt: Runtime, options: { ttlMs?: number; tim
   } catch {
     // no cache yet, or unreadable: refresh
   }
-  const aliases = [...rt.config.stores.keys()];
+  const aliases = [...config.stores.keys()];
   if (Date.now() - cache.at > ttl || aliases.some((a) => !cache.refs[a])) {
     const deadline = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeout).unref());
     const fresh = await Promise.all(
       aliases.map(async (alias) => {
         const listing = (async () => {
-          const store = await rt.store(alias);
+          const store = await open(alias);
           const names: string[] = [];
           for await (const s of store.list()) names.push(`${alias}:${s.name}`);
           return names;

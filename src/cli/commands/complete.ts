@@ -1,21 +1,43 @@
+import { loadConfig, type Config } from '../../core/config.js';
 import { completionRefs } from '../../core/ref-index.js';
+import type { SecretStore } from '../../core/store.js';
 import type { CommandContext } from '../context.js';
 
-/** Hidden: `__complete stores` and `__complete refs [prefix]`, one candidate per line, silent on any error. */
-export async function run(ctx: CommandContext, [what, prefix = '']: string[]): Promise<number> {
+/**
+ * Hidden: `__complete stores` and `__complete refs [prefix]`, one candidate per line, silent on any error.
+ * Shells run it on every TAB, so `main` calls `complete` directly, before commander or the runtime load;
+ * stores (and their SDKs) open only when the 60 s cache needs a refresh.
+ */
+export async function complete(args: string[], config: () => Promise<Config>, write: (text: string) => void): Promise<number> {
+  const [what, prefix = ''] = args;
   try {
-    const rt = await ctx.runtime();
+    const cfg = await config();
     if (what === 'stores') {
-      ctx.io.out([...rt.config.stores.keys()].sort().map((s) => `${s}\n`).join(''));
+      write([...cfg.stores.keys()].sort().map((s) => `${s}\n`).join(''));
     } else if (what === 'refs') {
-      const refs = await completionRefs(rt);
-      const local = rt.config.defaultStore;
+      const open = async (alias: string): Promise<SecretStore> => {
+        const store = cfg.stores.get(alias)!;
+        const { openStore } = await import('../../providers/index.js');
+        return openStore(store.provider, store.options, { alias, home: cfg.paths.home });
+      };
+      const refs = await completionRefs(cfg, open);
+      const local = cfg.defaultStore;
       // Refs in the default store complete with and without their alias.
       const candidates = prefix.includes(':') ? refs : [...refs, ...refs.filter((r) => r.startsWith(`${local}:`)).map((r) => r.slice(local.length + 1))];
-      ctx.io.out(candidates.filter((r) => r.startsWith(prefix)).map((r) => `${r}\n`).join(''));
+      write(candidates.filter((r) => r.startsWith(prefix)).map((r) => `${r}\n`).join(''));
     }
   } catch {
     // A completion must never print an error into the user's command line.
   }
   return 0;
+}
+
+/** The same, through commander (`vh-secrets --config F __complete refs`). */
+export async function run(ctx: CommandContext, args: string[]): Promise<number> {
+  return complete(args, async () => (await ctx.runtime()).config, (text) => ctx.io.out(text));
+}
+
+/** The fast path from `main`: config from the environment (`VH_SECRETS_CONFIG`, ./vh-secrets.toml, ~/.config). */
+export function completeFromMain(args: string[]): Promise<number> {
+  return complete(args, () => loadConfig(), (text) => void process.stdout.write(text));
 }
