@@ -4,8 +4,8 @@ import { isExampleValue } from './placeholders.js';
 import type { Allowlist, Finding, Rule } from './types.js';
 
 const INLINE_ALLOW = ['vh-secrets:allow', 'gitleaks:allow'];
-/** Base64 runs worth decoding: long enough to hide a credential, short enough to stay cheap. */
-const BASE64_RUN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{24,8192}={0,2}(?![A-Za-z0-9+/=_-])/g;
+/** Base64 runs worth decoding: a value (after a quote, `=`, `:` or a space), long enough to hide a credential. */
+const BASE64_RUN = /["'`=:\s]([A-Za-z0-9+/]{24,8192}={0,2})(?=["'`\s,;)]|$)/g;
 const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/g;
 const SEGMENT_END = /[\s"'<>`]/;
 const MAX_SEGMENT = 4096;
@@ -239,10 +239,11 @@ export class Detector {
 
     const b64 = new RegExp(BASE64_RUN.source, 'g');
     for (let m = b64.exec(text); m; m = b64.exec(text)) {
-      const start = m.index;
-      const end = start + m[0].length;
+      const run = m[1]!;
+      const start = m.index + 1;
+      const end = start + run.length;
       if (spans.some((s) => start < s.end && end > s.start)) continue;
-      const decoded = Buffer.from(m[0], 'base64').toString('latin1');
+      const decoded = Buffer.from(run, 'base64').toString('latin1');
       if (decoded.length >= 12 && isMostlyPrintable(decoded)) decodedScan(start, end, Buffer.from(decoded, 'latin1').toString('utf8'), 'base64');
     }
 

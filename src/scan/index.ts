@@ -95,13 +95,13 @@ async function scanDirectory(detector: Detector, options: ScanOptions, report: S
     flush();
     await pool.finish();
   } else {
-    for (const e of pending) add(await scanFile(detector, e.abs, e.rel, options.maxBytes));
+    for (const e of pending) add(scanFile(detector, e.abs, e.rel, options.maxBytes));
   }
 }
 
 async function scanOneFile(detector: Detector, options: ScanOptions, report: ScanReport): Promise<void> {
   const shown = displayPath('.', options.path.split(sep).join('/'));
-  const r = await scanFile(detector, options.path, shown, options.maxBytes);
+  const r = scanFile(detector, options.path, shown, options.maxBytes);
   if (r.error) report.errors.push(r.error);
   if (r.skipped) {
     report.skipped.push(r.skipped);

@@ -17,9 +17,6 @@ const { rules, allowlists } = buildRules(init.config);
 const detector = new Detector(rules, allowlists, { decodeDepth: init.decodeDepth });
 
 parentPort!.on('message', (batch: WalkEntry[]) => {
-  void (async () => {
-    const results: FileResult[] = [];
-    for (const entry of batch) results.push(await scanFile(detector, entry.abs, entry.rel, init.maxBytes));
-    parentPort!.postMessage(results);
-  })();
+  const results: FileResult[] = batch.map((entry) => scanFile(detector, entry.abs, entry.rel, init.maxBytes));
+  parentPort!.postMessage(results);
 });

@@ -27,7 +27,9 @@ export const genericRules = [
       if (DESCRIPTIVE_SUFFIX.test(suffix) || (/^[a-z]/.test(suffix) && suffix !== 's')) return false;
       if (CODE_LIKE.test(secret) || isPlaceholder(secret)) return false;
       if (!quoted && !/\d/.test(secret)) return false;
-      if (/^[a-z]+$/.test(secret) || /^[A-Z_]+$/.test(secret)) return false;
+      // Words and identifiers (`DefaultAzureCredential`), paths, URLs and names that repeat the key word.
+      if (/^[A-Za-z_$]+$/.test(secret) || /^[\w.@~-]*(?:\/[\w.@~-]+)+\/?$/.test(secret) || secret.includes('://')) return false;
+      if (secret.toLowerCase().includes(keyword.replace(/[_-]/g, '').slice(0, 5))) return false;
       const threshold = keyword.startsWith('pass') || keyword === 'pwd' ? 3.0 : 3.5;
       return shannonEntropy(secret) >= threshold;
     },
