@@ -225,7 +225,8 @@ export class Detector {
   private scanEncoded(text: string, file: string, depth: number, found: Finding[], spans: Span[], place: (start: number, end: number, f: Finding) => void): void {
     const decodedScan = (start: number, end: number, decoded: string, kind: 'base64' | 'percent') => {
       const inner: Finding[] = [];
-      this.scanInto(decoded, file, depth + 1, inner, [], () => undefined);
+      // Newlines around it: the decoded text is a value of its own, so a nested base64 run has its delimiters.
+      this.scanInto(`\n${decoded}\n`, file, depth + 1, inner, [], () => undefined);
       for (const f of inner) {
         if (found.some((g) => g.ruleId === f.ruleId && g.secret === f.secret)) continue;
         if (!INLINE_ALLOW.some((marker) => lineAround(text, start).includes(marker))) {
