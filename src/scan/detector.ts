@@ -168,7 +168,8 @@ export class Detector {
         }
       }
     }
-    for (const r of this.pathRules) if (r.path?.test(file)) selected.add(r);
+    // Rules without keywords run on every text (gitleaks semantics), limited by their path when they have one.
+    for (const r of this.pathRules) if (!r.path || r.path.test(file)) selected.add(r);
     // Keep the declared order: specific rules report before generic ones claim the same span.
     return this.rules.filter((r) => selected.has(r) && (!r.path || r.path.test(file)));
   }
