@@ -396,12 +396,12 @@ describe('linear time on adversarial input', () => {
     });
   }
 
-  test(`the whole engine (prefilter, decoding) on each 1 MB crafted line in < ${budgetMs * 5} ms`, () => {
+  test('the whole engine (prefilter, every rule, decoding) on each 1 MB crafted line in < 1 s', () => {
     for (const line of adversarialLines(['password', 'token', '://', 'eyj', 'aws'])) {
       const t0 = performance.now();
       detector.scan(line, 'adversarial.txt');
-      expect({ line: line.slice(0, 20), ms: Math.min(performance.now() - t0, budgetMs * 5) }).toEqual({ line: line.slice(0, 20), ms: expect.any(Number) });
-      expect(performance.now() - t0).toBeLessThan(budgetMs * 5);
+      const ms = performance.now() - t0;
+      expect({ line: line.slice(0, 20), slow: ms >= 1000 }).toEqual({ line: line.slice(0, 20), slow: false });
     }
   });
 });
