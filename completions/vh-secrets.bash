@@ -21,7 +21,7 @@ _vh_secrets() {
     rotate) opts="--secret-id --emergency --dry-run --resume --abort --reason --force"; valued="--secret-id --reason --config --env" ;;
     rotate-all) opts="--type --store --tag --concurrency --shard --dry-run --confirm"; valued="--type --store --tag --concurrency --shard --config --env" ;;
     audit) opts="--hours --since --until --log --source --output --fail-on-anomalies --anchor"; valued="--hours --since --until --log --source --output --fail-on-anomalies --anchor --config --env" ;;
-    scan) opts="--path --git --log-opts --staged --stdin --format --output --fail-on-secrets --baseline --redact --no-redact --max-file-size --jobs --shard"; valued="--path --log-opts --format --output --baseline --max-file-size --jobs --shard --config --env" ;;
+    scan) opts="--path --git --log-opts --staged --stdin --format --output --fail-on-secrets --baseline --rules --redact --no-redact --max-file-size --jobs --shard"; valued="--path --log-opts --format --output --baseline --rules --max-file-size --jobs --shard --config --env" ;;
     completion) opts=""; valued="--config --env" ;;
   esac
   case $prev in

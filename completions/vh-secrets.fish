@@ -77,6 +77,7 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l format -x -a 'te
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l output -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l fail-on-secrets
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l baseline -r -F
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l rules -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l redact
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l no-redact
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l max-file-size -x

@@ -68,8 +68,6 @@ function action(hooks: ProgramHooks, load: Loader) {
   };
 }
 
-const notImplemented = (): Promise<CommandModule> => import('./commands/not-implemented.js');
-
 export function buildProgram(version: string, hooks: ProgramHooks): Command {
   const program = new Command('vh-secrets')
     .description('Secrets operations for Vault/OpenBao, AWS Secrets Manager, Azure Key Vault, Google Secret Manager and an embedded encrypted file store.')
@@ -191,22 +189,24 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
   program
     .command('scan')
     .description('find leaked credentials in files, git history, staged changes or stdin')
-    .argument('[path]', 'directory or file to scan')
-    .option('--path <path>', 'directory or file to scan')
-    .option('--git', 'scan git history')
-    .option('--log-opts <range>', 'git log range')
+    .argument('[path]', 'directory or file to scan (default: the current directory)')
+    .option('--path <path>', 'directory or file to scan (same as the argument)')
+    .option('--git', 'scan git history (all commits, or the range given with --log-opts)')
+    .option('--log-opts <range>', 'git log range or options, e.g. main..HEAD or --since=2024-01-01')
     .option('--staged', 'scan staged changes (pre-commit)')
     .option('--stdin', 'scan standard input')
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--output <file>', 'write the report to a file')
     .option('--fail-on-secrets', 'exit 1 when secrets are found')
-    .option('--baseline <file>', 'ignore findings recorded in this baseline')
+    .option('--baseline <file>', 'ignore findings recorded in this baseline (a JSON report from an earlier scan)')
+    .option('--rules <file>', 'rules and allowlists from a .gitleaks.toml-style file (default: .gitleaks.toml in the scanned root)')
     .option('--redact', 'mask secrets in the report (default)')
     .option('--no-redact', 'show secrets in the report')
-    .option('--max-file-size <mb>', 'skip files larger than this')
-    .option('--jobs <n>', 'worker threads')
-    .option('--shard <i/n>', 'only shard i of n')
-    .action(action(hooks, notImplemented));
+    .option('--max-file-size <mb>', 'skip (and report) files larger than this many MB (default 10)')
+    .option('--jobs <n>', 'worker threads (default: one per CPU)')
+    .option('--shard <i/n>', 'only shard i of n (by a stable hash of the path)')
+    .addHelpText('after', '\nExit: 0 no secrets (or secrets without --fail-on-secrets), 1 secrets found with --fail-on-secrets,\n2 the scan could not read what it was asked to (missing or unreadable path, not a git repository, bad range).\nHonours .gitignore and .vhsecretsignore; skips binaries and files over --max-file-size with a note on stderr.\nSuppress a line with a `vh-secrets:allow` (or `gitleaks:allow`) comment. Rules and allowlists also come from\nthe [scan] section of the config (rules, use_default, disabled_rules, allowlist_paths, allowlist_regexes,\nstopwords, max_file_size_mb).\nExamples:\n  vh-secrets scan --path . --format sarif --output security-scan-results.sarif --fail-on-secrets\n  vh-secrets scan --staged --fail-on-secrets\n  vh-secrets scan --git --log-opts origin/main..HEAD --format json')
+    .action(action(hooks, () => import('./commands/scan.js')));
 
   program
     .command('completion')

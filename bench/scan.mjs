@@ -1,0 +1,135 @@
+// `npm run bench` (scan): vh-secrets beside gitleaks, secretlint, detect-secrets, kingfisher and ripgrep on the
+// same tree of real source (≥ 200 MB). Prints wall time, peak RSS and findings for each.
+//
+// Tree: VH_SCAN_BENCH_TREE, else /tmp/scan-corpus (built once from this repository's node_modules plus the Go
+// standard library source when /usr/local/go/src exists). Peers are looked up in VH_SCAN_PEERS (default
+// /tmp/scan-peers: bin/gitleaks, venv/bin/{detect-secrets,kingfisher}, npm/node_modules/.bin/secretlint) and on
+// PATH; a missing peer is reported and skipped. ripgrep is the floor; without it, `grep -rE` stands in.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const peers = process.env.VH_SCAN_PEERS ?? '/tmp/scan-peers';
+const tree = process.env.VH_SCAN_BENCH_TREE ?? '/tmp/scan-corpus';
+const out = join(tmpdir(), 'vh-scan-bench');
+mkdirSync(out, { recursive: true });
+
+function du(dir) {
+  let bytes = 0;
+  let files = 0;
+  const stack = [dir];
+  while (stack.length) {
+    const d = stack.pop();
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) stack.push(p);
+      else if (e.isFile()) {
+        bytes += statSync(p).size;
+        files++;
+      }
+    }
+  }
+  return { bytes, files };
+}
+
+if (!existsSync(tree)) {
+  console.log(`building ${tree} (once)`);
+  cpSync(join(root, 'node_modules'), join(tree, 'node_modules'), { recursive: true, dereference: true });
+  if (existsSync('/usr/local/go/src')) cpSync('/usr/local/go/src', join(tree, 'go-src'), { recursive: true });
+}
+const size = du(tree);
+console.log(`tree: ${tree}  ${(size.bytes / 1048576).toFixed(0)} MB in ${size.files} files`);
+if (size.bytes < 200 * 1048576) console.log('warning: the tree is under 200 MB');
+
+function which(name, ...candidates) {
+  for (const c of candidates) if (c && existsSync(c)) return c;
+  const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Runs a command under /usr/bin/time -v: wall time and peak RSS of the whole process tree's largest member. */
+function measure(cmd, args, options = {}) {
+  const timeFile = join(out, 'time.txt');
+  const r = spawnSync('/usr/bin/time', ['-v', '-o', timeFile, cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, cwd: options.cwd ?? tree, env: { ...process.env, ...options.env } });
+  const t = readFileSync(timeFile, 'utf8');
+  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(t);
+  const seconds = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN;
+  const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(t)?.[1] ?? NaN) / 1024;
+  return { seconds, rss, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+const results = [];
+function record(name, m, findings, note = '') {
+  results.push({ name, ...m, findings, note });
+  console.log(`${name.padEnd(16)} ${m.seconds.toFixed(2).padStart(7)} s  ${m.rss.toFixed(0).padStart(5)} MB  ${String(findings).padStart(6)} findings  ${note}`);
+}
+const count = (file, f) => {
+  try {
+    return f(JSON.parse(readFileSync(file, 'utf8')));
+  } catch {
+    return 'n/a';
+  }
+};
+
+// vh-secrets
+{
+  const report = join(out, 'vh.json');
+  const m = measure(process.execPath, [join(root, 'bin/vh-secrets'), 'scan', tree, '--format', 'json', '--output', report, '--quiet'], { cwd: root });
+  record('vh-secrets', m, count(report, (j) => j.summary.findings), `exit ${m.status}`);
+}
+
+const gitleaks = which('gitleaks', process.env.GITLEAKS, join(peers, 'bin/gitleaks'));
+if (gitleaks) {
+  const report = join(out, 'gitleaks.json');
+  const m = measure(gitleaks, ['dir', tree, '--no-banner', '--exit-code', '0', '--report-format', 'json', '--report-path', report, '--log-level', 'error']);
+  record('gitleaks dir', m, count(report, (j) => j.length));
+} else console.log('gitleaks: not found (go install github.com/zricethezav/gitleaks/v8@latest with GOBIN=$VH_SCAN_PEERS/bin)');
+
+const secretlint = which('secretlint', process.env.SECRETLINT, join(peers, 'npm/node_modules/.bin/secretlint'));
+if (secretlint) {
+  const rc = join(out, '.secretlintrc.json');
+  writeFileSync(rc, JSON.stringify({ rules: [{ id: '@secretlint/secretlint-rule-preset-recommend' }] }));
+  const m = measure(secretlint, ['--secretlintrc', rc, '--format', 'json', '--no-maskSecrets', '**/*'], { env: { NODE_PATH: join(peers, 'npm/node_modules') } });
+  let n = 'n/a';
+  try {
+    n = JSON.parse(m.stdout).reduce((a, f) => a + f.messages.length, 0);
+  } catch {
+    // secretlint prints nothing parseable when it fails; the exit code says why
+  }
+  record('secretlint', m, n, `exit ${m.status}`);
+} else console.log('secretlint: not found (npm --prefix $VH_SCAN_PEERS/npm i secretlint @secretlint/secretlint-rule-preset-recommend)');
+
+const detectSecrets = which('detect-secrets', process.env.DETECT_SECRETS, join(peers, 'venv/bin/detect-secrets'));
+if (detectSecrets) {
+  const m = measure(detectSecrets, ['scan', '--all-files', '.']);
+  let n = 'n/a';
+  try {
+    n = Object.values(JSON.parse(m.stdout).results).reduce((a, l) => a + l.length, 0);
+  } catch {
+    // see exit code
+  }
+  record('detect-secrets', m, n, `exit ${m.status}`);
+} else console.log('detect-secrets: not found (pip install detect-secrets in $VH_SCAN_PEERS/venv)');
+
+const kingfisher = which('kingfisher', process.env.KINGFISHER, join(peers, 'venv/bin/kingfisher'));
+if (kingfisher) {
+  const m = measure(kingfisher, ['scan', tree, '--no-validate', '--format', 'json']);
+  const n = (m.stdout.match(/"rule"\s*:/g) ?? []).length || 'n/a';
+  record('kingfisher', m, n, `exit ${m.status}`);
+} else console.log('kingfisher: not found (pip install kingfisher-bin in $VH_SCAN_PEERS/venv)');
+
+const rg = which('rg', process.env.RG);
+const floorPattern = 'AKIA[A-Z2-7]{16}|gh[pousr]_[A-Za-z0-9]{36}|-----BEGIN [A-Z ]*PRIVATE KEY|xox[baprs]-[0-9A-Za-z-]{10,}|(password|secret|token)\\s*[:=]';
+if (rg) {
+  const m = measure(rg, ['-c', '-i', '--no-ignore', '--hidden', '-e', floorPattern, tree]);
+  record('ripgrep (floor)', m, m.stdout.split('\n').filter(Boolean).reduce((a, l) => a + Number(l.split(':').pop()), 0), 'matching lines, not findings');
+} else {
+  const m = measure('grep', ['-rEic', floorPattern, tree]);
+  record('grep -rE (floor)', m, m.stdout.split('\n').filter(Boolean).reduce((a, l) => a + Number(l.split(':').pop()), 0), 'ripgrep not installed: grep stands in');
+}
+
+const vh = results[0];
+for (const r of results.slice(1)) if (Number.isFinite(r.seconds) && vh.seconds > 0) console.log(`vh-secrets vs ${r.name}: ${(r.seconds / vh.seconds).toFixed(1)}x ${r.seconds >= vh.seconds ? 'faster' : 'slower'}`);

@@ -1,0 +1,173 @@
+import { promises as fs } from 'node:fs';
+import { availableParallelism, homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { VhError, exitCodeFor, isVhError } from '../../core/errors.js';
+import type { CommandContext } from '../context.js';
+
+/** `scan` exit codes: 0 clean (or findings without --fail-on-secrets), 1 findings, 2 could not read the input. */
+const SCAN_EXIT = { CLEAN: 0, FINDINGS: 1, SCAN_ERROR: 2 } as const;
+const DEFAULT_MAX_FILE_MB = 10;
+
+interface ScanOpts {
+  path?: string;
+  git?: boolean;
+  logOpts?: string;
+  staged?: boolean;
+  stdin?: boolean;
+  format?: 'text' | 'json' | 'sarif';
+  output?: string;
+  failOnSecrets?: boolean;
+  baseline?: string;
+  redact?: boolean;
+  maxFileSize?: string;
+  jobs?: string;
+  shard?: string;
+  rules?: string;
+}
+
+function readVersion(): Promise<string> {
+  return fs
+    .readFile(new URL('../../../../package.json', import.meta.url), 'utf8')
+    .then((t) => (JSON.parse(t) as { version?: string }).version ?? '0.0.0')
+    .catch(() => '0.0.0');
+}
+
+function positiveNumber(text: string, flag: string, integer: boolean): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new VhError('USAGE', `${flag} must be a positive ${integer ? 'integer' : 'number'}, not "${text}"`);
+  return n;
+}
+
+/** The `[scan]` table of the vh-secrets config, found the way every command finds its config. */
+async function scanSection(ctx: CommandContext): Promise<{ section: Record<string, unknown>; file: string } | undefined> {
+  const env = ctx.io.streams.env;
+  const explicit = ctx.io.globals.config ?? env.VH_SECRETS_CONFIG;
+  const candidates = explicit ? [explicit] : ['vh-secrets.toml', join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'vh-secrets', 'config.toml')];
+  for (const file of candidates) {
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (err) {
+      if (explicit) throw new VhError('CONFIG', `cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+      continue;
+    }
+    const { parse } = await import('smol-toml');
+    let data: Record<string, unknown>;
+    try {
+      data = parse(text) as Record<string, unknown>;
+    } catch (err) {
+      throw new VhError('CONFIG', `${file}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    }
+    const section = data.scan;
+    if (section === undefined) return undefined;
+    if (typeof section !== 'object' || section === null || Array.isArray(section)) throw new VhError('CONFIG', `${file}: [scan] must be a table`);
+    return { section: section as Record<string, unknown>, file };
+  }
+  return undefined;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return fs.stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+export async function run(ctx: CommandContext, [positional]: string[], rawOpts: Record<string, unknown>): Promise<number> {
+  const opts = rawOpts as ScanOpts;
+  try {
+    return await scan(ctx, positional, opts);
+  } catch (err) {
+    if (!isVhError(err)) throw err;
+    // Usage, configuration and output errors keep their own codes; anything that stopped the scan reading
+    // its input is a scan error (2), so CI never mistakes an unread tree for a clean one.
+    const own = ['USAGE', 'CONFIG', 'CANT_CREATE'].includes(err.code);
+    ctx.io.err(`vh-secrets: error: ${err.message}`);
+    if (err.hint) ctx.io.err(`  hint: ${err.hint}`);
+    return own ? exitCodeFor(err.code) : SCAN_EXIT.SCAN_ERROR;
+  }
+}
+
+async function scan(ctx: CommandContext, positional: string | undefined, opts: ScanOpts): Promise<number> {
+  const { runScan } = await import('../../scan/index.js');
+  const { DEFAULT_RULE_CONFIG, loadRulesFile, mergeRuleConfigs, scanSectionConfig } = await import('../../scan/rule-config.js');
+  const { parseShard } = await import('../../scan/shard.js');
+
+  const sources = [opts.git && 'git', opts.staged && 'staged', opts.stdin && 'stdin'].filter(Boolean) as ('git' | 'staged' | 'stdin')[];
+  if (sources.length > 1) throw new VhError('USAGE', `choose one of --git, --staged and --stdin, not ${sources.map((s) => `--${s}`).join(' and ')}`);
+  if (positional !== undefined && opts.path !== undefined && resolve(positional) !== resolve(opts.path)) throw new VhError('USAGE', 'give the path either as an argument or with --path, not both');
+  if (opts.logOpts !== undefined && !opts.git) throw new VhError('USAGE', '--log-opts needs --git');
+  const source = sources[0] ?? 'dir';
+  const path = positional ?? opts.path ?? '.';
+  const format = ctx.io.json && opts.format === 'text' ? 'json' : (opts.format ?? 'text');
+  const redact = opts.redact !== false;
+  const jobs = opts.jobs === undefined ? availableParallelism() : positiveNumber(opts.jobs, '--jobs', true);
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
+
+  let ruleConfig = { ...DEFAULT_RULE_CONFIG };
+  let maxMb = DEFAULT_MAX_FILE_MB;
+  const section = await scanSection(ctx);
+  if (section) {
+    ruleConfig = await scanSectionConfig(section.section, section.file, (p) => resolve(dirname(section.file), p));
+    if (section.section.max_file_size_mb !== undefined) maxMb = positiveNumber(String(section.section.max_file_size_mb), 'scan.max_file_size_mb', false);
+  }
+  if (opts.rules !== undefined) ruleConfig = mergeRuleConfigs(ruleConfig, await loadRulesFile(opts.rules));
+  else if (source !== 'stdin') {
+    const root = await fs.stat(path).then((s) => (s.isDirectory() ? path : dirname(path)), () => path);
+    const gitleaks = join(root, '.gitleaks.toml');
+    if (await exists(gitleaks)) {
+      ruleConfig = mergeRuleConfigs(ruleConfig, await loadRulesFile(gitleaks));
+      ctx.io.note(`vh-secrets: using rules from ${gitleaks}`);
+    }
+  }
+  if (opts.maxFileSize !== undefined) maxMb = positiveNumber(opts.maxFileSize, '--max-file-size', false);
+
+  let baseline: Set<string> | undefined;
+  if (opts.baseline !== undefined) {
+    const { loadBaseline } = await import('../../scan/baseline.js');
+    baseline = await loadBaseline(opts.baseline);
+  }
+
+  const report = await runScan({
+    source,
+    path,
+    ...(opts.logOpts !== undefined ? { logOpts: opts.logOpts } : {}),
+    ...(source === 'stdin' ? { stdin: ctx.io.streams.stdin as AsyncIterable<Buffer> } : {}),
+    maxBytes: Math.floor(maxMb * 1024 * 1024),
+    jobs,
+    ...(shard ? { shard } : {}),
+    ruleConfig,
+    ...(baseline ? { baseline } : {}),
+  });
+
+  const version = await readVersion();
+  let rendered: string;
+  if (format === 'sarif') rendered = (await import('../../scan/reporters/sarif.js')).renderSarif(report, { version });
+  else if (format === 'json') rendered = (await import('../../scan/reporters/json.js')).renderJson(report, { version, redact });
+  else rendered = (await import('../../scan/reporters/text.js')).renderText(report, { redact, chalk: await ctx.io.chalk() });
+
+  const binaries = report.skipped.filter((s) => s.reason === 'binary').length;
+  for (const s of report.skipped) if (s.reason !== 'binary') ctx.io.note(`vh-secrets: ${s.reason === 'invalid-utf8' ? 'note' : 'skipped'}: ${s.file}: ${s.detail}`);
+  if (binaries) ctx.io.note(`vh-secrets: skipped ${binaries} binary file${binaries === 1 ? '' : 's'}`);
+  for (const e of report.errors) ctx.io.err(`vh-secrets: error: ${e.file}: ${e.message}`);
+
+  if (opts.output !== undefined) {
+    try {
+      // An unredacted report holds live secrets: keep it private to its owner.
+      await fs.writeFile(opts.output, rendered, { mode: redact ? 0o644 : 0o600 });
+    } catch (err) {
+      throw new VhError('CANT_CREATE', `cannot write ${opts.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    }
+    if (format !== 'text') ctx.io.note(`vh-secrets: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}; ${format} report written to ${opts.output}`);
+    else ctx.io.note(rendered.trimEnd().split('\n').pop()!);
+  } else ctx.io.out(rendered);
+
+  if (report.errors.length) {
+    ctx.io.err(`vh-secrets: error: ${report.errors.length} input${report.errors.length === 1 ? '' : 's'} could not be read; the scan is incomplete`);
+    return SCAN_EXIT.SCAN_ERROR;
+  }
+  if (report.findings.length && opts.failOnSecrets) return SCAN_EXIT.FINDINGS;
+  return SCAN_EXIT.CLEAN;
+}
+
+

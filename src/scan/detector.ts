@@ -1,0 +1,270 @@
+import { createHash } from 'node:crypto';
+import { shannonEntropy } from './entropy.js';
+import { isExampleValue } from './placeholders.js';
+import type { Allowlist, Finding, Rule } from './types.js';
+
+const INLINE_ALLOW = ['vh-secrets:allow', 'gitleaks:allow'];
+/** Base64 runs worth decoding: a value (after a quote, `=`, `:` or a space), long enough to hide a credential. */
+const BASE64_RUN = /["'`=:\s]([A-Za-z0-9+/]{24,8192}={0,2})(?=["'`\s,;)]|$)/g;
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/g;
+const SEGMENT_END = /[\s"'<>`]/;
+const MAX_SEGMENT = 4096;
+
+export interface DetectorOptions {
+  /** How many layers of base64 / percent-encoding to look through (0: none). */
+  decodeDepth?: number;
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** rule + file + hash of the secret: stable when lines move, different when the secret changes. */
+export function fingerprintOf(ruleId: string, file: string, secret: string): string {
+  return sha256Hex(`${ruleId}\0${file}\0${sha256Hex(secret)}`).slice(0, 32);
+}
+
+/** Maps offsets in a text to 1-based line and column, computing line starts only once something is found. */
+class LineIndex {
+  private starts: number[] | undefined;
+  constructor(private readonly text: string) {}
+
+  locate(offset: number): { line: number; column: number } {
+    if (!this.starts) {
+      const starts = [0];
+      for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) starts.push(i + 1);
+      this.starts = starts;
+    }
+    const starts = this.starts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo]! + 1 };
+  }
+}
+
+function lineAround(text: string, offset: number): string {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  let end = text.indexOf('\n', offset);
+  if (end === -1) end = text.length;
+  return text.slice(start, end);
+}
+
+function isMostlyPrintable(text: string): boolean {
+  let printable = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13) printable++;
+  }
+  return printable >= text.length * 0.95;
+}
+
+function percentDecode(segment: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < segment.length; i++) {
+    const ch = segment.charCodeAt(i);
+    if (ch === 0x25 && i + 2 < segment.length + 0 && /^[0-9A-Fa-f]{2}$/.test(segment.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(segment.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (ch < 0x80) bytes.push(ch);
+    else bytes.push(...Buffer.from(segment[i]!, 'utf8'));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+/**
+ * The matching engine. One case-insensitive search for every rule keyword decides which rules run on a text;
+ * each candidate then passes entropy, the rule's own check, the built-in example allowlist, configured
+ * allowlists and inline `vh-secrets:allow` / `gitleaks:allow` comments. Encoded text is decoded and scanned
+ * again, to a bounded depth.
+ */
+export class Detector {
+  readonly rules: readonly Rule[];
+  private readonly byId = new Map<string, Rule>();
+  private readonly keywordRe: RegExp | undefined;
+  private readonly rulesByKeyword = new Map<string, Rule[]>();
+  private readonly pathRules: Rule[];
+  private readonly keywordCount: number;
+  private readonly decodeDepth: number;
+
+  constructor(
+    rules: readonly Rule[],
+    private readonly allowlists: readonly Allowlist[] = [],
+    options: DetectorOptions = {},
+  ) {
+    this.rules = rules;
+    this.decodeDepth = options.decodeDepth ?? 2;
+    for (const rule of rules) {
+      this.byId.set(rule.id, rule);
+      for (const kw of rule.keywords) {
+        const k = kw.toLowerCase();
+        const list = this.rulesByKeyword.get(k) ?? [];
+        list.push(rule);
+        this.rulesByKeyword.set(k, list);
+      }
+    }
+    this.pathRules = rules.filter((r) => r.keywords.length === 0);
+    const keywords = [...this.rulesByKeyword.keys()].sort((a, b) => b.length - a.length);
+    this.keywordCount = keywords.length;
+    this.keywordRe = keywords.length ? new RegExp(keywords.map(escapeRegex).join('|'), 'gi') : undefined;
+  }
+
+  rule(id: string): Rule | undefined {
+    return this.byId.get(id);
+  }
+
+  /** A path that a configured allowlist excludes from every rule. */
+  pathAllowed(file: string): boolean {
+    return this.allowlists.some((a) => a.paths.some((p) => p.test(file)));
+  }
+
+  commitAllowed(commit: string): boolean {
+    return this.allowlists.some((a) => a.commits.some((c) => commit.startsWith(c)));
+  }
+
+  /**
+   * Findings in `text`, which is the content of `file` starting at line `lineOffset + 1`. Secrets are kept
+   * whole here; reporters mask them.
+   */
+  scan(text: string, file: string, lineOffset = 0): Finding[] {
+    const found: Finding[] = [];
+    const index = new LineIndex(text);
+    this.scanInto(text, file, 0, found, [], (start, end, f) => {
+      const a = index.locate(start);
+      const b = index.locate(Math.max(start, end - 1));
+      f.line = a.line + lineOffset;
+      f.column = a.column;
+      f.endLine = b.line + lineOffset;
+      f.endColumn = b.column + 1;
+    });
+    return found;
+  }
+
+  private selectRules(text: string, file: string): Rule[] {
+    const selected = new Set<Rule>();
+    if (this.keywordRe) {
+      const seen = new Set<string>();
+      const re = this.keywordRe;
+      re.lastIndex = 0;
+      for (let m = re.exec(text); m; m = re.exec(text)) {
+        const k = m[0].toLowerCase();
+        if (!seen.has(k)) {
+          seen.add(k);
+          for (const r of this.rulesByKeyword.get(k)!) selected.add(r);
+          if (seen.size === this.keywordCount) break;
+        }
+      }
+    }
+    // Rules without keywords run on every text (gitleaks semantics), limited by their path when they have one.
+    for (const r of this.pathRules) if (!r.path || r.path.test(file)) selected.add(r);
+    // Keep the declared order: specific rules report before generic ones claim the same span.
+    return this.rules.filter((r) => selected.has(r) && (!r.path || r.path.test(file)));
+  }
+
+  private allowed(rule: Rule, secret: string, match: string, line: string, file: string): boolean {
+    if (isExampleValue(secret)) return true;
+    const lists = rule.allowlist ? [rule.allowlist, ...this.allowlists] : this.allowlists;
+    const lower = secret.toLowerCase();
+    for (const a of lists) {
+      const target = a.regexTarget === 'match' ? match : a.regexTarget === 'line' ? line : secret;
+      if (a.regexes.some((re) => re.test(target))) return true;
+      if (a.stopwords.some((w) => lower.includes(w))) return true;
+      if (a !== rule.allowlist) continue;
+      if (a.paths.some((p) => p.test(file))) return true;
+    }
+    return false;
+  }
+
+  private scanInto(text: string, file: string, depth: number, found: Finding[], spans: Span[], place: (start: number, end: number, f: Finding) => void): void {
+    for (const rule of this.selectRules(text, file)) {
+      const re = rule.regex;
+      re.lastIndex = 0;
+      for (let m = re.exec(text); m; m = re.exec(text)) {
+        if (m[0].length === 0) re.lastIndex++;
+        const secret = m[rule.secretGroup];
+        const at = m.indices?.[rule.secretGroup];
+        if (secret === undefined || secret === '' || !at) continue;
+        const [start, end] = at;
+        if (spans.some((s) => start < s.end && end > s.start)) continue;
+        if (rule.entropy !== undefined && shannonEntropy(secret) < rule.entropy) continue;
+        if (rule.validate && !rule.validate(secret, m, text)) continue;
+        const line = lineAround(text, start);
+        if (INLINE_ALLOW.some((marker) => line.includes(marker))) continue;
+        if (this.allowed(rule, secret, m[0], line, file)) continue;
+        const finding: Finding = {
+          ruleId: rule.id,
+          description: rule.description,
+          file,
+          secret,
+          line: 0,
+          column: 0,
+          endLine: 0,
+          endColumn: 0,
+          fingerprint: fingerprintOf(rule.id, file, secret),
+        };
+        place(start, end, finding);
+        spans.push({ start, end });
+        found.push(finding);
+      }
+    }
+    if (depth < this.decodeDepth) this.scanEncoded(text, file, depth, found, spans, place);
+  }
+
+  private scanEncoded(text: string, file: string, depth: number, found: Finding[], spans: Span[], place: (start: number, end: number, f: Finding) => void): void {
+    const decodedScan = (start: number, end: number, decoded: string, kind: 'base64' | 'percent') => {
+      const inner: Finding[] = [];
+      // Newlines around it: the decoded text is a value of its own, so a nested base64 run has its delimiters.
+      this.scanInto(`\n${decoded}\n`, file, depth + 1, inner, [], () => undefined);
+      for (const f of inner) {
+        if (found.some((g) => g.ruleId === f.ruleId && g.secret === f.secret)) continue;
+        if (!INLINE_ALLOW.some((marker) => lineAround(text, start).includes(marker))) {
+          f.decoded = kind;
+          place(start, end, f);
+          found.push(f);
+        }
+      }
+      spans.push({ start, end });
+    };
+
+    const b64 = new RegExp(BASE64_RUN.source, 'g');
+    for (let m = b64.exec(text); m; m = b64.exec(text)) {
+      const run = m[1]!;
+      const start = m.index + 1;
+      const end = start + run.length;
+      if (spans.some((s) => start < s.end && end > s.start)) continue;
+      const decoded = Buffer.from(run, 'base64').toString('latin1');
+      if (decoded.length >= 12 && isMostlyPrintable(decoded)) decodedScan(start, end, Buffer.from(decoded, 'latin1').toString('utf8'), 'base64');
+    }
+
+    if (text.indexOf('%') === -1) return;
+    const pct = new RegExp(PERCENT_ESCAPE.source, 'g');
+    let doneUntil = -1;
+    for (let m = pct.exec(text); m; m = pct.exec(text)) {
+      if (m.index < doneUntil) continue;
+      let start = m.index;
+      const floor = Math.max(0, start - MAX_SEGMENT);
+      while (start > floor && !SEGMENT_END.test(text[start - 1]!)) start--;
+      let end = m.index;
+      const ceiling = Math.min(text.length, m.index + MAX_SEGMENT);
+      while (end < ceiling && !SEGMENT_END.test(text[end]!)) end++;
+      doneUntil = end;
+      pct.lastIndex = end;
+      const segment = text.slice(start, end);
+      const decoded = percentDecode(segment);
+      if (decoded !== segment) decodedScan(start, end, decoded, 'percent');
+    }
+  }
+}

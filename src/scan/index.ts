@@ -1,0 +1,176 @@
+import { promises as fs } from 'node:fs';
+import { posix, sep } from 'node:path';
+import { VhError } from '../core/errors.js';
+import { Detector } from './detector.js';
+import { scanHistory, scanStaged } from './git.js';
+import { ScanPool } from './pool.js';
+import { ChunkScanner, scanFile, type FileResult } from './read.js';
+import { buildRules } from './rule-config.js';
+import { inShard, type Shard } from './shard.js';
+import type { Finding, Rule, RuleConfig, ScanError, Skipped } from './types.js';
+import { walk, type WalkEntry } from './walk.js';
+
+export type ScanSource = 'dir' | 'git' | 'staged' | 'stdin';
+
+export interface ScanOptions {
+  source: ScanSource;
+  /** Directory or file to scan; for git sources, a directory inside the repository. */
+  path: string;
+  logOpts?: string;
+  stdin?: AsyncIterable<Buffer | string>;
+  maxBytes: number;
+  /** Worker threads for directory scans (1: scan in this thread). */
+  jobs: number;
+  shard?: Shard;
+  ruleConfig: RuleConfig;
+  /** Fingerprints of known findings, not reported. */
+  baseline?: Set<string>;
+  decodeDepth?: number;
+}
+
+export interface ScanReport {
+  source: ScanSource;
+  target: string;
+  findings: Finding[];
+  skipped: Skipped[];
+  errors: ScanError[];
+  files: number;
+  bytes: number;
+  commits?: number;
+  /** Findings left out because the baseline holds them. */
+  baselined: number;
+  durationMs: number;
+  rules: readonly Rule[];
+}
+
+/** Below this much work, starting worker threads costs more than it saves. */
+const INLINE_FILES = 200;
+const INLINE_BYTES = 4 * 1024 * 1024;
+const BATCH_FILES = 64;
+const BATCH_BYTES = 2 * 1024 * 1024;
+
+function displayPath(given: string, rel: string): string {
+  const base = sep === '/' ? given : given.split(sep).join('/');
+  return base === '.' || base === './' ? rel : posix.join(base, rel);
+}
+
+async function scanDirectory(detector: Detector, options: ScanOptions, report: ScanReport): Promise<void> {
+  const add = (r: FileResult) => {
+    if (r.error) report.errors.push(r.error);
+    if (r.skipped) report.skipped.push(r.skipped);
+    if (!r.error && !(r.skipped && r.skipped.reason !== 'invalid-utf8')) report.files++;
+    report.bytes += r.bytes;
+    report.findings.push(...r.findings);
+  };
+  const keep = (rel: string) => {
+    const shown = displayPath(options.path, rel);
+    return inShard(shown, options.shard) && !detector.pathAllowed(shown);
+  };
+
+  let pending: WalkEntry[] = [];
+  let pendingBytes = 0;
+  let pool: ScanPool | undefined;
+  let seenFiles = 0;
+  let seenBytes = 0;
+  const flush = () => {
+    if (pending.length) pool!.submit(pending);
+    pending = [];
+    pendingBytes = 0;
+  };
+  for await (const ev of walk(options.path, { maxBytes: options.maxBytes, keep })) {
+    if (ev.kind === 'error') report.errors.push({ ...ev.error, file: displayPath(options.path, ev.error.file) });
+    else if (ev.kind === 'skipped') report.skipped.push({ ...ev.skipped, file: displayPath(options.path, ev.skipped.file) });
+    else {
+      pending.push({ ...ev.entry, rel: displayPath(options.path, ev.entry.rel) });
+      pendingBytes += ev.entry.size;
+      seenFiles++;
+      seenBytes += ev.entry.size;
+      if (!pool && options.jobs > 1 && (seenFiles > INLINE_FILES || seenBytes > INLINE_BYTES)) {
+        pool = new ScanPool(options.jobs, { config: options.ruleConfig, maxBytes: options.maxBytes, decodeDepth: options.decodeDepth ?? 2 }, add);
+      }
+      if (pool && (pending.length >= BATCH_FILES || pendingBytes >= BATCH_BYTES)) flush();
+    }
+  }
+  if (pool) {
+    flush();
+    await pool.finish();
+  } else {
+    for (const e of pending) add(scanFile(detector, e.abs, e.rel, options.maxBytes));
+  }
+}
+
+async function scanOneFile(detector: Detector, options: ScanOptions, report: ScanReport): Promise<void> {
+  const shown = displayPath('.', options.path.split(sep).join('/'));
+  const r = scanFile(detector, options.path, shown, options.maxBytes);
+  if (r.error) report.errors.push(r.error);
+  if (r.skipped) {
+    report.skipped.push(r.skipped);
+    // Asked to scan exactly this file and could not: that is an error, not a skip.
+    if (r.skipped.reason === 'not-regular' || r.skipped.reason === 'too-large') report.errors.push({ file: shown, message: `not scanned: ${r.skipped.detail}` });
+  }
+  if (!r.error) report.files++;
+  report.bytes += r.bytes;
+  report.findings.push(...r.findings);
+}
+
+async function scanStdin(detector: Detector, options: ScanOptions, report: ScanReport): Promise<void> {
+  const scanner = new ChunkScanner(detector, 'stdin');
+  let open = true;
+  for await (const chunk of options.stdin ?? []) {
+    if (open) open = scanner.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  }
+  scanner.end();
+  report.files = 1;
+  report.bytes = scanner.bytes;
+  if (scanner.binary) report.skipped.push({ file: 'stdin', reason: 'binary', detail: 'binary input (NUL bytes)' });
+  else if (scanner.invalidUtf8) report.skipped.push({ file: 'stdin', reason: 'invalid-utf8', detail: 'not valid UTF-8: scanned as Latin-1' });
+  report.findings.push(...scanner.findings);
+}
+
+/**
+ * Runs one scan: builds the rules, reads the source (directory tree, single file, git history, staged changes
+ * or stdin), drops baselined findings, and returns everything a reporter needs. Never prints.
+ */
+export async function runScan(options: ScanOptions): Promise<ScanReport> {
+  const started = Date.now();
+  const { rules, allowlists } = buildRules(options.ruleConfig);
+  const detector = new Detector(rules, allowlists, { decodeDepth: options.decodeDepth ?? 2 });
+  const report: ScanReport = { source: options.source, target: options.path, findings: [], skipped: [], errors: [], files: 0, bytes: 0, baselined: 0, durationMs: 0, rules };
+
+  if (options.source === 'stdin') {
+    report.target = 'stdin';
+    await scanStdin(detector, options, report);
+  } else if (options.source === 'git' || options.source === 'staged') {
+    await fs.stat(options.path).catch((err: unknown) => {
+      throw new VhError('NOT_FOUND', `${options.path} does not exist`, { cause: err });
+    });
+    const r = options.source === 'git' ? await scanHistory(detector, options.path, options.logOpts) : await scanStaged(detector, options.path);
+    report.findings = r.findings.filter((f) => inShard(f.file, options.shard));
+    report.files = r.files;
+    report.bytes = r.bytes;
+    if (options.source === 'git') report.commits = r.commits;
+  } else {
+    let st: import('node:fs').Stats;
+    try {
+      st = await fs.stat(options.path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new VhError(code === 'ENOENT' ? 'NOT_FOUND' : 'IO', code === 'ENOENT' ? `${options.path} does not exist` : `cannot read ${options.path}: ${code ?? 'error'}`, { cause: err });
+    }
+    if (st.isDirectory()) await scanDirectory(detector, options, report);
+    else await scanOneFile(detector, options, report);
+  }
+
+  if (options.baseline?.size) {
+    const before = report.findings.length;
+    report.findings = report.findings.filter((f) => !options.baseline!.has(f.fingerprint));
+    report.baselined = before - report.findings.length;
+  }
+  report.findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column || (a.commit ?? '').localeCompare(b.commit ?? '')));
+  report.skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  report.errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  report.durationMs = Date.now() - started;
+  return report;
+}
+
+

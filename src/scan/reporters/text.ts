@@ -1,0 +1,35 @@
+import type { ChalkInstance } from 'chalk';
+import type { ScanReport } from '../index.js';
+import { maskSecret } from './mask.js';
+
+function mb(bytes: number): string {
+  return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+/** Human report: findings grouped by file, secrets masked unless `redact` is false, then one summary line. */
+export function renderText(report: ScanReport, options: { redact: boolean; chalk: ChalkInstance }): string {
+  const c = options.chalk;
+  let out = '';
+  let current: string | undefined;
+  for (const f of report.findings) {
+    if (f.file !== current) {
+      current = f.file;
+      out += `${out ? '\n' : ''}${c.bold(f.file)}\n`;
+    }
+    const where = `${f.line}:${f.column}`.padEnd(9);
+    const secret = options.redact ? maskSecret(f.secret) : f.secret;
+    out += `  ${where} ${c.red(f.ruleId.padEnd(28))} ${secret}  ${c.dim(f.description)}${f.decoded ? c.dim(` (${f.decoded}-encoded)`) : ''}\n`;
+    if (f.commit) out += `  ${''.padEnd(9)} ${c.dim(`commit ${f.commit.slice(0, 12)} by ${f.author} <${f.email}> on ${f.date}`)}\n`;
+  }
+  const files = new Set(report.findings.map((f) => f.file)).size;
+  const n = report.findings.length;
+  const what = report.source === 'git' ? `${report.commits ?? 0} commits` : report.source === 'staged' ? 'staged changes' : report.source === 'stdin' ? 'stdin' : `${report.files} files`;
+  const extra = [
+    report.baselined ? `${report.baselined} in baseline` : '',
+    report.skipped.length ? `${report.skipped.length} skipped` : '',
+    report.errors.length ? `${report.errors.length} unreadable` : '',
+  ].filter(Boolean);
+  const head = n === 0 ? c.green('no secrets found') : c.red(`${n} secret${n === 1 ? '' : 's'} found in ${files} file${files === 1 ? '' : 's'}`);
+  out += `${out ? '\n' : ''}${head} (${what}, ${mb(report.bytes)} scanned in ${(report.durationMs / 1000).toFixed(2)} s${extra.length ? `; ${extra.join(', ')}` : ''})\n`;
+  return out;
+}

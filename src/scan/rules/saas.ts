@@ -1,0 +1,71 @@
+import { defineRule, help } from './define.js';
+
+/** Messaging, payment and infrastructure services. */
+export const saasRules = [
+  defineRule({
+    id: 'slack-token',
+    description: 'Slack token (bot, user, app or configuration)',
+    keywords: ['xoxb-', 'xoxp-', 'xoxa-', 'xoxo-', 'xoxs-', 'xoxr-', 'xoxe-', 'xapp-'],
+    regex: /(?<![A-Za-z0-9_-])((?:xox[abposre](?:\.xox[abposre])?|xapp)-[0-9A-Za-z-]{10,100})(?![A-Za-z0-9_-])/,
+    entropy: 3.0,
+    help: help('A Slack token acts as a bot, user or app in a Slack workspace. Revoke it in the app settings on api.slack.com.'),
+    validate: (secret) => /\d/.test(secret),
+  }),
+  defineRule({
+    id: 'slack-webhook-url',
+    description: 'Slack incoming webhook URL',
+    keywords: ['hooks.slack.com'],
+    regex: /hooks\.slack\.com\/(?:services|workflows|triggers)\/([A-Za-z0-9+/_-]{20,120})/,
+    entropy: 3.0,
+    help: help('A Slack webhook URL posts messages into a channel. Remove the webhook in the Slack app configuration.'),
+  }),
+  defineRule({
+    id: 'stripe-secret-key',
+    description: 'Stripe secret or restricted API key',
+    keywords: ['sk_live_', 'sk_test_', 'rk_live_', 'rk_test_', 'sk_prod_'],
+    regex: /(?<![A-Za-z0-9_])((?:sk|rk)_(?:live|test|prod)_[A-Za-z0-9]{10,99})(?![A-Za-z0-9])/,
+    entropy: 3.0,
+    help: help('A Stripe secret key moves money and reads customer data. Roll the key in the Stripe dashboard (Developers → API keys).'),
+  }),
+  defineRule({
+    id: 'twilio-api-key',
+    description: 'Twilio API key SID',
+    keywords: ['sk'],
+    regex: /(?<![A-Za-z0-9])(SK[0-9a-f]{32})(?![A-Za-z0-9])/,
+    entropy: 3.2,
+    help: help('A Twilio API key (SK…) with its secret calls the Twilio API. Delete the key in the Twilio console.'),
+    validate: (secret) => /[a-f]/.test(secret.slice(2)) && /\d/.test(secret.slice(2)),
+  }),
+  defineRule({
+    id: 'twilio-auth-token',
+    description: 'Twilio auth token',
+    keywords: ['twilio'],
+    regex: /twilio[\w.-]{0,20}?(?:token|secret)[\w.-]{0,10}?["']?\s{0,3}(?::=|=>|[:=])\s{0,3}["']?([a-f0-9]{32})(?![a-f0-9])/i,
+    entropy: 3.2,
+    help: help('A Twilio auth token gives full access to the account. Rotate it in the Twilio console (Account → API keys & tokens).'),
+  }),
+  defineRule({
+    id: 'sendgrid-api-key',
+    description: 'SendGrid API key',
+    keywords: ['sg.'],
+    regex: /(?<![A-Za-z0-9_-])(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/,
+    entropy: 3.5,
+    help: help('A SendGrid API key sends mail as the account. Delete it under Settings → API Keys.'),
+  }),
+  defineRule({
+    id: 'vault-token',
+    description: 'HashiCorp Vault / OpenBao token',
+    keywords: ['hvs.', 'hvb.', 'hvr.'],
+    regex: /(?<![A-Za-z0-9_.-])(hv[sbr]\.[A-Za-z0-9_-]{24,300})(?![A-Za-z0-9_-])/,
+    entropy: 3.5,
+    help: help('A Vault token carries the policies it was issued with. Revoke it with `vault token revoke` (or `bao token revoke`).'),
+  }),
+  defineRule({
+    id: 'vault-legacy-token',
+    description: 'HashiCorp Vault legacy service token',
+    keywords: ['vault'],
+    regex: /vault[\w.-]{0,20}?token[\w.-]{0,10}?["']?\s{0,3}(?::=|=>|[:=])\s{0,3}["']?(s\.[A-Za-z0-9]{24})(?![A-Za-z0-9])/i,
+    entropy: 3.5,
+    help: help('A Vault token carries the policies it was issued with. Revoke it with `vault token revoke`.'),
+  }),
+];

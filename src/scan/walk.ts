@@ -1,0 +1,145 @@
+import type { Dirent } from 'node:fs';
+import { readFileSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { IgnoreRules, isIgnored } from './ignore.js';
+import type { ScanError, Skipped } from './types.js';
+
+export const IGNORE_FILES = ['.gitignore', '.vhsecretsignore'];
+
+export interface WalkEntry {
+  abs: string;
+  /** Relative to the scan root, forward slashes. */
+  rel: string;
+  size: number;
+}
+
+export interface WalkOptions {
+  maxBytes: number;
+  /** Relative path → whether to keep it (sharding, allowlisted paths). */
+  keep?: (rel: string) => boolean;
+}
+
+export type WalkEvent = { kind: 'file'; entry: WalkEntry } | { kind: 'skipped'; skipped: Skipped } | { kind: 'error'; error: ScanError };
+
+function toRel(root: string, abs: string): string {
+  const rel = relative(root, abs);
+  return sep === '/' ? rel : rel.split(sep).join('/');
+}
+
+function readIgnore(dir: string, base: string, names: Set<string>): IgnoreRules[] {
+  const out: IgnoreRules[] = [];
+  for (const name of IGNORE_FILES) {
+    if (!names.has(name)) continue;
+    try {
+      const rules = new IgnoreRules(base, readFileSync(join(dir, name), 'utf8'));
+      if (!rules.empty) out.push(rules);
+    } catch {
+      // An unreadable ignore file ignores nothing; the file itself is reported when the walk reaches it.
+    }
+  }
+  return out;
+}
+
+interface Frame {
+  abs: string;
+  rel: string;
+  ignores: IgnoreRules[];
+  /** dev:ino of this directory and its ancestors, to recognise a symlink that leads back up. */
+  ancestors: Set<string>;
+}
+
+/**
+ * Walks a directory depth-first, honouring `.gitignore` and `.vhsecretsignore` at every level (and
+ * `.git/info/exclude` at the root), never entering `.git`. Symlinks are followed only when they lead outside
+ * the root (inside it, the target is scanned under its own path, so nothing is read twice); a link back to an
+ * ancestor is reported as a loop. FIFOs, sockets and devices are reported and never opened. File system calls
+ * are synchronous (cheaper than the thread pool); the walk yields to the event loop between directories so
+ * worker results keep flowing.
+ */
+export async function* walk(root: string, options: WalkOptions): AsyncGenerator<WalkEvent> {
+  const realRoot = realpathSync(root);
+  const rootStat = statSync(realRoot);
+  const rootIgnores: IgnoreRules[] = [];
+  try {
+    rootIgnores.push(new IgnoreRules('', readFileSync(join(realRoot, '.git', 'info', 'exclude'), 'utf8')));
+  } catch {
+    // no repository, or no exclude file
+  }
+  const stack: Frame[] = [{ abs: realRoot, rel: '', ignores: rootIgnores, ancestors: new Set([`${rootStat.dev}:${rootStat.ino}`]) }];
+  const keep = options.keep ?? (() => true);
+
+  let dirs = 0;
+  while (stack.length) {
+    const frame = stack.pop()!;
+    if (++dirs % 32 === 0) await new Promise((r) => setImmediate(r));
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(frame.abs, { withFileTypes: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      yield { kind: 'error', error: { file: frame.rel || '.', message: `cannot list directory: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? 'error')}` } };
+      continue;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const ignores = [...frame.ignores, ...readIgnore(frame.abs, frame.rel, new Set(entries.map((e) => e.name)))];
+    const subdirs: Frame[] = [];
+    for (const e of entries) {
+      const abs = join(frame.abs, e.name);
+      const rel = frame.rel ? `${frame.rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (e.name === '.git' || isIgnored(ignores, rel, true)) continue;
+        try {
+          const st = statSync(abs);
+          subdirs.push({ abs, rel, ignores, ancestors: new Set([...frame.ancestors, `${st.dev}:${st.ino}`]) });
+        } catch (err) {
+          yield { kind: 'error', error: { file: rel, message: `cannot read directory: ${(err as NodeJS.ErrnoException).code ?? 'error'}` } };
+        }
+      } else if (e.isFile()) {
+        if (isIgnored(ignores, rel, false) || !keep(rel)) continue;
+        try {
+          const st = statSync(abs);
+          if (st.size > options.maxBytes) yield { kind: 'skipped', skipped: { file: rel, reason: 'too-large', detail: `${(st.size / 1048576).toFixed(1)} MB is over --max-file-size` } };
+          else yield { kind: 'file', entry: { abs, rel, size: st.size } };
+        } catch (err) {
+          yield { kind: 'error', error: { file: rel, message: `cannot stat: ${(err as NodeJS.ErrnoException).code ?? 'error'}` } };
+        }
+      } else if (e.isSymbolicLink()) {
+        let linkIsDir = false;
+        try {
+          linkIsDir = statSync(abs).isDirectory();
+        } catch {
+          // broken or looping: reported below
+        }
+        if (isIgnored(ignores, rel, linkIsDir)) continue;
+        let target: string;
+        let st: Stats;
+        try {
+          target = realpathSync(abs);
+          st = statSync(target);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'ELOOP') yield { kind: 'skipped', skipped: { file: rel, reason: 'symlink-loop', detail: 'symlink loop' } };
+          else yield { kind: 'skipped', skipped: { file: rel, reason: 'broken-symlink', detail: 'symlink to nothing' } };
+          continue;
+        }
+        const id = `${st.dev}:${st.ino}`;
+        if (st.isDirectory() && frame.ancestors.has(id)) {
+          yield { kind: 'skipped', skipped: { file: rel, reason: 'symlink-loop', detail: `symlink loop (points back to ${toRel(realRoot, target) || '.'})` } };
+          continue;
+        }
+        const inside = target === realRoot || target.startsWith(`${realRoot}${sep}`);
+        if (inside) continue;
+        if (st.isDirectory()) subdirs.push({ abs, rel, ignores, ancestors: new Set([...frame.ancestors, id]) });
+        else if (st.isFile()) {
+          if (!keep(rel)) continue;
+          if (st.size > options.maxBytes) yield { kind: 'skipped', skipped: { file: rel, reason: 'too-large', detail: `${(st.size / 1048576).toFixed(1)} MB is over --max-file-size` } };
+          else yield { kind: 'file', entry: { abs, rel, size: st.size } };
+        } else yield { kind: 'skipped', skipped: { file: rel, reason: 'not-regular', detail: 'symlink to a FIFO, socket or device' } };
+      } else if (!isIgnored(ignores, rel, false)) {
+        const what = e.isFIFO() ? 'FIFO' : e.isSocket() ? 'socket' : 'device';
+        yield { kind: 'skipped', skipped: { file: rel, reason: 'not-regular', detail: `${what}: not a regular file` } };
+      }
+    }
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
+  }
+}

@@ -1,0 +1,22 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { Detector } from './detector.js';
+import { scanFile, type FileResult } from './read.js';
+import { buildRules } from './rule-config.js';
+import type { RuleConfig } from './types.js';
+import type { WalkEntry } from './walk.js';
+
+/** A scan worker: rebuilds the rules from the same configuration, then reads and scans the files it is sent. */
+export interface WorkerInit {
+  config: RuleConfig;
+  maxBytes: number;
+  decodeDepth: number;
+}
+
+const init = workerData as WorkerInit;
+const { rules, allowlists } = buildRules(init.config);
+const detector = new Detector(rules, allowlists, { decodeDepth: init.decodeDepth });
+
+parentPort!.on('message', (batch: WalkEntry[]) => {
+  const results: FileResult[] = batch.map((entry) => scanFile(detector, entry.abs, entry.rel, init.maxBytes));
+  parentPort!.postMessage(results);
+});
