@@ -18,7 +18,7 @@ export const EXIT_CODES: [number, string][] = [
   [65, 'bad data: empty or oversized value, malformed input'],
   [66, 'not found: no such secret, version or file'],
   [69, 'unavailable: a store cannot be reached (network, throttling)'],
-  [70, 'internal error, or command not implemented yet'],
+  [70, 'internal error (or a rotation phase that failed without a more specific cause)'],
   [73, 'cannot create an output file'],
   [74, 'I/O error'],
   [75, 'temporary failure: conflicting concurrent change or lock held; retry'],

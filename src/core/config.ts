@@ -15,7 +15,7 @@ import { defaultPaths, userConfigFile, type Paths } from './paths.js';
 export const DEFAULT_STORE_ALIAS = 'local';
 const KNOWN_PROVIDERS = ['file', 'vault', 'aws', 'azure', 'gcp'];
 const ALIAS_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
-const TOP_LEVEL_KEYS = ['default_store', 'stores', 'audit'];
+const TOP_LEVEL_KEYS = ['default_store', 'stores', 'audit', 'scan'];
 const AUDIT_KEYS = ['log', 'hmac_key', 'anchor', 'flush_timeout_ms', 'spool_dir', 'sinks', 'anomalies'];
 const HTTP_SINK_KEYS = ['type', 'name', 'url', 'headers', 'ca_file', 'timeout_ms', 'batch_size'];
 const SYSLOG_SINK_KEYS = ['type', 'name', 'address', 'facility', 'app_name', 'ca_file', 'timeout_ms'];
@@ -53,6 +53,8 @@ export interface Config {
   defaultStore: string;
   stores: Map<string, StoreConfig>;
   audit: AuditConfig;
+  /** The `[scan]` table as written (interpolated; validated by the scanner), with the file that set it last. */
+  scan: { section: Record<string, unknown>; file: string } | undefined;
   paths: Paths;
 }
 
@@ -216,6 +218,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   const stores = new Map<string, StoreConfig>();
   let defaultStore = DEFAULT_STORE_ALIAS;
   let defaultStoreSrc: SourceFile | undefined;
+  let scan: Config['scan'];
   let audit: AuditConfig = {
     log: paths.auditLog,
     hmacKey: environ.VH_SECRETS_AUDIT_HMAC_KEY || undefined,
@@ -256,6 +259,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
       }
     }
     if (data.audit !== undefined) audit = parseAudit(src, data.audit, audit);
+    if (data.scan !== undefined) {
+      if (!isTable(data.scan)) throw configError(src, [], 'scan', 'must be a table');
+      scan = { section: scan ? merge(scan.section, data.scan) : data.scan, file: src.path };
+    }
   }
   applyAnomalyEnv(audit, environ);
 
@@ -277,7 +284,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
       }
     }
   }
-  return { files: sources.map((s) => s.path), defaultStore, stores, audit, paths };
+  return { files: sources.map((s) => s.path), defaultStore, stores, audit, scan, paths };
 }
 
 /** `[audit]`, `[[audit.sinks]]` and `[audit.anomalies]`, merged over what earlier files (or defaults) set. */

@@ -283,6 +283,8 @@ const CASES: Case[] = [
       { text: '"vh-secrets": "bin/vh-secrets"' },
       { text: 'Credentials: `DefaultAzureCredential`' },
       { text: `password = "${'x'.repeat(12)}"` },
+      { text: "secret: 'local:app/db#password'," },
+      { text: 'token_ref = "prod-vault:ci/deploy#token"' },
     ],
   },
 ];

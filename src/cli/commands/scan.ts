@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { availableParallelism, homedir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { VhError, exitCodeFor, isVhError } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
@@ -36,34 +36,6 @@ function positiveNumber(text: string, flag: string, integer: boolean): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new VhError('USAGE', `${flag} must be a positive ${integer ? 'integer' : 'number'}, not "${text}"`);
   return n;
-}
-
-/** The `[scan]` table of the vh-secrets config, found the way every command finds its config. */
-async function scanSection(ctx: CommandContext): Promise<{ section: Record<string, unknown>; file: string } | undefined> {
-  const env = ctx.io.streams.env;
-  const explicit = ctx.io.globals.config ?? env.VH_SECRETS_CONFIG;
-  const candidates = explicit ? [explicit] : ['vh-secrets.toml', join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'vh-secrets', 'config.toml')];
-  for (const file of candidates) {
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (err) {
-      if (explicit) throw new VhError('CONFIG', `cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
-      continue;
-    }
-    const { parse } = await import('smol-toml');
-    let data: Record<string, unknown>;
-    try {
-      data = parse(text) as Record<string, unknown>;
-    } catch (err) {
-      throw new VhError('CONFIG', `${file}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
-    }
-    const section = data.scan;
-    if (section === undefined) return undefined;
-    if (typeof section !== 'object' || section === null || Array.isArray(section)) throw new VhError('CONFIG', `${file}: [scan] must be a table`);
-    return { section: section as Record<string, unknown>, file };
-  }
-  return undefined;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -106,7 +78,8 @@ async function scan(ctx: CommandContext, positional: string | undefined, opts: S
 
   let ruleConfig = { ...DEFAULT_RULE_CONFIG };
   let maxMb = DEFAULT_MAX_FILE_MB;
-  const section = await scanSection(ctx);
+  // The vh-secrets config (global --config, VH_SECRETS_CONFIG, ./vh-secrets.toml, ~/.config) with its [scan] table.
+  const section = (await ctx.runtime()).config.scan;
   if (section) {
     ruleConfig = await scanSectionConfig(section.section, section.file, (p) => resolve(dirname(section.file), p));
     if (section.section.max_file_size_mb !== undefined) maxMb = positiveNumber(String(section.section.max_file_size_mb), 'scan.max_file_size_mb', false);

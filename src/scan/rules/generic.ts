@@ -30,6 +30,8 @@ export const genericRules = [
       // Words and identifiers (`DefaultAzureCredential`), paths, URLs and names that repeat the key word.
       if (/^[A-Za-z_$]+$/.test(secret) || /^[\w.@~-]*(?:\/[\w.@~-]+)+\/?$/.test(secret) || secret.includes('://')) return false;
       if (secret.toLowerCase().includes(keyword.replace(/[_-]/g, '').slice(0, 5))) return false;
+      // A reference to where a secret lives (`prod-vault:app/db#password`, `secret/data/app:token`), not a secret.
+      if (/[:/#]/.test(secret) && /(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|key)s?$/i.test(secret)) return false;
       const threshold = keyword.startsWith('pass') || keyword === 'pwd' ? 3.0 : 3.5;
       return shannonEntropy(secret) >= threshold;
     },
