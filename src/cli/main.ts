@@ -22,10 +22,37 @@ function silenceSdkLoggers(env: NodeJS.ProcessEnv): void {
   env.GRPC_VERBOSITY = 'NONE';
 }
 
+/**
+ * `--help` of the program or of one command, and `completion <shell>`, served from text generated at build time
+ * from the same commander definitions (dist/help.json by scripts/gen-help.mjs; completions/ by
+ * gen-completions.mjs, drift-checked by the tests) — so the commonest first commands skip loading commander.
+ * Anything else, or a missing file, goes the normal way.
+ */
+function precomputed(argv: string[]): string | undefined {
+  try {
+    if (argv.length === 2 && argv[0] === 'completion') {
+      const file = { bash: 'vh-secrets.bash', zsh: '_vh-secrets', fish: 'vh-secrets.fish' }[argv[1]!];
+      return file ? readFileSync(new URL(`../../../completions/${file}`, import.meta.url), 'utf8') : undefined;
+    }
+    const help = argv.length === 1 ? argv[0] : argv.length === 2 ? argv[1] : undefined;
+    if (help !== '--help' && help !== '-h') return undefined;
+    const cache = JSON.parse(readFileSync(new URL('../../help.json', import.meta.url), 'utf8')) as { version: string; help: Record<string, string> };
+    if (cache.version !== readVersion()) return undefined;
+    return cache.help[argv.length === 1 ? '' : argv[0]!];
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   silenceSdkLoggers(process.env);
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     process.stdout.write(`${readVersion()}\n`);
+    return 0;
+  }
+  const text = precomputed(argv);
+  if (text !== undefined) {
+    process.stdout.write(text);
     return 0;
   }
   // Every TAB in a shell runs this: answer before commander and the runtime load.

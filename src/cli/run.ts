@@ -8,6 +8,7 @@ import { buildProgram } from './program.js';
 import { renderError } from './render-error.js';
 
 const COMMANDER_OK = new Set(['commander.helpDisplayed', 'commander.version']);
+export const HELP_WIDTH = 80;
 
 /** Parses argv, runs one command, and returns its exit code. Prints only through `Io`. */
 export async function runCli(argv: string[], version: string, streams: Streams): Promise<number> {
@@ -50,6 +51,10 @@ export async function runCli(argv: string[], version: string, streams: Streams):
     writeOut: (s: string) => void streams.stdout.write(s),
     writeErr: (s: string) => void streams.stderr.write(s),
     outputError: (s: string, write: (s: string) => void) => write(`vh-secrets: ${s}`),
+    // Help is laid out for 80 columns whatever the terminal, so it is the same text everywhere — and can be
+    // served from the cache `scripts/gen-help.mjs` writes at build time (see main.ts).
+    getOutHelpWidth: () => HELP_WIDTH,
+    getErrHelpWidth: () => HELP_WIDTH,
   };
   program.configureOutput(configure);
   for (const sub of program.commands) sub.configureOutput(configure);

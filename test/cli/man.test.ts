@@ -41,3 +41,30 @@ describe('man page', () => {
     }
   });
 });
+
+describe('help served without commander (dist/help.json, completions/)', () => {
+  test('the binary prints exactly what commander prints, for the program and every command and alias', async () => {
+    const { Writable } = await import('node:stream');
+    const { runCli } = await import('../../src/cli/run.js');
+    const { buildProgram } = await import('../../src/cli/program.js');
+    const { readFileSync } = await import('node:fs');
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const live = async (argv: string[]) => {
+      let out = '';
+      const sink = new Writable({ write: (c: Buffer, _e, cb) => { out += c.toString(); cb(); } });
+      await runCli(argv, version, { stdout: sink, stderr: sink, stdin: process.stdin, env: { NO_COLOR: '1' } });
+      return out;
+    };
+    const env = baseEnv(tempHome());
+    const names = buildProgram(version, { invoke: async () => undefined }).commands.flatMap((c) => [c.name(), ...c.aliases()]);
+    for (const argv of [['--help'], ['-h'], ...names.map((n) => [n, '--help'])]) {
+      const r = await run(argv, { env });
+      expect([argv.join(' '), r.out]).toEqual([argv.join(' '), await live(argv)]);
+      expect(r.code).toBe(0);
+    }
+    for (const shell of ['bash', 'zsh', 'fish']) {
+      const r = await run(['completion', shell], { env });
+      expect(r.out).toBe(await live(['completion', shell]));
+    }
+  });
+});
