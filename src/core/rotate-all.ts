@@ -1,29 +1,10 @@
-import { createHash } from 'node:crypto';
 import { VhError, isVhError } from './errors.js';
 import { metaFilter } from './metadata.js';
+import { inShard, type Shard } from './shard.js';
 import { mapBounded } from './pool.js';
 import { CLEANUP, RotationEngine, type RotationOutcome } from './rotation.js';
 import type { Runtime } from './runtime.js';
 import type { SecretType } from './types.js';
-
-export interface Shard {
-  index: number;
-  count: number;
-}
-
-export function parseShard(text: string): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(text);
-  const index = m ? Number(m[1]) : NaN;
-  const count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index < 1 || index > count) throw new VhError('USAGE', `invalid --shard "${text}"`, { hint: 'write i/n with 1 <= i <= n, e.g. --shard 2/4' });
-  return { index, count };
-}
-
-/** Stable across hosts and runs: the same secret always lands in the same shard. */
-export function inShard(secret: string, shard: Shard | undefined): boolean {
-  if (!shard) return true;
-  return (createHash('sha256').update(secret).digest().readUInt32BE(0) % shard.count) + 1 === shard.index;
-}
 
 export function parseConcurrency(text: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
   const raw = text ?? env.VOICEHIVE_MAX_CONCURRENT_ROTATIONS ?? '3';

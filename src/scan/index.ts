@@ -6,7 +6,7 @@ import { scanHistory, scanStaged } from './git.js';
 import { ScanPool } from './pool.js';
 import { ChunkScanner, scanFile, type FileResult } from './read.js';
 import { buildRules } from './rule-config.js';
-import { inShard, type Shard } from './shard.js';
+import { inShard, type Shard } from '../core/shard.js';
 import type { Finding, Rule, RuleConfig, ScanError, Skipped } from './types.js';
 import { walk, type WalkEntry } from './walk.js';
 

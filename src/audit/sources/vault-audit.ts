@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { readLines } from '../lines.js';
-import { isObject, jsonProblem, parseTimestamp, str, type ProblemSink, type RecordSink, type SourceReader, type SourceStats } from './types.js';
+import { readJsonLines } from './json-lines.js';
+import { isObject, parseTimestamp, str, type ProblemSink, type RecordSink, type SourceReader, type SourceStats } from './types.js';
 
 /**
  * A Vault / OpenBao `file` audit device log: JSON lines, one `request` and one `response` entry per call.
@@ -97,75 +97,50 @@ function errorCode(error: unknown): string | null {
 }
 
 export const vaultAuditSource: SourceReader = {
-  async read(path: string, emit: RecordSink, problems: ProblemSink): Promise<SourceStats> {
-    let records = 0;
-    let ignored = 0;
-    let bad = 0;
-    const stats = await readLines(path, {
-      line(text, lineNo, unterminated) {
-        let e: VaultEntry;
-        try {
-          e = JSON.parse(text) as VaultEntry;
-        } catch {
-          const p = jsonProblem(unterminated);
-          problems.problem(p.kind, path, lineNo, p.detail);
-          bad++;
-          return;
-        }
-        if (!isObject(e) || typeof e.time !== 'string' || (e.type !== 'request' && e.type !== 'response') || !isObject(e.request)) {
-          problems.problem('wrong_schema', path, lineNo, 'not a Vault/OpenBao audit entry (needs time, type request|response, request)');
-          bad++;
-          return;
-        }
-        if (e.type === 'request') {
-          ignored++;
-          return;
-        }
-        const ts = parseTimestamp(e.time);
-        const req = e.request;
-        const operation = str(req.operation);
-        const reqPath = typeof req.path === 'string' ? req.path : null;
-        if (Number.isNaN(ts) || operation === null || reqPath === null) {
-          problems.problem('wrong_schema', path, lineNo, 'Vault audit entry without a valid time, request.operation or request.path');
-          bad++;
-          return;
-        }
-        const c = classifyVaultRequest(operation, reqPath, str(req.mount_point), str(req.mount_type));
-        const auth = isObject(e.auth) ? e.auth : null;
-        const meta = auth && isObject(auth.metadata) ? auth.metadata : null;
-        const displayName = str(auth?.display_name);
-        const roleName = str(meta?.role_name);
-        const accessor = str(auth?.accessor);
-        // A bare "token" names no one: tell tokens apart by their accessor's HMAC (stable per token, still opaque).
-        const fingerprint = accessor ? `#${accessor.replace(/^hmac-sha256:/, '').slice(0, 12)}` : '';
-        const actor = displayName === 'token' ? `token${fingerprint}` : (displayName ?? str(meta?.username) ?? roleName ?? str(auth?.entity_id) ?? accessor ?? 'unauthenticated');
-        const remote = str(req.remote_address);
-        const namespace = isObject(req.namespace) ? str(req.namespace.path) : null;
-        records++;
-        emit({
-          ts,
-          id: str(req.id) ?? `line-${lineNo}`,
-          source: 'vault-audit',
-          event: c.event,
-          action: `${operation} ${c.target}`,
-          secret: c.secret,
-          store: namespace ? `vault:${namespace}${str(req.mount_point) ?? ''}` : `vault:${str(req.mount_point) ?? ''}`,
-          actor,
-          actorType: roleName || (displayName?.startsWith('approle') ?? false) ? 'service' : auth ? 'user' : null,
-          sourceIp: remote && isIP(remote) ? remote : null,
-          host: null,
-          success: e.error === undefined || e.error === null || e.error === '',
-          errorCode: errorCode(e.error),
-          privileged: c.privileged,
-          file: path,
-          line: lineNo,
-        });
-      },
-      problem(kind, lineNo, detail) {
-        problems.problem(kind, path, lineNo, detail);
-        bad++;
-      },
+  read(path: string, emit: RecordSink, problems: ProblemSink): Promise<SourceStats> {
+    return readJsonLines('vault-audit', path, problems, (value, lineNo) => {
+      const e = value as VaultEntry;
+      if (!isObject(e) || typeof e.time !== 'string' || (e.type !== 'request' && e.type !== 'response') || !isObject(e.request)) {
+        return { problem: 'wrong_schema', detail: 'not a Vault/OpenBao audit entry (needs time, type request|response, request)' };
+      }
+      if (e.type === 'request') return 'ignored';
+      const ts = parseTimestamp(e.time);
+      const req = e.request;
+      const operation = str(req.operation);
+      const reqPath = typeof req.path === 'string' ? req.path : null;
+      if (Number.isNaN(ts) || operation === null || reqPath === null) {
+        return { problem: 'wrong_schema', detail: 'Vault audit entry without a valid time, request.operation or request.path' };
+      }
+      const c = classifyVaultRequest(operation, reqPath, str(req.mount_point), str(req.mount_type));
+      const auth = isObject(e.auth) ? e.auth : null;
+      const meta = auth && isObject(auth.metadata) ? auth.metadata : null;
+      const displayName = str(auth?.display_name);
+      const roleName = str(meta?.role_name);
+      const accessor = str(auth?.accessor);
+      // A bare "token" names no one: tell tokens apart by their accessor's HMAC (stable per token, still opaque).
+      const fingerprint = accessor ? `#${accessor.replace(/^hmac-sha256:/, '').slice(0, 12)}` : '';
+      const actor = displayName === 'token' ? `token${fingerprint}` : (displayName ?? str(meta?.username) ?? roleName ?? str(auth?.entity_id) ?? accessor ?? 'unauthenticated');
+      const remote = str(req.remote_address);
+      const namespace = isObject(req.namespace) ? str(req.namespace.path) : null;
+      emit({
+        ts,
+        id: str(req.id) ?? `line-${lineNo}`,
+        source: 'vault-audit',
+        event: c.event,
+        action: `${operation} ${c.target}`,
+        secret: c.secret,
+        store: namespace ? `vault:${namespace}${str(req.mount_point) ?? ''}` : `vault:${str(req.mount_point) ?? ''}`,
+        actor,
+        actorType: roleName || (displayName?.startsWith('approle') ?? false) ? 'service' : auth ? 'user' : null,
+        sourceIp: remote && isIP(remote) ? remote : null,
+        host: null,
+        success: e.error === undefined || e.error === null || e.error === '',
+        errorCode: errorCode(e.error),
+        privileged: c.privileged,
+        file: path,
+        line: lineNo,
+      });
+      return 'record';
     });
-    return { kind: 'vault-audit', path, lines: stats.lines, records, ignored, problems: bad, bytes: stats.bytes };
   },
 };

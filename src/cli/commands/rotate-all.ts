@@ -1,6 +1,7 @@
 import { EXIT, VhError } from '../../core/errors.js';
 import { parseTags } from '../../core/metadata.js';
-import { parseConcurrency, parseShard, rotateAll } from '../../core/rotate-all.js';
+import { parseConcurrency, rotateAll } from '../../core/rotate-all.js';
+import { parseShard } from '../../core/shard.js';
 import { parseSecretType } from '../../core/types.js';
 import type { CommandContext } from '../context.js';
 import { progress } from '../progress.js';

@@ -63,7 +63,7 @@ export async function run(ctx: CommandContext, [positional]: string[], rawOpts: 
 async function scan(ctx: CommandContext, positional: string | undefined, opts: ScanOpts): Promise<number> {
   const { runScan } = await import('../../scan/index.js');
   const { DEFAULT_RULE_CONFIG, loadRulesFile, mergeRuleConfigs, scanSectionConfig } = await import('../../scan/rule-config.js');
-  const { parseShard } = await import('../../scan/shard.js');
+  const { parseShard } = await import('../../core/shard.js');
 
   const sources = [opts.git && 'git', opts.staged && 'staged', opts.stdin && 'stdin'].filter(Boolean) as ('git' | 'staged' | 'stdin')[];
   if (sources.length > 1) throw new VhError('USAGE', `choose one of --git, --staged and --stdin, not ${sources.map((s) => `--${s}`).join(' and ')}`);

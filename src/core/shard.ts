@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { VhError } from '../core/errors.js';
+import { VhError } from './errors.js';
 
+/** `--shard i/n`: one stable n-th of the work, so several hosts or CI jobs split it without talking. */
 export interface Shard {
   index: number;
   count: number;
@@ -14,8 +15,8 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-/** Stable across hosts and runs (same hash as rotate-all's shards): a path always lands in the same shard. */
-export function inShard(path: string, shard: Shard | undefined): boolean {
+/** Stable across hosts, runs and commands: the same key (a secret, a path) always lands in the same shard. */
+export function inShard(key: string, shard: Shard | undefined): boolean {
   if (!shard) return true;
-  return (createHash('sha256').update(path).digest().readUInt32BE(0) % shard.count) + 1 === shard.index;
+  return (createHash('sha256').update(key).digest().readUInt32BE(0) % shard.count) + 1 === shard.index;
 }
