@@ -50,21 +50,26 @@ function which(name, ...candidates) {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
+/** Longest any one scanner may run (VH_SCAN_BENCH_TIMEOUT seconds, default 600); a slower one is reported as stopped. */
+const limit = Number(process.env.VH_SCAN_BENCH_TIMEOUT ?? 600);
+
 /** Runs a command under /usr/bin/time -v: wall time and peak RSS of the whole process tree's largest member. */
 function measure(cmd, args, options = {}) {
   const timeFile = join(out, 'time.txt');
-  const r = spawnSync('/usr/bin/time', ['-v', '-o', timeFile, cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, cwd: options.cwd ?? tree, env: { ...process.env, ...options.env } });
+  const r = spawnSync('/usr/bin/time', ['-v', '-o', timeFile, 'timeout', '--signal=KILL', String(limit), cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, cwd: options.cwd ?? tree, env: { ...process.env, ...options.env } });
   const t = readFileSync(timeFile, 'utf8');
   const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(t);
   const seconds = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN;
   const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(t)?.[1] ?? NaN) / 1024;
-  return { seconds, rss, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  // timeout(1) exits 137 after SIGKILL: the scanner did not finish within the limit.
+  return { seconds, rss, status: r.status, stopped: r.status === 137 && seconds >= limit - 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
 const results = [];
 function record(name, m, findings, note = '') {
+  if (m.stopped) note = `stopped after ${limit} s (did not finish)`;
   results.push({ name, ...m, findings, note });
-  console.log(`${name.padEnd(16)} ${m.seconds.toFixed(2).padStart(7)} s  ${m.rss.toFixed(0).padStart(5)} MB  ${String(findings).padStart(6)} findings  ${note}`);
+  console.log(`${name.padEnd(16)} ${(m.stopped ? '>' : ' ') + m.seconds.toFixed(2).padStart(7)} s  ${m.rss.toFixed(0).padStart(5)} MB  ${String(findings).padStart(6)} findings  ${note}`);
 }
 const count = (file, f) => {
   try {
