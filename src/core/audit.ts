@@ -4,6 +4,7 @@ import { ProblemCollector, ReportBuilder, type AuditReport } from '../audit/repo
 import { sourceReader } from '../audit/sources/index.js';
 import { SOURCE_KINDS, type SourceKind, type SourceSpec, type SourceStats } from '../audit/sources/types.js';
 import { verifyChain, type ChainReport } from '../audit/verify.js';
+import type { AuditRecorder } from '../audit/logger.js';
 import type { AuditConfig } from './config.js';
 import { VhError, isVhError } from './errors.js';
 
@@ -138,4 +139,30 @@ export function verifyAuditLog(config: AuditConfig, log?: string, anchor?: strin
   if (anchor !== undefined) options.anchor = anchor;
   else if (config.anchor !== undefined && (log === undefined || log === config.log)) options.anchor = config.anchor;
   return verifyChain(log ?? config.log, options);
+}
+
+/** What the audit log keeps of a scan finding: where and which rule — never the secret (the fingerprint hashes it). */
+export interface ScanFindingRef {
+  ruleId: string;
+  file: string;
+  line: number;
+  fingerprint: string;
+  commit?: string | undefined;
+}
+
+/** One `scan_finding` event per finding (DESIGN's audit events), so leaks found in CI join the same trail. */
+export async function recordScanFindings(audit: AuditRecorder, findings: readonly ScanFindingRef[]): Promise<void> {
+  await Promise.all(
+    findings.map((f) =>
+      audit.record({
+        event: 'scan_finding',
+        secret: null,
+        secret_type: null,
+        store: null,
+        success: true,
+        error_code: null,
+        details: { rule: f.ruleId, file: f.file, line: f.line, fingerprint: f.fingerprint, ...(f.commit ? { commit: f.commit } : {}) },
+      }),
+    ),
+  );
 }

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { VhError, exitCodeFor, isVhError } from '../../core/errors.js';
+import { writeFileAtomic } from '../../core/fsutil.js';
 import type { CommandContext } from '../context.js';
 
 /** `scan` exit codes: 0 clean (or findings without --fail-on-secrets), 1 findings, 2 could not read the input. */
@@ -124,10 +125,16 @@ async function scan(ctx: CommandContext, positional: string | undefined, opts: S
   if (binaries) ctx.io.note(`vh-secrets: skipped ${binaries} binary file${binaries === 1 ? '' : 's'}`);
   for (const e of report.errors) ctx.io.err(`vh-secrets: error: ${e.file}: ${e.message}`);
 
+  // Findings join the audit trail (rule, file, line, fingerprint — never the secret).
+  if (report.findings.length > 0) {
+    const { recordScanFindings } = await import('../../core/audit.js');
+    await recordScanFindings((await ctx.runtime()).audit, report.findings);
+  }
+
   if (opts.output !== undefined) {
     try {
-      // An unredacted report holds live secrets: keep it private to its owner.
-      await fs.writeFile(opts.output, rendered, { mode: redact ? 0o644 : 0o600 });
+      // An unredacted report holds live secrets: keep it private to its owner (a new file, whatever was there).
+      await writeFileAtomic(opts.output, rendered, redact ? 0o644 : 0o600);
     } catch (err) {
       throw new VhError('CANT_CREATE', `cannot write ${opts.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
     }
