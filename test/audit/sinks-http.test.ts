@@ -1,5 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { promises as fs, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_ANOMALY_CONFIG } from '../../src/audit/anomaly-config.js';
@@ -8,8 +8,9 @@ import { AuditLogger } from '../../src/audit/logger.js';
 import type { HttpSinkConfig } from '../../src/audit/sinks/types.js';
 import { verifyChain } from '../../src/audit/verify.js';
 import type { AuditConfig } from '../../src/core/config.js';
-import { BIN, ROOT, baseEnv, filesUnder, run, tempHome, type RunResult } from '../helpers/cli.js';
+import { ROOT, baseEnv, filesUnder, run, tempHome, type RunResult } from '../helpers/cli.js';
 import { makeCertificates, startCollector, type Collector, type CollectorOptions } from '../helpers/collector.js';
+import { traceModules } from '../helpers/module-trace.js';
 
 let dir: string;
 const collectors: Collector[] = [];
@@ -327,26 +328,12 @@ headers = { Authorization = "Bearer \${AUDIT_TOKEN}" }
   });
 
   test('start-up: without sinks no sink code (nor node:https) loads; with an http sink only the http sink does', async () => {
-    await fs.writeFile(
-      join(dir, 'hook.mjs'),
-      `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const result = await next(specifier, context);
-  appendFileSync(process.env.VH_LOAD_LOG, result.url + '\\n');
-  return result;
-}`,
-    );
-    await fs.writeFile(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hook.mjs')).href)});\n`);
     const loaded = (cfgText: string, name: string): string[] => {
       const cfg = join(dir, `${name}.toml`);
-      spawnSync('sh', ['-c', `cat > '${cfg}'`], { input: cfgText });
-      const logFile = join(dir, `${name}.loads`);
-      const r = spawnSync(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, BIN, 'list'], {
-        env: { ...baseEnv(join(dir, name)), VH_LOAD_LOG: logFile, VH_SECRETS_CONFIG: cfg },
-        encoding: 'utf8',
-      });
+      writeFileSync(cfg, cfgText);
+      const r = traceModules(dir, ['list'], { ...baseEnv(join(dir, name)), VH_SECRETS_CONFIG: cfg }, name);
       expect(r.status).toBe(0);
-      return spawnSync('cat', [logFile], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+      return r.urls;
     };
     const bare = loaded('', 'bare');
     expect(bare.some((u) => u.includes('/dist/src/audit/logger.js'))).toBe(true);
