@@ -32,4 +32,10 @@ step revoke app/stripe --yes
 vh revoke app/stripe --yes
 step "list --json --tag team=payments"
 vh list --json --tag team=payments
+step "audit --hours 1   (who did what, failures, anomalies)"
+vh audit --hours 1
+step "audit verify   (the hash chain of the audit log)"
+vh audit verify
+step "scan --path scripts   (leaked credentials; exit 1 with --fail-on-secrets)"
+vh scan --path "$(dirname "$0")"
 printf '\naudit log %s: %s events, hash-chained\n' "$VH_SECRETS_HOME/audit.log" "$(wc -l < "$VH_SECRETS_HOME/audit.log")" >&2
