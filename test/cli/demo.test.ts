@@ -1,0 +1,21 @@
+import { spawnSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, baseEnv, tempHome } from '../helpers/cli.js';
+
+/** The README's first command (`npm run demo`) keeps working: every step succeeds on the embedded store. */
+test('scripts/demo.sh runs end to end on the embedded file store', async () => {
+  const home = tempHome('vh-demo-');
+  try {
+    const env = { ...baseEnv(home), VH_SECRETS_HOME: join(home, 'vh') };
+    const r = spawnSync('bash', [join(ROOT, 'scripts', 'demo.sh')], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).not.toMatch(/error|internal/i);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Rotations: 2 started, 2 completed, 0 failed/);
+    expect(r.stdout).toMatch(/^intact: .* hash chain unbroken/m);
+    expect(r.stdout).toMatch(/no secrets found/);
+    expect(r.stderr).toMatch(/audit log .*: \d+ events, hash-chained/);
+  } finally {
+    await fs.rm(home, { recursive: true, force: true });
+  }
+});
