@@ -60,6 +60,15 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
   expect((await vh('list json', ['list', '--json'])).code).toBe(0);
   expect((await vh('describe', ['describe', 'app/db'])).code).toBe(0);
   expect((await vh('describe json', ['describe', 'app/kv', '--json'])).code).toBe(0);
+  // Rotation, reports, verification, metrics and a scan of the very directory that holds the values.
+  expect((await vh('rotate', ['rotate', 'app/kv#password', '--yes'], undefined, false, debugEnv)).code).toBe(0);
+  ledger.add((await vh('get rotated', ['get', 'app/kv#password'], undefined, true)).out);
+  expect((await vh('audit', ['audit', '--hours', '1'])).code).toBe(0);
+  expect((await vh('audit json', ['audit', '--json', '--output', join(home, 'audit-report.json')])).code).toBe(0);
+  expect((await vh('audit verify', ['audit', 'verify'])).code).toBe(0);
+  expect([0, 1, 2]).toContain((await vh('health', ['health', '--metrics-file', join(home, 'metrics.prom'), '--metrics-names'])).code);
+  expect([0, 1]).toContain((await vh('scan text', ['scan', home])).code);
+  expect([0, 1]).toContain((await vh('scan sarif', ['scan', home, '--format', 'sarif', '--output', join(home, 'scan.sarif')])).code);
   expect((await vh('revoke', ['revoke', 'app/file', '--yes', '--json'])).code).toBe(0);
   expect((await vh('get revoked', ['get', 'app/file', '--debug'])).code).toBe(66);
 
