@@ -2,11 +2,15 @@
 # Real peers for the tests, on 127.0.0.1 only: install if missing (into .peers/, ignored by git), start,
 # wait until they answer, stop by pid.
 #
-#   scripts/peers.sh start [openbao] [moto]   # default: all
-#   scripts/peers.sh stop  [openbao] [moto]
+#   scripts/peers.sh start [openbao] [moto] [postgres] [mariadb] [redis]   # default: all
+#   scripts/peers.sh stop  [...]
 #   scripts/peers.sh env                      # exports for tests: eval "$(scripts/peers.sh env)"
 #
-# Ports: VH_PEER_VAULT_PORT (8200), VH_PEER_AWS_PORT (5055).
+# Ports: VH_PEER_VAULT_PORT (8200), VH_PEER_AWS_PORT (5055), VH_PEER_PG_PORT (55432),
+# VH_PEER_MARIADB_PORT (53306), VH_PEER_REDIS_PORT (56379).
+# The rotation-target databases come from Debian's packages (postgresql, mariadb-server, redis-server; .ci/run
+# installs them); each gets a throw-away data directory under .peers/ and an admin account with a password
+# that only the tests use.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DIR="$ROOT/.peers"
@@ -15,7 +19,12 @@ VAULT_PORT="${VH_PEER_VAULT_PORT:-8200}"
 AWS_PORT="${VH_PEER_AWS_PORT:-5055}"
 OPENBAO_VERSION="2.7.2"
 MOTO_VERSION="5.2.1"
-ALL=(openbao moto)
+PG_PORT="${VH_PEER_PG_PORT:-55432}"
+MARIADB_PORT="${VH_PEER_MARIADB_PORT:-53306}"
+REDIS_PORT="${VH_PEER_REDIS_PORT:-56379}"
+# Test-only admin password of the throw-away database peers (never a production credential).
+PEER_ADMIN_PASSWORD="vh-peer-admin-pw"
+ALL=(openbao moto postgres mariadb redis)
 
 log() { printf 'peers: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -40,6 +49,29 @@ install_moto() {
   log "installing moto[server]==$MOTO_VERSION"
   venv
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+}
+
+pg_bin() {
+  local d
+  for d in /usr/lib/postgresql/*/bin; do [ -x "$d/initdb" ] && { echo "$d"; return; }; done
+  die "PostgreSQL server binaries not found (apt-get install postgresql)"
+}
+
+# PostgreSQL refuses to run as root: as root, the server runs as the postgres system user.
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; else "$@"; fi
+}
+
+wait_tcp() { # name port seconds
+  local name=$1 port=$2 secs=$3 i
+  for ((i = 0; i < secs * 10; i++)); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    if ! running "$name"; then break; fi
+    sleep 0.1
+  done
+  log "$name did not answer on 127.0.0.1:$port; last lines of its log:"
+  tail -n 30 "$DIR/$name.log" >&2 || true
+  return 1
 }
 
 running() {
@@ -84,6 +116,48 @@ start_one() {
       echo $! >"$DIR/moto.pid"
       wait_http moto "http://127.0.0.1:$AWS_PORT/moto-api/" 60
       ;;
+    postgres)
+      local bin data="$DIR/postgres" pw
+      bin=$(pg_bin)
+      port_free "$PG_PORT" || die "port $PG_PORT is taken; set VH_PEER_PG_PORT"
+      rm -rf "$data" && mkdir -p "$data"
+      pw=$(mktemp) && printf '%s\n' "$PEER_ADMIN_PASSWORD" >"$pw"
+      if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$data" "$pw"; chmod o+x "$DIR"; fi
+      as_pg "$bin/initdb" -D "$data" -U vh_admin --pwfile="$pw" --auth-local=trust --auth-host=scram-sha-256 >"$DIR/postgres.log" 2>&1 || { rm -f "$pw"; tail -n 20 "$DIR/postgres.log" >&2; die "initdb failed"; }
+      rm -f "$pw"
+      local pre=()
+      [ "$(id -u)" = 0 ] && pre=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+      nohup "${pre[@]}" "$bin/postgres" -D "$data" -h 127.0.0.1 -p "$PG_PORT" -k "$data" -c fsync=off -c log_min_messages=warning \
+        >>"$DIR/postgres.log" 2>&1 &
+      echo $! >"$DIR/postgres.pid"
+      wait_tcp postgres "$PG_PORT" 60
+      ;;
+    mariadb)
+      local data="$DIR/mariadb" user=()
+      command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || die "mariadbd not found (apt-get install mariadb-server)"
+      port_free "$MARIADB_PORT" || die "port $MARIADB_PORT is taken; set VH_PEER_MARIADB_PORT"
+      rm -rf "$data" && mkdir -p "$data"
+      [ "$(id -u)" = 0 ] && user=(--user=root)
+      mariadb-install-db --no-defaults --datadir="$data" --auth-root-authentication-method=normal --skip-test-db "${user[@]}" >"$DIR/mariadb.log" 2>&1 || { tail -n 20 "$DIR/mariadb.log" >&2; die "mariadb-install-db failed"; }
+      nohup /usr/sbin/mariadbd --no-defaults --datadir="$data" --bind-address=127.0.0.1 --port="$MARIADB_PORT" \
+        --socket="$data/mariadb.sock" --pid-file="$data/mariadb.pid" --skip-log-bin --innodb-flush-log-at-trx-commit=0 "${user[@]}" \
+        >>"$DIR/mariadb.log" 2>&1 &
+      echo $! >"$DIR/mariadb.pid"
+      wait_tcp mariadb "$MARIADB_PORT" 60
+      mariadb --no-defaults --socket="$data/mariadb.sock" -uroot -e \
+        "CREATE USER 'vh_admin'@'%' IDENTIFIED BY '$PEER_ADMIN_PASSWORD'; GRANT ALL PRIVILEGES ON *.* TO 'vh_admin'@'%' WITH GRANT OPTION;" \
+        || die "could not create the mariadb admin account"
+      ;;
+    redis)
+      command -v redis-server >/dev/null 2>&1 || die "redis-server not found (apt-get install redis-server)"
+      port_free "$REDIS_PORT" || die "port $REDIS_PORT is taken; set VH_PEER_REDIS_PORT"
+      # The default user is the admin; its password is in a 0600 config file, not in ps output.
+      printf 'bind 127.0.0.1\nport %s\nsave ""\nappendonly no\ndaemonize no\nrequirepass %s\n' "$REDIS_PORT" "$PEER_ADMIN_PASSWORD" \
+        >"$DIR/redis.conf" && chmod 600 "$DIR/redis.conf"
+      nohup redis-server "$DIR/redis.conf" >"$DIR/redis.log" 2>&1 &
+      echo $! >"$DIR/redis.pid"
+      wait_tcp redis "$REDIS_PORT" 30
+      ;;
     *) die "unknown peer '$name' (known: ${ALL[*]})" ;;
   esac
   log "$name up (pid $(cat "$DIR/$name.pid"))"
@@ -108,6 +182,11 @@ export VH_TEST_VAULT_ADDR=http://127.0.0.1:$VAULT_PORT
 export VH_TEST_VAULT_TOKEN=root
 export VH_TEST_AWS_ENDPOINT=http://127.0.0.1:$AWS_PORT
 export PATH="$VENV/bin:\$PATH"
+export VH_TEST_PG_PORT=$PG_PORT
+export VH_TEST_MARIADB_PORT=$MARIADB_PORT
+export VH_TEST_REDIS_PORT=$REDIS_PORT
+export VH_TEST_DB_ADMIN_USER=vh_admin
+export VH_TEST_DB_ADMIN_PASSWORD=$PEER_ADMIN_PASSWORD
 EOF
 }
 

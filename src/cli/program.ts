@@ -105,6 +105,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--expires-in-days <n>', 'expiry, in days from now')
     .option('--rotation-days <n>', "rotation interval in days (default: the type's policy)")
     .option('--owner <owner>', 'owner (team or person) recorded in metadata')
+    .option('--target <name>', 'rotation target from the config ([targets.<name>]) that rotations apply the new value to')
     .option('--tag <key=value>', 'tag (repeatable)', collect, [])
     .addHelpText('after', '\nExamples:\n  printf %s "$DB_PASS" | vh-secrets create app/db --type database_password\n  vh-secrets create prod-vault:app/api --type api_key --generate --tag team=payments')
     .action(action(hooks, () => import('./commands/create.js')));

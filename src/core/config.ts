@@ -15,7 +15,8 @@ import { defaultPaths, userConfigFile, type Paths } from './paths.js';
 export const DEFAULT_STORE_ALIAS = 'local';
 const KNOWN_PROVIDERS = ['file', 'vault', 'aws', 'azure', 'gcp'];
 const ALIAS_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
-const TOP_LEVEL_KEYS = ['default_store', 'stores', 'audit', 'scan'];
+const TOP_LEVEL_KEYS = ['default_store', 'stores', 'audit', 'scan', 'targets'];
+const TARGET_KINDS = ['postgres', 'mysql', 'redis', 'command'];
 const AUDIT_KEYS = ['log', 'hmac_key', 'anchor', 'flush_timeout_ms', 'spool_dir', 'sinks', 'anomalies'];
 const HTTP_SINK_KEYS = ['type', 'name', 'url', 'headers', 'ca_file', 'timeout_ms', 'batch_size'];
 const SYSLOG_SINK_KEYS = ['type', 'name', 'address', 'facility', 'app_name', 'ca_file', 'timeout_ms'];
@@ -47,6 +48,19 @@ export interface AuditConfig {
   anomalies: AnomalyConfig;
 }
 
+/** A `[targets.<name>]` table: where a rotation applies a new credential. */
+export interface TargetConfig {
+  name: string;
+  kind: string;
+  /** Secrets (`store:name` globs, `*` within a path segment, `**` across) that rotate through this target. */
+  secrets: string[];
+  /** A secret holding an administrative credential for the target (`store:name[#key]`). */
+  admin: string | undefined;
+  adminUser: string | undefined;
+  /** Everything else, interpolated, for the target to validate. */
+  options: Record<string, unknown>;
+}
+
 export interface Config {
   /** Files that were read, base first. Empty when running on defaults. */
   files: string[];
@@ -55,6 +69,7 @@ export interface Config {
   audit: AuditConfig;
   /** The `[scan]` table as written (interpolated; validated by the scanner), with the file that set it last. */
   scan: { section: Record<string, unknown>; file: string } | undefined;
+  targets: Map<string, TargetConfig>;
   paths: Paths;
 }
 
@@ -219,6 +234,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   let defaultStore = DEFAULT_STORE_ALIAS;
   let defaultStoreSrc: SourceFile | undefined;
   let scan: Config['scan'];
+  const targets = new Map<string, TargetConfig>();
   let audit: AuditConfig = {
     log: paths.auditLog,
     hmacKey: environ.VH_SECRETS_AUDIT_HMAC_KEY || undefined,
@@ -259,6 +275,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
       }
     }
     if (data.audit !== undefined) audit = parseAudit(src, data.audit, audit);
+    if (data.targets !== undefined) parseTargets(src, data.targets, targets);
     if (data.scan !== undefined) {
       if (!isTable(data.scan)) throw configError(src, [], 'scan', 'must be a table');
       scan = { section: scan ? merge(scan.section, data.scan) : data.scan, file: src.path };
@@ -284,7 +301,36 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
       }
     }
   }
-  return { files: sources.map((s) => s.path), defaultStore, stores, audit, scan, paths };
+  return { files: sources.map((s) => s.path), defaultStore, stores, audit, scan, targets, paths };
+}
+
+/** `[targets.<name>]`: kind, secrets and admin are read here; the rest is the target's to validate when used. */
+function parseTargets(src: SourceFile, raw: unknown, into: Map<string, TargetConfig>): void {
+  if (!isTable(raw)) throw configError(src, [], 'targets', 'must be a table of [targets.<name>] sections');
+  const base = dirname(src.path);
+  for (const [name, table] of Object.entries(raw)) {
+    if (!ALIAS_RE.test(name)) throw configError(src, ['targets', name], undefined, 'invalid target name', 'use letters, digits, _ and - (at most 63)');
+    if (!isTable(table)) throw configError(src, ['targets'], name, 'must be a table');
+    const prev = into.get(name);
+    const merged: Table = prev ? merge({ kind: prev.kind, secrets: prev.secrets, admin: prev.admin, admin_user: prev.adminUser, ...prev.options }, table) : { ...table };
+    const { kind, secrets, admin, admin_user: adminUser, ...options } = merged;
+    if (typeof kind !== 'string' || !TARGET_KINDS.includes(kind)) {
+      throw configError(src, ['targets', name], 'kind', kind === undefined ? 'missing required field' : `unknown kind ${JSON.stringify(kind)}`, `use one of: ${TARGET_KINDS.join(', ')}`);
+    }
+    const list = secrets ?? [];
+    if (!Array.isArray(list) || !list.every((s) => typeof s === 'string' && s.includes(':'))) {
+      throw configError(src, ['targets', name], 'secrets', 'must be an array of "store:name" patterns, e.g. ["prod-vault:app/db"]');
+    }
+    if (admin !== undefined && (typeof admin !== 'string' || admin === '')) throw configError(src, ['targets', name], 'admin', 'must be a secret reference string, e.g. "local:pg/admin"');
+    if (adminUser !== undefined && (typeof adminUser !== 'string' || adminUser === '')) throw configError(src, ['targets', name], 'admin_user', 'must be a user name');
+    // Relative paths are relative to the config file that names them, like every other path in the config.
+    for (const key of ['apply', 'verify', 'rollback', 'cleanup']) {
+      const argv = options[key];
+      if (Array.isArray(argv) && typeof argv[0] === 'string' && argv[0].includes('/') && !argv[0].startsWith('/')) options[key] = [resolve(base, argv[0]), ...argv.slice(1)];
+    }
+    if (typeof options.ca_file === 'string') options.ca_file = resolve(base, options.ca_file);
+    into.set(name, { name, kind, secrets: list as string[], admin: admin as string | undefined, adminUser: adminUser as string | undefined, options });
+  }
 }
 
 /** `[audit]`, `[[audit.sinks]]` and `[audit.anomalies]`, merged over what earlier files (or defaults) set. */

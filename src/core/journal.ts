@@ -28,6 +28,10 @@ export interface JournalEntry {
   started_at: string;
   updated_at: string;
   error: { code: string; message: string; phase: Phase } | null;
+  /** The rotation target (`[targets.<name>]`), if the secret has one. */
+  target?: string | null;
+  /** Whether the staged value was applied at the target (a resumed rotation re-applies it when not). */
+  target_applied?: boolean;
 }
 
 const REQUIRED: (keyof JournalEntry)[] = ['id', 'secret', 'store', 'name', 'type', 'status', 'started_at'];

@@ -9,7 +9,10 @@ import { PHASES, RotationJournal, type JournalEntry, type Phase } from './journa
 import type { Runtime } from './runtime.js';
 import { resolveRef, type ResolvedRef } from './secrets.js';
 import type { Metadata, SecretDescription, SecretStore } from './store.js';
+import { credentialOf, defaultTargetKey, openTargetFor, targetConfigFor } from './targets.js';
 import { generateValue, isSecretType, type SecretType } from './types.js';
+import { targetUnchanged } from '../targets/errors.js';
+import type { Credential, RotationTarget } from '../targets/types.js';
 
 /**
  * The rotation engine: prepare → generate → stage → verify → promote → cleanup.
@@ -159,10 +162,13 @@ export class RotationEngine {
    * the secret was created with one. A secret vh-secrets did not create is read first: a JSON object with no
    * key named is refused rather than replaced by a bare string that its readers could not parse.
    */
-  private async keyOf(store: SecretStore, ref: ResolvedRef, desc: SecretDescription): Promise<string | null> {
+  private async keyOf(store: SecretStore, ref: ResolvedRef, desc: SecretDescription, withTarget: boolean): Promise<string | null> {
     const key = ref.key ?? desc.metadata[KEY] ?? null;
-    if (key || desc.metadata['vh-type'] !== undefined) return key;
+    if (key || (desc.metadata['vh-type'] !== undefined && !withTarget)) return key;
     const current = await store.get(ref.name, { version: desc.currentVersion! });
+    // A credential kept as {"username": …, "password": …} rotates its password at the target.
+    if (withTarget && defaultTargetKey(current.value)) return defaultTargetKey(current.value);
+    if (desc.metadata['vh-type'] !== undefined) return null;
     let parsed: unknown;
     try {
       parsed = JSON.parse(current.value.toString('utf8'));
@@ -177,7 +183,7 @@ export class RotationEngine {
   }
 
   /** The new value: a fresh one from the type's generator, or the same JSON object with `key` replaced. */
-  private async newValue(store: SecretStore, ref: ResolvedRef, key: string | null, type: SecretType, from: string): Promise<Buffer> {
+  private async newValue(store: SecretStore, ref: ResolvedRef, key: string | null, type: SecretType, from: string, target?: RotationTarget): Promise<Buffer> {
     const fresh = generateValue(type);
     if (!key) return fresh;
     const current = await store.get(ref.name, { version: from });
@@ -188,7 +194,10 @@ export class RotationEngine {
     } catch {
       throw new VhError('INVALID_FORMAT', `the value of ${ref.id} is not a JSON object, so it has no key "${key}" to rotate`);
     }
-    return Buffer.from(JSON.stringify({ ...obj, [key]: fresh.toString('utf8') }));
+    const next: Record<string, unknown> = { ...obj, [key]: fresh.toString('utf8') };
+    // Alternating users: the new password is for the other user of the pair, and the value says which.
+    if (target?.alternating) next.username = target.nextUser(credentialOf(current.value, key));
+    return Buffer.from(JSON.stringify(next));
   }
 
   async rotate(refText: string, options: RotateOptions = {}): Promise<RotationOutcome> {
@@ -216,10 +225,12 @@ export class RotationEngine {
     }
     const marker = parseMarker(desc.metadata[MARKER]);
     if (desc.pendingVersion || marker) return outcome(ref.id, 'skipped', { ...base, note: this.lockedNote(desc, marker) });
+    const targetConfig = targetConfigFor(this.rt.config, ref.id, desc.metadata);
     if (options.dryRun) {
-      return outcome(ref.id, 'planned', { ...base, note: `would generate a new ${type}, stage it, verify, promote${options.emergency ? ' and revoke version ' + from + ' at once' : `, and revoke version ${from} after ${this.settings.gracePeriodHours} h`}` });
+      const at = targetConfig ? ` (applied at target ${targetConfig.name}, ${targetConfig.kind})` : '';
+      return outcome(ref.id, 'planned', { ...base, note: `would generate a new ${type}, stage it${at}, verify, promote${options.emergency ? ' and revoke version ' + from + ' at once' : `, and revoke version ${from} after ${this.settings.gracePeriodHours} h`}` });
     }
-    const key = await this.keyOf(store, ref, desc);
+    const key = await this.keyOf(store, ref, desc, targetConfig !== undefined);
     const lock = await this.localLock(ref.id);
     if (!lock) return outcome(ref.id, 'skipped', { ...base, note: 'locked by another vh-secrets process on this host' });
     const entry: JournalEntry = {
@@ -240,19 +251,37 @@ export class RotationEngine {
       started_at: new Date().toISOString(),
       updated_at: new Date().toISOString(),
       error: null,
+      target: targetConfig?.name ?? null,
+      target_applied: false,
     };
+    let target: RotationTarget | undefined;
     try {
-      return await this.run(store, ref, entry, undefined, options, desc.metadata);
+      if (targetConfig) {
+        target = await openTargetFor(this.rt, ref, targetConfig);
+        if (target.alternating && !key) {
+          throw new VhError('INVALID_FORMAT', `${ref.id} rotates through alternating users (target ${target.name}), so its value must be a JSON object with "username" and "password"`, { hint: 'store it as {"username": "…", "password": "…"}' });
+        }
+      }
+      return await this.run(store, ref, entry, undefined, options, desc.metadata, target);
     } finally {
+      await target?.close().catch(() => undefined);
       await lock.release();
     }
+  }
+
+  private credential(entry: JournalEntry, value: Buffer): Credential {
+    return credentialOf(value, entry.key);
+  }
+
+  private async valueAt(store: SecretStore, ref: ResolvedRef, version: string): Promise<Buffer> {
+    return (await store.get(ref.name, { version })).value;
   }
 
   /**
    * Drives the phases from wherever `entry` stands. `value` is the staged value when resuming (read back from
    * the store); a fresh rotation generates it.
    */
-  private async run(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, staged: Buffer | undefined, options: RotateOptions, snapshot: Metadata): Promise<RotationOutcome> {
+  private async run(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, staged: Buffer | undefined, options: RotateOptions, snapshot: Metadata, target?: RotationTarget): Promise<RotationOutcome> {
     const deadline = new Deadline(Date.parse(entry.started_at) + this.settings.timeoutMinutes * 60_000);
     const done = (p: Phase) => entry.phase !== null && PHASES.indexOf(entry.phase) >= PHASES.indexOf(p);
     let value = staged;
@@ -271,19 +300,34 @@ export class RotationEngine {
     };
 
     try {
-      await step('prepare', async () => undefined, 'rotation_started', { from_version: entry.from_version, emergency: entry.emergency, reason: entry.reason });
+      await step('prepare', async () => undefined, 'rotation_started', { from_version: entry.from_version, emergency: entry.emergency, reason: entry.reason, target: entry.target ?? null });
       await step('generate', async () => {
-        value = await this.newValue(store, ref, entry.key, entry.type as SecretType, entry.from_version!);
+        value = await this.newValue(store, ref, entry.key, entry.type as SecretType, entry.from_version!, target);
       });
       await step('stage', async () => {
-        if (!value) value = await this.newValue(store, ref, entry.key, entry.type as SecretType, entry.from_version!);
+        if (!value) value = await this.newValue(store, ref, entry.key, entry.type as SecretType, entry.from_version!, target);
         const marker = formatMarker({ id: entry.id, from: entry.from_version!, at: entry.started_at, host: this.host });
         const { version } = await store.put(ref.name, value, { stage: 'pending', expectedCurrent: entry.from_version!, token: entry.id, metadata: { [MARKER]: marker } });
         entry.pending_version = version;
+        if (target) {
+          // The pending version is on record before the target changes, so a crash here can be undone.
+          await this.journal.write(entry);
+          await target.apply(this.credential(entry, await this.valueAt(store, ref, entry.from_version!)), this.credential(entry, value));
+          entry.target_applied = true;
+        }
       });
       await step('verify', async () => {
         const back = await store.get(ref.name, { version: entry.pending_version! });
         if (value && !back.value.equals(value)) throw new VhError('INTERNAL', `the staged version ${entry.pending_version} of ${ref.id} does not read back as written`);
+        if (target) {
+          const next = this.credential(entry, back.value);
+          // Resumed after a crash in stage: the target may not have the value yet (applying is idempotent).
+          if (!entry.target_applied) {
+            await target.apply(this.credential(entry, await this.valueAt(store, ref, entry.from_version!)), next);
+            entry.target_applied = true;
+          }
+          await target.verify(next);
+        }
       });
       await step('promote', async () => {
         const metadata = {
@@ -296,17 +340,26 @@ export class RotationEngine {
         // A cleanup still deferred from an earlier rotation is two generations old now: do it here.
         const older = parseCleanup(snapshot[CLEANUP]);
         if (older && older.version !== entry.pending_version && older.version !== entry.from_version) {
+          if (target) {
+            const retired = await this.valueAt(store, ref, older.version).catch(() => undefined);
+            if (retired) await target.cleanup(this.credential(entry, retired), this.credential(entry, await this.valueAt(store, ref, entry.pending_version!))).catch(() => undefined);
+          }
           await store.revoke(ref.name, older.version).catch(() => undefined);
         }
       }, 'rotated', { from_version: entry.from_version, version: entry.pending_version });
     } catch (err) {
-      return this.rollBack(store, ref, entry, current, err);
+      return this.rollBack(store, ref, entry, current, err, target);
     }
 
     let cleanup: RotationOutcome['cleanup'] = entry.emergency ? 'revoked' : 'deferred';
     try {
       await step('cleanup', async () => {
-        if (entry.emergency) await store.revoke(ref.name, entry.from_version!);
+        if (!entry.emergency) return;
+        if (target) {
+          const previous = this.credential(entry, await this.valueAt(store, ref, entry.from_version!));
+          await target.cleanup(previous, this.credential(entry, await this.valueAt(store, ref, entry.pending_version!)));
+        }
+        await store.revoke(ref.name, entry.from_version!);
       }, entry.emergency ? 'revoked' : 'rotation_phase', entry.emergency ? { version: entry.from_version, reason: entry.reason } : { deferred_until_hours: this.settings.gracePeriodHours });
     } catch (err) {
       // Promote was the commit point: the rotation stands; only the cleanup is left for resume / rotate-all.
@@ -320,7 +373,16 @@ export class RotationEngine {
     return outcome(ref.id, 'rotated', { version: entry.pending_version, previous_version: entry.from_version, rotation_id: entry.id, cleanup });
   }
 
-  private async rollBack(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, phase: Phase, err: unknown): Promise<RotationOutcome> {
+  /** Undoes the target's side of a staged rotation: the current value works there again. */
+  private async rollBackTarget(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, target: RotationTarget | undefined, cause?: unknown): Promise<void> {
+    if (!target || !entry.pending_version || !entry.from_version) return;
+    // The target refused the change itself (connection or statement refused): there is nothing to undo there.
+    if (!entry.target_applied && targetUnchanged(cause)) return;
+    const next = await this.valueAt(store, ref, entry.pending_version);
+    await target.rollback(this.credential(entry, await this.valueAt(store, ref, entry.from_version)), this.credential(entry, next));
+  }
+
+  private async rollBack(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, phase: Phase, err: unknown, target?: RotationTarget): Promise<RotationOutcome> {
     const code = isVhError(err) ? err.code : 'INTERNAL';
     const message = (err as Error).message ?? String(err);
     // Lost the race for the pending slot before writing anything: that is a lock, not a failure.
@@ -331,6 +393,8 @@ export class RotationEngine {
     entry.error = { code, message, phase };
     await this.audit('rotation_failed', ref, entry.type, false, { rotation_id: entry.id, phase, message }, code).catch(() => undefined);
     try {
+      // The target first: restoring it may need the staged value, which discarding removes.
+      await this.rollBackTarget(store, ref, entry, target, err);
       if (entry.pending_version) await store.discardPending(ref.name, entry.pending_version);
       await store.setMetadata(ref.name, { [MARKER]: null, [FAILED_AT]: new Date().toISOString() });
       entry.status = 'rolled_back';
@@ -384,7 +448,7 @@ export class RotationEngine {
     };
   }
 
-  private async takeOver(ref: ResolvedRef, force: boolean): Promise<{ store: SecretStore; desc: SecretDescription; entry: JournalEntry; lock: FileLock } | RotationOutcome> {
+  private async takeOver(ref: ResolvedRef, force: boolean): Promise<{ store: SecretStore; desc: SecretDescription; entry: JournalEntry; lock: FileLock; target: RotationTarget | undefined } | RotationOutcome> {
     const store = await this.rt.store(ref.store);
     const desc = await store.describe(ref.name);
     const found = await this.interrupted(ref, desc);
@@ -397,33 +461,43 @@ export class RotationEngine {
     if (!lock) return outcome(ref.id, 'skipped', { version: desc.currentVersion ?? null, note: 'locked by another vh-secrets process on this host' });
     // A crash between the pending write and the journal update leaves a pending version the journal lacks.
     if (!entry.pending_version && desc.pendingVersion) entry.pending_version = desc.pendingVersion;
-    return { store, desc, entry, lock };
+    const targetConfig = targetConfigFor(this.rt.config, ref.id, desc.metadata);
+    let target: RotationTarget | undefined;
+    try {
+      if (targetConfig) target = await openTargetFor(this.rt, ref, targetConfig);
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+    return { store, desc, entry, lock, target };
   }
 
   async resume(refText: string, options: RotateOptions & { force?: boolean } = {}): Promise<RotationOutcome> {
     const ref = resolveRef(this.rt, refText);
     const taken = await this.takeOver(ref, options.force === true);
     if ('status' in taken) return taken;
-    const { store, desc, entry, lock } = taken;
+    const { store, desc, entry, lock, target } = taken;
     try {
       await this.audit('rotation_phase', ref, entry.type, true, { rotation_id: entry.id, resumed_from: entry.phase });
       if (entry.pending_version && desc.currentVersion === entry.pending_version) {
         // Promoted before the crash: finish the bookkeeping and the cleanup.
         entry.phase = 'verify';
-        return await this.run(store, ref, entry, undefined, options, desc.metadata);
+        return await this.run(store, ref, entry, undefined, options, desc.metadata, target);
       }
       if (entry.pending_version && desc.pendingVersion === entry.pending_version) {
         const staged = await store.get(ref.name, { version: entry.pending_version });
         if (!entry.phase || entry.phase === 'prepare' || entry.phase === 'generate') entry.phase = 'stage';
-        return await this.run(store, ref, entry, staged.value, options, desc.metadata);
+        return await this.run(store, ref, entry, staged.value, options, desc.metadata, target);
       }
       // Nothing staged (crashed before stage): start the remaining phases afresh.
       entry.pending_version = null;
       entry.phase = 'prepare';
       entry.from_version = desc.currentVersion ?? entry.from_version;
       if (desc.metadata[MARKER]) await store.setMetadata(ref.name, { [MARKER]: null });
-      return await this.run(store, ref, entry, undefined, options, desc.metadata);
+      entry.target_applied = false;
+      return await this.run(store, ref, entry, undefined, options, desc.metadata, target);
     } finally {
+      await target?.close().catch(() => undefined);
       await lock.release();
     }
   }
@@ -432,14 +506,15 @@ export class RotationEngine {
     const ref = resolveRef(this.rt, refText);
     const taken = await this.takeOver(ref, options.force === true);
     if ('status' in taken) return taken;
-    const { store, desc, entry, lock } = taken;
+    const { store, desc, entry, lock, target } = taken;
     try {
       if (entry.pending_version && desc.currentVersion === entry.pending_version) {
         // Past the commit point: aborting now would undo a promoted credential; finish it instead.
         entry.phase = 'verify';
-        const done = await this.run(store, ref, entry, undefined, {}, desc.metadata);
+        const done = await this.run(store, ref, entry, undefined, {}, desc.metadata, target);
         return { ...done, note: `rotation ${entry.id} had already been promoted; it was completed instead of aborted` };
       }
+      await this.rollBackTarget(store, ref, entry, target);
       if (entry.pending_version) await store.discardPending(ref.name, entry.pending_version);
       await store.setMetadata(ref.name, { [MARKER]: null });
       entry.status = 'rolled_back';
@@ -448,6 +523,7 @@ export class RotationEngine {
       await this.journal.remove(ref.id);
       return outcome(ref.id, 'aborted', { version: desc.currentVersion ?? null, rotation_id: entry.id, note: `aborted: version ${desc.currentVersion} stays current${entry.pending_version ? `, pending version ${entry.pending_version} discarded` : ''}` });
     } finally {
+      await target?.close().catch(() => undefined);
       await lock.release();
     }
   }
@@ -460,6 +536,19 @@ export class RotationEngine {
     const store = await this.rt.store(ref.store);
     const desc = await store.describe(ref.name);
     if (desc.currentVersion !== due.version && desc.versions.some((v) => v.version === due.version && v.state === 'enabled')) {
+      const targetConfig = targetConfigFor(this.rt.config, ref.id, desc.metadata);
+      if (targetConfig && desc.currentVersion) {
+        // The target retires the old credential first: a failure leaves the cleanup due, to be tried again.
+        const target = await openTargetFor(this.rt, ref, targetConfig);
+        try {
+          const key = ref.key ?? desc.metadata[KEY] ?? null;
+          const current = await this.valueAt(store, ref, desc.currentVersion);
+          const previous = await this.valueAt(store, ref, due.version);
+          await target.cleanup(credentialOf(previous, key), credentialOf(current, key));
+        } finally {
+          await target.close().catch(() => undefined);
+        }
+      }
       await store.revoke(ref.name, due.version);
       await this.audit('revoked', ref, metadata['vh-type'] ?? null, true, { version: due.version, reason: 'grace period over' });
     }

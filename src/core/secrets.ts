@@ -73,6 +73,8 @@ export interface CreateInput {
   expiresInDays?: number;
   rotationDays?: number;
   owner?: string;
+  /** A `[targets.<name>]` the secret's rotations go through (recorded as `vh-target`). */
+  target?: string;
   tags: Record<string, string>;
   now?: Date;
 }
@@ -99,6 +101,11 @@ export async function createSecret(rt: Runtime, input: CreateInput): Promise<Cre
   if (ref.selector) throw new VhError('USAGE', `cannot create a specific version ("${input.ref}")`, { hint: 'drop the @VERSION part' });
   checkDays('--expires-in-days', input.expiresInDays);
   checkDays('--rotation-days', input.rotationDays);
+  if (input.target !== undefined && !rt.config.targets.has(input.target)) {
+    throw new VhError('USAGE', `no rotation target named "${input.target}"`, {
+      hint: rt.config.targets.size ? `defined targets: ${[...rt.config.targets.keys()].join(', ')}` : `define it as a [targets.${input.target}] table in the config`,
+    });
+  }
   return audited(rt, { event: 'created', secret: ref.id, store: ref.store, secretType: input.type }, async () => {
     const store = await rt.store(ref.store);
     let value = input.source.kind === 'generate' ? generateValue(input.type) : input.source.value;
@@ -119,7 +126,7 @@ export async function createSecret(rt: Runtime, input: CreateInput): Promise<Cre
       tags: input.tags,
     };
     // A secret created as name#key rotates that key: rotation keeps the rest of the JSON object.
-    const { version } = await store.create(ref.name, value, { ...encodeMeta(meta), ...(ref.key ? { 'vh-key': ref.key } : {}) });
+    const { version } = await store.create(ref.name, value, { ...encodeMeta(meta), ...(ref.key ? { 'vh-key': ref.key } : {}), ...(input.target ? { 'vh-target': input.target } : {}) });
     return {
       result: {
         ref: ref.id,

@@ -12,6 +12,7 @@ interface CreateOptions {
   expiresInDays?: string;
   rotationDays?: string;
   owner?: string;
+  target?: string;
   tag: string[];
 }
 
@@ -37,6 +38,7 @@ export async function run(ctx: CommandContext, [ref]: string[], raw: Record<stri
     ...(expiresInDays !== undefined ? { expiresInDays } : {}),
     ...(rotationDays !== undefined ? { rotationDays } : {}),
     ...(opts.owner !== undefined ? { owner: opts.owner } : {}),
+    ...(opts.target !== undefined ? { target: opts.target } : {}),
   });
   if (ctx.io.json) ctx.io.outJson(result);
   else ctx.io.note(`created ${result.ref} (version ${result.version}, type ${result.type}${result.generated ? ', generated' : ''})`);

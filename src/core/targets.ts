@@ -1,0 +1,89 @@
+import { openTarget } from '../targets/index.js';
+import type { Credential, RotationTarget } from '../targets/types.js';
+import type { Config, TargetConfig } from './config.js';
+import { VhError } from './errors.js';
+import type { Runtime } from './runtime.js';
+import { getSecret, type ResolvedRef } from './secrets.js';
+import type { Metadata } from './store.js';
+
+/**
+ * Which rotation target a secret uses, and the credentials a target sees. A secret names its target in its
+ * metadata (`vh-target`, set by `create --target`), or a `[targets.<name>]` table claims it by pattern.
+ */
+
+export const TARGET_META = 'vh-target';
+
+/** `*` matches within one path segment, `**` across segments; everything else literally. */
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i]!;
+    if (ch === '*' && glob[i + 1] === '*') {
+      re += '.*';
+      i++;
+    } else if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+export function targetConfigFor(config: Config, secretId: string, metadata: Metadata): TargetConfig | undefined {
+  const named = metadata[TARGET_META];
+  if (named !== undefined && named !== '') {
+    const t = config.targets.get(named);
+    if (!t) {
+      throw new VhError('CONFIG', `${secretId} names rotation target "${named}", which the config does not define`, {
+        hint: config.targets.size ? `defined targets: ${[...config.targets.keys()].join(', ')}` : `add a [targets.${named}] table to the config`,
+      });
+    }
+    return t;
+  }
+  const claims = [...config.targets.values()].filter((t) => t.secrets.some((g) => globToRegExp(g).test(secretId)));
+  if (claims.length > 1) {
+    throw new VhError('CONFIG', `${secretId} is claimed by more than one rotation target (${claims.map((t) => t.name).join(', ')})`, { hint: 'narrow the secrets patterns, or set vh-target on the secret' });
+  }
+  return claims[0];
+}
+
+function asObject(value: Buffer): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(value.toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The credential in a stored value: the `key` field of a JSON object (with its `username`), a JSON object's
+ * `password` field, or the whole value as the password.
+ */
+export function credentialOf(value: Buffer, key: string | null, fallbackUser?: string): Credential {
+  const obj = asObject(value);
+  if (obj) {
+    const field = obj[key ?? 'password'];
+    if (typeof field === 'string') {
+      const username = typeof obj.username === 'string' ? obj.username : typeof obj.user === 'string' ? obj.user : fallbackUser;
+      return { username, password: field, value };
+    }
+    if (key) throw new VhError('INVALID_FORMAT', `the secret's JSON value has no string field "${key}" to use as a password`);
+  }
+  return { username: fallbackUser, password: value.toString('utf8'), value };
+}
+
+/** The JSON key a rotation with a target replaces when the secret names none: `password`, if the value has one. */
+export function defaultTargetKey(value: Buffer): string | null {
+  const obj = asObject(value);
+  return obj && typeof obj.password === 'string' ? 'password' : null;
+}
+
+export async function openTargetFor(rt: Runtime, ref: ResolvedRef, config: TargetConfig): Promise<RotationTarget> {
+  let admin: Credential | undefined;
+  if (config.admin) {
+    const read = await getSecret(rt, config.admin);
+    admin = credentialOf(read.value, null, config.adminUser);
+    if (admin.username === undefined) admin.username = config.adminUser;
+  }
+  return openTarget(config.kind, config.options, { name: config.name, admin, secret: ref.id });
+}

@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { VhError } from '../core/errors.js';
+import { redact } from './errors.js';
+import { TargetOptions } from './options.js';
+import type { Credential, RotationTarget, TargetContext, TargetFactory } from './types.js';
+
+/**
+ * An operator's own executables. The value goes to the hook on stdin, never in argv or the environment (both
+ * are visible to other users through /proc); the environment carries only what is safe to show: the secret's
+ * name, the phase and the target. Exit 0 means done; anything else, or the timeout, fails the phase. Hooks must
+ * be idempotent: a rotation resumed after a crash runs its phase again.
+ */
+
+type Phase = 'apply' | 'verify' | 'rollback' | 'cleanup';
+
+class CommandTarget implements RotationTarget {
+  readonly kind = 'command';
+  readonly alternating = false;
+  private readonly commands: Partial<Record<Phase, string[]>>;
+  private readonly timeoutMs: number;
+
+  constructor(
+    options: Record<string, unknown>,
+    private readonly context: TargetContext,
+  ) {
+    const o = new TargetOptions(options, context.name);
+    const apply = o.argv('apply');
+    if (!apply) throw new VhError('CONFIG', `targets.${context.name}.apply: is required (the command that applies a new value)`);
+    this.commands = { apply, verify: o.argv('verify'), rollback: o.argv('rollback'), cleanup: o.argv('cleanup') };
+    this.timeoutMs = o.int('timeout_ms', 30_000, 100, 3_600_000);
+    o.done();
+  }
+
+  get name(): string {
+    return this.context.name;
+  }
+
+  private run(phase: Phase, stdin: Buffer, secrets: readonly string[]): Promise<void> {
+    const argv = this.commands[phase];
+    if (!argv) return Promise.resolve();
+    const where = `target ${this.name} (command ${phase}: ${argv[0]})`;
+    return new Promise((resolve, reject) => {
+      const child = spawn(argv[0]!, argv.slice(1), {
+        stdio: ['pipe', 'ignore', 'pipe'],
+        detached: true,
+        env: { ...process.env, VH_SECRET: this.context.secret, VH_TARGET: this.name, VH_TARGET_PHASE: phase },
+      });
+      let stderr = '';
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
+      }, this.timeoutMs);
+      child.stderr!.on('data', (d: Buffer) => {
+        if (stderr.length < 4096) stderr += d.toString('utf8');
+      });
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(stdin);
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        const code = (err as NodeJS.ErrnoException).code;
+        reject(new VhError(code === 'EACCES' ? 'PERMISSION_DENIED' : 'CONFIG', `${where}: cannot run it (${code ?? err.message})`));
+      });
+      child.once('close', (status, signal) => {
+        clearTimeout(timer);
+        if (timedOut) return reject(new VhError('TIMEOUT', `${where}: no answer within ${this.timeoutMs} ms (killed)`));
+        if (status === 0) return resolve();
+        const said = redact(stderr.trim().split('\n').slice(-3).join(' | '), secrets).slice(0, 400);
+        reject(new VhError('INTERNAL', `${where}: ${signal ? `killed by ${signal}` : `exit ${status}`}${said ? `: ${said}` : ''}`));
+      });
+    });
+  }
+
+  nextUser(current: Credential): string | undefined {
+    return current.username;
+  }
+
+  apply(current: Credential, next: Credential): Promise<void> {
+    return this.run('apply', next.value, [current.password, next.password]);
+  }
+
+  verify(next: Credential): Promise<void> {
+    return this.run('verify', next.value, [next.password]);
+  }
+
+  /** Gets the value to restore on stdin. */
+  rollback(current: Credential, next: Credential): Promise<void> {
+    return this.run('rollback', current.value, [current.password, next.password]);
+  }
+
+  /** Gets the previous value (the one to retire) on stdin. */
+  cleanup(previous: Credential, current: Credential): Promise<void> {
+    return this.run('cleanup', previous.value, [previous.password, current.password]);
+  }
+
+  async close(): Promise<void> {}
+}
+
+const factory: TargetFactory = (options, context) => new CommandTarget(options, context);
+export default factory;

@@ -1,0 +1,18 @@
+import { VhError } from '../core/errors.js';
+import type { RotationTarget, TargetContext, TargetFactory } from './types.js';
+
+/** Target kind → module loader: a database driver loads only when a secret with that kind of target rotates. */
+const LOADERS: Record<string, () => Promise<{ default: TargetFactory }>> = {
+  postgres: () => import('./postgres.js'),
+  mysql: () => import('./mysql.js'),
+  redis: () => import('./redis.js'),
+  command: () => import('./command.js'),
+};
+
+export const TARGET_KINDS = Object.keys(LOADERS);
+
+export async function openTarget(kind: string, options: Record<string, unknown>, context: TargetContext): Promise<RotationTarget> {
+  const load = LOADERS[kind];
+  if (!load) throw new VhError('CONFIG', `targets.${context.name}.kind: unknown kind "${kind}"`, { hint: `use one of: ${TARGET_KINDS.join(', ')}` });
+  return (await load()).default(options, context);
+}

@@ -1,0 +1,228 @@
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Client, ClientConfig } from 'pg';
+import { VhError, type ErrorCode } from '../core/errors.js';
+import { targetError } from './errors.js';
+import { TargetOptions } from './options.js';
+import type { Credential, RotationTarget, TargetContext, TargetFactory } from './types.js';
+
+/**
+ * PostgreSQL: `ALTER ROLE … PASSWORD` for one user, or alternating users (`<user>` and `<user>_clone`, the clone
+ * a member of the user so it has the same privileges, as in the AWS multi-user rotation template).
+ *
+ * Passwords reach the server only as SCRAM-SHA-256 verifiers computed here, never as cleartext, so a server
+ * with statement logging on does not log them (what psql's \password does).
+ */
+
+const STRATEGIES = ['single', 'alternating'] as const;
+const SSL_MODES = ['disable', 'require', 'verify-full'] as const;
+
+/** RFC 5802 / RFC 7677 verifier in PostgreSQL's text form. Generated passwords are ASCII, so SASLprep is the identity. */
+export function scramVerifier(password: string, salt: Buffer = randomBytes(16), iterations = 4096): string {
+  const salted = pbkdf2Sync(password.normalize('NFKC'), salt, iterations, 32, 'sha256');
+  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+  const storedKey = createHash('sha256').update(clientKey).digest();
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
+}
+
+function classify(e: Record<string, unknown>): ErrorCode | undefined {
+  switch (e.code) {
+    case '28P01':
+    case '28000':
+      return 'AUTH_FAILED';
+    case '42501':
+      return 'PERMISSION_DENIED';
+    case '3D000':
+      return 'CONFIG';
+    case '57P03':
+    case '53300':
+      return 'NETWORK';
+    default:
+      return undefined;
+  }
+}
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+class PostgresTarget implements RotationTarget {
+  readonly kind = 'postgres';
+  readonly alternating: boolean;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly database: string;
+  private readonly user: string | undefined;
+  private readonly cloneSuffix: string;
+  private readonly probe: string;
+  private readonly ssl: ClientConfig['ssl'];
+  private readonly timeoutMs: number;
+
+  constructor(
+    options: Record<string, unknown>,
+    private readonly context: TargetContext,
+  ) {
+    const o = new TargetOptions(options, context.name);
+    this.host = o.string('host', '127.0.0.1');
+    this.port = o.int('port', 5432, 1, 65535);
+    this.database = o.string('database', 'postgres');
+    this.user = o.string('user');
+    this.alternating = o.oneOf('strategy', STRATEGIES, 'single') === 'alternating';
+    this.cloneSuffix = o.string('clone_suffix', '_clone');
+    this.probe = o.string('probe', 'SELECT 1');
+    const sslMode = o.oneOf('ssl', SSL_MODES, 'disable');
+    const caFile = o.string('ca_file');
+    this.timeoutMs = o.int('connect_timeout_ms', 10_000, 100, 600_000);
+    o.done();
+    if (this.alternating && !this.user) throw new VhError('CONFIG', `targets.${context.name}.user: alternating users need the base user named`);
+    this.ssl = sslMode === 'disable' ? false : { rejectUnauthorized: sslMode === 'verify-full', ...(caFile ? { ca: readFileSync(caFile, 'utf8') } : {}) };
+  }
+
+  get name(): string {
+    return this.context.name;
+  }
+
+  private where(user: string | undefined): string {
+    return `target ${this.name} (postgres ${this.host}:${this.port}/${this.database}${user ? ` as ${user}` : ''})`;
+  }
+
+  private userOf(c: Credential): string {
+    const u = c.username ?? this.user;
+    if (!u) throw new VhError('CONFIG', `targets.${this.name}.user: no user: set it, or keep a "username" field in the secret's JSON value`);
+    return u;
+  }
+
+  private async connect(user: string, password: string, secrets: readonly string[]): Promise<Client> {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ host: this.host, port: this.port, database: this.database, user, password, ssl: this.ssl, connectionTimeoutMillis: this.timeoutMs, application_name: 'vh-secrets' });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw targetError(err, this.where(user), classify, secrets, true);
+    }
+  }
+
+  private async run<T>(client: Client, user: string, secrets: readonly string[], fn: (c: Client) => Promise<T>): Promise<T> {
+    try {
+      return await fn(client);
+    } catch (err) {
+      // A SQLSTATE is the server's answer: the statement failed, and a failed statement changes nothing.
+      const sqlState = typeof (err as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code);
+      throw targetError(err, this.where(user), classify, secrets, sqlState);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  /** An administrative session: the admin secret when there is one, else the first credential that logs in. */
+  private async session(candidates: Credential[], secrets: readonly string[]): Promise<{ client: Client; user: string }> {
+    const admin = this.context.admin;
+    if (admin) {
+      const user = admin.username ?? 'postgres';
+      return { client: await this.connect(user, admin.password, secrets), user };
+    }
+    let last: unknown;
+    for (const c of candidates) {
+      try {
+        const user = this.userOf(c);
+        return { client: await this.connect(user, c.password, secrets), user };
+      } catch (err) {
+        last = err;
+        if (!(err instanceof VhError) || err.code !== 'AUTH_FAILED') throw err;
+      }
+    }
+    throw last;
+  }
+
+  private async logsIn(c: Credential): Promise<boolean> {
+    try {
+      const client = await this.connect(this.userOf(c), c.password, [c.password]);
+      await client.end().catch(() => undefined);
+      return true;
+    } catch (err) {
+      if (err instanceof VhError && err.code === 'AUTH_FAILED') return false;
+      throw err;
+    }
+  }
+
+  nextUser(current: Credential): string | undefined {
+    if (!this.alternating) return current.username ?? this.user;
+    const base = this.user!;
+    const clone = `${base}${this.cloneSuffix}`;
+    return this.userOf(current) === clone ? base : clone;
+  }
+
+  async apply(current: Credential, next: Credential): Promise<void> {
+    const secrets = [current.password, next.password];
+    const target = this.userOf(next);
+    // Single user without an admin: log in as the user itself; if the current password is refused, the new one
+    // may already be in place (a repeated stage after a crash), which the session then proves.
+    const { client, user } = await this.session([current, next], secrets);
+    await this.run(client, user, secrets, async (c) => {
+      const exists = (await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [target])).rowCount === 1;
+      if (!exists && this.alternating && target !== this.user) {
+        // First rotation of an alternating pair: the clone logs in as itself and acts as the base user. One
+        // transaction, so that a refusal leaves no half-made clone.
+        await c.query('BEGIN');
+        try {
+          await c.query(`CREATE ROLE ${ident(target)} WITH LOGIN PASSWORD ${literal(scramVerifier(next.password))} IN ROLE ${ident(this.user!)}`);
+          await c.query(`ALTER ROLE ${ident(target)} SET role TO ${ident(this.user!)}`);
+          await c.query('COMMIT');
+        } catch (err) {
+          await c.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+        return;
+      }
+      if (!exists) throw new VhError('CONFIG', `${this.where(user)}: role "${target}" does not exist`);
+      await c.query(`ALTER ROLE ${ident(target)} WITH PASSWORD ${literal(scramVerifier(next.password))}`);
+    });
+  }
+
+  async verify(next: Credential): Promise<void> {
+    const user = this.userOf(next);
+    const client = await this.connect(user, next.password, [next.password]);
+    await this.run(client, user, [next.password], async (c) => {
+      await c.query(this.probe);
+    });
+  }
+
+  async rollback(current: Credential, next: Credential): Promise<void> {
+    const secrets = [current.password, next.password];
+    if (this.alternating) {
+      // The active user was never touched; the inactive one loses the discarded password.
+      if (this.userOf(next) === this.userOf(current)) return;
+      const { client, user } = await this.session([current], secrets);
+      await this.run(client, user, secrets, async (c) => {
+        const exists = (await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [this.userOf(next)])).rowCount === 1;
+        if (exists) await c.query(`ALTER ROLE ${ident(this.userOf(next))} WITH PASSWORD NULL`);
+      });
+      return;
+    }
+    // Stage may have failed before changing anything: then the current password still logs in and nothing is undone.
+    if ((await this.logsIn(current)) && !(await this.logsIn(next).catch(() => false))) return;
+    const { client, user } = await this.session([next, current], secrets);
+    await this.run(client, user, secrets, async (c) => {
+      await c.query(`ALTER ROLE ${ident(this.userOf(current))} WITH PASSWORD ${literal(scramVerifier(current.password))}`);
+    });
+  }
+
+  async cleanup(previous: Credential, current: Credential): Promise<void> {
+    if (!this.alternating) return; // the single user's old password stopped working when the new one was set
+    const old = this.userOf(previous);
+    if (old === this.userOf(current)) return;
+    const secrets = [previous.password, current.password];
+    const { client, user } = await this.session([current], secrets);
+    await this.run(client, user, secrets, async (c) => {
+      await c.query(`ALTER ROLE ${ident(old)} WITH PASSWORD NULL`);
+    });
+  }
+
+  async close(): Promise<void> {}
+}
+
+const factory: TargetFactory = (options, context) => new PostgresTarget(options, context);
+export default factory;
