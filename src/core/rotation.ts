@@ -159,16 +159,17 @@ export class RotationEngine {
 
   /**
    * Which field of a JSON-object value a rotation replaces: the ref's `#KEY`, else the `vh-key` recorded when
-   * the secret was created with one. A secret vh-secrets did not create is read first: a JSON object with no
-   * key named is refused rather than replaced by a bare string that its readers could not parse.
+   * the secret was created with one, else — for a secret with a rotation target — `password` when the value is
+   * an object that has it (a credential with its username). Any other JSON object is refused rather than
+   * replaced by a bare string that its readers could not parse.
    */
   private async keyOf(store: SecretStore, ref: ResolvedRef, desc: SecretDescription, withTarget: boolean): Promise<string | null> {
     const key = ref.key ?? desc.metadata[KEY] ?? null;
-    if (key || (desc.metadata['vh-type'] !== undefined && !withTarget)) return key;
+    if (key) return key;
     const current = await store.get(ref.name, { version: desc.currentVersion! });
-    // A credential kept as {"username": …, "password": …} rotates its password at the target.
-    if (withTarget && defaultTargetKey(current.value)) return defaultTargetKey(current.value);
-    if (desc.metadata['vh-type'] !== undefined) return null;
+    // A credential kept as {"username": …, "password": …} for a rotation target rotates its password.
+    const password = withTarget ? defaultTargetKey(current.value) : null;
+    if (password) return password;
     let parsed: unknown;
     try {
       parsed = JSON.parse(current.value.toString('utf8'));

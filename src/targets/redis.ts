@@ -64,21 +64,25 @@ class RedisTarget implements RotationTarget {
 
   private async connect(user: string, password: string, secrets: readonly string[]): Promise<Redis> {
     const { Redis } = await import('ioredis');
+    // AUTH is sent as a command of its own: a refused password is then a WRONGPASS reply, where ioredis'
+    // built-in handshake would only report a closed connection.
     const client = new Redis({
       host: this.host,
       port: this.port,
-      username: user,
-      password,
       ...(this.tls ? { tls: this.tls } : {}),
       lazyConnect: true,
+      // RESP2: no HELLO handshake, which an unauthenticated connection may not send.
+      protocol: 2,
+      // The ready check runs INFO, which a least-privilege user may not run (and ioredis would warn on stderr).
+      enableReadyCheck: false,
       connectTimeout: this.timeoutMs,
       maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
       retryStrategy: () => null,
     });
     client.on('error', () => undefined);
     try {
       await client.connect();
+      await client.call('AUTH', user, password);
       return client;
     } catch (err) {
       client.disconnect();

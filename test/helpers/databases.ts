@@ -81,15 +81,22 @@ export async function mysqlLogin(user: string, pass: string, probe = 'SELECT 1')
   }
 }
 
-function redisClient(user: string, pass: string): Redis {
-  const r = new Redis({ host: HOST, port: REDIS_PORT, username: user, password: pass, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+/** AUTH as its own command, so that a refused password is a WRONGPASS reply rather than a closed connection. */
+async function redisClient(user: string, pass: string): Promise<Redis> {
+  const r = new Redis({ host: HOST, port: REDIS_PORT, lazyConnect: true, protocol: 2, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
   r.on('error', () => undefined);
+  await r.connect();
+  try {
+    await r.call('AUTH', user, pass);
+  } catch (err) {
+    r.disconnect();
+    throw err;
+  }
   return r;
 }
 
 export async function redisAdmin(...args: string[]): Promise<unknown> {
-  const r = redisClient('default', ADMIN_PASSWORD);
-  await r.connect();
+  const r = await redisClient('default', ADMIN_PASSWORD);
   try {
     return await r.call(args[0]!, ...args.slice(1));
   } finally {
@@ -98,13 +105,15 @@ export async function redisAdmin(...args: string[]): Promise<unknown> {
 }
 
 export async function redisLogin(user: string, pass: string): Promise<boolean> {
-  const r = redisClient(user, pass);
+  let r: Redis;
   try {
-    await r.connect();
-    return (await r.ping()) === 'PONG';
+    r = await redisClient(user, pass);
   } catch (err) {
     if (/WRONGPASS/.test((err as Error).message)) return false;
     throw err;
+  }
+  try {
+    return (await r.ping()) === 'PONG';
   } finally {
     r.disconnect();
   }

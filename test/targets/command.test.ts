@@ -1,0 +1,94 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { run, tempHome } from '../helpers/cli.js';
+import { targetEnv } from '../helpers/databases.js';
+import { LeakLedger, canary } from '../leak/canary.js';
+
+/**
+ * The command hook: a real executable that keeps "the application's" password in a file. It must get the value
+ * on stdin only; what it saw in its argv and environment is written down and searched for the value.
+ */
+const HOOK = `#!/bin/sh
+set -eu
+dir="$(dirname "$0")"
+{ printf 'argv:%s\\n' "$*"; env; } >>"$dir/seen.txt"
+case "$VH_TARGET_PHASE" in
+  apply) [ -f "$dir/refuse" ] && { echo "refused by the app" >&2; exit 3; }
+         [ -f "$dir/hang" ] && sleep 30
+         cat >"$dir/app-password.tmp"; mv "$dir/app-password.tmp" "$dir/app-password" ;;
+  verify) cat >"$dir/verify-input"; cmp -s "$dir/verify-input" "$dir/app-password" ;;
+  rollback) cat >"$dir/app-password.tmp"; mv "$dir/app-password.tmp" "$dir/app-password"; echo rolled >>"$dir/rollbacks" ;;
+  cleanup) cat >/dev/null; echo cleaned >>"$dir/cleanups" ;;
+esac
+`;
+
+describe('command target', () => {
+  let home: string;
+  let hooks: string;
+  let env: NodeJS.ProcessEnv;
+  const ledger = new LeakLedger();
+  const vh = (args: string[], input?: string, extra: NodeJS.ProcessEnv = {}) =>
+    run(args, { env: { ...env, ...extra }, ...(input !== undefined ? { input } : {}) }).then((r) => ledger.record(args.join(' '), r, args[0] === 'get'));
+
+  beforeAll(async () => {
+    home = tempHome('vh-cmd-');
+    hooks = join(home, 'hooks');
+    await fs.mkdir(hooks);
+    await fs.writeFile(join(hooks, 'hook.sh'), HOOK, { mode: 0o755 });
+    env = await targetEnv(
+      home,
+      `[targets.app]\nkind = "command"\napply = ["hooks/hook.sh", "apply"]\nverify = ["hooks/hook.sh"]\nrollback = ["hooks/hook.sh"]\ncleanup = ["hooks/hook.sh"]\ntimeout_ms = 2000\nsecrets = ["local:app/*"]\n`,
+    );
+    await fs.rename(join(home, 'vh-secrets.toml'), join(home, 'vh-secrets.toml.tmp'));
+    await fs.rename(join(home, 'vh-secrets.toml.tmp'), join(home, 'vh-secrets.toml'));
+  });
+  afterAll(async () => {
+    await ledger.recordFiles(join(home, 'vh'), () => false);
+    ledger.record('hook argv and environment', { code: 0, signal: null, stdout: Buffer.alloc(0), out: '', stderr: await fs.readFile(join(hooks, 'seen.txt'), 'utf8') });
+    expect(ledger.leaks()).toEqual([]);
+    await fs.rm(home, { recursive: true, force: true });
+  });
+
+  test('the new value reaches the hook on stdin; verify sees the same bytes; emergency cleanup runs the cleanup hook', async () => {
+    const initial = ledger.add(canary('cmd'));
+    expect((await vh(['create', 'local:app/key', '--type', 'api_key'], initial)).code).toBe(0);
+    await fs.writeFile(join(hooks, 'app-password'), initial);
+    const r = await vh(['rotate', 'local:app/key', '--yes', '--emergency', '--reason', 'test']);
+    expect(r.stderr).toMatch(/^rotated /);
+    expect(r.code).toBe(0);
+    const now = (await vh(['get', 'local:app/key'])).out;
+    ledger.add(now);
+    expect(await fs.readFile(join(hooks, 'app-password'), 'utf8')).toBe(now);
+    expect(await fs.readFile(join(hooks, 'cleanups'), 'utf8')).toBe('cleaned\n');
+    const seen = await fs.readFile(join(hooks, 'seen.txt'), 'utf8');
+    expect(seen).toContain('VH_TARGET_PHASE=apply');
+    expect(seen).toContain('VH_SECRET=local:app/key');
+  });
+
+  test('a refusing hook: exit and stderr reported (value-free), rolled back, the store keeps the old value', async () => {
+    const before = (await vh(['get', 'local:app/key'])).out;
+    await fs.writeFile(join(hooks, 'refuse'), '');
+    const r = await vh(['rotate', 'local:app/key', '--yes', '--json']);
+    await fs.rm(join(hooks, 'refuse'));
+    expect(r.code).toBe(70);
+    const o = JSON.parse(r.out) as { status: string; error: { message: string; phase: string } };
+    expect(o.status).toBe('failed');
+    expect(o.error.phase).toBe('stage');
+    expect(o.error.message).toContain('exit 3: refused by the app');
+    expect((await vh(['get', 'local:app/key'])).out).toBe(before);
+    expect(await fs.readFile(join(hooks, 'app-password'), 'utf8')).toBe(before);
+  });
+
+  test('a hanging hook is killed at the timeout (75) and the rotation rolled back', async () => {
+    const before = (await vh(['get', 'local:app/key'])).out;
+    await fs.writeFile(join(hooks, 'hang'), '');
+    const started = Date.now();
+    const r = await vh(['rotate', 'local:app/key', '--yes', '--json']);
+    await fs.rm(join(hooks, 'hang'));
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(r.code).toBe(75);
+    expect(JSON.parse(r.out).error.message).toContain('no answer within 2000 ms');
+    expect((await vh(['get', 'local:app/key'])).out).toBe(before);
+    expect(await fs.readFile(join(hooks, 'rollbacks'), 'utf8')).toContain('rolled');
+  });
+});
