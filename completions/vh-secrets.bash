@@ -13,7 +13,7 @@ _vh_secrets() {
   done
   case $cmd in
     get) opts="--version"; valued="--version --config --env" ;;
-    create|put) opts="--type --generate --value-file --expires-in-days --rotation-days --owner --tag"; valued="--type --value-file --expires-in-days --rotation-days --owner --tag --config --env" ;;
+    create|put) opts="--type --generate --value-file --expires-in-days --rotation-days --owner --target --tag"; valued="--type --value-file --expires-in-days --rotation-days --owner --target --tag --config --env" ;;
     list|ls) opts="--type --store --tag"; valued="--type --store --tag --config --env" ;;
     describe) opts=""; valued="--config --env" ;;
     revoke) opts="--version --force"; valued="--version --config --env" ;;

@@ -29,6 +29,7 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l value-file
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l expires-in-days -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l rotation-days -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l owner -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l target -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l tag -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
 complete -c vh-secrets -n '__fish_seen_subcommand_from list ls' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'
