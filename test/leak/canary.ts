@@ -49,3 +49,35 @@ export class LeakLedger {
     return found;
   }
 }
+
+/**
+ * What `ps` (and anyone reading /proc) could see while `work` runs: the argv and environment of every process
+ * started meanwhile (the CLI and whatever it runs; the test runner's own environment is not the tool's),
+ * sampled every few milliseconds. Record the returned text in a ledger to prove no value was there.
+ */
+export async function sampleProcesses<T>(work: () => Promise<T>, everyMs = 3): Promise<{ result: T; seen: string; samples: number }> {
+  const before = new Set((await fs.readdir('/proc')).filter((p) => /^\d+$/.test(p)));
+  const seen = new Set<string>();
+  let done = false;
+  let samples = 0;
+  const sampler = (async () => {
+    while (!done) {
+      samples++;
+      for (const pid of await fs.readdir('/proc').catch(() => [] as string[])) {
+        if (!/^\d+$/.test(pid) || before.has(pid)) continue;
+        for (const what of ['cmdline', 'environ']) {
+          const text = await fs.readFile(`/proc/${pid}/${what}`, 'latin1').catch(() => '');
+          if (text) seen.add(text.replace(/\0/g, ' '));
+        }
+      }
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  try {
+    const result = await work();
+    return { result, seen: [...seen].join('\n'), samples };
+  } finally {
+    done = true;
+    await sampler;
+  }
+}

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { run, tempHome } from '../helpers/cli.js';
 import { targetEnv } from '../helpers/databases.js';
-import { LeakLedger, canary } from '../leak/canary.js';
+import { LeakLedger, canary, sampleProcesses } from '../leak/canary.js';
 
 /**
  * The command hook: a real executable that keeps "the application's" password in a file. It must get the value
@@ -53,7 +53,8 @@ describe('command target', () => {
     const initial = ledger.add(canary('cmd'));
     expect((await vh(['create', 'local:app/key', '--type', 'api_key'], initial)).code).toBe(0);
     await fs.writeFile(join(hooks, 'app-password'), initial);
-    const r = await vh(['rotate', 'local:app/key', '--yes', '--emergency', '--reason', 'test']);
+    const { result: r, seen: ps } = await sampleProcesses(() => vh(['rotate', 'local:app/key', '--yes', '--emergency', '--reason', 'test']));
+    ledger.record('ps during rotate', { code: 0, signal: null, stdout: Buffer.alloc(0), out: '', stderr: ps });
     expect(r.stderr).toMatch(/^rotated /);
     expect(r.code).toBe(0);
     const now = (await vh(['get', 'local:app/key'])).out;

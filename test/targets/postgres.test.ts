@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { run, tempHome, type RunResult } from '../helpers/cli.js';
 import { ADMIN_PASSWORD, ADMIN_USER, HOST, PG_PORT, credential, dbName, password, pgAdmin, pgLogin, skipPg, targetEnv } from '../helpers/databases.js';
-import { LeakLedger } from '../leak/canary.js';
+import { LeakLedger, sampleProcesses } from '../leak/canary.js';
 
 const skip = await skipPg();
 if (skip) process.stderr.write(`SKIP postgres target tests: ${skip}\n`);
@@ -65,7 +65,11 @@ ${extra}`;
     const { user, pass } = await newRole('vh_single');
     const name = `local:db/${user}`;
     expect((await vh(['create', name, '--type', 'database_password', '--target', 'pg-admin'], credential(user, pass))).code).toBe(0);
-    const r = await vh(['rotate', name, '--yes', '--json']);
+    // Everything `ps` could show while the rotation runs (argv and environment of every process) goes to the ledger.
+    const { result: r, seen, samples } = await sampleProcesses(() => vh(['rotate', name, '--yes', '--json']));
+    expect(samples).toBeGreaterThan(3);
+    expect(seen).toContain('rotate');
+    ledger.record('ps during rotate', { code: 0, signal: null, stdout: Buffer.alloc(0), out: '', stderr: seen });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ status: 'rotated', error: null });
