@@ -1,6 +1,6 @@
 import { constants, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DetailValue } from '../audit/event.js';
+import { canonicalJson, type DetailValue } from '../audit/event.js';
 import { VhError, fromSystemError, isVhError, type ErrorCode } from './errors.js';
 import { writeFileAtomic } from './fsutil.js';
 import { decodeMeta, metaFilter } from './metadata.js';
@@ -432,6 +432,20 @@ function parseTime(t: string | null | undefined): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/**
+ * Equal bytes, or the same JSON object: Vault keeps a JSON object of strings as a KV map and hands it back with
+ * its keys sorted, so a value that went through Vault may differ from the archive only in key order.
+ */
+function sameValue(a: Buffer, b: Buffer): boolean {
+  if (a.equals(b)) return true;
+  if (a[0] !== 0x7b || b[0] !== 0x7b) return false;
+  try {
+    return canonicalJson(JSON.parse(a.toString('utf8'))) === canonicalJson(JSON.parse(b.toString('utf8')));
+  } catch {
+    return false;
+  }
+}
+
 async function restoreOne(rt: Runtime, s: ArchiveSecret, input: RestoreInput): Promise<RestoreOutcome> {
   const source = `${s.store}:${s.name}`;
   const alias = input.toStore ?? s.store;
@@ -477,7 +491,7 @@ async function restoreOne(rt: Runtime, s: ArchiveSecret, input: RestoreInput): P
       if (!isVhError(err) || err.code !== 'NOT_FOUND') throw err;
     }
   }
-  if (targetValue !== undefined && targetValue.equals(current.value)) {
+  if (targetValue !== undefined && sameValue(targetValue, current.value)) {
     outcome.reason = 'unchanged: the target already holds this value';
     return outcome;
   }
