@@ -221,3 +221,76 @@ test('errors: wrong identity, loose identity file, bad recipient, missing and da
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
+
+test('every configured store in one archive, back to each alias; revoked secrets and versions carry no value; newer formats refused', async () => {
+  const ledger = new LeakLedger();
+  const a = tempHome('vh-backup-a-');
+  const b = tempHome('vh-backup-b-');
+  try {
+    const envA = await multiStoreEnv(a);
+    const envB = await multiStoreEnv(b);
+    const vhA = cli(ledger, envA);
+    const vhB = cli(ledger, envB);
+    const { keyFile, recipient } = await ageKey(a, 'k');
+    const v1 = ledger.add(canary('v1'));
+    const v2 = ledger.add(canary('v2'));
+    const gone = ledger.add(canary('gone'));
+    const other = ledger.add(canary('other'));
+    expect((await vhA('create local', ['create', 'local:svc/token'], { input: v1 })).code).toBe(0);
+    const local = await openFile({ path: join(a, 'local.vhs'), key_file: join(a, 'local.key') }, { alias: 'local', home: a });
+    await local.put('svc/token', Buffer.from(v2), { stage: 'current' });
+    expect((await vhA('revoke old version', ['revoke', 'local:svc/token', '--version', '1', '--yes'])).code).toBe(0);
+    expect((await vhA('create revoked', ['create', 'local:svc/old'], { input: gone })).code).toBe(0);
+    expect((await vhA('revoke secret', ['revoke', 'local:svc/old', '--yes'])).code).toBe(0);
+    expect((await vhA('create dst', ['create', 'dst:svc/other'], { input: other })).code).toBe(0);
+
+    const archive = join(a, 'all.age');
+    const backup = JSON.parse((await vhA('backup all', ['backup', '--all-versions', '--recipient', recipient, '--output', archive, '--json'])).out);
+    expect(backup.stores).toEqual(['dst', 'empty', 'local']);
+    expect(backup.secrets).toEqual([
+      { ref: 'dst:svc/other', versions: 1, revoked: false },
+      { ref: 'local:svc/old', versions: 0, revoked: true },
+      { ref: 'local:svc/token', versions: 1, revoked: false },
+    ]);
+    const doc = JSON.parse((await ageDecrypt(keyFile, archive)).toString()) as ArchiveDoc;
+    const token = doc.secrets.find((s) => s.name === 'svc/token')!;
+    expect(token.versions.map((v) => [v.version, v.state, v.value_base64 === null])).toEqual([['1', 'disabled', true], ['2', 'enabled', false]]);
+    expect(doc.secrets.find((s) => s.name === 'svc/old')!.versions.every((v) => v.value_base64 === null)).toBe(true);
+
+    // A second "machine" with the same aliases: each secret goes back to the store it came from.
+    const restored = await vhB('restore to aliases', ['restore', archive, '--identity', keyFile, '--json']);
+    expect(restored.code).toBe(0);
+    const report = JSON.parse(restored.out);
+    expect(report.results.map((r: { secret: string; action: string }) => `${r.secret} ${r.action}`)).toEqual(['dst:svc/other created', 'local:svc/old skipped', 'local:svc/token created']);
+    expect(report.results[1].reason).toMatch(/revoked in the source/);
+    expect((await vhB('get token', ['get', 'local:svc/token'], { valueOnStdout: true })).out).toBe(v2);
+    expect((await vhB('get other', ['get', 'dst:svc/other'], { valueOnStdout: true })).out).toBe(other);
+    expect(JSON.parse((await vhB('describe token', ['describe', 'local:svc/token', '--json'])).out).versions).toHaveLength(1);
+
+    // A store alias the archive names but this config lacks: that secret fails (exit 2), the others go on.
+    const lonely = join(b, 'lonely.toml');
+    await fs.writeFile(lonely, `default_store = "local"\n[stores.local]\nprovider = "file"\npath = "${join(b, 'l2.vhs')}"\nkey_file = "${join(b, 'l2.key')}"\n`);
+    const partial = await vhB('restore missing alias', ['restore', archive, '--identity', keyFile, '--json', '--config', lonely]);
+    expect(partial.code).toBe(2);
+    const pr = JSON.parse(partial.out);
+    expect(pr.results[0]).toMatchObject({ secret: 'dst:svc/other', action: 'failed', error: { code: 'CONFIG' } });
+    expect(pr.results[2]).toMatchObject({ secret: 'local:svc/token', action: 'created' });
+
+    // A later format version is refused with exit 65, not half-read.
+    const { Encrypter } = await import('age-encryption');
+    const e = new Encrypter();
+    e.addRecipient(recipient);
+    const future = join(a, 'future.age');
+    await fs.writeFile(future, await e.encrypt(JSON.stringify({ ...doc, format_version: 2, secrets: [] })));
+    const refused = await vhB('future format', ['restore', future, '--identity', keyFile]);
+    expect(refused.code).toBe(65);
+    expect(refused.stderr).toMatch(/format version 2; this vh-secrets reads up to version 1/);
+
+    await ledger.recordFiles(a, () => false);
+    await ledger.recordFiles(b, () => false);
+    expect(ledger.leaks()).toEqual([]);
+  } finally {
+    await fs.rm(a, { recursive: true, force: true });
+    await fs.rm(b, { recursive: true, force: true });
+  }
+});
