@@ -20,6 +20,8 @@ _vh_secrets() {
     health) opts="--store --type --tag --metrics-file --pushgateway --metrics-names"; valued="--store --type --tag --metrics-file --pushgateway --config --env" ;;
     rotate) opts="--secret-id --emergency --dry-run --resume --abort --reason --force"; valued="--secret-id --reason --config --env" ;;
     rotate-all) opts="--type --store --tag --concurrency --shard --dry-run --confirm"; valued="--type --store --tag --concurrency --shard --config --env" ;;
+    backup) opts="--store --prefix --type --tag --all-versions --recipient --recipients-file --output"; valued="--store --prefix --type --tag --recipient --recipients-file --output --config --env" ;;
+    restore) opts="--identity --to-store --dry-run --force"; valued="--identity --to-store --config --env" ;;
     audit) opts="--hours --since --until --log --source --output --fail-on-anomalies --anchor"; valued="--hours --since --until --log --source --output --fail-on-anomalies --anchor --config --env" ;;
     scan) opts="--path --git --log-opts --staged --stdin --format --output --fail-on-secrets --baseline --rules --redact --no-redact --max-file-size --jobs --shard"; valued="--path --log-opts --format --output --baseline --rules --max-file-size --jobs --shard --config --env" ;;
     completion) opts=""; valued="--config --env" ;;
@@ -27,11 +29,11 @@ _vh_secrets() {
   case $prev in
     --type) COMPREPLY=($(compgen -W "database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic" -- "$cur")); return ;;
     --format) COMPREPLY=($(compgen -W "text json sarif" -- "$cur")); return ;;
-    --store) COMPREPLY=($(compgen -W "$(vh-secrets __complete stores 2>/dev/null)" -- "$cur")); return ;;
-    --config|--value-file|--output|--metrics-file|--baseline|--log|--path|--anchor) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --store|--to-store) COMPREPLY=($(compgen -W "$(vh-secrets __complete stores 2>/dev/null)" -- "$cur")); return ;;
+    --config|--value-file|--output|--metrics-file|--baseline|--log|--path|--anchor|--identity|--recipients-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   if [[ -z $cmd ]]; then
-    COMPREPLY=($(compgen -W "get create put list ls describe revoke health rotate rotate-all audit scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --help -h" -- "$cur"))
+    COMPREPLY=($(compgen -W "get create put list ls describe revoke health rotate rotate-all backup restore audit scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --help -h" -- "$cur"))
   elif [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$opts --version -V --config --env --json --quiet -q --no-color --yes -y --debug --help -h" -- "$cur"))
   else
@@ -39,7 +41,7 @@ _vh_secrets() {
       get|create|put|describe|revoke|rotate) COMPREPLY=($(compgen -W "$(vh-secrets __complete refs "$cur" 2>/dev/null)" -- "$cur")) ;;
       audit) COMPREPLY=($(compgen -W "report verify flush" -- "$cur")) ;;
       completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")) ;;
-      scan) COMPREPLY=($(compgen -f -- "$cur")) ;;
+      scan|restore) COMPREPLY=($(compgen -f -- "$cur")) ;;
     esac
   fi
   # bash splits words at ':' (zsh does not): offer only the part after the last ':' the user typed.

@@ -9,6 +9,8 @@ complete -c vh-secrets -n '__fish_use_subcommand' -a 'revoke' -d 'revoke (disabl
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'health' -d 'check age, expiry, due rotations and store reachability (Nagios exit codes 0/1/2'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotate' -d 'rotate one secret: prepare, generate, stage, verify, promote, cleanup — with rol'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotate-all' -d 'rotate every secret matching a filter, with bounded concurrency; safe to run fro'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'backup' -d 'write the secrets of a store (or of every configured store) to an age-encrypted '
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'restore' -d 'restore secrets from a backup archive into any store; never overwrites a newer v'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'audit' -d 'summarise the audit log and detect anomalies; `audit verify` checks the hash cha'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'scan' -d 'find leaked credentials in files, git history, staged changes or stdin'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'completion' -d 'print a shell completion script'
@@ -60,6 +62,19 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l concurrenc
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l shard -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l dry-run
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l confirm
+complete -c vh-secrets -n '__fish_seen_subcommand_from backup' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from backup' -l prefix -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from backup' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'
+complete -c vh-secrets -n '__fish_seen_subcommand_from backup' -l tag -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from backup' -l all-versions
+complete -c vh-secrets -n '__fish_seen_subcommand_from backup' -l recipient -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from backup' -l recipients-file -r -F
+complete -c vh-secrets -n '__fish_seen_subcommand_from backup' -l output -r -F
+complete -c vh-secrets -n '__fish_seen_subcommand_from restore' -l identity -r -F
+complete -c vh-secrets -n '__fish_seen_subcommand_from restore' -l to-store -x -a '(vh-secrets __complete stores 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from restore' -l dry-run
+complete -c vh-secrets -n '__fish_seen_subcommand_from restore' -l force
+complete -c vh-secrets -n '__fish_seen_subcommand_from restore' -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l hours -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l since -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l until -x
@@ -84,4 +99,5 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l no-redact
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l max-file-size -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l jobs -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l shard -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'

@@ -18,6 +18,8 @@ export const AUDIT_EVENT_TYPES = [
   'archived',
   'purged',
   'scan_finding',
+  'backed_up',
+  'restored',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -9,7 +9,9 @@ import { SECRET_TYPES } from '../core/types.js';
 
 /** Positional arguments that are secret references. */
 const REF_COMMANDS = ['get', 'create', 'put', 'describe', 'revoke', 'rotate'];
-const FILE_OPTIONS = ['--config', '--value-file', '--output', '--metrics-file', '--baseline', '--log', '--path', '--anchor'];
+const FILE_OPTIONS = ['--config', '--value-file', '--output', '--metrics-file', '--baseline', '--log', '--path', '--anchor', '--identity', '--recipients-file'];
+/** Commands whose positional argument is a file. */
+const FILE_COMMANDS = ['scan', 'restore'];
 const VALUE_CHOICES: Record<string, readonly string[]> = {
   '--type': SECRET_TYPES,
   '--format': ['text', 'json', 'sarif'],
@@ -62,7 +64,7 @@ ${perCommand}
   esac
   case $prev in
 ${choices}
-    --store) COMPREPLY=($(compgen -W "$(vh-secrets __complete stores 2>/dev/null)" -- "$cur")); return ;;
+    --store|--to-store) COMPREPLY=($(compgen -W "$(vh-secrets __complete stores 2>/dev/null)" -- "$cur")); return ;;
     ${FILE_OPTIONS.join('|')}) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   if [[ -z $cmd ]]; then
@@ -76,7 +78,7 @@ ${commands
   .filter((c) => c.positional.length > 0)
   .map((c) => `      ${[c.name, ...c.aliases].join('|')}) COMPREPLY=($(compgen -W "${c.positional.join(' ')}" -- "$cur")) ;;`)
   .join('\n')}
-      scan) COMPREPLY=($(compgen -f -- "$cur")) ;;
+      ${FILE_COMMANDS.join('|')}) COMPREPLY=($(compgen -f -- "$cur")) ;;
     esac
   fi
   # bash splits words at ':' (zsh does not): offer only the part after the last ':' the user typed.
@@ -116,12 +118,13 @@ export function fishScript(program: Command): string {
       const name = flag.slice(2);
       const choices = VALUE_CHOICES[flag];
       if (choices) lines.push(`complete -c vh-secrets -n '${cond}' -l ${name} -x -a '${choices.join(' ')}'`);
-      else if (flag === '--store') lines.push(`complete -c vh-secrets -n '${cond}' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'`);
+      else if (flag === '--store' || flag === '--to-store') lines.push(`complete -c vh-secrets -n '${cond}' -l ${name} -x -a '(vh-secrets __complete stores 2>/dev/null)'`);
       else if (FILE_OPTIONS.includes(flag)) lines.push(`complete -c vh-secrets -n '${cond}' -l ${name} -r -F`);
       else if (c.valued.includes(flag)) lines.push(`complete -c vh-secrets -n '${cond}' -l ${name} -x`);
       else lines.push(`complete -c vh-secrets -n '${cond}' -l ${name}`);
     }
     if (REF_COMMANDS.includes(c.name)) lines.push(`complete -c vh-secrets -n '${cond}' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'`);
+    if (FILE_COMMANDS.includes(c.name)) lines.push(`complete -c vh-secrets -n '${cond}' -F`);
     if (c.positional.length > 0) lines.push(`complete -c vh-secrets -n '${cond}' -a '${c.positional.join(' ')}'`);
   }
   return `${lines.join('\n')}\n`;

@@ -11,8 +11,8 @@ export const SECRET_TYPES_HELP = 'database_password, api_key, jwt_secret, encryp
 
 export const EXIT_CODES: [number, string][] = [
   [0, 'success (health: OK; scan: no findings)'],
-  [1, 'health WARNING; scan found secrets (with --fail-on-secrets); audit verify: chain broken; audit: anomalies (with --fail-on-anomalies)'],
-  [2, 'health CRITICAL; rotate-all: at least one rotation failed; scan could not read its input'],
+  [1, 'health WARNING; scan found secrets (with --fail-on-secrets); audit verify: chain broken; audit: anomalies (with --fail-on-anomalies); restore: a conflict was left alone'],
+  [2, 'health CRITICAL; rotate-all: at least one rotation failed; restore: at least one secret failed; scan could not read its input'],
   [3, 'health UNKNOWN'],
   [64, 'usage error: unknown command or option, bad argument'],
   [65, 'bad data: empty or oversized value, malformed input'],
@@ -171,6 +171,31 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--confirm', 'same as --yes')
     .addHelpText('after', '\nExit: 0 nothing failed (rotated or skipped), 2 at least one rotation failed.\nWith --json: {results:[{secret,status,version,note,error:{code,message}}], cleanups, summary}.\nEnvironment: VOICEHIVE_MAX_CONCURRENT_ROTATIONS (3), VOICEHIVE_ROTATION_TIMEOUT_MINUTES (30), VOICEHIVE_GRACE_PERIOD_HOURS (24).')
     .action(action(hooks, () => import('./commands/rotate-all.js')));
+
+  program
+    .command('backup')
+    .description('write the secrets of a store (or of every configured store) to an age-encrypted archive')
+    .option('--store <alias>', 'only this store (default: every configured store)')
+    .option('--prefix <prefix>', 'only secrets whose name starts with this')
+    .option('--type <type>', 'only this secret type')
+    .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])
+    .option('--all-versions', 'every readable version, not only the current one')
+    .option('--recipient <age1...>', 'age public key to encrypt to (repeatable)', collect, [])
+    .option('--recipients-file <file>', 'file of age public keys, one per line (repeatable)', collect, [])
+    .option('--output <file>', 'archive to write (atomically, mode 0600; an existing file is replaced)')
+    .addHelpText('after', '\nThe archive opens with the standard age tool: age -d -i KEYFILE FILE (a JSON document, format\nvh-secrets-backup version 1, values base64; see docs/backup.md). Revoked versions and secrets are listed\nwithout values. Every secret read is an `accessed` audit event; the backup itself a `backed_up` event.\nExit: 0 written, 64 bad recipient or option, 73 output cannot be written (nothing is left behind),\n69/77 a store cannot be reached or read (no archive is written).\nWith --json: {output, created_at, format_version, all_versions, stores, recipients, secrets:[{ref,versions,revoked}],\nskipped, total_secrets, total_versions, bytes}.\nExample:\n  vh-secrets backup --store prod-vault --recipient "$(age-keygen -y backup.key)" --output prod.age')
+    .action(action(hooks, () => import('./commands/backup.js')));
+
+  program
+    .command('restore')
+    .description('restore secrets from a backup archive into any store; never overwrites a newer value without --force')
+    .argument('<file>', 'archive written by vh-secrets backup')
+    .option('--identity <keyfile>', 'age identity file (age-keygen output; must not be readable by group or others)')
+    .option('--to-store <alias>', 'restore everything into this store (default: each secret\'s source store alias)')
+    .option('--dry-run', 'print what would be done (names and actions only), change nothing')
+    .option('--force', 'overwrite target secrets holding a newer or unknown-age different value (needs --yes without a TTY)')
+    .addHelpText('after', '\nPer secret: created (absent in the target; with an --all-versions archive its history is written oldest\nfirst), updated (the target\'s current value differs and was created before the archive\'s), skipped\n(identical value, or nothing restorable), conflict (the target\'s different value is newer or of unknown age:\nleft alone unless --force), failed. Metadata is restored with the value; rotation markers are not.\nExit: 0 all created/updated/skipped, 1 at least one conflict, 2 at least one secret failed, 65 not a backup or\ndamaged, 66 archive or identity file missing, 77 identity file readable by others or not a recipient.\nWith --json: {archive, archive_created_at, format_version, all_versions, dry_run, force,\nresults:[{secret,source,action,reason,versions,version,error}], summary}.')
+    .action(action(hooks, () => import('./commands/restore.js')));
 
   program
     .command('audit')

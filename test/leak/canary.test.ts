@@ -72,6 +72,20 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
   expect((await vh('revoke', ['revoke', 'app/file', '--yes', '--json'])).code).toBe(0);
   expect((await vh('get revoked', ['get', 'app/file', '--debug'])).code).toBe(66);
 
+  // Backup and restore: the values travel only inside the age-encrypted archive.
+  const { generateIdentity, identityToRecipient } = await import('age-encryption');
+  const identity = await generateIdentity();
+  const keyFile = join(home, 'backup.key');
+  await fs.writeFile(keyFile, `${identity}\n`, { mode: 0o600 });
+  const otherKey = join(home, 'other.key');
+  await fs.writeFile(otherKey, `${await generateIdentity()}\n`, { mode: 0o600 });
+  const archive = join(home, 'backup.age');
+  expect((await vh('backup', ['backup', '--all-versions', '--recipient', await identityToRecipient(identity), '--output', archive, '--debug'])).code).toBe(0);
+  expect((await vh('backup json', ['backup', '--json', '--recipient', await identityToRecipient(identity), '--output', archive])).code).toBe(0);
+  expect((await vh('restore dry', ['restore', archive, '--identity', keyFile, '--dry-run', '--debug'])).code).toBe(0);
+  expect((await vh('restore', ['restore', archive, '--identity', keyFile, '--json'], undefined, false, debugEnv)).code).toBe(0);
+  expect((await vh('restore wrong key', ['restore', archive, '--identity', otherKey, '--debug'], undefined, false, debugEnv)).code).toBe(77);
+
   // argv and environment of a running create never carry the value.
   const live = await cmdlineWhileWaiting(['create', 'app/live'], env, ledger.add(canary('live')));
   expect(live.code).toBe(0);

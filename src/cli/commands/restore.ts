@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+import { restoreBackup, type RestoreInput } from '../../core/backup.js';
+import { EXIT, VhError } from '../../core/errors.js';
+import type { CommandContext } from '../context.js';
+import { confirm } from '../prompt.js';
+
+interface RestoreOptions {
+  identity?: string;
+  toStore?: string;
+  dryRun?: boolean;
+  force?: boolean;
+}
+
+export async function run(ctx: CommandContext, [archive]: string[], raw: Record<string, unknown>): Promise<number> {
+  const opts = raw as unknown as RestoreOptions;
+  if (opts.identity === undefined || opts.identity === '') throw new VhError('USAGE', 'restore needs --identity KEYFILE', { hint: 'the age identity file (age-keygen output) matching a recipient of the backup' });
+  const input: RestoreInput = {
+    archive: resolve(archive!),
+    identityFile: resolve(opts.identity),
+    dryRun: opts.dryRun === true,
+    force: opts.force === true,
+    ...(opts.toStore !== undefined ? { toStore: opts.toStore } : {}),
+  };
+  if (input.force && !input.dryRun && !ctx.io.globals.yes) {
+    if (!ctx.io.interactive) throw new VhError('USAGE', 'restore --force overwrites newer values and needs confirmation', { hint: 'pass --yes as well when not running interactively, or run --dry-run first' });
+    if (!(await confirm(ctx.io, 'Overwrite secrets in the target that hold newer, different values?'))) {
+      ctx.io.err('vh-secrets: not confirmed; nothing was changed');
+      return EXIT.OK;
+    }
+  }
+  const rt = await ctx.runtime();
+  const report = await restoreBackup(rt, input);
+  if (ctx.io.json) ctx.io.outJson(report);
+  else {
+    if (report.results.length > 0) {
+      const c = await ctx.io.chalk();
+      const label = (a: string) => (report.dry_run && (a === 'created' || a === 'updated') ? `would be ${a}` : a);
+      const paint = (a: string) => (a === 'created' || a === 'updated' ? c.green(label(a)) : a === 'failed' ? c.red(a) : a === 'conflict' ? c.yellow(a) : a);
+      const rows = report.results.map((r) => [r.secret, paint(r.action), String(r.versions), r.error ? `${r.error.code}: ${r.error.message}` : (r.reason ?? '')]);
+      ctx.io.out(`${await ctx.io.table(['SECRET', 'ACTION', 'VERSIONS', 'DETAIL'], rows)}\n`);
+    }
+    const s = report.summary;
+    ctx.io.note(`${report.dry_run ? 'dry run, nothing was changed: ' : ''}${s.total} secret(s) from a backup of ${report.archive_created_at}: ${s.created} created, ${s.updated} updated, ${s.skipped} skipped, ${s.conflict} conflict(s), ${s.failed} failed`);
+  }
+  if (report.summary.failed > 0) return EXIT.CRITICAL;
+  return report.summary.conflict > 0 ? EXIT.WARNING : EXIT.OK;
+}
