@@ -104,8 +104,9 @@ export function mapVaultError(err: unknown, address: string, what: string): VhEr
 }
 
 /**
- * Vault stores a map per version. A value that is canonical JSON with string fields is stored as that map (so
- * `vault kv get -field=password` works); anything else as {value} or, when not UTF-8, {value_base64}.
+ * Vault stores a map per version. A value that is canonical JSON with string fields — compact, keys in the
+ * sorted order Vault hands maps back in — is stored as that map (so `vault kv get -field=password` works);
+ * anything else as {value} or, when not UTF-8, {value_base64}, so that every value reads back byte for byte.
  */
 export function encodeValue(value: Buffer): Record<string, string> {
   const text = value.toString('utf8');
@@ -115,7 +116,7 @@ export function encodeValue(value: Buffer): Record<string, string> {
     if (
       typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) &&
       Object.values(parsed).every((v) => typeof v === 'string') &&
-      JSON.stringify(parsed) === text
+      JSON.stringify(parsed, Object.keys(parsed).sort()) === text
     ) {
       const keys = Object.keys(parsed);
       if (keys.length > 0 && !(keys.length === 1 && (keys[0] === 'value' || keys[0] === 'value_base64'))) return parsed as Record<string, string>;

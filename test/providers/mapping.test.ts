@@ -19,6 +19,11 @@ describe('value codec for Vault KV maps', () => {
   test('string maps are stored natively so `vault kv get -field=` works', () => {
     expect(encodeValue(Buffer.from('{"password":"p"}'))).toEqual({ password: 'p' });
     expect(encodeValue(Buffer.from('plain'))).toEqual({ value: 'plain' });
+    // Vault hands maps back with sorted keys: any other order is kept verbatim, so it reads back byte for byte.
+    expect(encodeValue(Buffer.from('{"password":"p","username":"u"}'))).toEqual({ password: 'p', username: 'u' });
+    const unsorted = Buffer.from('{"username":"u","password":"p"}');
+    expect(encodeValue(unsorted)).toEqual({ value: unsorted.toString() });
+    expect(decodeValue(encodeValue(unsorted)).equals(unsorted)).toBe(true);
   });
 });
 

@@ -113,6 +113,13 @@ for (const s of stores) {
       const after = JSON.parse((await vh(['get', foreign])).out);
       expect(after.username).toBe('app');
       expect(after.password).not.toBe('p0');
+
+      // Keys in any order (Vault hands its maps back sorted): the staged value still reads back byte for byte.
+      const unsorted = uniqueName('unsorted');
+      expect((await vh(['create', unsorted, '--type', 'database_password'], '{"username":"app","password":"p0","host":"db"}')).code).toBe(0);
+      expect((await vh(['rotate', `${unsorted}#password`, '--yes'])).code).toBe(0);
+      const kept = (await vh(['get', unsorted])).out;
+      expect(Object.keys(JSON.parse(kept))).toEqual(['username', 'password', 'host']);
     });
 
         test('bad input: unknown ref 66, concurrency 0/-1 64, nothing to resume 0, corrupted journal 65', async () => {
