@@ -319,12 +319,13 @@ export function rulesFor(policy: Policy | null, ref: string, type: SecretType): 
 }
 
 /**
- * The rotation interval the policy sets for a new secret (the shortest of the matching rules), used when the
- * operator gives none, so a secret created under a policy complies with it from the start.
+ * The rotation interval the policy imposes on a new secret when the operator gives none: the shortest of the
+ * matching rules, when it is shorter than the type's default (undefined otherwise: the default complies).
  */
 export function policyRotationDays(policy: Policy | null, ref: string, type: SecretType): number | undefined {
   const days = rulesFor(policy, ref, type).map((r) => r.rotationIntervalDays).filter((d): d is number => d !== undefined);
-  return days.length > 0 ? Math.min(...days) : undefined;
+  const shortest = Math.min(...days);
+  return days.length > 0 && shortest < TYPE_POLICIES[type].rotationDays ? shortest : undefined;
 }
 
 function hasTag(facts: SecretFacts, tag: string): boolean {

@@ -127,7 +127,9 @@ describe('state rules (metadata only)', () => {
 
   test('no policy, no violations; the policy sets the interval of a new secret', () => {
     expect(checkSecretState(null, facts({ owner: undefined, tags: {} }), now)).toEqual([]);
-    expect(policyRotationDays(policy, 'prod-vault:app/db', 'database_password')).toBe(30);
+    expect(policyRotationDays(policy, 'prod-vault:app/db', 'database_password')).toBeUndefined(); // the type's 30 complies
+    const longer = { ...policy, rules: [{ ...policy.rules[0]!, rotationIntervalDays: 20 }] };
+    expect(policyRotationDays(longer, 'prod-vault:app/db', 'database_password')).toBe(20);
     expect(policyRotationDays(policy, 'local:x', 'database_password')).toBeUndefined();
   });
 });
