@@ -109,7 +109,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--rotation-days <n>', "rotation interval in days (default: the type's policy)")
     .option('--owner <owner>', 'owner (team or person) recorded in metadata')
     .option('--tag <key=value>', 'tag (repeatable)', collect, [])
-    .addHelpText('after', '\nExamples:\n  printf %s "$DB_PASS" | vh-secrets create app/db --type database_password\n  vh-secrets create prod-vault:app/api --type api_key --generate --tag team=payments')
+    .addHelpText('after', '\nUnder a policy (--policy), a rule the request breaks exits 77 naming the rule (mode "enforce") or warns (mode "warn").\nExamples:\n  printf %s "$DB_PASS" | vh-secrets create app/db --type database_password\n  vh-secrets create prod-vault:app/api --type api_key --generate --tag team=payments')
     .action(action(hooks, () => import('./commands/create.js')));
 
   program
