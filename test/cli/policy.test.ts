@@ -142,6 +142,25 @@ describe('policy rules on the file store', () => {
     expect(JSON.stringify(log)).not.toContain('the-value-3');
   });
 
+  test('access in warn mode only warns; rotate-all reports denied secrets as failed; a bad --actor is a usage error', async () => {
+    await fs.writeFile(policyFile, `[access]\nmode = "warn"\n[[access.grants]]\nactors = ["alice"]\nactions = ["*"]\n`);
+    expect((await vh(['create', 'app/a', '--actor', 'alice'], 'v1')).code).toBe(0);
+    const warned = await vh(['get', 'app/a', '--actor', 'bob']);
+    expect(warned.code).toBe(0);
+    expect(warned.out).toBe('v1');
+    expect(warned.stderr).toContain('vh-secrets: warning: policy rule "access" (access) warns on get of local:app/a: no grant lets actor "bob" get local:app/a');
+
+    await fs.writeFile(policyFile, `[access]\n[[access.grants]]\nactors = ["alice"]\nactions = ["*"]\n`);
+    const all = await vh(['rotate-all', '--yes', '--json', '--actor', 'bob']);
+    expect(all.code).toBe(2);
+    expect(JSON.parse(all.out).results).toEqual([expect.objectContaining({ secret: 'local:app/a', status: 'failed', error: expect.objectContaining({ code: 'PERMISSION_DENIED' }) })]);
+    expect((await vh(['rotate-all', '--yes', '--actor', 'alice'])).code).toBe(0);
+
+    const bad = await vh(['list', '--actor', 'bob smith']);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain('--actor "bob smith"');
+  });
+
   test('rotate: generated values follow the policy; a rule the generator cannot meet blocks the rotation with 77', async () => {
     await fs.writeFile(policyFile, `[[rules]]\nname = "long-keys"\ntypes = ["api_key"]\nmin_length = 64\nrequired_classes = ["symbol"]\n\n[[rules]]\nname = "no-base64"\ntypes = ["jwt_secret"]\nalphabet = ["upper", "lower", "digit"]\n`);
     expect((await vh(['create', 'app/api', '--type', 'api_key', '--generate'])).code).toBe(0);
