@@ -117,6 +117,7 @@ export async function createSecret(rt: Runtime, input: CreateInput): Promise<Cre
     const now = input.now ?? new Date();
     const rotationDays = input.rotationDays ?? policyRotationDays(rt.policy, ref.id, input.type);
     const fresh = input.source.kind === 'generate' ? generateCompliant(rt, ref.id, input.type) : input.source.value;
+    if (fresh.length === 0) throw new VhError('INVALID_FORMAT', 'the secret value is empty', { hint: 'pipe a value on stdin, use --value-file, or --generate' });
     const policyWarnings = enforce(
       [
         ...checkSecretState(rt.policy, { ref: ref.id, store: ref.store, type: input.type, owner: input.owner, tags: input.tags, rotationDays: rotationDays ?? TYPE_POLICIES[input.type].rotationDays, rotatedAt: now.toISOString() }, now, { includeAge: false }),
@@ -128,7 +129,6 @@ export async function createSecret(rt: Runtime, input: CreateInput): Promise<Cre
     rt.warnings.push(...policyWarnings);
     const store = await rt.store(ref.store);
     let value = fresh;
-    if (value.length === 0) throw new VhError('INVALID_FORMAT', 'the secret value is empty', { hint: 'pipe a value on stdin, use --value-file, or --generate' });
     if (ref.key) value = Buffer.from(JSON.stringify({ [ref.key]: value.toString('utf8') }));
     if (value.length > store.capabilities.maxValueBytes) {
       throw new VhError('INVALID_FORMAT', `the value is ${value.length} bytes; store "${ref.store}" accepts at most ${store.capabilities.maxValueBytes}`);
