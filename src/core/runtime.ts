@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { SinkStatus } from '../audit/forward.js';
 import { AuditLogger, detectActor, type Actor, type AuditRecorder } from '../audit/logger.js';
 import { openStore } from '../providers/index.js';
@@ -36,7 +37,7 @@ export class Runtime {
       }
       actor = { ...actor, name: options.actorName };
     }
-    const policyFile = options.policyFile ?? config.policyFile;
+    const policyFile = options.policyFile !== undefined ? resolve(options.cwd ?? process.cwd(), options.policyFile) : config.policyFile;
     let policy: Policy | null = null;
     if (policyFile !== undefined) {
       const { loadPolicy } = await import('./policy.js');
