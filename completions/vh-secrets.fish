@@ -12,6 +12,7 @@ complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotate-all' -d 'rotate eve
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'backup' -d 'write the secrets of a store (or of every configured store) to an age-encrypted '
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'restore' -d 'restore secrets from a backup archive into any store; never overwrites a newer v'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'audit' -d 'summarise the audit log and detect anomalies; `audit verify` checks the hash cha'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'compliance' -d 'map NIST 800-53, SOC 2, ISO 27001 and HIPAA controls to evidence vh-secrets can '
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'scan' -d 'find leaked credentials in files, git history, staged changes or stdin'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'completion' -d 'print a shell completion script'
 complete -c vh-secrets -l version
@@ -22,6 +23,8 @@ complete -c vh-secrets -l quiet
 complete -c vh-secrets -l no-color
 complete -c vh-secrets -l yes
 complete -c vh-secrets -l debug
+complete -c vh-secrets -l actor
+complete -c vh-secrets -l policy
 complete -c vh-secrets -l help
 complete -c vh-secrets -n '__fish_seen_subcommand_from get' -l version -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from get' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
@@ -84,6 +87,8 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l output -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l fail-on-anomalies -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l anchor -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -a 'report verify flush'
+complete -c vh-secrets -n '__fish_seen_subcommand_from compliance' -l framework -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from compliance' -l days -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l path -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l git
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l log-opts -x

@@ -9,6 +9,8 @@ export interface GlobalOptions {
   color?: boolean;
   yes?: boolean;
   debug?: boolean;
+  actor?: string;
+  policy?: string;
 }
 
 export interface Streams {

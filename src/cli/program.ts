@@ -11,7 +11,7 @@ export const SECRET_TYPES_HELP = 'database_password, api_key, jwt_secret, encryp
 
 export const EXIT_CODES: [number, string][] = [
   [0, 'success (health: OK; scan: no findings)'],
-  [1, 'health WARNING; scan found secrets (with --fail-on-secrets); audit verify: chain broken; audit: anomalies (with --fail-on-anomalies); restore: a conflict was left alone'],
+  [1, 'health WARNING; compliance: a control fails; scan found secrets (with --fail-on-secrets); audit verify: chain broken; audit: anomalies (with --fail-on-anomalies); restore: a conflict was left alone'],
   [2, 'health CRITICAL; rotate-all: at least one rotation failed; restore: at least one secret failed; scan could not read its input'],
   [3, 'health UNKNOWN'],
   [64, 'usage error: unknown command or option, bad argument'],
@@ -22,8 +22,8 @@ export const EXIT_CODES: [number, string][] = [
   [73, 'cannot create an output file'],
   [74, 'I/O error'],
   [75, 'temporary failure: conflicting concurrent change or lock held; retry'],
-  [77, 'permission denied: authentication or authorisation failed'],
-  [78, 'configuration error'],
+  [77, 'permission denied: authentication or authorisation failed, or an enforced policy rule forbids the action'],
+  [78, 'configuration error (config or policy file)'],
   [130, 'interrupted (Ctrl-C at a prompt); nothing was changed'],
 ];
 
@@ -32,7 +32,8 @@ export const ENVIRONMENT: [string, string][] = [
   ['VH_SECRETS_CONFIG', 'config file (instead of ./vh-secrets.toml or ~/.config/vh-secrets/config.toml)'],
   ['VH_SECRETS_FILE_KEY', 'key of the embedded file store: 32 bytes as hex/base64, or a passphrase of 16+ characters'],
   ['VH_SECRETS_AUDIT_HMAC_KEY', 'key for an HMAC-keyed audit hash chain'],
-  ['VH_SECRETS_ACTOR', 'actor name recorded in audit events (default: the OS user)'],
+  ['VH_SECRETS_ACTOR', 'actor name recorded in audit events and checked by the policy (default: the OS user; --actor wins)'],
+  ['VH_SECRETS_POLICY', 'policy file (when neither --policy nor the config names one)'],
   ['VOICEHIVE_ALLOWED_IP_RANGES', 'audit: CIDR ranges source IPs must fall in (comma separated; overrides [audit.anomalies])'],
   ['VOICEHIVE_ALLOWED_COUNTRIES', 'audit: ISO country codes source IPs must be placed in (comma separated; needs geoip_db)'],
   ['VH_SECRETS_DEBUG', 'set to 1 to print stack traces'],
@@ -49,6 +50,8 @@ export const GLOBAL_OPTIONS: [string, string][] = [
   ['--no-color', 'no colour (also NO_COLOR)'],
   ['-y, --yes', 'assume yes for confirmations (required for destructive actions without a TTY)'],
   ['--debug', 'print stack traces on errors'],
+  ['--actor <name>', 'actor recorded in audit events and checked by the policy (default VH_SECRETS_ACTOR, else the OS user)'],
+  ['--policy <file>', 'policy file (TOML; default [policy] file in the config, else VH_SECRETS_POLICY)'],
 ];
 
 type Loader = () => Promise<CommandModule>;
@@ -107,7 +110,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--owner <owner>', 'owner (team or person) recorded in metadata')
     .option('--target <name>', 'rotation target from the config ([targets.<name>]) that rotations apply the new value to')
     .option('--tag <key=value>', 'tag (repeatable)', collect, [])
-    .addHelpText('after', '\nExamples:\n  printf %s "$DB_PASS" | vh-secrets create app/db --type database_password\n  vh-secrets create prod-vault:app/api --type api_key --generate --tag team=payments')
+    .addHelpText('after', '\nUnder a policy (--policy), a rule the request breaks exits 77 naming the rule (mode "enforce") or warns (mode "warn").\nExamples:\n  printf %s "$DB_PASS" | vh-secrets create app/db --type database_password\n  vh-secrets create prod-vault:app/api --type api_key --generate --tag team=payments')
     .action(action(hooks, () => import('./commands/create.js')));
 
   program
@@ -142,7 +145,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--metrics-file <path>', 'write Prometheus metrics atomically to this file')
     .option('--pushgateway <url>', 'push metrics to a Prometheus Pushgateway')
     .option('--metrics-names', 'also export one series per secret, labelled with its name (names can be sensitive)')
-    .addHelpText('after', '\nExit: 0 OK, 1 WARNING (due soon), 2 CRITICAL (expired, overdue past the hard limit, stuck or failed rotation,\nrevoked-but-current, store down), 3 UNKNOWN (could not evaluate). An unwritable --metrics-file exits 73 and\nleaves no partial file; a Pushgateway that cannot be reached only warns.\nWith --json: {status, generated_at, summary, stores:[…], secrets:[{secret,store,type,status,age_days,rotated_at,\nrotation_due_at,expires_at,current_version,checks:[{check,status,message}]}]}.')
+    .addHelpText('after', '\nExit: 0 OK, 1 WARNING (due soon), 2 CRITICAL (expired, overdue past the hard limit, stuck or failed rotation,\nrevoked-but-current, store down), 3 UNKNOWN (could not evaluate). An unwritable --metrics-file exits 73 and\nleaves no partial file; a Pushgateway that cannot be reached only warns.\nPolicy rules (--policy / [policy] file) are checked from metadata: an enforce-mode violation is CRITICAL,\na warn-mode one WARNING (check "policy").\nWith --json: {status, generated_at, summary, policy, stores:[…], secrets:[{secret,store,type,status,age_days,rotated_at,\nrotation_due_at,expires_at,current_version,checks:[{check,status,message}],policy_violations:[{rule,check,mode,message}]}]}.')
     .action(action(hooks, () => import('./commands/health.js')));
 
   program
@@ -211,6 +214,14 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--anchor <file>', 'verify: signed head to check the log against (default: [audit] anchor)')
     .addHelpText('after', '\nWithout --source the configured audit log is read; --log names another one; with --source and no --log only\nthe named sources are read. Default period: the last 24 hours; earlier events are read as each actor\'s baseline.\nAnomalies: UNUSUAL_TIME, UNUSUAL_LOCATION, GEOGRAPHIC_VIOLATION, EXCESSIVE_ACCESS, CONCURRENT_ACCESS,\nFAILED_ATTEMPTS, PRIVILEGE_ESCALATION, SUSPICIOUS_PATTERN; thresholds in [audit.anomalies];\nVOICEHIVE_ALLOWED_IP_RANGES and VOICEHIVE_ALLOWED_COUNTRIES (comma separated) replace the configured lists.\nExit: report 0, anomalies or not (1 with --fail-on-anomalies when one is found); verify 0 intact, 1 broken\n(names the first broken line); flush 0 all delivered, 75 events still spooled; 66 log not found, 77 not readable.\nWith --json / --output: {schema, period, sources, totals, by_event, by_secret, by_actor, by_store, rotations,\nfailures, anomalies:[{kind,severity,actor,secret,window,count,reason,evidence}], anomaly_counts, input_problems, notes}.')
     .action(action(hooks, () => import('./commands/audit.js')));
+
+  program
+    .command('compliance')
+    .description('map NIST 800-53, SOC 2, ISO 27001 and HIPAA controls to evidence vh-secrets can measure')
+    .addOption(new Option('--framework <name>', 'framework to report').choices(['nist-800-53', 'soc2', 'iso27001', 'hipaa', 'all']).default('all'))
+    .option('--days <n>', 'days of audit log the anomaly detectors examine (default 30)')
+    .addHelpText('after', '\nEvidence: rotation ages vs policy (store metadata), the audit log hash chain, anomalies in the audit log,\nthe access policy, encryption at rest of each store, TLS to each store and audit sink. Each control is pass,\nfail or not-measurable (the tool cannot observe it; the reason is given) — never pass on faith.\nExit: 0 no control fails (some may be not-measurable), 1 at least one control fails.\nWith --json: {schema, generated_at, frameworks, status, summary, period, policy,\ncontrols:[{framework,control,title,status,reason,evidence:[{id,status,summary,source}]}],\nevidence:[{id,title,status,summary,source,findings:[{subject,status,detail}]}]}.')
+    .action(action(hooks, () => import('./commands/compliance.js')));
 
   program
     .command('scan')

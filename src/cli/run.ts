@@ -21,7 +21,7 @@ export async function runCli(argv: string[], version: string, streams: Streams):
     async invoke(load, cmd: Command, args) {
       // A global given after the command name lives on the subcommand; one given before, on the program.
       const globals: GlobalOptions = { ...(program.opts() as GlobalOptions) };
-      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug'] as const) {
+      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug', 'actor', 'policy'] as const) {
         if (cmd.getOptionValueSource(key) === 'cli') (globals as Record<string, unknown>)[key] = cmd.getOptionValue(key);
       }
       io = new Io(streams, globals);
@@ -30,9 +30,11 @@ export async function runCli(argv: string[], version: string, streams: Streams):
         command: cmd.name(),
         runtime: () => {
           runtime ??= import('../core/runtime.js').then(({ Runtime: R }) => {
-            const options: { configFile?: string; env?: string } = {};
+            const options: { configFile?: string; env?: string; actorName?: string; policyFile?: string } = {};
             if (globals.config !== undefined) options.configFile = globals.config;
             if (globals.env !== undefined) options.env = globals.env;
+            if (globals.actor !== undefined) options.actorName = globals.actor;
+            if (globals.policy !== undefined) options.policyFile = globals.policy;
             return R.create(options);
           });
           return runtime;
@@ -40,7 +42,7 @@ export async function runCli(argv: string[], version: string, streams: Streams):
       };
       const mod = await load();
       const own = { ...cmd.opts() };
-      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug']) delete own[key];
+      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug', 'actor', 'policy']) delete own[key];
       exitCode = await mod.run(ctx, args, own);
     },
   });
@@ -74,6 +76,8 @@ export async function runCli(argv: string[], version: string, streams: Streams):
     }
   } finally {
     if (runtime) {
+      const warnings = await runtime.then((r) => r.warnings).catch((): string[] => []);
+      for (const w of warnings) io.err(`vh-secrets: warning: ${w}`);
       const sinks = await runtime.then((r) => r.close()).catch((): SinkStatus[] => []);
       for (const s of sinks) if (!s.ok) io.note(`vh-secrets: ${sinkWarning(s)}`);
     }

@@ -15,7 +15,7 @@ import { defaultPaths, userConfigFile, type Paths } from './paths.js';
 export const DEFAULT_STORE_ALIAS = 'local';
 const KNOWN_PROVIDERS = ['file', 'vault', 'aws', 'azure', 'gcp'];
 const ALIAS_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
-const TOP_LEVEL_KEYS = ['default_store', 'stores', 'audit', 'scan', 'targets'];
+const TOP_LEVEL_KEYS = ['default_store', 'stores', 'audit', 'scan', 'targets', 'policy'];
 const TARGET_KINDS = ['postgres', 'mysql', 'redis', 'command'];
 const AUDIT_KEYS = ['log', 'hmac_key', 'anchor', 'flush_timeout_ms', 'spool_dir', 'sinks', 'anomalies'];
 const HTTP_SINK_KEYS = ['type', 'name', 'url', 'headers', 'ca_file', 'timeout_ms', 'batch_size'];
@@ -70,6 +70,8 @@ export interface Config {
   /** The `[scan]` table as written (interpolated; validated by the scanner), with the file that set it last. */
   scan: { section: Record<string, unknown>; file: string } | undefined;
   targets: Map<string, TargetConfig>;
+  /** Policy file (`policy = "…"` or `[policy] file = "…"`, relative to the config file), else `VH_SECRETS_POLICY`. */
+  policyFile: string | undefined;
   paths: Paths;
 }
 
@@ -235,6 +237,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   let defaultStoreSrc: SourceFile | undefined;
   let scan: Config['scan'];
   const targets = new Map<string, TargetConfig>();
+  let policyFile = environ.VH_SECRETS_POLICY ? resolve(cwd, environ.VH_SECRETS_POLICY) : undefined;
   let audit: AuditConfig = {
     log: paths.auditLog,
     hmacKey: environ.VH_SECRETS_AUDIT_HMAC_KEY || undefined,
@@ -276,6 +279,17 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
     }
     if (data.audit !== undefined) audit = parseAudit(src, data.audit, audit);
     if (data.targets !== undefined) parseTargets(src, data.targets, targets);
+    if (data.policy !== undefined) {
+      const raw = data.policy;
+      const file = typeof raw === 'string' ? raw : isTable(raw) ? raw.file : undefined;
+      if (isTable(raw)) {
+        for (const key of Object.keys(raw)) if (key !== 'file') throw configError(src, ['policy'], key, 'unknown setting', 'known: file');
+      }
+      if (typeof file !== 'string' || file === '') {
+        throw configError(src, isTable(raw) ? ['policy'] : [], isTable(raw) ? 'file' : 'policy', 'must be a path to the policy file (TOML)', 'policy = "policy.toml" or [policy] file = "policy.toml"');
+      }
+      policyFile = resolve(dirname(src.path), file);
+    }
     if (data.scan !== undefined) {
       if (!isTable(data.scan)) throw configError(src, [], 'scan', 'must be a table');
       scan = { section: scan ? merge(scan.section, data.scan) : data.scan, file: src.path };
@@ -301,7 +315,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
       }
     }
   }
-  return { files: sources.map((s) => s.path), defaultStore, stores, audit, scan, targets, paths };
+  return { files: sources.map((s) => s.path), defaultStore, stores, audit, scan, targets, policyFile, paths };
 }
 
 /** `[targets.<name>]`: kind, secrets and admin are read here; the rest is the target's to validate when used. */

@@ -1,5 +1,6 @@
 import { isVhError } from './errors.js';
 import { decodeMeta, metaFilter } from './metadata.js';
+import { checkSecretState, describeViolation, type Policy, type Violation } from './policy.js';
 import { mapBounded } from './pool.js';
 import { CLEANUP, MARKER, parseCleanup, parseMarker, rotationSettings, type RotationSettings } from './rotation.js';
 import type { Runtime } from './runtime.js';
@@ -22,7 +23,7 @@ export function worst(statuses: HealthStatus[]): HealthStatus {
 }
 
 export interface HealthCheck {
-  check: 'rotation' | 'expiry' | 'rotation_in_progress' | 'last_rotation' | 'current_version' | 'cleanup' | 'evaluate';
+  check: 'rotation' | 'expiry' | 'rotation_in_progress' | 'last_rotation' | 'current_version' | 'cleanup' | 'policy' | 'evaluate';
   status: HealthStatus;
   message: string;
 }
@@ -38,6 +39,8 @@ export interface SecretHealth {
   expires_at: string | null;
   current_version: string | null;
   checks: HealthCheck[];
+  /** Policy rules this secret breaks (from metadata; values are never read): enforce → CRITICAL, warn → WARNING. */
+  policy_violations: Violation[];
 }
 
 export interface StoreHealth {
@@ -54,7 +57,9 @@ export interface StoreHealth {
 export interface HealthReport {
   status: HealthStatus;
   generated_at: string;
-  summary: Record<HealthStatus, number> & { secrets: number; stores: number };
+  summary: Record<HealthStatus, number> & { secrets: number; stores: number; policy_violations: number };
+  /** The policy file the secrets were checked against; null when none is configured. */
+  policy: string | null;
   stores: StoreHealth[];
   secrets: SecretHealth[];
 }
@@ -74,7 +79,7 @@ function days(ms: number): number {
 }
 
 /** Evaluates one secret from its description alone: no value is read. */
-export function evaluateSecret(alias: string, d: SecretDescription, now: Date, settings: RotationSettings): SecretHealth {
+export function evaluateSecret(alias: string, d: SecretDescription, now: Date, settings: RotationSettings, rules: Policy | null = null): SecretHealth {
   const meta = decodeMeta(d.metadata);
   const policy = TYPE_POLICIES[meta.type];
   const warnMs = policy.warnDays * DAY;
@@ -135,6 +140,10 @@ export function evaluateSecret(alias: string, d: SecretDescription, now: Date, s
     checks.push({ check: 'cleanup', status: 'WARNING', message: `previous version ${cleanup.version} is still valid ${days(t - Date.parse(cleanup.notBefore))} days past its grace period: run rotate-all` });
   }
 
+  const violations = checkSecretState(rules, { ref: `${alias}:${d.name}`, store: alias, type: meta.type, owner: meta.owner, tags: meta.tags, rotationDays: interval, rotatedAt }, now);
+  for (const v of violations) checks.push({ check: 'policy', status: v.mode === 'enforce' ? 'CRITICAL' : 'WARNING', message: describeViolation(v) });
+  if (rules !== null && violations.length === 0) checks.push({ check: 'policy', status: 'OK', message: `complies with policy ${rules.file}` });
+
   return {
     secret: `${alias}:${d.name}`,
     store: alias,
@@ -146,6 +155,7 @@ export function evaluateSecret(alias: string, d: SecretDescription, now: Date, s
     expires_at: meta.expiresAt ?? null,
     current_version: d.currentVersion ?? null,
     checks,
+    policy_violations: violations,
   };
 }
 
@@ -173,10 +183,10 @@ export async function checkHealth(rt: Runtime, input: HealthInput): Promise<Heal
       for await (const s of store.list(filter)) names.push(s.name);
       const evaluated = await mapBounded(names, concurrency, async (name): Promise<SecretHealth> => {
         try {
-          return evaluateSecret(alias, await store.describe(name), now, settings);
+          return evaluateSecret(alias, await store.describe(name), now, settings, rt.policy);
         } catch (err) {
           const message = isVhError(err) ? err.message : String(err);
-          return { secret: `${alias}:${name}`, store: alias, type: 'generic', status: 'UNKNOWN', age_days: null, rotated_at: null, rotation_due_at: null, expires_at: null, current_version: null, checks: [{ check: 'evaluate', status: 'UNKNOWN', message }] };
+          return { secret: `${alias}:${name}`, store: alias, type: 'generic', status: 'UNKNOWN', age_days: null, rotated_at: null, rotation_due_at: null, expires_at: null, current_version: null, checks: [{ check: 'evaluate', status: 'UNKNOWN', message }], policy_violations: [] };
         }
       });
       secrets.push(...evaluated);
@@ -195,7 +205,8 @@ export async function checkHealth(rt: Runtime, input: HealthInput): Promise<Heal
   return {
     status: worst(all),
     generated_at: now.toISOString(),
-    summary: { OK: count('OK'), WARNING: count('WARNING'), CRITICAL: count('CRITICAL'), UNKNOWN: count('UNKNOWN'), secrets: secrets.length, stores: stores.length },
+    summary: { OK: count('OK'), WARNING: count('WARNING'), CRITICAL: count('CRITICAL'), UNKNOWN: count('UNKNOWN'), secrets: secrets.length, stores: stores.length, policy_violations: secrets.reduce((n, s) => n + s.policy_violations.length, 0) },
+    policy: rt.policy?.file ?? null,
     stores,
     secrets,
   };

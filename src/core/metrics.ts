@@ -44,6 +44,21 @@ export async function renderMetrics(report: HealthReport, audit: AuditConfig, in
     for (const st of ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const) byStatus.push([{ store: g.store, type: g.type, status: st }, g.statuses.filter((v) => v === st).length]);
   }
   x.metric('voicehive_secrets', 'gauge', 'Managed secrets by store, type and health status.', byStatus);
+  const violations = new Map<string, { store: string; type: string; mode: string; n: number }>();
+  for (const s of report.secrets) {
+    for (const v of s.policy_violations) {
+      const key = `${s.store}\u0000${s.type}\u0000${v.mode}`;
+      const e = violations.get(key) ?? { store: s.store, type: s.type, mode: v.mode, n: 0 };
+      e.n++;
+      violations.set(key, e);
+    }
+  }
+  x.metric(
+    'voicehive_secrets_policy_violations',
+    'gauge',
+    'Policy rules broken by the secrets of this store and type, by rule mode (enforce, warn).',
+    [...violations.values()].sort((a, b) => `${a.store}${a.type}${a.mode}`.localeCompare(`${b.store}${b.type}${b.mode}`)).map((e) => [{ store: e.store, type: e.type, mode: e.mode }, e.n]),
+  );
   x.metric('voicehive_secrets_store_up', 'gauge', '1 when the store is reachable and authenticated.', report.stores.map((s) => [{ store: s.store, provider: s.provider }, s.reachable && s.authenticated ? 1 : 0]));
   x.metric('voicehive_secrets_store_latency_seconds', 'gauge', 'Latency of the store health probe.', report.stores.filter((s) => s.latency_ms !== null).map((s) => [{ store: s.store, provider: s.provider }, (s.latency_ms ?? 0) / 1000]));
   if (includeNames) {

@@ -7,10 +7,11 @@ import { failpoint } from './failpoint.js';
 import { FileLock, ensurePrivateDir } from './fsutil.js';
 import { PHASES, RotationJournal, type JournalEntry, type Phase } from './journal.js';
 import type { Runtime } from './runtime.js';
-import { resolveRef, type ResolvedRef } from './secrets.js';
+import { checkValue, enforce } from './policy.js';
+import { authorize, generateCompliant, resolveRef, type ResolvedRef } from './secrets.js';
 import type { Metadata, SecretDescription, SecretStore } from './store.js';
 import { credentialOf, defaultTargetKey, openTargetFor, targetConfigFor } from './targets.js';
-import { generateValue, isSecretType, type SecretType } from './types.js';
+import { isSecretType, type SecretType } from './types.js';
 import { targetUnchanged } from '../targets/errors.js';
 import type { Credential, RotationTarget } from '../targets/types.js';
 
@@ -122,6 +123,21 @@ export class RotationEngine {
     await this.rt.audit.record({ event, secret: ref.id, secret_type: type, store: ref.store, success, error_code: errorCode, details });
   }
 
+  /**
+   * The access policy's say on rotating `ref` (resume and abort are rotations too). A denial is recorded as a
+   * failed `rotation_started` naming the rule, before anything is read or changed.
+   */
+  private async authorized(ref: ResolvedRef): Promise<void> {
+    try {
+      authorize(this.rt, 'rotate', ref.id);
+    } catch (err) {
+      if (isVhError(err)) {
+        await this.audit('rotation_started', ref, null, false, { policy_rule: String(err.details.policy_rule ?? ''), policy_check: String(err.details.policy_check ?? '') }, err.code).catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
   /** Same-host exclusion on top of the store lock; taken without waiting. */
   private async localLock(secret: string): Promise<FileLock | undefined> {
     const dir = this.rt.config.paths.lockDir;
@@ -185,7 +201,10 @@ export class RotationEngine {
 
   /** The new value: a fresh one from the type's generator, or the same JSON object with `key` replaced. */
   private async newValue(store: SecretStore, ref: ResolvedRef, key: string | null, type: SecretType, from: string, target?: RotationTarget): Promise<Buffer> {
-    const fresh = generateValue(type);
+    // The generator runs with the policy's length and alphabet; a value that still breaks an enforced rule
+    // (a byte-encoded type under an alphabet rule, say) fails the rotation here, before anything is staged.
+    const fresh = generateCompliant(this.rt, ref.id, type);
+    this.rt.warnings.push(...enforce(checkValue(this.rt.policy, ref.id, type, fresh), 'rotate', ref.id));
     if (!key) return fresh;
     const current = await store.get(ref.name, { version: from });
     let obj: Record<string, unknown>;
@@ -205,6 +224,7 @@ export class RotationEngine {
     const ref = resolveRef(this.rt, refText);
     if (ref.selector) throw new VhError('USAGE', `rotate takes a secret, not a version ("${refText}")`, { hint: 'drop the @VERSION part' });
     if (options.emergency && !options.reason) throw new VhError('USAGE', '--emergency needs --reason "…" (recorded in the audit log)');
+    await this.authorized(ref);
     const existing = await this.journal.read(ref.id);
     const store = await this.rt.store(ref.store);
     let desc: SecretDescription;
@@ -475,6 +495,7 @@ export class RotationEngine {
 
   async resume(refText: string, options: RotateOptions & { force?: boolean } = {}): Promise<RotationOutcome> {
     const ref = resolveRef(this.rt, refText);
+    await this.authorized(ref);
     const taken = await this.takeOver(ref, options.force === true);
     if ('status' in taken) return taken;
     const { store, desc, entry, lock, target } = taken;
@@ -505,6 +526,7 @@ export class RotationEngine {
 
   async abort(refText: string, options: { force?: boolean } = {}): Promise<RotationOutcome> {
     const ref = resolveRef(this.rt, refText);
+    await this.authorized(ref);
     const taken = await this.takeOver(ref, options.force === true);
     if ('status' in taken) return taken;
     const { store, desc, entry, lock, target } = taken;

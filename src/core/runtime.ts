@@ -1,8 +1,10 @@
+import { resolve } from 'node:path';
 import type { SinkStatus } from '../audit/forward.js';
 import { AuditLogger, detectActor, type Actor, type AuditRecorder } from '../audit/logger.js';
 import { openStore } from '../providers/index.js';
 import { loadConfig, type Config, type LoadConfigOptions } from './config.js';
 import { VhError } from './errors.js';
+import type { Policy } from './policy.js';
 import type { SecretStore } from './store.js';
 
 /**
@@ -11,17 +13,37 @@ import type { SecretStore } from './store.js';
  */
 export class Runtime {
   private readonly open = new Map<string, Promise<SecretStore>>();
+  /** Warn-mode policy violations met during this run, for the CLI to show (core never prints). */
+  readonly warnings: string[] = [];
 
   constructor(
     readonly config: Config,
     readonly audit: AuditRecorder,
     readonly actor: Actor,
+    /** The policy file's rules (`--policy`, `[policy] file`, `VH_SECRETS_POLICY`); null when none is set. */
+    readonly policy: Policy | null = null,
   ) {}
 
-  static async create(options: LoadConfigOptions & { actor?: Actor } = {}): Promise<Runtime> {
+  /**
+   * `actorName` (`--actor`) wins over `VH_SECRETS_ACTOR` and the OS user; `policyFile` (`--policy`) over the
+   * config's. A policy that cannot be read or parsed stops here (78): no command runs under half a policy.
+   */
+  static async create(options: LoadConfigOptions & { actor?: Actor; actorName?: string; policyFile?: string } = {}): Promise<Runtime> {
     const config = await loadConfig(options);
-    const actor = options.actor ?? detectActor();
-    return new Runtime(config, new AuditLogger(config.audit, actor), actor);
+    let actor = options.actor ?? detectActor();
+    if (options.actorName !== undefined) {
+      if (!/^[\w.@+=:/-]{1,128}$/.test(options.actorName)) {
+        throw new VhError('USAGE', `--actor "${options.actorName}": use 1-128 letters, digits and . _ - @ + = : /`);
+      }
+      actor = { ...actor, name: options.actorName };
+    }
+    const policyFile = options.policyFile !== undefined ? resolve(options.cwd ?? process.cwd(), options.policyFile) : config.policyFile;
+    let policy: Policy | null = null;
+    if (policyFile !== undefined) {
+      const { loadPolicy } = await import('./policy.js');
+      policy = await loadPolicy(policyFile);
+    }
+    return new Runtime(config, new AuditLogger(config.audit, actor), actor, policy);
   }
 
   resolveAlias(alias: string | undefined): string {

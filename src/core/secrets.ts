@@ -1,6 +1,7 @@
 import type { AuditEventType, DetailValue } from '../audit/event.js';
 import { VhError, isVhError, type ErrorCode } from './errors.js';
 import { decodeMeta, encodeMeta, metaFilter, type SecretMeta } from './metadata.js';
+import { checkAccess, checkSecretState, checkValue, enforce, generatorOverrides, policyRotationDays, type PolicyAction } from './policy.js';
 import { formatRef, parseRef, type SecretRef, type VersionSelector } from './ref.js';
 import type { Runtime } from './runtime.js';
 import type { ReadSelector, SecretDescription, VersionInfo } from './store.js';
@@ -43,7 +44,7 @@ async function audited<T>(rt: Runtime, base: AuditBase, fn: () => Promise<{ resu
         store: base.store,
         success: false,
         error_code: code,
-        details: { ...base.details },
+        details: { ...base.details, ...policyDetails(err) },
       })
       .catch(() => undefined);
     throw err;
@@ -58,6 +59,18 @@ async function audited<T>(rt: Runtime, base: AuditBase, fn: () => Promise<{ resu
     details: { ...base.details, ...outcome.details },
   });
   return outcome.result;
+}
+
+/** A policy denial names its rule and check in the audit event (never anything about the value). */
+function policyDetails(err: unknown): Record<string, DetailValue> {
+  if (!isVhError(err) || typeof err.details.policy_rule !== 'string') return {};
+  return { policy_rule: err.details.policy_rule, policy_check: String(err.details.policy_check ?? '') };
+}
+
+/** Throws PERMISSION_DENIED (77) when the policy's access rules, in enforce mode, do not let the actor act. */
+export function authorize(rt: Runtime, action: PolicyAction, ref: string): void {
+  const denied = checkAccess(rt.policy, rt.actor.name, action, ref);
+  if (denied) rt.warnings.push(...enforce([denied], action, ref));
 }
 
 function toReadSelector(selector: VersionSelector | undefined): ReadSelector {
@@ -107,19 +120,31 @@ export async function createSecret(rt: Runtime, input: CreateInput): Promise<Cre
     });
   }
   return audited(rt, { event: 'created', secret: ref.id, store: ref.store, secretType: input.type }, async () => {
+    authorize(rt, 'create', ref.id);
+    const now = input.now ?? new Date();
+    const rotationDays = input.rotationDays ?? policyRotationDays(rt.policy, ref.id, input.type);
+    const fresh = input.source.kind === 'generate' ? generateCompliant(rt, ref.id, input.type) : input.source.value;
+    if (fresh.length === 0) throw new VhError('INVALID_FORMAT', 'the secret value is empty', { hint: 'pipe a value on stdin, use --value-file, or --generate' });
+    const policyWarnings = enforce(
+      [
+        ...checkSecretState(rt.policy, { ref: ref.id, store: ref.store, type: input.type, owner: input.owner, tags: input.tags, rotationDays: rotationDays ?? TYPE_POLICIES[input.type].rotationDays, rotatedAt: now.toISOString() }, now, { includeAge: false }),
+        ...checkValue(rt.policy, ref.id, input.type, fresh),
+      ],
+      'create',
+      ref.id,
+    );
+    rt.warnings.push(...policyWarnings);
     const store = await rt.store(ref.store);
-    let value = input.source.kind === 'generate' ? generateValue(input.type) : input.source.value;
-    if (value.length === 0) throw new VhError('INVALID_FORMAT', 'the secret value is empty', { hint: 'pipe a value on stdin, use --value-file, or --generate' });
+    let value = fresh;
     if (ref.key) value = Buffer.from(JSON.stringify({ [ref.key]: value.toString('utf8') }));
     if (value.length > store.capabilities.maxValueBytes) {
       throw new VhError('INVALID_FORMAT', `the value is ${value.length} bytes; store "${ref.store}" accepts at most ${store.capabilities.maxValueBytes}`);
     }
-    const now = input.now ?? new Date();
     const expiresAt = input.expiresInDays === undefined ? undefined : new Date(now.getTime() + input.expiresInDays * 86_400_000).toISOString();
     const meta: SecretMeta = {
       type: input.type,
       owner: input.owner,
-      rotationDays: input.rotationDays,
+      rotationDays,
       expiresAt,
       rotatedAt: now.toISOString(),
       createdAt: now.toISOString(),
@@ -137,9 +162,20 @@ export async function createSecret(rt: Runtime, input: CreateInput): Promise<Cre
         generated: input.source.kind === 'generate',
         expires_at: expiresAt ?? null,
       },
-      details: { version, generated: input.source.kind === 'generate', bytes: value.length },
+      details: { version, generated: input.source.kind === 'generate', bytes: value.length, ...(policyWarnings.length > 0 ? { policy_warnings: policyWarnings.length } : {}) },
     };
   });
+}
+
+/**
+ * A generated value that satisfies the policy's value rules: the generator runs with the policy's length and
+ * alphabet, and is drawn again (a few times) when a required character class happened not to appear.
+ */
+export function generateCompliant(rt: Runtime, ref: string, type: SecretType): Buffer {
+  const overrides = generatorOverrides(rt.policy, ref, type);
+  let value = generateValue(type, overrides);
+  for (let i = 0; i < 20 && checkValue(rt.policy, ref, type, value).length > 0; i++) value = generateValue(type, overrides);
+  return value;
 }
 
 export interface GetResult {
@@ -171,6 +207,7 @@ export async function getSecret(rt: Runtime, text: string, version?: string): Pr
   const ref = resolveRef(rt, text);
   const selector = version !== undefined ? parseRef(`${ref.name}@${version}`).selector : ref.selector;
   return audited(rt, { event: 'accessed', secret: formatRef({ ...ref, selector }), store: ref.store }, async () => {
+    authorize(rt, 'get', ref.id);
     const store = await rt.store(ref.store);
     const read = await store.get(ref.name, toReadSelector(selector));
     const value = ref.key ? selectKey(read.value, ref.key, ref.id) : read.value;
@@ -288,6 +325,7 @@ export function describeView(alias: string, d: SecretDescription): DescribeResul
 export async function describeSecret(rt: Runtime, text: string): Promise<DescribeResult> {
   const ref = resolveRef(rt, text);
   return audited(rt, { event: 'described', secret: ref.id, store: ref.store }, async () => {
+    authorize(rt, 'describe', ref.id);
     const store = await rt.store(ref.store);
     const view = describeView(ref.store, await store.describe(ref.name));
     return { result: view, secretType: view.type };
@@ -310,6 +348,7 @@ export async function revokeSecret(rt: Runtime, text: string, options: { version
   const ref = resolveRef(rt, text);
   const selector = options.version !== undefined ? parseRef(`${ref.name}@${options.version}`).selector : ref.selector;
   return audited(rt, { event: 'revoked', secret: formatRef({ ...ref, key: undefined, selector }), store: ref.store }, async () => {
+    authorize(rt, 'revoke', ref.id);
     const store = await rt.store(ref.store);
     const desc = await store.describe(ref.name);
     let version: string | undefined;

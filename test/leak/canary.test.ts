@@ -85,6 +85,20 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
   expect((await vh('restore dry', ['restore', archive, '--identity', keyFile, '--dry-run', '--debug'])).code).toBe(0);
   expect((await vh('restore', ['restore', archive, '--identity', keyFile, '--json'], undefined, false, debugEnv)).code).toBe(0);
   expect((await vh('restore wrong key', ['restore', archive, '--identity', otherKey, '--debug'], undefined, false, debugEnv)).code).toBe(77);
+  // Under a policy: value rules that warn and that refuse, an access denial with a value in hand, a rotation
+  // whose generated value is checked, health and the compliance report.
+  const policy = join(home, 'policy.toml');
+  await fs.writeFile(policy, '[[rules]]\nname = "warned"\nmode = "warn"\nrefs = ["local:pol/**"]\nmin_length = 200\nrequired_classes = ["symbol"]\n[[rules]]\nname = "strict"\nrefs = ["local:strict/**"]\nalphabet = "xyz"\n[access]\nmode = "enforce"\n[[access.grants]]\nactors = ["ops"]\nactions = ["*"]\nrefs = ["**"]\n');
+  const pol = ['--policy', policy, '--actor', 'ops'];
+  expect((await vh('policy warn create', [...pol, 'create', 'pol/a', '--debug'], ledger.add(canary('policy-warn')))).code).toBe(0);
+  expect((await vh('policy refused create', [...pol, 'create', 'strict/a', '--json'], ledger.add(canary('policy-refused')), false, debugEnv)).code).toBe(77);
+  expect((await vh('policy denied create', ['--policy', policy, '--actor', 'mallory', 'create', 'pol/b'], ledger.add(canary('policy-denied')), false, debugEnv)).code).toBe(77);
+  expect((await vh('policy denied get', ['--policy', policy, '--actor', 'mallory', 'get', 'pol/a'])).code).toBe(77);
+  expect((await vh('policy rotate', [...pol, 'rotate', 'pol/a', '--yes'], undefined, false, debugEnv)).code).toBe(0);
+  ledger.add((await vh('get policy rotated', [...pol, 'get', 'pol/a'], undefined, true)).out);
+  expect([0, 1, 2]).toContain((await vh('policy health', [...pol, 'health', '--json'])).code);
+  expect([0, 1]).toContain((await vh('compliance', [...pol, 'compliance'])).code);
+  expect([0, 1]).toContain((await vh('compliance json', [...pol, 'compliance', '--json'])).code);
 
   // argv and environment of a running create never carry the value.
   const live = await cmdlineWhileWaiting(['create', 'app/live'], env, ledger.add(canary('live')));

@@ -1,0 +1,426 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { buildAuditReport, verifyAuditLog } from './audit.js';
+import type { StoreConfig } from './config.js';
+import { VhError, isVhError } from './errors.js';
+import { checkHealth, type HealthReport } from './health.js';
+import type { Runtime } from './runtime.js';
+
+/**
+ * The compliance report: framework controls mapped to evidence vh-secrets can measure itself — rotation ages
+ * against the policy (store metadata, through the health evaluation), the audit log's hash chain, anomalies in
+ * the audit log, the access policy, encryption at rest of each store, and TLS to each store and audit sink.
+ * A control passes only when every piece of its evidence was measured and passed; anything the tool cannot
+ * observe is `not-measurable`, with the reason. Nothing passes on faith.
+ */
+
+export const COMPLIANCE_SCHEMA = 'vh-secrets.compliance/1';
+export const FRAMEWORKS = ['nist-800-53', 'soc2', 'iso27001', 'hipaa'] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
+export type ControlStatus = 'pass' | 'fail' | 'not-measurable';
+
+export type EvidenceId = 'access_policy' | 'audit_integrity' | 'anomalies' | 'rotation' | 'policy_compliance' | 'encryption_at_rest' | 'transport_security';
+
+export interface EvidenceItem {
+  /** The measured fact (or, for not-measurable, why it cannot be). */
+  status: ControlStatus;
+  summary: string;
+  /** Where the evidence comes from: a file, a command, store metadata. */
+  source: string;
+  /** Per-object findings (a store, a secret); never a value. */
+  findings: { subject: string; status: ControlStatus; detail: string }[];
+}
+
+export interface Evidence extends EvidenceItem {
+  id: EvidenceId;
+  title: string;
+}
+
+export interface ControlResult {
+  framework: Framework;
+  control: string;
+  title: string;
+  status: ControlStatus;
+  /** Why the status is what it is, in one line. */
+  reason: string;
+  evidence: { id: EvidenceId; status: ControlStatus; summary: string; source: string }[];
+}
+
+export interface ComplianceReport {
+  schema: typeof COMPLIANCE_SCHEMA;
+  generated_at: string;
+  frameworks: Framework[];
+  /** fail when any control fails; pass when every control passes; else not-measurable. */
+  status: ControlStatus;
+  summary: { controls: number; pass: number; fail: number; not_measurable: number };
+  period: { since: string; until: string };
+  policy: string | null;
+  controls: ControlResult[];
+  evidence: Evidence[];
+}
+
+interface ControlDef {
+  framework: Framework;
+  control: string;
+  title: string;
+  evidence: EvidenceId[];
+}
+
+/** The mapping; each control lists the evidence that bears on it (all of it must pass). */
+export const CONTROLS: ControlDef[] = [
+  { framework: 'nist-800-53', control: 'AC-3', title: 'Access Enforcement', evidence: ['access_policy'] },
+  { framework: 'nist-800-53', control: 'AU-2', title: 'Event Logging', evidence: ['audit_integrity'] },
+  { framework: 'nist-800-53', control: 'SC-12', title: 'Cryptographic Key Establishment and Management', evidence: ['rotation', 'policy_compliance'] },
+  { framework: 'nist-800-53', control: 'SC-28', title: 'Protection of Information at Rest', evidence: ['encryption_at_rest'] },
+  { framework: 'soc2', control: 'CC6.1', title: 'Logical access security: software, infrastructure and architectures', evidence: ['access_policy', 'encryption_at_rest'] },
+  { framework: 'soc2', control: 'CC6.2', title: 'Credentials: issued, owned, rotated and removed under policy', evidence: ['rotation', 'policy_compliance'] },
+  { framework: 'soc2', control: 'CC7.1', title: 'Detection of configuration changes and non-compliance', evidence: ['policy_compliance', 'audit_integrity'] },
+  { framework: 'soc2', control: 'CC7.2', title: 'Monitoring for anomalies and security events', evidence: ['audit_integrity', 'anomalies'] },
+  { framework: 'iso27001', control: 'A.9.2', title: 'User access management', evidence: ['access_policy'] },
+  { framework: 'iso27001', control: 'A.10.1', title: 'Cryptographic controls', evidence: ['rotation', 'encryption_at_rest', 'transport_security'] },
+  { framework: 'iso27001', control: 'A.12.4', title: 'Logging and monitoring', evidence: ['audit_integrity', 'anomalies'] },
+  { framework: 'iso27001', control: 'A.18.1.3', title: 'Protection of records', evidence: ['audit_integrity'] },
+  { framework: 'hipaa', control: '164.312(a)', title: 'Access control', evidence: ['access_policy'] },
+  { framework: 'hipaa', control: '164.312(b)', title: 'Audit controls', evidence: ['audit_integrity'] },
+  { framework: 'hipaa', control: '164.312(c)', title: 'Integrity', evidence: ['audit_integrity', 'encryption_at_rest'] },
+  { framework: 'hipaa', control: '164.312(e)', title: 'Transmission security', evidence: ['transport_security'] },
+];
+
+const TITLES: Record<EvidenceId, string> = {
+  access_policy: 'access policy present and enforced',
+  audit_integrity: 'audit log present and its hash chain intact',
+  anomalies: 'audit log anomalies',
+  rotation: 'rotation ages within their intervals',
+  policy_compliance: 'secrets comply with the policy',
+  encryption_at_rest: 'stores encrypt secrets at rest',
+  transport_security: 'TLS to stores and audit sinks',
+};
+
+export function parseFramework(text: string | undefined): Framework[] {
+  if (text === undefined || text === 'all') return [...FRAMEWORKS];
+  if (!(FRAMEWORKS as readonly string[]).includes(text)) {
+    throw new VhError('USAGE', `unknown framework "${text}"`, { hint: `use one of: ${FRAMEWORKS.join(', ')}, all` });
+  }
+  return [text as Framework];
+}
+
+/** Worst of several statuses: fail over not-measurable over pass. An empty list is not-measurable. */
+export function combine(statuses: ControlStatus[]): ControlStatus {
+  if (statuses.includes('fail')) return 'fail';
+  if (statuses.length === 0 || statuses.includes('not-measurable')) return 'not-measurable';
+  return 'pass';
+}
+
+// ---------------------------------------------------------------------------------------------- evidence
+
+function accessPolicyEvidence(rt: Runtime, denials: number): EvidenceItem {
+  const policy = rt.policy;
+  const source = policy ? `policy file ${policy.file}; audit log ${rt.config.audit.log}` : 'config ([policy] file, --policy, VH_SECRETS_POLICY)';
+  if (!policy) return { status: 'fail', summary: 'no policy file is configured: vh-secrets enforces no access rules (store-side IAM is not measured here)', source, findings: [] };
+  if (!policy.access) return { status: 'fail', summary: `policy ${policy.file} has no [access] section: every actor may do every action`, source, findings: [] };
+  const grants = policy.access.grants.map((g) => ({ subject: `grant ${g.name}`, status: 'pass' as const, detail: `actors ${g.actors.join(', ')} may ${g.actions.join(', ')} on ${g.refs.join(', ')}` }));
+  if (policy.access.mode !== 'enforce') {
+    return { status: 'fail', summary: `access rules "${policy.access.name}" are in warn mode: denials are only reported, not enforced`, source, findings: grants };
+  }
+  return {
+    status: 'pass',
+    summary: `access rules "${policy.access.name}" enforced (${policy.access.grants.length} grant${policy.access.grants.length === 1 ? '' : 's'}, default deny); ${denials} denied action${denials === 1 ? '' : 's'} recorded in the period`,
+    source,
+    findings: grants,
+  };
+}
+
+async function auditIntegrityEvidence(rt: Runtime): Promise<EvidenceItem> {
+  const log = rt.config.audit.log;
+  const source = `vh-secrets audit verify (${log}${rt.config.audit.anchor ? `, anchor ${rt.config.audit.anchor}` : ''})`;
+  const findings: EvidenceItem['findings'] = [];
+  try {
+    const st = await fs.stat(log);
+    const mode = st.mode & 0o777;
+    findings.push({ subject: 'log file mode', status: (mode & 0o077) === 0 ? 'pass' : 'fail', detail: `mode ${mode.toString(8).padStart(4, '0')}` });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'fail', summary: `no audit log at ${log}: nothing has been recorded`, source, findings };
+    return { status: 'not-measurable', summary: `audit log ${log} cannot be examined: ${(err as Error).message}`, source, findings };
+  }
+  try {
+    const chain = await verifyAuditLog(rt.config.audit);
+    findings.push({ subject: 'hash chain', status: chain.ok ? 'pass' : 'fail', detail: chain.ok ? `${chain.events} events chained${chain.torn.length ? `; ${chain.torn.length} torn line(s)` : ''}` : `broken at line ${chain.broken!.line} (${chain.broken!.kind}): ${chain.broken!.reason}` });
+    findings.push({ subject: 'signed head', status: chain.anchored ? 'pass' : 'not-measurable', detail: chain.anchored ? 'checked: a cut-off end would be detected' : 'no [audit] anchor configured: removal of the last events cannot be detected' });
+    if (!chain.ok) return { status: 'fail', summary: `audit log chain broken at line ${chain.broken!.line} (${chain.broken!.kind})`, source, findings };
+    const modeOk = findings[0]!.status === 'pass';
+    if (!modeOk) return { status: 'fail', summary: `audit log is readable by others (${findings[0]!.detail})`, source, findings };
+    return { status: 'pass', summary: `${chain.events} events, hash chain intact${chain.anchored ? ', signed head matches' : ' (no signed head configured)'}`, source, findings };
+  } catch (err) {
+    return { status: 'not-measurable', summary: `audit log cannot be verified: ${isVhError(err) ? err.message : String(err)}`, source, findings };
+  }
+}
+
+function rotationEvidence(health: HealthReport): EvidenceItem {
+  const findings: EvidenceItem['findings'] = [];
+  let overdue = 0;
+  let unknown = 0;
+  for (const s of health.secrets) {
+    const rot = s.checks.find((c) => c.check === 'rotation');
+    if (!rot || rot.status === 'UNKNOWN') {
+      unknown++;
+      findings.push({ subject: s.secret, status: 'not-measurable', detail: rot?.message ?? s.checks[0]?.message ?? 'not evaluated' });
+    } else if (/overdue/.test(rot.message)) {
+      overdue++;
+      findings.push({ subject: s.secret, status: 'fail', detail: `${rot.message} (age ${s.age_days ?? '?'} days)` });
+    }
+  }
+  const down = health.stores.filter((s) => s.error !== null);
+  for (const s of down) findings.push({ subject: `store ${s.store}`, status: 'not-measurable', detail: `${s.error!.message} (${s.error!.code})` });
+  const source = 'store metadata (vh-rotated-at, vh-rotation-days) via the health evaluation';
+  const measured = health.secrets.length - unknown;
+  if (overdue > 0) return { status: 'fail', summary: `${overdue} of ${health.secrets.length} secrets overdue for rotation`, source, findings };
+  if (down.length > 0 || unknown > 0) return { status: 'not-measurable', summary: `${measured} secrets within their interval; ${unknown} without a rotation time; ${down.length} store(s) could not be read`, source, findings };
+  if (health.secrets.length === 0) return { status: 'not-measurable', summary: 'no managed secrets found in the configured stores', source, findings };
+  return { status: 'pass', summary: `all ${health.secrets.length} secrets rotated within their interval`, source, findings };
+}
+
+function policyComplianceEvidence(rt: Runtime, health: HealthReport): EvidenceItem {
+  if (!rt.policy) return { status: 'fail', summary: 'no policy file is configured: nothing to measure the secrets against', source: 'config', findings: [] };
+  const source = `policy file ${rt.policy.file} against store metadata (health)`;
+  const findings: EvidenceItem['findings'] = [];
+  for (const s of health.secrets) {
+    for (const v of s.policy_violations) findings.push({ subject: s.secret, status: 'fail', detail: `rule "${v.rule}" (${v.check}, ${v.mode}): ${v.message}` });
+  }
+  const down = health.stores.filter((s) => s.error !== null);
+  for (const s of down) findings.push({ subject: `store ${s.store}`, status: 'not-measurable', detail: `${s.error!.message} (${s.error!.code})` });
+  if (rt.policy.rules.length === 0) return { status: 'fail', summary: `policy ${rt.policy.file} has no [[rules]] for secrets`, source, findings };
+  const broken = new Set(findings.filter((f) => f.status === 'fail').map((f) => f.subject)).size;
+  if (broken > 0) return { status: 'fail', summary: `${broken} of ${health.secrets.length} secrets break ${findings.filter((f) => f.status === 'fail').length} policy rule(s)`, source, findings };
+  if (down.length > 0) return { status: 'not-measurable', summary: `${down.length} store(s) could not be read`, source, findings };
+  if (health.secrets.length === 0) return { status: 'not-measurable', summary: 'no managed secrets found in the configured stores', source, findings };
+  return { status: 'pass', summary: `all ${health.secrets.length} secrets comply with ${rt.policy.rules.length} rule(s); value rules (length, alphabet) are enforced at create and rotate`, source, findings };
+}
+
+function anomaliesEvidence(counts: Record<string, number>, bySeverity: Record<string, number>, days: number, logMissing: boolean): EvidenceItem {
+  const source = `vh-secrets audit anomaly detectors over the last ${days} days of the audit log`;
+  if (logMissing) return { status: 'not-measurable', summary: 'no audit log to examine', source, findings: [] };
+  const findings = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => ({ subject: kind, status: 'fail' as ControlStatus, detail: `${n} found` }));
+  const serious = (bySeverity.high ?? 0) + (bySeverity.medium ?? 0);
+  const low = bySeverity.low ?? 0;
+  if (serious > 0) {
+    return {
+      status: 'fail',
+      summary: `${serious} medium/high anomalies in the period await triage (vh-secrets keeps no triage record: an anomaly counts as open until it leaves the period)`,
+      source,
+      findings,
+    };
+  }
+  for (const f of findings) f.status = 'pass';
+  return { status: 'pass', summary: low > 0 ? `no medium or high anomalies; ${low} low-severity noted` : 'detectors ran over the period and found no anomalies', source, findings };
+}
+
+/** Where a store's data rests and how far vh-secrets can see its encryption. */
+async function atRest(rt: Runtime, cfg: StoreConfig): Promise<{ status: ControlStatus; detail: string }> {
+  switch (cfg.provider) {
+    case 'file': {
+      const path = typeof cfg.options.path === 'string' ? cfg.options.path : join(rt.config.paths.home, 'store.vhs');
+      let text: string;
+      let mode: number;
+      try {
+        mode = (await fs.stat(path)).mode & 0o777;
+        text = await fs.readFile(path, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'not-measurable', detail: `no store file at ${path} yet: nothing at rest to examine` };
+        return { status: 'not-measurable', detail: `${path} cannot be read: ${(err as Error).message}` };
+      }
+      let env: Record<string, unknown> = {};
+      try {
+        env = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        return { status: 'fail', detail: `${path} is not an encrypted store envelope` };
+      }
+      const sealed = env.format === 'vh-secrets/file-store' && typeof env.nonce === 'string' && typeof env.tag === 'string' && typeof env.data === 'string' && Object.keys(env).every((k) => ['format', 'v', 'kdf', 'salt', 'nonce', 'tag', 'data'].includes(k));
+      if (!sealed) return { status: 'fail', detail: `${path} holds fields outside the AES-256-GCM envelope` };
+      if ((mode & 0o077) !== 0) return { status: 'fail', detail: `${path} is encrypted but readable by others (mode ${mode.toString(8)})` };
+      return { status: 'pass', detail: `${path}: AES-256-GCM envelope (kdf ${String(env.kdf)}), mode ${mode.toString(8).padStart(4, '0')} — measured` };
+    }
+    case 'vault':
+      return { status: 'not-measurable', detail: 'Vault/OpenBao encrypt all storage behind their barrier by design; the client cannot observe the storage backend' };
+    case 'aws':
+      return { status: 'not-measurable', detail: `AWS Secrets Manager encrypts every secret with KMS (${typeof cfg.options.kms_key_id === 'string' ? `configured key ${cfg.options.kms_key_id}` : 'aws/secretsmanager by default'}); not observable from the client` };
+    case 'azure':
+      return { status: 'not-measurable', detail: 'Azure Key Vault encrypts secrets at rest by design; not observable from the client' };
+    case 'gcp':
+      return { status: 'not-measurable', detail: 'Google Secret Manager encrypts secrets at rest (Google-managed or CMEK); not observable from the client' };
+    default:
+      return { status: 'not-measurable', detail: `unknown provider ${cfg.provider}` };
+  }
+}
+
+/** Whether vh-secrets talks to a store over TLS, from its configured endpoint. */
+export function transport(cfg: StoreConfig, environ: NodeJS.ProcessEnv = process.env): { status: ControlStatus; detail: string } {
+  const scheme = (url: string, what: string): { status: ControlStatus; detail: string } => {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return { status: 'not-measurable', detail: `${what} "${url}" is not a URL` };
+    }
+    if (u.protocol === 'https:') return { status: 'pass', detail: `${what} ${u.origin} uses https` };
+    return { status: 'fail', detail: `${what} ${u.origin} uses ${u.protocol.replace(':', '')}: secrets travel without TLS` };
+  };
+  switch (cfg.provider) {
+    case 'file':
+      return { status: 'pass', detail: 'local file: no network transmission' };
+    case 'vault': {
+      const addr = typeof cfg.options.address === 'string' ? cfg.options.address : environ.VAULT_ADDR ?? 'http://127.0.0.1:8200';
+      return scheme(addr, 'address');
+    }
+    case 'aws':
+      if (typeof cfg.options.endpoint === 'string') return scheme(cfg.options.endpoint, 'endpoint');
+      return { status: 'pass', detail: 'no endpoint override: the SDK uses https://secretsmanager.<region>.amazonaws.com' };
+    case 'azure': {
+      const url = typeof cfg.options.vault_url === 'string' ? cfg.options.vault_url : environ.AZURE_KEYVAULT_URL;
+      return url ? scheme(url, 'vault_url') : { status: 'not-measurable', detail: 'no vault_url configured' };
+    }
+    case 'gcp': {
+      const endpoint = cfg.options.endpoint;
+      if (typeof endpoint !== 'string') return { status: 'pass', detail: 'no endpoint override: gRPC over TLS to secretmanager.googleapis.com:443' };
+      const host = endpoint.split(':')[0] ?? '';
+      const loopback = host === 'localhost' || host.startsWith('127.') || host === '[::1]';
+      const insecure = typeof cfg.options.insecure === 'boolean' ? cfg.options.insecure : loopback;
+      return insecure ? { status: 'fail', detail: `endpoint ${endpoint} is plaintext gRPC (insecure)` } : { status: 'pass', detail: `endpoint ${endpoint} over TLS` };
+    }
+    default:
+      return { status: 'not-measurable', detail: `unknown provider ${cfg.provider}` };
+  }
+}
+
+async function encryptionEvidence(rt: Runtime): Promise<EvidenceItem> {
+  const findings: EvidenceItem['findings'] = [];
+  for (const cfg of [...rt.config.stores.values()].sort((a, b) => a.alias.localeCompare(b.alias))) {
+    const r = await atRest(rt, cfg);
+    findings.push({ subject: `store ${cfg.alias} (${cfg.provider})`, status: r.status, detail: r.detail });
+  }
+  const status = combine(findings.map((f) => f.status));
+  const n = (s: ControlStatus) => findings.filter((f) => f.status === s).length;
+  return { status, summary: `${n('pass')} store(s) measured encrypted, ${n('fail')} failing, ${n('not-measurable')} encrypted by the provider's design but not observable`, source: 'store files (file provider) and provider documentation (cloud stores)', findings };
+}
+
+function transportEvidence(rt: Runtime): EvidenceItem {
+  const findings: EvidenceItem['findings'] = [];
+  for (const cfg of [...rt.config.stores.values()].sort((a, b) => a.alias.localeCompare(b.alias))) {
+    const r = transport(cfg);
+    findings.push({ subject: `store ${cfg.alias} (${cfg.provider})`, status: r.status, detail: r.detail });
+  }
+  for (const sink of rt.config.audit.sinks) {
+    if (sink.kind === 'http') {
+      const https = sink.url.startsWith('https:');
+      findings.push({ subject: `audit sink ${sink.name}`, status: https ? 'pass' : 'fail', detail: `${new URL(sink.url).origin} uses ${https ? 'https' : 'http: events travel without TLS'}` });
+    } else {
+      findings.push({ subject: `audit sink ${sink.name}`, status: sink.transport === 'tls' ? 'pass' : 'fail', detail: `syslog over ${sink.transport}${sink.transport === 'tls' ? '' : ': events travel without TLS'}` });
+    }
+  }
+  const status = combine(findings.map((f) => f.status));
+  const failing = findings.filter((f) => f.status === 'fail').map((f) => f.subject);
+  return {
+    status,
+    summary: failing.length > 0 ? `without TLS: ${failing.join(', ')}` : status === 'pass' ? `all ${findings.length} endpoints use TLS or are local` : 'some endpoints could not be determined',
+    source: 'configured store addresses/endpoints and audit sinks',
+    findings,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- report
+
+export interface ComplianceInput {
+  frameworks: Framework[];
+  /** Days of audit log the anomaly detectors look at. @default 30 */
+  days?: number;
+  now?: Date;
+}
+
+export async function buildComplianceReport(rt: Runtime, input: ComplianceInput): Promise<ComplianceReport> {
+  const now = input.now ?? new Date();
+  const days = input.days ?? 30;
+  if (!Number.isInteger(days) || days < 1 || days > 3650) throw new VhError('USAGE', `--days must be a whole number from 1 to 3650, not "${days}"`);
+  const period = { since: new Date(now.getTime() - days * 86_400_000), until: now };
+  const wanted = new Set(CONTROLS.filter((c) => input.frameworks.includes(c.framework)).flatMap((c) => c.evidence));
+
+  const evidence = new Map<EvidenceId, EvidenceItem>();
+  let health: HealthReport | undefined;
+  const needHealth = wanted.has('rotation') || wanted.has('policy_compliance');
+  if (needHealth) health = await checkHealth(rt, { tags: {}, now });
+
+  let denials = 0;
+  let logMissing = false;
+  let anomalyCounts: Record<string, number> = {};
+  const bySeverity: Record<string, number> = {};
+  if (wanted.has('anomalies') || wanted.has('access_policy')) {
+    try {
+      await fs.access(rt.config.audit.log);
+      const audit = await buildAuditReport(rt.config.audit, { period, top: 20, now });
+      denials = audit.failures.by_error_code.top.find((r) => r.key === 'PERMISSION_DENIED')?.total ?? 0;
+      anomalyCounts = audit.anomaly_counts;
+      for (const a of audit.anomalies) bySeverity[a.severity] = (bySeverity[a.severity] ?? 0) + 1;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(isVhError(err) && err.code === 'NOT_FOUND')) throw err;
+      logMissing = true;
+    }
+  }
+
+  for (const id of wanted) {
+    switch (id) {
+      case 'access_policy':
+        evidence.set(id, accessPolicyEvidence(rt, denials));
+        break;
+      case 'audit_integrity':
+        evidence.set(id, await auditIntegrityEvidence(rt));
+        break;
+      case 'anomalies':
+        evidence.set(id, anomaliesEvidence(anomalyCounts, bySeverity, days, logMissing));
+        break;
+      case 'rotation':
+        evidence.set(id, rotationEvidence(health!));
+        break;
+      case 'policy_compliance':
+        evidence.set(id, policyComplianceEvidence(rt, health!));
+        break;
+      case 'encryption_at_rest':
+        evidence.set(id, await encryptionEvidence(rt));
+        break;
+      case 'transport_security':
+        evidence.set(id, transportEvidence(rt));
+        break;
+    }
+  }
+
+  const controls: ControlResult[] = CONTROLS.filter((c) => input.frameworks.includes(c.framework)).map((c) => {
+    const items = c.evidence.map((id) => ({ id, ...evidence.get(id)! }));
+    const status = combine(items.map((e) => e.status));
+    const failing = items.filter((e) => e.status === 'fail').map((e) => e.id);
+    const unmeasured = items.filter((e) => e.status === 'not-measurable').map((e) => e.id);
+    const reason =
+      status === 'pass' ? `measured: ${items.map((e) => e.id).join(', ')} pass`
+      : status === 'fail' ? `failing evidence: ${failing.join(', ')}`
+      : `cannot be measured in full: ${unmeasured.join(', ')}`;
+    return {
+      framework: c.framework,
+      control: c.control,
+      title: c.title,
+      status,
+      reason,
+      evidence: items.map((e) => ({ id: e.id, status: e.status, summary: e.summary, source: e.source })),
+    };
+  });
+  const count = (s: ControlStatus) => controls.filter((c) => c.status === s).length;
+  const order: EvidenceId[] = ['access_policy', 'audit_integrity', 'anomalies', 'rotation', 'policy_compliance', 'encryption_at_rest', 'transport_security'];
+  return {
+    schema: COMPLIANCE_SCHEMA,
+    generated_at: now.toISOString(),
+    frameworks: input.frameworks,
+    status: count('fail') > 0 ? 'fail' : count('not-measurable') > 0 ? 'not-measurable' : 'pass',
+    summary: { controls: controls.length, pass: count('pass'), fail: count('fail'), not_measurable: count('not-measurable') },
+    period: { since: period.since.toISOString(), until: period.until.toISOString() },
+    policy: rt.policy?.file ?? null,
+    controls,
+    evidence: order.filter((id) => evidence.has(id)).map((id) => ({ id, title: TITLES[id], ...evidence.get(id)! })),
+  };
+}
