@@ -99,7 +99,7 @@ export async function createSecret(rt: Runtime, input: CreateInput): Promise<Cre
   if (ref.selector) throw new VhError('USAGE', `cannot create a specific version ("${input.ref}")`, { hint: 'drop the @VERSION part' });
   checkDays('--expires-in-days', input.expiresInDays);
   checkDays('--rotation-days', input.rotationDays);
-  return audited(rt, { event: 'created', secret: ref.id, store: ref.store, secretType: input.type }, async () => {
+  const result = await audited(rt, { event: 'created', secret: ref.id, store: ref.store, secretType: input.type }, async () => {
     const store = await rt.store(ref.store);
     let value = input.source.kind === 'generate' ? generateValue(input.type) : input.source.value;
     if (value.length === 0) throw new VhError('INVALID_FORMAT', 'the secret value is empty', { hint: 'pipe a value on stdin, use --value-file, or --generate' });
@@ -133,6 +133,9 @@ export async function createSecret(rt: Runtime, input: CreateInput): Promise<Cre
       details: { version, generated: input.source.kind === 'generate', bytes: value.length },
     };
   });
+  // A new secret is live (readable, current) the moment it is written: CREATED → ACTIVATED in one step.
+  await rt.audit.record({ event: 'activated', secret: ref.id, secret_type: input.type, store: ref.store, success: true, error_code: null, details: { scope: 'secret', version: result.version } });
+  return result;
 }
 
 export interface GetResult {
