@@ -10,7 +10,7 @@ const STDERR_KEEP = 2048;
 
 /**
  * Runs the hook (no shell) with the notice as one JSON document on stdin; exit 0 means delivered. A hook that
- * outlives `timeoutMs` is killed (SIGTERM, then SIGKILL a second later) and counts as not delivered.
+ * outlives `timeoutMs` is killed with its process group (SIGKILL) and counts as not delivered.
  */
 export function commandChannel(config: CommandConfig): NoticeChannel {
   return {
@@ -21,30 +21,30 @@ export function commandChannel(config: CommandConfig): NoticeChannel {
       for (const k of WITHHELD_ENV) delete env[k];
       return new Promise<void>((resolve, reject) => {
         const [program, ...args] = config.command;
-        const child = spawn(program!, args, { stdio: ['pipe', 'ignore', 'pipe'], env });
+        // Its own process group, so a timeout kills the hook and anything it started.
+        const child = spawn(program!, args, { stdio: ['pipe', 'ignore', 'pipe'], env, detached: true });
         let stderr = '';
-        let timedOut = false;
         let settled = false;
         const settle = (err?: NoticeDeliveryError) => {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          clearTimeout(kill);
           if (err) reject(err);
           else resolve();
         };
-        let kill: NodeJS.Timeout | undefined;
         const timer = setTimeout(() => {
-          timedOut = true;
-          child.kill('SIGTERM');
-          kill = setTimeout(() => child.kill('SIGKILL'), 1000);
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            child.kill('SIGKILL');
+          }
+          settle(new NoticeDeliveryError({ reason: 'timeout', message: `hook did not finish within ${config.timeoutMs} ms (killed)` }));
         }, config.timeoutMs);
         child.stderr.on('data', (b: Buffer) => {
           if (stderr.length < STDERR_KEEP) stderr += b.toString('utf8');
         });
         child.on('error', (err: NodeJS.ErrnoException) => settle(new NoticeDeliveryError({ reason: 'unreachable', message: `cannot run ${program}: ${err.code ?? err.message}` })));
         child.on('close', (code, signal) => {
-          if (timedOut) return settle(new NoticeDeliveryError({ reason: 'timeout', message: `hook did not finish within ${config.timeoutMs} ms (killed)` }));
           if (code === 0) return settle();
           const first = stderr.split('\n').find((l) => l.trim() !== '')?.trim().slice(0, 200);
           settle(new NoticeDeliveryError({ reason: 'rejected', message: `hook exited ${code ?? signal}${first ? `: ${first}` : ''}` }));
