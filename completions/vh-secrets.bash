@@ -17,6 +17,11 @@ _vh_secrets() {
     list|ls) opts="--type --store --tag"; valued="--type --store --tag --config --env" ;;
     describe) opts=""; valued="--config --env" ;;
     revoke) opts="--version --force"; valued="--version --config --env" ;;
+    lifecycle) opts="--type --store"; valued="--type --store --config --env" ;;
+    deprecate) opts="--reason"; valued="--reason --config --env" ;;
+    archive) opts="--reason"; valued="--reason --config --env" ;;
+    purge) opts="--force --reason"; valued="--reason --config --env" ;;
+    notify) opts="--within-days --dry-run --type --store"; valued="--within-days --type --store --config --env" ;;
     health) opts="--store --type --tag --metrics-file --pushgateway --metrics-names"; valued="--store --type --tag --metrics-file --pushgateway --config --env" ;;
     rotate) opts="--secret-id --emergency --dry-run --resume --abort --reason --force"; valued="--secret-id --reason --config --env" ;;
     rotate-all) opts="--type --store --tag --concurrency --shard --dry-run --confirm"; valued="--type --store --tag --concurrency --shard --config --env" ;;
@@ -31,12 +36,13 @@ _vh_secrets() {
     --config|--value-file|--output|--metrics-file|--baseline|--log|--path|--anchor) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   if [[ -z $cmd ]]; then
-    COMPREPLY=($(compgen -W "get create put list ls describe revoke health rotate rotate-all audit scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --help -h" -- "$cur"))
+    COMPREPLY=($(compgen -W "get create put list ls describe revoke lifecycle deprecate archive purge notify health rotate rotate-all audit scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --help -h" -- "$cur"))
   elif [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$opts --version -V --config --env --json --quiet -q --no-color --yes -y --debug --help -h" -- "$cur"))
   else
     case $cmd in
-      get|create|put|describe|revoke|rotate) COMPREPLY=($(compgen -W "$(vh-secrets __complete refs "$cur" 2>/dev/null)" -- "$cur")) ;;
+      lifecycle) COMPREPLY=($(compgen -W "report $(vh-secrets __complete refs "$cur" 2>/dev/null)" -- "$cur")) ;;
+      get|create|put|describe|revoke|rotate|deprecate|archive|purge) COMPREPLY=($(compgen -W "$(vh-secrets __complete refs "$cur" 2>/dev/null)" -- "$cur")) ;;
       audit) COMPREPLY=($(compgen -W "report verify flush" -- "$cur")) ;;
       completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")) ;;
       scan) COMPREPLY=($(compgen -f -- "$cur")) ;;
