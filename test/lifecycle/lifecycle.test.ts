@@ -6,10 +6,10 @@ import { uniqueName } from '../providers/contract.js';
 
 /**
  * The lifecycle end to end through the CLI: each state shown by `lifecycle <ref>`, each transition in the audit
- * log, the refusals of archive and purge, and `lifecycle report`. On the file store, and on OpenBao when it runs.
+ * log, the refusals of archive and purge, and `lifecycle report`. On the file store, OpenBao and moto when they run.
  */
 const shared = tempHome('vh-lifecycle-shared-');
-const stores = (await storesUnderTest(shared)).filter((s) => s.provider !== 'aws');
+const stores = await storesUnderTest(shared);
 afterAll(async () => {
   await fs.rm(shared, { recursive: true, force: true });
 });
