@@ -21,7 +21,7 @@ _vh_secrets() {
     deprecate) opts="--reason"; valued="--reason --config --env" ;;
     archive) opts="--reason"; valued="--reason --config --env" ;;
     purge) opts="--force --reason"; valued="--reason --config --env" ;;
-    notify) opts="--within-days --dry-run --type --store"; valued="--within-days --type --store --config --env" ;;
+    notify) opts="--within-days --dry-run --type --store --tag"; valued="--within-days --type --store --tag --config --env" ;;
     health) opts="--store --type --tag --metrics-file --pushgateway --metrics-names"; valued="--store --type --tag --metrics-file --pushgateway --config --env" ;;
     rotate) opts="--secret-id --emergency --dry-run --resume --abort --reason --force"; valued="--secret-id --reason --config --env" ;;
     rotate-all) opts="--type --store --tag --concurrency --shard --dry-run --confirm"; valued="--type --store --tag --concurrency --shard --config --env" ;;

@@ -58,6 +58,7 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from notify' -l within-days -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from notify' -l dry-run
 complete -c vh-secrets -n '__fish_seen_subcommand_from notify' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'
 complete -c vh-secrets -n '__fish_seen_subcommand_from notify' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from notify' -l tag -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from health' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
 complete -c vh-secrets -n '__fish_seen_subcommand_from health' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'
 complete -c vh-secrets -n '__fish_seen_subcommand_from health' -l tag -x

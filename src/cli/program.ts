@@ -174,6 +174,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--dry-run', 'show the notices that are due, send and record nothing')
     .option('--type <type>', 'only this secret type')
     .option('--store <alias>', 'only this store')
+    .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])
     .addHelpText('after', '\nA secret gets one notice when it enters the warning window before its expiry or rotation due date, and one\nwhen the date passes; what was sent is kept in the secret\'s metadata (vh-notified), so no run on any host sends\nit twice. A rotation or a new expiry starts a new window. Channels: [[notify.channels]] kind = "webhook"\n(Slack-compatible JSON {text, blocks}, url may hold a token and is never printed) or kind = "command" (the\nnotice as JSON on stdin, killed after timeout_ms). Contacts from VOICEHIVE_EMERGENCY_CONTACTS (comma separated).\nNotices never carry a secret value. Exit: 0 all due notices delivered, 69 a channel or store unreachable,\n75 a channel refused a notice or timed out (retried next run), 78 no channels configured.\nWith --json: {generated_at,dry_run,within_days,channels,notices:[{secret,type,owner,windows:[{kind,phase,\ndeadline,days_left,id}],status,delivered,failed:[{channel,reason,message}],mark_error}],summary,errors}.')
     .action(action(hooks, () => import('./commands/notify.js')));
 

@@ -5,6 +5,7 @@ import { VhError, isVhError, type ErrorCode } from './errors.js';
 import { evaluateSecret } from './health.js';
 import { STATE_AT_KEY, STATE_KEY } from './lifecycle-marks.js';
 import { decodeMeta, metaFilter } from './metadata.js';
+import { mapBounded } from './pool.js';
 import { parseRef } from './ref.js';
 import { rotationSettings } from './rotation.js';
 import type { Runtime } from './runtime.js';
@@ -260,6 +261,7 @@ export interface TransitionResult {
 }
 
 interface TransitionSpec {
+  verb: 'deprecate' | 'archive' | 'purge';
   event: AuditEventType;
   to: LifecycleState;
   allowed: readonly LifecycleState[];
@@ -271,7 +273,7 @@ interface TransitionSpec {
 /** Checks the state, applies the change, and records the transition's audit event (failures too). */
 async function transition(rt: Runtime, text: string, spec: TransitionSpec, now: Date): Promise<TransitionResult> {
   const ref = resolveRef(rt, text);
-  if (ref.selector || ref.key) throw new VhError('USAGE', `${spec.event === 'purged' ? 'purge' : spec.event.replace(/d$/, '')} takes a whole secret ("${text}")`, { hint: 'drop the #KEY / @VERSION part' });
+  if (ref.selector || ref.key) throw new VhError('USAGE', `${spec.verb} takes a whole secret, not "${text}"`, { hint: 'drop the #KEY / @VERSION part' });
   const store = await rt.store(ref.store);
   const desc = await describeOrUndefined(store, ref.name);
   if (!desc) throw new VhError('NOT_FOUND', `secret ${ref.id} not found`, { hint: 'check the name with `vh-secrets list`' });
@@ -305,6 +307,7 @@ export function deprecateSecret(rt: Runtime, text: string, options: { reason?: s
     rt,
     text,
     {
+      verb: 'deprecate',
       event: 'deprecated',
       to: 'DEPRECATED',
       allowed: [...ACTIVE, 'EXPIRED'],
@@ -325,6 +328,7 @@ export function archiveSecret(rt: Runtime, text: string, options: { reason?: str
     rt,
     text,
     {
+      verb: 'archive',
       event: 'archived',
       to: 'ARCHIVED',
       allowed: ['REVOKED', 'EXPIRED'],
@@ -350,6 +354,7 @@ export function purgeSecret(rt: Runtime, text: string, options: { force?: boolea
     rt,
     text,
     {
+      verb: 'purge',
       event: 'purged',
       to: 'PURGED',
       allowed: options.force ? LIFECYCLE_STATES.filter((s) => s !== 'PURGED') : ['ARCHIVED', 'REVOKED'],
@@ -413,9 +418,10 @@ export async function lifecycleReport(rt: Runtime, input: { type?: SecretType; s
       const store = await rt.store(alias);
       const names: string[] = [];
       for await (const s of store.list(filter)) names.push(s.name);
-      for (const name of names) {
-        const desc = await describeOrUndefined(store, name);
+      const descs = await mapBounded(names, 16, (name) => describeOrUndefined(store, name));
+      for (const desc of descs) {
         if (!desc) continue;
+        const name = desc.name;
         const id = `${alias}:${name}`;
         const state = deriveState(desc, now, { lastAccessedAt: lastAccess.get(id), lastPurgedAt: undefined })!;
         const health = evaluateSecret(alias, desc, now, settings);

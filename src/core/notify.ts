@@ -5,6 +5,7 @@ import { VhError, isVhError, type ErrorCode } from './errors.js';
 import { evaluateSecret } from './health.js';
 import { STATE_KEY, noticeExpiry } from './lifecycle-marks.js';
 import { decodeMeta, metaFilter } from './metadata.js';
+import { mapBounded } from './pool.js';
 import { rotationSettings } from './rotation.js';
 import type { Runtime } from './runtime.js';
 import type { SecretDescription } from './store.js';
@@ -27,6 +28,7 @@ export interface NotifyInput {
   dryRun?: boolean;
   store?: string;
   type?: SecretType;
+  tags?: Record<string, string>;
   now?: Date;
 }
 
@@ -145,20 +147,21 @@ export async function sendNotices(rt: Runtime, input: NotifyInput = {}): Promise
     try {
       const store = await rt.store(alias);
       const names: string[] = [];
-      for await (const s of store.list({ metadata: metaFilter(input.type, {}) })) names.push(s.name);
-      for (const name of names) {
+      for await (const s of store.list({ metadata: metaFilter(input.type, input.tags ?? {}) })) names.push(s.name);
+      // Secrets in parallel (a few at a time); each secret's channels in parallel too.
+      await mapBounded(names, 8, async (name) => {
         let desc: SecretDescription;
         try {
           desc = await store.describe(name);
         } catch (err) {
-          if (isVhError(err) && err.code === 'NOT_FOUND') continue; // purged since the listing
+          if (isVhError(err) && err.code === 'NOT_FOUND') return; // purged since the listing
           throw err;
         }
         report.summary.secrets++;
         // Retired secrets get no notices: nobody is expected to rotate or renew them.
-        if (desc.revoked || desc.metadata[STATE_KEY] === 'archived') continue;
+        if (desc.revoked || desc.metadata[STATE_KEY] === 'archived') return;
         const { windows, type } = windowsOf(alias, desc, now, input.withinDays);
-        if (windows.length === 0) continue;
+        if (windows.length === 0) return;
         if (!dryRun && windows.some((w) => w.phase === 'expired') && (await noticeExpiry(rt, alias, store, desc, now))) report.summary.expired_recorded++;
         const state = parseNotified(desc.metadata[NOTIFIED_KEY]);
         const secret = `${alias}:${name}`;
@@ -172,7 +175,7 @@ export async function sendNotices(rt: Runtime, input: NotifyInput = {}): Promise
         }
         if (owed.size === 0) {
           report.summary.already_notified++;
-          continue;
+          return;
         }
         report.summary.due++;
         const pending = windows.filter((w) => owed.has(w.id));
@@ -181,7 +184,7 @@ export async function sendNotices(rt: Runtime, input: NotifyInput = {}): Promise
         report.notices.push(result);
         if (dryRun) {
           report.summary.planned++;
-          continue;
+          return;
         }
         await Promise.all(
           channels.map(async (ch) => {
@@ -235,11 +238,12 @@ export async function sendNotices(rt: Runtime, input: NotifyInput = {}): Promise
         result.status = result.failed.length === 0 ? 'sent' : result.delivered.length > 0 ? 'partial' : 'failed';
         if (result.status === 'sent') report.summary.sent++;
         else report.summary.failed++;
-      }
+      });
     } catch (err) {
       if (input.store !== undefined || !isVhError(err)) throw err;
       report.errors.push({ store: alias, code: err.code, message: err.message });
     }
   }
+  report.notices.sort((a, b) => a.secret.localeCompare(b.secret));
   return report;
 }

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { baseEnv, run, tempHome } from '../helpers/cli.js';
 import { canary, encodings } from '../leak/canary.js';
+import { uniqueName } from '../providers/contract.js';
+import { storesUnderTest } from '../helpers/stores.js';
 
 /**
  * `vh-secrets notify` against a real HTTP server (the webhook) and a real hook script, on the file store: one
@@ -259,6 +261,42 @@ test('a hook that hangs is killed after its timeout (75); no channels configured
   const wide = JSON.parse((await vh(['notify', '--within-days', '100', '--dry-run', '--json'])).out) as { notices: { secret: string }[] };
   expect(wide.notices.map((x) => x.secret)).toContain('local:app/fresh');
 });
+
+const peers = (await storesUnderTest(tempHome('vh-notify-peers-'))).filter((p) => p.provider !== 'file');
+for (const peer of peers) {
+  (peer.skip ? describe.skip : describe)(`notify on ${peer.provider}`, () => {
+    test('the notice state lives in the store\'s own metadata: sent once, then nothing', async () => {
+      const peerHome = tempHome(`vh-notify-${peer.provider}-`);
+      try {
+        const peerEnv = await peer.env(peerHome);
+        await fs.appendFile(peerEnv.VH_SECRETS_CONFIG!, `\n[[notify.channels]]\nname = "slack"\nkind = "webhook"\nurl = "http://127.0.0.1:${webhook.port}/hooks/${TOKEN}"\n`);
+        const tag = `run=n${Date.now().toString(36)}`;
+        const name = uniqueName('notify');
+        const value = canary('peer');
+        values.push(value);
+        const created = await run(['create', name, '--type', 'api_key', '--tag', tag], { env: peerEnv, input: value });
+        expect(created.code).toBe(0);
+        const store = await peer.open();
+        await store.setMetadata(name, { 'vh-rotated-at': ago(86) });
+        const before = received.length;
+        const first = await run(['notify', '--tag', tag, '--json'], { env: peerEnv });
+        outputs.push(first.out, first.stderr);
+        expect(first.code).toBe(0);
+        expect(JSON.parse(first.out).notices).toEqual([expect.objectContaining({ secret: `${peer.alias}:${name}`, status: 'sent', delivered: ['slack'] })]);
+        expect(received).toHaveLength(before + 1);
+        expect(received.at(-1)!.text).toMatch(/rotation due in 4 days/);
+        expect((await store.describe(name)).metadata['vh-notified']).toMatch(/^rotation-\d{8}T\d{6}Z$/);
+        const second = await run(['notify', '--tag', tag, '--json'], { env: peerEnv });
+        expect(second.code).toBe(0);
+        expect(JSON.parse(second.out).notices).toEqual([]);
+        expect(received).toHaveLength(before + 1);
+        await store.destroy(name);
+      } finally {
+        await fs.rm(peerHome, { recursive: true, force: true });
+      }
+    });
+  });
+}
 
 test('leak canary: no value and no webhook URL in any payload, hook input or output', async () => {
   const payloads = [JSON.stringify(webhook.bodies), await fs.readFile(hookOut, 'utf8'), ...outputs];

@@ -1,5 +1,6 @@
 import { EXIT, VhError } from '../../core/errors.js';
 import { sendNotices, type NotifyReport } from '../../core/notify.js';
+import { parseTags } from '../../core/metadata.js';
 import { parseSecretType } from '../../core/types.js';
 import { windowText } from '../../notify/types.js';
 import type { CommandContext } from '../context.js';
@@ -43,11 +44,13 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
     withinDays = Number(text);
   }
   const type = opts.type === undefined ? undefined : parseSecretType(opts.type as string);
+  const tags = parseTags((opts.tag as string[] | undefined) ?? []);
   const rt = await ctx.runtime();
   const report = await sendNotices(rt, {
     dryRun: opts.dryRun === true,
     ...(withinDays !== undefined ? { withinDays } : {}),
     ...(type ? { type } : {}),
+    tags,
     ...(opts.store !== undefined ? { store: opts.store as string } : {}),
   });
   if (ctx.io.json) ctx.io.outJson(report);
