@@ -11,7 +11,7 @@ import { rotationSettings } from './rotation.js';
 import type { Runtime } from './runtime.js';
 import { resolveRef, type ResolvedRef } from './secrets.js';
 import type { SecretDescription, SecretStore } from './store.js';
-import { SECRET_TYPES, type SecretType } from './types.js';
+import { SECRET_TYPES, isSecretType, type SecretType } from './types.js';
 
 /**
  * The lifecycle of a secret: CREATED → ACTIVATED → (ACCESSED) → ROTATED … → DEPRECATED → EXPIRED / REVOKED →
@@ -92,6 +92,7 @@ interface LogLine {
   ts: string;
   event: string;
   secret: unknown;
+  secret_type: unknown;
   actor: unknown;
   success: unknown;
   error_code: unknown;
@@ -197,6 +198,7 @@ export async function lifecycleOf(rt: Runtime, text: string, now = new Date()): 
 
   const history: HistoryEntry[] = [];
   const facts: LogFacts = { lastAccessedAt: undefined, lastPurgedAt: undefined };
+  let loggedType: SecretType | null = null;
   const logPath = rt.config.audit.log;
   const scanned = await scanLog(logPath, (e, ts) => {
     if (typeof e.secret !== 'string' || !e.secret.includes(ref.name)) return;
@@ -206,6 +208,7 @@ export async function lifecycleOf(rt: Runtime, text: string, now = new Date()): 
     const ok = e.success !== false;
     if (ok && e.event === 'accessed') facts.lastAccessedAt = ts;
     if (ok && e.event === 'purged') facts.lastPurgedAt = ts;
+    if (typeof e.secret_type === 'string' && isSecretType(e.secret_type)) loggedType = e.secret_type;
     const last = history[history.length - 1];
     if (e.event === 'accessed' && ok && last && last.event === 'accessed' && last.success) {
       last.count++;
@@ -236,7 +239,7 @@ export async function lifecycleOf(rt: Runtime, text: string, now = new Date()): 
     store: ref.store,
     name: ref.name,
     state,
-    type: meta?.type ?? null,
+    type: meta?.type ?? loggedType,
     created_at: meta?.createdAt ?? desc?.createdAt ?? null,
     rotated_at: meta?.rotatedAt ?? null,
     expires_at: meta?.expiresAt ?? null,
@@ -374,6 +377,7 @@ export function purgeSecret(rt: Runtime, text: string, options: { force?: boolea
 
 export interface TypeSummary {
   type: SecretType;
+  /** Secrets in the stores; purged ones (known from the local audit log) are counted under states.PURGED only. */
   total: number;
   states: Record<LifecycleState, number>;
   overdue_rotations: number;
@@ -404,12 +408,18 @@ export async function lifecycleReport(rt: Runtime, input: { type?: SecretType; s
   const filter = { metadata: metaFilter(input.type, {}) };
 
   const lastAccess = new Map<string, number>();
+  // Secrets the log saw purged (and not created again since): PURGED, though no store lists them any more.
+  const purged = new Map<string, SecretType>();
   const logPath = rt.config.audit.log;
   const scanned = await scanLog(logPath, (e, ts) => {
-    if (e.event !== 'accessed' || e.success === false) return;
+    if (e.success === false || (e.event !== 'accessed' && e.event !== 'purged' && e.event !== 'created')) return;
     const id = eventSecretId(e.secret, rt.config.defaultStore);
-    if (id !== undefined) lastAccess.set(id, ts);
+    if (id === undefined) return;
+    if (e.event === 'accessed') lastAccess.set(id, ts);
+    else if (e.event === 'created') purged.delete(id);
+    else purged.set(id, typeof e.secret_type === 'string' && isSecretType(e.secret_type) ? e.secret_type : 'generic');
   });
+  const seen = new Set<string>();
 
   const byType = new Map<SecretType, { summary: TypeSummary; ages: number[]; sinceRotation: number[] }>();
   const errors: LifecycleReport['errors'] = [];
@@ -423,6 +433,7 @@ export async function lifecycleReport(rt: Runtime, input: { type?: SecretType; s
         if (!desc) continue;
         const name = desc.name;
         const id = `${alias}:${name}`;
+        seen.add(id);
         const state = deriveState(desc, now, { lastAccessedAt: lastAccess.get(id), lastPurgedAt: undefined })!;
         const health = evaluateSecret(alias, desc, now, settings);
         const type = health.type;
@@ -446,6 +457,15 @@ export async function lifecycleReport(rt: Runtime, input: { type?: SecretType; s
       if (input.store !== undefined || !isVhError(err)) throw err;
       errors.push({ store: alias, code: err.code, message: err.message });
     }
+  }
+  for (const [id, type] of purged) {
+    if (seen.has(id) || (input.type !== undefined && type !== input.type) || !aliases.includes(id.slice(0, id.indexOf(':')))) continue;
+    let entry = byType.get(type);
+    if (!entry) {
+      entry = { summary: { type, total: 0, states: emptyStates(), overdue_rotations: 0, overdue: [], mean_age_days: null, mean_days_since_rotation: null }, ages: [], sinceRotation: [] };
+      byType.set(type, entry);
+    }
+    entry.summary.states.PURGED++;
   }
   const mean = (xs: number[]) => (xs.length === 0 ? null : round1(xs.reduce((a, b) => a + b, 0) / xs.length));
   const types = SECRET_TYPES.filter((t) => byType.has(t)).map((t) => {

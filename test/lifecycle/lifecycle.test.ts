@@ -168,12 +168,17 @@ describe('lifecycle report', () => {
       expect(api).toMatchObject({ total: 2, overdue_rotations: 0 });
       expect(api.states).toMatchObject({ ACTIVATED: 1, DEPRECATED: 1 });
       expect(report.totals.secrets).toBe(5);
+      // A purged secret leaves the store but not the report: the log knows it.
+      expect((await vh(['purge', 'db/c', '--yes'])).code).toBe(0);
+      const after = JSON.parse((await vh(['lifecycle', 'report', '--json'])).out) as typeof report;
+      expect(after.types.find((t) => t.type === 'database_password')).toMatchObject({ total: 2, states: expect.objectContaining({ REVOKED: 0, PURGED: 1 }) });
+      expect(JSON.parse((await vh(['lifecycle', 'db/c', '--json'])).out)).toMatchObject({ state: 'PURGED', type: 'database_password' });
 
       const only = JSON.parse((await vh(['lifecycle', 'report', '--type', 'api_key', '--json'])).out) as { types: { type: string }[] };
       expect(only.types.map((t) => t.type)).toEqual(['api_key']);
       const human = await vh(['lifecycle', 'report']);
       expect(human.code).toBe(0);
-      expect(human.out).toMatch(/database_password\s+3/);
+      expect(human.out).toMatch(/database_password\s+2/);
       expect(human.out).toMatch(/overdue rotation: shared:db\/a/);
       // A secret named "report" is still reachable with its store.
       expect((await vh(['create', 'report', '--generate'])).code).toBe(0);

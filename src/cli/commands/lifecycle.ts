@@ -30,7 +30,7 @@ async function renderView(ctx: CommandContext, v: LifecycleView): Promise<void> 
 
 async function renderReport(ctx: CommandContext, r: LifecycleReport): Promise<void> {
   const c = await ctx.io.chalk();
-  const states = LIFECYCLE_STATES.filter((s) => s !== 'PURGED' && s !== 'CREATED');
+  const states = LIFECYCLE_STATES.filter((s) => s !== 'CREATED');
   const rows = r.types.map((t) => [t.type, String(t.total), ...states.map((s) => String(t.states[s])), t.overdue_rotations ? c.red(String(t.overdue_rotations)) : '0', t.mean_age_days === null ? '-' : `${t.mean_age_days}d`]);
   rows.push(['all', String(r.totals.secrets), ...states.map((s) => String(r.totals.states[s])), String(r.totals.overdue_rotations), '']);
   ctx.io.out(`${await ctx.io.table(['TYPE', 'TOTAL', ...states, 'OVERDUE', 'MEAN AGE'], rows)}\n`);
