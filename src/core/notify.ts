@@ -171,7 +171,9 @@ export async function sendNotices(rt: Runtime, input: NotifyInput = {}): Promise
           const sent = state.get(w.id);
           const pastSent = w.phase === 'warning' && [...state.keys()].some((id) => id.startsWith(`${w.id}-`) && state.get(id) === 'all');
           if (sent === 'all' || pastSent) continue;
-          owed.set(w.id, allNames.filter((c) => !(sent instanceof Set && sent.has(c))));
+          const need = allNames.filter((c) => !(sent instanceof Set && sent.has(c)));
+          // No channels at all happens only with --dry-run: show what is due.
+          if (need.length > 0 || allNames.length === 0) owed.set(w.id, need);
         }
         if (owed.size === 0) {
           report.summary.already_notified++;

@@ -256,6 +256,10 @@ test('a hook that hangs is killed after its timeout (75); no channels configured
   const n = await vh(['notify'], undefined, { VH_SECRETS_CONFIG: none });
   expect(n.code).toBe(78);
   expect(n.stderr).toMatch(/no notice channels are configured/);
+  // Without channels, --dry-run still shows what is due (app/soon4 never got its notice).
+  const dryNone = await vh(['notify', '--dry-run', '--json'], undefined, { VH_SECRETS_CONFIG: none });
+  expect(dryNone.code).toBe(0);
+  expect(JSON.parse(dryNone.out).notices.map((x: { secret: string }) => x.secret)).toEqual(['local:app/soon4']);
   expect((await vh(['notify', '--within-days', 'soon'])).code).toBe(64);
   // --within-days widens the window: app/fresh (due in ~90 days) is inside 100 days.
   const wide = JSON.parse((await vh(['notify', '--within-days', '100', '--dry-run', '--json'])).out) as { notices: { secret: string }[] };
@@ -290,6 +294,7 @@ for (const peer of peers) {
         expect(second.code).toBe(0);
         expect(JSON.parse(second.out).notices).toEqual([]);
         expect(received).toHaveLength(before + 1);
+        for (const form of encodings(value)) for (const text of [JSON.stringify(received), first.out, first.stderr, second.out]) expect(text.includes(form)).toBe(false);
         await store.destroy(name);
       } finally {
         await fs.rm(peerHome, { recursive: true, force: true });
