@@ -131,7 +131,8 @@ export function locate(text: string, table: string[], key?: string): number {
   if (table.length === 0) start = 0;
   else {
     start = lines.findIndex((l) => {
-      const m = /^\s*\[([^\]]+)\]/.exec(l);
+      // `[table]` and `[[array.of.tables]]` (the first entry: good enough to point at the section).
+      const m = /^\s*\[\[?([^\]]+)\]/.exec(l);
       return m !== null && norm(m[1]!) === header;
     });
   }

@@ -303,6 +303,23 @@ for (const peer of peers) {
   });
 }
 
+test('config errors name the file, line and field (78); a bad webhook URL is not quoted back', async () => {
+  const cases: [string, RegExp][] = [
+    ['[[notify.channels]]\nkind = "email"\n', /bad\.toml:2: notify\.channels\.kind: unknown channel kind "email"/],
+    ['[[notify.channels]]\nkind = "command"\ncommand = "notify-send"\n', /notify\.channels\.command: must be a non-empty array of strings/],
+    ['[[notify.channels]]\nkind = "webhook"\nurl = "ftp://h/T0KEN-in-url"\n', /notify\.channels\.url: must be an http:\/\/ or https:\/\/ URL/],
+    ['[notify]\nchannel = []\n', /notify\.channel: unknown setting/],
+  ];
+  for (const [toml, message] of cases) {
+    const file = join(home, 'bad.toml');
+    await fs.writeFile(file, toml);
+    const r = await vh(['notify', '--dry-run'], undefined, { VH_SECRETS_CONFIG: file });
+    expect([toml, r.code]).toEqual([toml, 78]);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toContain('T0KEN-in-url');
+  }
+});
+
 test('leak canary: no value and no webhook URL in any payload, hook input or output', async () => {
   const payloads = [JSON.stringify(webhook.bodies), await fs.readFile(hookOut, 'utf8'), ...outputs];
   for (const v of values) for (const form of encodings(v)) for (const p of payloads) expect(p.includes(form)).toBe(false);
