@@ -17,6 +17,11 @@ _vh_secrets() {
     list|ls) opts="--type --store --tag"; valued="--type --store --tag --config --env --actor --policy" ;;
     describe) opts=""; valued="--config --env --actor --policy" ;;
     revoke) opts="--version --force"; valued="--version --config --env --actor --policy" ;;
+    lifecycle) opts="--type --store"; valued="--type --store --config --env --actor --policy" ;;
+    deprecate) opts="--reason"; valued="--reason --config --env --actor --policy" ;;
+    archive) opts="--reason"; valued="--reason --config --env --actor --policy" ;;
+    purge) opts="--force --reason"; valued="--reason --config --env --actor --policy" ;;
+    notify) opts="--within-days --dry-run --type --store --tag"; valued="--within-days --type --store --tag --config --env --actor --policy" ;;
     health) opts="--store --type --tag --metrics-file --pushgateway --metrics-names"; valued="--store --type --tag --metrics-file --pushgateway --config --env --actor --policy" ;;
     rotate) opts="--secret-id --emergency --dry-run --resume --abort --reason --force"; valued="--secret-id --reason --config --env --actor --policy" ;;
     rotate-all) opts="--type --store --tag --concurrency --shard --dry-run --confirm"; valued="--type --store --tag --concurrency --shard --config --env --actor --policy" ;;
@@ -34,12 +39,13 @@ _vh_secrets() {
     --config|--value-file|--output|--metrics-file|--baseline|--log|--path|--anchor|--identity|--recipients-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   if [[ -z $cmd ]]; then
-    COMPREPLY=($(compgen -W "get create put list ls describe revoke health rotate rotate-all backup restore audit compliance scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --help -h" -- "$cur"))
+    COMPREPLY=($(compgen -W "get create put list ls describe revoke lifecycle deprecate archive purge notify health rotate rotate-all backup restore audit compliance scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --help -h" -- "$cur"))
   elif [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$opts --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --help -h" -- "$cur"))
   else
     case $cmd in
-      get|create|put|describe|revoke|rotate) COMPREPLY=($(compgen -W "$(vh-secrets __complete refs "$cur" 2>/dev/null)" -- "$cur")) ;;
+      lifecycle) COMPREPLY=($(compgen -W "report $(vh-secrets __complete refs "$cur" 2>/dev/null)" -- "$cur")) ;;
+      get|create|put|describe|revoke|rotate|deprecate|archive|purge) COMPREPLY=($(compgen -W "$(vh-secrets __complete refs "$cur" 2>/dev/null)" -- "$cur")) ;;
       audit) COMPREPLY=($(compgen -W "report verify flush" -- "$cur")) ;;
       completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")) ;;
       scan|restore) COMPREPLY=($(compgen -f -- "$cur")) ;;

@@ -6,6 +6,11 @@ complete -c vh-secrets -n '__fish_use_subcommand' -a 'create' -d 'create a secre
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'list' -d 'list secrets (names and metadata, never values) across the configured stores'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'describe' -d 'show metadata and versions of a secret (never the value)'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'revoke' -d 'revoke (disable) one version, or the whole secret when no version is given'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'lifecycle' -d 'show the lifecycle state and history of a secret; `lifecycle report` summarises '
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'deprecate' -d 'mark a secret DEPRECATED: still readable and rotatable, flagged for retirement'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'archive' -d 'archive a revoked or expired secret: every version disabled (not destroyed), mar'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'purge' -d 'destroy a secret and every version, irreversibly (needs --yes; on a terminal, th'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'notify' -d 'send expiry and rotation notices to the configured channels (webhook, command ho'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'health' -d 'check age, expiry, due rotations and store reachability (Nagios exit codes 0/1/2'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotate' -d 'rotate one secret: prepare, generate, stage, verify, promote, cleanup — with rol'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotate-all' -d 'rotate every secret matching a filter, with bounded concurrency; safe to run fro'
@@ -44,6 +49,22 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from describe' -a '(vh-secrets
 complete -c vh-secrets -n '__fish_seen_subcommand_from revoke' -l version -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from revoke' -l force
 complete -c vh-secrets -n '__fish_seen_subcommand_from revoke' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from lifecycle' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'
+complete -c vh-secrets -n '__fish_seen_subcommand_from lifecycle' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from lifecycle' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from lifecycle' -a 'report'
+complete -c vh-secrets -n '__fish_seen_subcommand_from deprecate' -l reason -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from deprecate' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from archive' -l reason -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from archive' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from purge' -l force
+complete -c vh-secrets -n '__fish_seen_subcommand_from purge' -l reason -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from purge' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from notify' -l within-days -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from notify' -l dry-run
+complete -c vh-secrets -n '__fish_seen_subcommand_from notify' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'
+complete -c vh-secrets -n '__fish_seen_subcommand_from notify' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from notify' -l tag -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from health' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
 complete -c vh-secrets -n '__fish_seen_subcommand_from health' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'
 complete -c vh-secrets -n '__fish_seen_subcommand_from health' -l tag -x

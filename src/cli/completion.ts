@@ -8,7 +8,9 @@ import { SECRET_TYPES } from '../core/types.js';
  */
 
 /** Positional arguments that are secret references. */
-const REF_COMMANDS = ['get', 'create', 'put', 'describe', 'revoke', 'rotate'];
+const REF_COMMANDS = ['get', 'create', 'put', 'describe', 'revoke', 'rotate', 'lifecycle', 'deprecate', 'archive', 'purge'];
+/** Words offered beside the secret references (`lifecycle report`). */
+const REF_EXTRA_WORDS: Record<string, readonly string[]> = { lifecycle: ['report'] };
 const FILE_OPTIONS = ['--config', '--value-file', '--output', '--metrics-file', '--baseline', '--log', '--path', '--anchor', '--identity', '--recipients-file'];
 /** Commands whose positional argument is a file. */
 const FILE_COMMANDS = ['scan', 'restore'];
@@ -73,7 +75,10 @@ ${choices}
     COMPREPLY=($(compgen -W "$opts ${global.join(' ')}" -- "$cur"))
   else
     case $cmd in
-      ${REF_COMMANDS.join('|')}) COMPREPLY=($(compgen -W "$(vh-secrets __complete refs "$cur" 2>/dev/null)" -- "$cur")) ;;
+${Object.entries(REF_EXTRA_WORDS)
+  .map(([cmd, words]) => `      ${cmd}) COMPREPLY=($(compgen -W "${words.join(' ')} $(vh-secrets __complete refs "$cur" 2>/dev/null)" -- "$cur")) ;;`)
+  .join('\n')}
+      ${REF_COMMANDS.filter((c) => !(c in REF_EXTRA_WORDS)).join('|')}) COMPREPLY=($(compgen -W "$(vh-secrets __complete refs "$cur" 2>/dev/null)" -- "$cur")) ;;
 ${commands
   .filter((c) => c.positional.length > 0)
   .map((c) => `      ${[c.name, ...c.aliases].join('|')}) COMPREPLY=($(compgen -W "${c.positional.join(' ')}" -- "$cur")) ;;`)
@@ -125,6 +130,8 @@ export function fishScript(program: Command): string {
     }
     if (REF_COMMANDS.includes(c.name)) lines.push(`complete -c vh-secrets -n '${cond}' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'`);
     if (FILE_COMMANDS.includes(c.name)) lines.push(`complete -c vh-secrets -n '${cond}' -F`);
+    const extra = REF_EXTRA_WORDS[c.name];
+    if (extra) lines.push(`complete -c vh-secrets -n '${cond}' -a '${extra.join(' ')}'`);
     if (c.positional.length > 0) lines.push(`complete -c vh-secrets -n '${cond}' -a '${c.positional.join(' ')}'`);
   }
   return `${lines.join('\n')}\n`;

@@ -14,14 +14,14 @@ export const EXIT_CODES: [number, string][] = [
   [1, 'health WARNING; compliance: a control fails; scan found secrets (with --fail-on-secrets); audit verify: chain broken; audit: anomalies (with --fail-on-anomalies); restore: a conflict was left alone'],
   [2, 'health CRITICAL; rotate-all: at least one rotation failed; restore: at least one secret failed; scan could not read its input'],
   [3, 'health UNKNOWN'],
-  [64, 'usage error: unknown command or option, bad argument'],
+  [64, 'usage error: unknown command or option, bad argument; a lifecycle transition the state does not allow'],
   [65, 'bad data: empty or oversized value, malformed input'],
   [66, 'not found: no such secret, version or file'],
-  [69, 'unavailable: a store cannot be reached (network, throttling)'],
+  [69, 'unavailable: a store (or a notify channel) cannot be reached (network, throttling)'],
   [70, 'internal error (or a rotation phase that failed without a more specific cause)'],
   [73, 'cannot create an output file'],
   [74, 'I/O error'],
-  [75, 'temporary failure: conflicting concurrent change or lock held; retry'],
+  [75, 'temporary failure: conflicting concurrent change or lock held; a notify channel refused; retry'],
   [77, 'permission denied: authentication or authorisation failed, or an enforced policy rule forbids the action'],
   [78, 'configuration error (config or policy file)'],
   [130, 'interrupted (Ctrl-C at a prompt); nothing was changed'],
@@ -34,6 +34,7 @@ export const ENVIRONMENT: [string, string][] = [
   ['VH_SECRETS_AUDIT_HMAC_KEY', 'key for an HMAC-keyed audit hash chain'],
   ['VH_SECRETS_ACTOR', 'actor name recorded in audit events and checked by the policy (default: the OS user; --actor wins)'],
   ['VH_SECRETS_POLICY', 'policy file (when neither --policy nor the config names one)'],
+  ['VOICEHIVE_EMERGENCY_CONTACTS', 'notify: addresses included in notices (comma separated; overrides [notify] contacts)'],
   ['VOICEHIVE_ALLOWED_IP_RANGES', 'audit: CIDR ranges source IPs must fall in (comma separated; overrides [audit.anomalies])'],
   ['VOICEHIVE_ALLOWED_COUNTRIES', 'audit: ISO country codes source IPs must be placed in (comma separated; needs geoip_db)'],
   ['VH_SECRETS_DEBUG', 'set to 1 to print stack traces'],
@@ -135,6 +136,51 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--version <version>', 'version id or stage to revoke')
     .option('--force', 'allow revoking the current version on its own')
     .action(action(hooks, () => import('./commands/revoke.js')));
+
+  program
+    .command('lifecycle')
+    .description('show the lifecycle state and history of a secret; `lifecycle report` summarises states by type')
+    .argument('<ref>', 'secret reference, or the word "report" (a secret named "report": write STORE:report)')
+    .option('--type <type>', 'report: only this secret type')
+    .option('--store <alias>', 'report: only this store')
+    .addHelpText('after', '\nStates: CREATED → ACTIVATED → (ACCESSED) → ROTATED … → DEPRECATED → EXPIRED / REVOKED → ARCHIVED → PURGED,\nderived from the store (vh-state, the revoked flag, expiry, rotation time) and the local audit log (accesses,\npurges). The history comes from the audit log, each transition being an audit event of the same name.\nExit: 0 shown, 66 no such secret (and no purge of it in the log); report: 0, or 69 when a store could not be read.\nWith --json: {ref,store,name,state,type,created_at,rotated_at,expires_at,current_version,versions,\nhistory:[{ts,event,state,scope,version,actor,success,error_code,count,last_ts,reason}],log,notes};\nreport: {generated_at,types:[{type,total,states,overdue_rotations,overdue,mean_age_days,\nmean_days_since_rotation}],totals,errors,log}.')
+    .action(action(hooks, () => import('./commands/lifecycle.js')));
+
+  program
+    .command('deprecate')
+    .description('mark a secret DEPRECATED: still readable and rotatable, flagged for retirement')
+    .argument('<ref>', 'secret reference')
+    .option('--reason <text>', 'reason recorded in the audit log')
+    .addHelpText('after', '\nAllowed from ACTIVATED, ACCESSED, ROTATED or EXPIRED; exit 64 from REVOKED or ARCHIVED, 0 when already deprecated.')
+    .action(action(hooks, () => import('./commands/deprecate.js')));
+
+  program
+    .command('archive')
+    .description('archive a revoked or expired secret: every version disabled (not destroyed), marked ARCHIVED')
+    .argument('<ref>', 'secret reference')
+    .option('--reason <text>', 'reason recorded in the audit log')
+    .addHelpText('after', '\nAllowed from REVOKED or EXPIRED (exit 64 otherwise: revoke it first); 0 when already archived.\nThe versions stay in the store, disabled, so the store\'s own tools can still bring them back.')
+    .action(action(hooks, () => import('./commands/archive.js')));
+
+  program
+    .command('purge')
+    .description('destroy a secret and every version, irreversibly (needs --yes; on a terminal, the name typed back)')
+    .argument('<ref>', 'secret reference')
+    .option('--force', 'purge from any state, not only ARCHIVED or REVOKED')
+    .option('--reason <text>', 'reason recorded in the audit log')
+    .addHelpText('after', '\nAllowed from ARCHIVED or REVOKED; --force allows any state. --yes is always required; on a terminal you\nalso type the secret name back (never asked under CI=true or without a TTY).\nExit: 0 purged, 64 without --yes, name not matching, or a state that does not allow it, 66 no such secret.')
+    .action(action(hooks, () => import('./commands/purge.js')));
+
+  program
+    .command('notify')
+    .description('send expiry and rotation notices to the configured channels (webhook, command hook), once per window')
+    .option('--within-days <n>', "warning window in days (default: each type's policy)")
+    .option('--dry-run', 'show the notices that are due, send and record nothing')
+    .option('--type <type>', 'only this secret type')
+    .option('--store <alias>', 'only this store')
+    .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])
+    .addHelpText('after', '\nA secret gets one notice when it enters the warning window before its expiry or rotation due date, and one\nwhen the date passes; what was sent is kept in the secret\'s metadata (vh-notified), so no run on any host sends\nit twice. A rotation or a new expiry starts a new window. Channels: [[notify.channels]] kind = "webhook"\n(Slack-compatible JSON {text, blocks}, url may hold a token and is never printed) or kind = "command" (the\nnotice as JSON on stdin, killed after timeout_ms). Contacts from VOICEHIVE_EMERGENCY_CONTACTS (comma separated).\nNotices never carry a secret value. Exit: 0 all due notices delivered, 69 a channel or store unreachable,\n75 a channel refused a notice or timed out (retried next run), 78 no channels configured.\nWith --json: {generated_at,dry_run,within_days,channels,notices:[{secret,type,owner,windows:[{kind,phase,\ndeadline,days_left,id}],status,delivered,failed:[{channel,reason,message}],mark_error}],summary,errors}.')
+    .action(action(hooks, () => import('./commands/notify.js')));
 
   program
     .command('health')

@@ -33,3 +33,8 @@ export function confirm(io: Io, message: string): Promise<boolean> {
 export function secretInput(io: Io, message: string): Promise<string> {
   return ask<string>(io, { type: 'password', message, mask: '*' });
 }
+
+/** Free text typed back (e.g. a secret's name before destroying it). */
+export function typedConfirmation(io: Io, message: string): Promise<string> {
+  return ask<string>(io, { type: 'input', message });
+}

@@ -15,8 +15,11 @@ import { defaultPaths, userConfigFile, type Paths } from './paths.js';
 export const DEFAULT_STORE_ALIAS = 'local';
 const KNOWN_PROVIDERS = ['file', 'vault', 'aws', 'azure', 'gcp'];
 const ALIAS_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
-const TOP_LEVEL_KEYS = ['default_store', 'stores', 'audit', 'scan', 'targets', 'policy'];
+const TOP_LEVEL_KEYS = ['default_store', 'stores', 'audit', 'scan', 'targets', 'policy', 'notify'];
 const TARGET_KINDS = ['postgres', 'mysql', 'redis', 'command'];
+const NOTIFY_KEYS = ['contacts', 'channels'];
+const WEBHOOK_KEYS = ['kind', 'name', 'url', 'timeout_ms'];
+const COMMAND_KEYS = ['kind', 'name', 'command', 'timeout_ms'];
 const AUDIT_KEYS = ['log', 'hmac_key', 'anchor', 'flush_timeout_ms', 'spool_dir', 'sinks', 'anomalies'];
 const HTTP_SINK_KEYS = ['type', 'name', 'url', 'headers', 'ca_file', 'timeout_ms', 'batch_size'];
 const SYSLOG_SINK_KEYS = ['type', 'name', 'address', 'facility', 'app_name', 'ca_file', 'timeout_ms'];
@@ -61,6 +64,17 @@ export interface TargetConfig {
   options: Record<string, unknown>;
 }
 
+/** `[[notify.channels]]`: where `vh-secrets notify` sends expiry and rotation notices. */
+export type NotifyChannelConfig =
+  | { kind: 'webhook'; name: string; /** May carry a token (Slack): never printed. */ url: string; timeoutMs: number }
+  | { kind: 'command'; name: string; command: string[]; timeoutMs: number };
+
+export interface NotifyConfig {
+  channels: NotifyChannelConfig[];
+  /** Who the notices are for: VOICEHIVE_EMERGENCY_CONTACTS (comma separated), else `[notify] contacts`. */
+  contacts: string[];
+}
+
 export interface Config {
   /** Files that were read, base first. Empty when running on defaults. */
   files: string[];
@@ -72,6 +86,7 @@ export interface Config {
   targets: Map<string, TargetConfig>;
   /** Policy file (`policy = "…"` or `[policy] file = "…"`, relative to the config file), else `VH_SECRETS_POLICY`. */
   policyFile: string | undefined;
+  notify: NotifyConfig;
   paths: Paths;
 }
 
@@ -133,7 +148,8 @@ export function locate(text: string, table: string[], key?: string): number {
   if (table.length === 0) start = 0;
   else {
     start = lines.findIndex((l) => {
-      const m = /^\s*\[([^\]]+)\]/.exec(l);
+      // `[table]` and `[[array.of.tables]]` (the first entry: good enough to point at the section).
+      const m = /^\s*\[\[?([^\]]+)\]/.exec(l);
       return m !== null && norm(m[1]!) === header;
     });
   }
@@ -238,6 +254,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   let scan: Config['scan'];
   const targets = new Map<string, TargetConfig>();
   let policyFile = environ.VH_SECRETS_POLICY ? resolve(cwd, environ.VH_SECRETS_POLICY) : undefined;
+  let notify: NotifyConfig = { channels: [], contacts: [] };
   let audit: AuditConfig = {
     log: paths.auditLog,
     hmacKey: environ.VH_SECRETS_AUDIT_HMAC_KEY || undefined,
@@ -290,12 +307,15 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
       }
       policyFile = resolve(dirname(src.path), file);
     }
+    if (data.notify !== undefined) notify = parseNotify(src, data.notify, notify);
     if (data.scan !== undefined) {
       if (!isTable(data.scan)) throw configError(src, [], 'scan', 'must be a table');
       scan = { section: scan ? merge(scan.section, data.scan) : data.scan, file: src.path };
     }
   }
   applyAnomalyEnv(audit, environ);
+  const contacts = (environ.VOICEHIVE_EMERGENCY_CONTACTS ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
+  if (contacts.length > 0) notify = { ...notify, contacts };
 
   if (!stores.has(DEFAULT_STORE_ALIAS)) stores.set(DEFAULT_STORE_ALIAS, { alias: DEFAULT_STORE_ALIAS, provider: 'file', options: {} });
   if (!stores.has(defaultStore)) {
@@ -315,7 +335,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
       }
     }
   }
-  return { files: sources.map((s) => s.path), defaultStore, stores, audit, scan, targets, policyFile, paths };
+  return { files: sources.map((s) => s.path), defaultStore, stores, audit, scan, targets, policyFile, notify, paths };
 }
 
 /** `[targets.<name>]`: kind, secrets and admin are read here; the rest is the target's to validate when used. */
@@ -379,6 +399,58 @@ function parseAudit(src: SourceFile, raw: unknown, prev: AuditConfig): AuditConf
     }
   }
   if (raw.anomalies !== undefined) out.anomalies = parseAnomalies(src, raw.anomalies, out.anomalies, base);
+  return out;
+}
+
+/** `[notify]` and `[[notify.channels]]`; a later file's channel list replaces an earlier one's. */
+function parseNotify(src: SourceFile, raw: unknown, prev: NotifyConfig): NotifyConfig {
+  if (!isTable(raw)) throw configError(src, [], 'notify', 'must be a table');
+  for (const key of Object.keys(raw)) {
+    if (!NOTIFY_KEYS.includes(key)) throw configError(src, ['notify'], key, 'unknown setting', `known: ${NOTIFY_KEYS.join(', ')}`);
+  }
+  const out: NotifyConfig = { ...prev };
+  if (raw.contacts !== undefined) {
+    if (!Array.isArray(raw.contacts) || !raw.contacts.every((c): c is string => typeof c === 'string' && c.trim() !== '')) throw configError(src, ['notify'], 'contacts', 'must be an array of addresses, e.g. ["oncall@example.com"]');
+    out.contacts = raw.contacts.map((c) => c.trim());
+  }
+  if (raw.channels !== undefined) {
+    const table = ['notify', 'channels'];
+    if (!Array.isArray(raw.channels)) throw configError(src, ['notify'], 'channels', 'must be an array of tables ([[notify.channels]])');
+    const names = new Set<string>();
+    out.channels = raw.channels.map((c: unknown, i: number): NotifyChannelConfig => {
+      if (!isTable(c)) throw configError(src, table, undefined, 'each [[notify.channels]] entry must be a table');
+      const kind = c.kind;
+      if (kind !== 'webhook' && kind !== 'command') throw configError(src, table, 'kind', `unknown channel kind ${JSON.stringify(kind)}`, 'use "webhook" or "command"');
+      const known = kind === 'webhook' ? WEBHOOK_KEYS : COMMAND_KEYS;
+      for (const key of Object.keys(c)) if (!known.includes(key)) throw configError(src, table, key, `unknown setting for a ${kind} channel`, `known: ${known.join(', ')}`);
+      let name = `${kind}-${i + 1}`;
+      if (c.name !== undefined) {
+        if (typeof c.name !== 'string' || !ALIAS_RE.test(c.name)) throw configError(src, table, 'name', 'must be letters, digits, _ and - (at most 63)');
+        name = c.name;
+      }
+      if (names.has(name)) throw configError(src, table, 'name', `two channels are named "${name}"`, 'give each [[notify.channels]] its own name');
+      names.add(name);
+      const timeoutMs = c.timeout_ms === undefined ? (kind === 'webhook' ? 5000 : 10_000) : int(src, table, 'timeout_ms', c.timeout_ms, 1, 600_000);
+      if (kind === 'webhook') {
+        let parsed: URL | undefined;
+        try {
+          parsed = typeof c.url === 'string' ? new URL(c.url) : undefined;
+        } catch {
+          parsed = undefined;
+        }
+        // The URL is not quoted back: a Slack webhook URL is itself the credential.
+        if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw configError(src, table, 'url', 'must be an http:// or https:// URL', 'e.g. url = "${SLACK_WEBHOOK}"');
+        return { kind, name, url: parsed.toString(), timeoutMs };
+      }
+      if (!Array.isArray(c.command) || c.command.length === 0 || !c.command.every((a): a is string => typeof a === 'string') || c.command[0] === '') {
+        throw configError(src, table, 'command', 'must be a non-empty array of strings: the program and its arguments (no shell)', 'e.g. command = ["/usr/local/bin/page-oncall", "--team", "payments"]');
+      }
+      // A relative program path is relative to the config file, like every other path in it.
+      const [program, ...args] = c.command as string[];
+      const resolved = program!.startsWith('./') || program!.startsWith('../') ? resolve(dirname(src.path), program!) : program!;
+      return { kind, name, command: [resolved, ...args], timeoutMs };
+    });
+  }
   return out;
 }
 

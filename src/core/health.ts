@@ -1,4 +1,5 @@
 import { isVhError } from './errors.js';
+import { noticeExpiry } from './lifecycle-marks.js';
 import { decodeMeta, metaFilter } from './metadata.js';
 import { checkSecretState, describeViolation, type Policy, type Violation } from './policy.js';
 import { mapBounded } from './pool.js';
@@ -183,7 +184,10 @@ export async function checkHealth(rt: Runtime, input: HealthInput): Promise<Heal
       for await (const s of store.list(filter)) names.push(s.name);
       const evaluated = await mapBounded(names, concurrency, async (name): Promise<SecretHealth> => {
         try {
-          return evaluateSecret(alias, await store.describe(name), now, settings, rt.policy);
+          const desc = await store.describe(name);
+          const health = evaluateSecret(alias, desc, now, settings, rt.policy);
+          if (health.checks.some((c) => c.check === 'expiry' && c.status === 'CRITICAL')) await noticeExpiry(rt, alias, store, desc, now);
+          return health;
         } catch (err) {
           const message = isVhError(err) ? err.message : String(err);
           return { secret: `${alias}:${name}`, store: alias, type: 'generic', status: 'UNKNOWN', age_days: null, rotated_at: null, rotation_due_at: null, expires_at: null, current_version: null, checks: [{ check: 'evaluate', status: 'UNKNOWN', message }], policy_violations: [] };

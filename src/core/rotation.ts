@@ -307,6 +307,7 @@ export class RotationEngine {
     const done = (p: Phase) => entry.phase !== null && PHASES.indexOf(entry.phase) >= PHASES.indexOf(p);
     let value = staged;
     let current: Phase = 'prepare';
+    const promotedHere = !done('promote');
     const step = async (phase: Phase, fn: () => Promise<void>, event: AuditEventType = 'rotation_phase', details: Record<string, DetailValue> = {}) => {
       current = phase;
       if (done(phase)) return;
@@ -370,6 +371,10 @@ export class RotationEngine {
       }, 'rotated', { from_version: entry.from_version, version: entry.pending_version });
     } catch (err) {
       return this.rollBack(store, ref, entry, current, err, target);
+    }
+    if (promotedHere) {
+      // The superseded version is DEPRECATED: still valid through the grace period, never current again.
+      await this.audit('deprecated', ref, entry.type, true, { scope: 'version', version: entry.from_version, superseded_by: entry.pending_version, rotation_id: entry.id }).catch(() => undefined);
     }
 
     let cleanup: RotationOutcome['cleanup'] = entry.emergency ? 'revoked' : 'deferred';

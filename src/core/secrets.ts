@@ -119,7 +119,7 @@ export async function createSecret(rt: Runtime, input: CreateInput): Promise<Cre
       hint: rt.config.targets.size ? `defined targets: ${[...rt.config.targets.keys()].join(', ')}` : `define it as a [targets.${input.target}] table in the config`,
     });
   }
-  return audited(rt, { event: 'created', secret: ref.id, store: ref.store, secretType: input.type }, async () => {
+  const result = await audited(rt, { event: 'created', secret: ref.id, store: ref.store, secretType: input.type }, async () => {
     authorize(rt, 'create', ref.id);
     const now = input.now ?? new Date();
     const rotationDays = input.rotationDays ?? policyRotationDays(rt.policy, ref.id, input.type);
@@ -165,6 +165,9 @@ export async function createSecret(rt: Runtime, input: CreateInput): Promise<Cre
       details: { version, generated: input.source.kind === 'generate', bytes: value.length, ...(policyWarnings.length > 0 ? { policy_warnings: policyWarnings.length } : {}) },
     };
   });
+  // A new secret is live (readable, current) the moment it is written: CREATED → ACTIVATED in one step.
+  await rt.audit.record({ event: 'activated', secret: ref.id, secret_type: input.type, store: ref.store, success: true, error_code: null, details: { scope: 'secret', version: result.version } });
+  return result;
 }
 
 /**

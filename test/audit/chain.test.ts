@@ -93,6 +93,7 @@ describe('local audit log', () => {
     const events = (await fs.readFile(log, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events.map((e) => [e.event, e.success, e.error_code])).toEqual([
       ['created', true, null],
+      ['activated', true, null],
       ['accessed', true, null],
       ['accessed', false, 'NOT_FOUND'],
       ['listed', true, null],

@@ -38,17 +38,18 @@ describe('vh-secrets audit (report)', () => {
     const rep = JSON.parse(await fs.readFile(file, 'utf8'));
     expect(rep.schema).toBe('vh-secrets.audit-report/1');
     expect(Date.parse(rep.period.until) - Date.parse(rep.period.since)).toBe(24 * 3_600_000);
-    expect(rep.totals).toMatchObject({ events: 8, success: 7, failure: 1, before_period: 0 });
+    // Each create is two events: created, then activated.
+    expect(rep.totals).toMatchObject({ events: 10, success: 9, failure: 1, before_period: 0 });
     const by = (b: { top: { key: string; total: number; failure: number }[] }) => Object.fromEntries(b.top.map((x) => [x.key, [x.total, x.failure]]));
-    expect(by(rep.by_event)).toEqual({ created: [2, 0], accessed: [4, 1], listed: [1, 0], revoked: [1, 0] });
-    expect(by(rep.by_actor)).toEqual({ alice: [5, 0], bob: [3, 1] });
-    expect(by(rep.by_secret)).toEqual({ 'local:app/db': [4, 0], 'local:app/api': [2, 0], 'local:app/missing': [1, 1] });
-    expect(by(rep.by_store)).toEqual({ local: [8, 1] });
-    expect(rep.failures.recent).toEqual([expect.objectContaining({ actor: 'bob', event: 'accessed', error_code: 'NOT_FOUND', secret: 'local:app/missing', line: 6 })]);
+    expect(by(rep.by_event)).toEqual({ created: [2, 0], activated: [2, 0], accessed: [4, 1], listed: [1, 0], revoked: [1, 0] });
+    expect(by(rep.by_actor)).toEqual({ alice: [7, 0], bob: [3, 1] });
+    expect(by(rep.by_secret)).toEqual({ 'local:app/db': [5, 0], 'local:app/api': [3, 0], 'local:app/missing': [1, 1] });
+    expect(by(rep.by_store)).toEqual({ local: [10, 1] });
+    expect(rep.failures.recent).toEqual([expect.objectContaining({ actor: 'bob', event: 'accessed', error_code: 'NOT_FOUND', secret: 'local:app/missing', line: 8 })]);
     // bob revoked for the first time: privileged and outside his own baseline.
     const priv = rep.anomalies.find((a: { kind: string }) => a.kind === 'PRIVILEGE_ESCALATION');
     expect(priv).toMatchObject({ actor: 'bob', secret: 'local:app/api', severity: 'high', count: 1 });
-    expect(priv.evidence.events[0]).toMatchObject({ line: 8, action: 'revoked', file: join(dir, 'vh', 'audit.log') });
+    expect(priv.evidence.events[0]).toMatchObject({ line: 10, action: 'revoked', file: join(dir, 'vh', 'audit.log') });
     // The human summary went to stdout.
     expect(r.out).toMatch(/Audit report/);
     expect(r.out).toMatch(/event\s+accessed\s+4\s+3\s+1/);
@@ -107,9 +108,9 @@ describe('vh-secrets audit verify', () => {
     const env = await activity();
     const ok = await run(['audit', 'verify'], { env });
     expect(ok.code).toBe(0);
-    expect(ok.out).toMatch(/intact: .*audit\.log: 8 events, hash chain unbroken/);
+    expect(ok.out).toMatch(/intact: .*audit\.log: 10 events, hash chain unbroken/);
     const json = await run(['audit', 'verify', '--json'], { env });
-    expect(JSON.parse(json.out)).toMatchObject({ ok: true, events: 8, broken: null });
+    expect(JSON.parse(json.out)).toMatchObject({ ok: true, events: 10, broken: null });
 
     const log = join(dir, 'vh', 'audit.log');
     const lines = (await fs.readFile(log, 'utf8')).split('\n');

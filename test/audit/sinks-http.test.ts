@@ -160,7 +160,7 @@ timeout_ms = 20000
     expect(first.stderr).toMatch(/created local:app\/one/);
     expect(elapsed).toBeGreaterThanOrEqual(1000);
     expect(elapsed).toBeLessThan(1000 + 2500);
-    expect(first.stderr).toMatch(/^vh-secrets: audit sink "vector" did not answer in time \(no acknowledgement within the flush bound \(1000 ms\)\); 1 event spooled, replayed on the next run$/m);
+    expect(first.stderr).toMatch(/^vh-secrets: audit sink "vector" did not answer in time \(no acknowledgement within the flush bound \(1000 ms\)\); 2 events spooled, replayed on the next run$/m);
 
     const quiet = await run(['create', 'app/two', '--generate', '--quiet'], { env });
     expect(quiet.code).toBe(0);
@@ -179,8 +179,9 @@ timeout_ms = 20000
     const next = await run(['list'], { env });
     expect(next.code).toBe(0);
     expect(next.stderr).not.toMatch(/audit sink/);
+    // created + activated per create, and the list.
     const ids = await logIds(log);
-    expect(ids).toHaveLength(3);
+    expect(ids).toHaveLength(5);
     const { ids: arrived, duplicates } = firstArrivals(await good.received());
     expect(arrived).toEqual(ids);
     expect(duplicates).toBe(0);
@@ -257,14 +258,15 @@ headers = { Authorization = "Bearer \${AUDIT_TOKEN}" }
     }
     const log = join(home, 'vh', 'audit.log');
     const ids = await logIds(log);
-    expect(ids).toHaveLength(3);
+    expect(ids).toHaveLength(4);
     expect(firstArrivals(await c.received()).ids).toEqual(ids);
     // Exactly the log's lines: the collector got the same bytes the chain covers.
     expect((await fs.readFile(c.out, 'utf8'))).toBe(await fs.readFile(log, 'utf8'));
 
-    // The sink without the CA never accepted anything: every run warned, its events wait in the spool.
+    // The sink without the CA never accepted anything: every run warned, its events wait in the spool (the create
+    // wrote two: created and activated).
     for (const [i, r] of results.entries()) {
-      expect(r.stderr).toMatch(new RegExp(`^vh-secrets: audit sink "untrusted" unreachable \\((self-signed certificate in certificate chain|unable to verify the first certificate|unable to get local issuer certificate)\\); ${i + 1} events? spooled, replayed on the next run$`, 'm'));
+      expect(r.stderr).toMatch(new RegExp(`^vh-secrets: audit sink "untrusted" unreachable \\((self-signed certificate in certificate chain|unable to verify the first certificate|unable to get local issuer certificate)\\); ${i + 2} events? spooled, replayed on the next run$`, 'm'));
       expect(r.stderr).not.toMatch(/"trusted"/);
     }
     const spool = join(home, 'vh', 'spool');

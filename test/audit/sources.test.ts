@@ -112,8 +112,8 @@ describe('other sources', () => {
     });
     expect(r.code).toBe(0);
     const rep = JSON.parse(r.out);
-    expect(rep.sources.map((s: { kind: string; records: number }) => [s.kind, s.records])).toEqual([['native', 1], ['cloudtrail', 7]]);
-    expect(rep.by_source.top.map((s: { key: string; total: number }) => [s.key, s.total])).toEqual([['cloudtrail', 7], ['native', 1]]);
+    expect(rep.sources.map((s: { kind: string; records: number }) => [s.kind, s.records])).toEqual([['native', 2], ['cloudtrail', 7]]);
+    expect(rep.by_source.top.map((s: { key: string; total: number }) => [s.key, s.total])).toEqual([['cloudtrail', 7], ['native', 2]]);
     const geo = rep.anomalies.filter((a: { kind: string }) => a.kind === 'GEOGRAPHIC_VIOLATION');
     expect(geo).toHaveLength(1);
     expect(geo[0]).toMatchObject({ actor: ADMIN, count: 2, severity: 'high' });

@@ -24,10 +24,10 @@ describe('audit verify (CLI)', () => {
     expect((await run(['get', 'a'], { env })).code).toBe(0);
     const log = join(dir, 'vh', 'audit.log');
     const ok = await run(['audit', 'verify'], { env });
-    expect(ok.out).toMatch(/^intact: .*audit\.log: 4 events, hash chain unbroken, matches the signed head/);
+    expect(ok.out).toMatch(/^intact: .*audit\.log: 7 events, hash chain unbroken, matches the signed head/);
     expect(ok.code).toBe(0);
     const json = JSON.parse((await run(['audit', 'verify', '--json'], { env })).out) as { ok: boolean; events: number; anchored: boolean };
-    expect(json).toMatchObject({ ok: true, events: 4, anchored: true });
+    expect(json).toMatchObject({ ok: true, events: 7, anchored: true });
 
     const lines = (await fs.readFile(log, 'utf8')).trimEnd().split('\n');
     const save = (l: string[]) => fs.writeFile(log, l.map((x) => `${x}\n`).join(''));
@@ -77,7 +77,7 @@ describe('audit flush (CLI)', () => {
     }
     const down = await run(['audit', 'flush', '--json'], { env });
     expect(down.code).toBe(75);
-    expect(JSON.parse(down.out)).toMatchObject({ sinks: [{ name: 'collector', ok: false, pending: 2, problem: 'unreachable' }] });
+    expect(JSON.parse(down.out)).toMatchObject({ sinks: [{ name: 'collector', ok: false, pending: 4, problem: 'unreachable' }] });
     collector = await startCollector(dir, { port });
     const up = await run(['audit', 'flush'], { env });
     expect(up.code).toBe(0);

@@ -68,6 +68,12 @@ describe.each(shells)('%s', (shell) => {
     expect(screen).toMatch(/--type database_password/);
   });
 
+  test('lifecycle completes both the word report and secret references', async () => {
+    expect(await complete(shell, 'vh-secrets lifecycle rep')).toMatch(/lifecycle report/);
+    const screen = await complete(shell, 'vh-secrets lifecycle search/');
+    expect(screen).toMatch(/lifecycle search\/api/);
+  });
+
   test('secret references from the store, through STORE: too', async () => {
     const screen = await complete(shell, 'vh-secrets get local:pay');
     // The common prefix is filled in on the command line, then both candidates are listed (bash lists the

@@ -71,6 +71,15 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
   expect([0, 1]).toContain((await vh('scan sarif', ['scan', home, '--format', 'sarif', '--output', join(home, 'scan.sarif')])).code);
   expect((await vh('revoke', ['revoke', 'app/file', '--yes', '--json'])).code).toBe(0);
   expect((await vh('get revoked', ['get', 'app/file', '--debug'])).code).toBe(66);
+  // The lifecycle: history and report, deprecate, archive, purge, and the notices that are due.
+  expect((await vh('lifecycle', ['lifecycle', 'app/db'])).code).toBe(0);
+  expect((await vh('lifecycle json', ['lifecycle', 'app/kv', '--json'])).code).toBe(0);
+  expect((await vh('lifecycle report', ['lifecycle', 'report', '--json'])).code).toBe(0);
+  expect((await vh('deprecate', ['deprecate', 'app/gen', '--reason', 'superseded'])).code).toBe(0);
+  expect((await vh('notify dry run', ['notify', '--dry-run', '--within-days', '365', '--json'])).code).toBe(0);
+  expect((await vh('archive', ['archive', 'app/file', '--json'])).code).toBe(0);
+  expect((await vh('purge refused', ['purge', 'app/db', '--yes'], undefined, false, debugEnv)).code).toBe(64);
+  expect((await vh('purge', ['purge', 'app/file', '--yes', '--json'])).code).toBe(0);
 
   // Backup and restore: the values travel only inside the age-encrypted archive.
   const { generateIdentity, identityToRecipient } = await import('age-encryption');

@@ -47,7 +47,9 @@ for (const s of stores) {
       expect(d.pending_version).toBeNull();
       expect(Date.parse(d.rotated_at)).toBeGreaterThan(Date.now() - 60_000);
       const story = (await events(home)).filter((e) => (e.details as Json)?.rotation_id === o.rotation_id).map((e) => `${e.event}:${(e.details as Json).phase}`);
-      expect(story).toEqual(['rotation_started:prepare', 'rotation_phase:generate', 'rotation_phase:stage', 'rotation_phase:verify', 'rotated:promote', 'rotation_phase:cleanup']);
+      // The superseded version is deprecated (a lifecycle event, not a phase) right after the promote.
+      expect(story).toEqual(['rotation_started:prepare', 'rotation_phase:generate', 'rotation_phase:stage', 'rotation_phase:verify', 'rotated:promote', 'deprecated:undefined', 'rotation_phase:cleanup']);
+      expect((await events(home)).find((e) => e.event === 'deprecated' && (e.details as Json).rotation_id === o.rotation_id)?.details).toMatchObject({ scope: 'version', version: v1, superseded_by: o.version });
       const ledger = new LeakLedger();
       ledger.add(before);
       ledger.add(after);

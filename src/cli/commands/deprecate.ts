@@ -1,0 +1,8 @@
+import { deprecateSecret } from '../../core/lifecycle.js';
+import type { CommandContext } from '../context.js';
+import { renderTransition } from '../transition.js';
+
+export async function run(ctx: CommandContext, [ref]: string[], opts: Record<string, unknown>): Promise<number> {
+  const rt = await ctx.runtime();
+  return renderTransition(ctx, 'deprecated', await deprecateSecret(rt, ref!, { ...(typeof opts.reason === 'string' ? { reason: opts.reason } : {}) }));
+}
