@@ -23,7 +23,7 @@ PG_PORT="${VH_PEER_PG_PORT:-55432}"
 MARIADB_PORT="${VH_PEER_MARIADB_PORT:-53306}"
 REDIS_PORT="${VH_PEER_REDIS_PORT:-56379}"
 # Test-only admin password of the throw-away database peers (never a production credential).
-PEER_ADMIN_PASSWORD="vh-peer-admin-pw"
+PEER_ADMIN_PASSWORD="vh-peer-admin-pw" # vh-secrets:allow (throw-away test peers only)
 ALL=(openbao moto postgres mariadb redis)
 
 log() { printf 'peers: %s\n' "$*" >&2; }
