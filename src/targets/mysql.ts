@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Connection, ConnectionOptions } from 'mysql2/promise';
 import { VhError, type ErrorCode } from '../core/errors.js';
 import { targetError } from './errors.js';
+import { logsIn, openSession } from './session.js';
 import { TargetOptions } from './options.js';
 import type { Credential, RotationTarget, TargetContext, TargetFactory } from './types.js';
 
@@ -107,34 +108,12 @@ class MysqlTarget implements RotationTarget {
     }
   }
 
-  private async session(candidates: Credential[], secrets: readonly string[]): Promise<{ conn: Connection; user: string; self: boolean }> {
-    const admin = this.context.admin;
-    if (admin) {
-      const user = admin.username ?? 'root';
-      return { conn: await this.connect(user, admin.password, secrets), user, self: false };
-    }
-    let last: unknown;
-    for (const c of candidates) {
-      try {
-        const user = this.userOf(c);
-        return { conn: await this.connect(user, c.password, secrets), user, self: true };
-      } catch (err) {
-        last = err;
-        if (!(err instanceof VhError) || err.code !== 'AUTH_FAILED') throw err;
-      }
-    }
-    throw last;
+  private session(candidates: Credential[], secrets: readonly string[]): Promise<{ conn: Connection; user: string; self: boolean }> {
+    return openSession((u, pw) => this.connect(u, pw, secrets), this.context.admin, 'root', candidates, (c) => this.userOf(c));
   }
 
-  private async logsIn(c: Credential): Promise<boolean> {
-    try {
-      const conn = await this.connect(this.userOf(c), c.password, [c.password]);
-      await conn.end().catch(() => undefined);
-      return true;
-    } catch (err) {
-      if (err instanceof VhError && err.code === 'AUTH_FAILED') return false;
-      throw err;
-    }
+  private logsIn(c: Credential): Promise<boolean> {
+    return logsIn((u, pw) => this.connect(u, pw, [pw]), this.userOf(c), c.password, (conn) => conn.end().catch(() => undefined));
   }
 
   /** Sets `user`'s password: as that user itself (no privilege needed), or over another user (CREATE USER). */

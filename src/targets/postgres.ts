@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Client, ClientConfig } from 'pg';
 import { VhError, type ErrorCode } from '../core/errors.js';
 import { targetError } from './errors.js';
+import { logsIn, openSession } from './session.js';
 import { TargetOptions } from './options.js';
 import type { Credential, RotationTarget, TargetContext, TargetFactory } from './types.js';
 
@@ -119,33 +120,12 @@ class PostgresTarget implements RotationTarget {
 
   /** An administrative session: the admin secret when there is one, else the first credential that logs in. */
   private async session(candidates: Credential[], secrets: readonly string[]): Promise<{ client: Client; user: string }> {
-    const admin = this.context.admin;
-    if (admin) {
-      const user = admin.username ?? 'postgres';
-      return { client: await this.connect(user, admin.password, secrets), user };
-    }
-    let last: unknown;
-    for (const c of candidates) {
-      try {
-        const user = this.userOf(c);
-        return { client: await this.connect(user, c.password, secrets), user };
-      } catch (err) {
-        last = err;
-        if (!(err instanceof VhError) || err.code !== 'AUTH_FAILED') throw err;
-      }
-    }
-    throw last;
+    const { conn, user } = await openSession((u, pw) => this.connect(u, pw, secrets), this.context.admin, 'postgres', candidates, (c) => this.userOf(c));
+    return { client: conn, user };
   }
 
-  private async logsIn(c: Credential): Promise<boolean> {
-    try {
-      const client = await this.connect(this.userOf(c), c.password, [c.password]);
-      await client.end().catch(() => undefined);
-      return true;
-    } catch (err) {
-      if (err instanceof VhError && err.code === 'AUTH_FAILED') return false;
-      throw err;
-    }
+  private logsIn(c: Credential): Promise<boolean> {
+    return logsIn((u, pw) => this.connect(u, pw, [pw]), this.userOf(c), c.password, (client) => client.end().catch(() => undefined));
   }
 
   nextUser(current: Credential): string | undefined {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Redis, RedisOptions } from 'ioredis';
 import { VhError, type ErrorCode } from '../core/errors.js';
 import { targetError } from './errors.js';
+import { openSession } from './session.js';
 import { TargetOptions } from './options.js';
 import type { Credential, RotationTarget, TargetContext, TargetFactory } from './types.js';
 
@@ -102,21 +103,8 @@ class RedisTarget implements RotationTarget {
   }
 
   private async admin(candidates: Credential[], secrets: readonly string[]): Promise<{ client: Redis; user: string }> {
-    const admin = this.context.admin;
-    if (admin) {
-      const user = admin.username ?? 'default';
-      return { client: await this.connect(user, admin.password, secrets), user };
-    }
-    let last: unknown;
-    for (const c of candidates) {
-      try {
-        return { client: await this.connect(this.userOf(c), c.password, secrets), user: this.userOf(c) };
-      } catch (err) {
-        last = err;
-        if (!(err instanceof VhError) || err.code !== 'AUTH_FAILED') throw err;
-      }
-    }
-    throw last;
+    const { conn, user } = await openSession((u, pw) => this.connect(u, pw, secrets), this.context.admin, 'default', candidates, (c) => this.userOf(c));
+    return { client: conn, user };
   }
 
   /** The user's password hashes, or undefined when the user does not exist. */
