@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { shannonEntropy } from './entropy.js';
 import { isExampleValue } from './placeholders.js';
+import { base64Runs, KeywordIndex } from './prefilter.js';
 import type { Allowlist, Finding, Rule } from './types.js';
 
 const INLINE_ALLOW = ['vh-secrets:allow', 'gitleaks:allow'];
-/** Base64 runs worth decoding: a value (after a quote, `=`, `:` or a space), long enough to hide a credential. */
-const BASE64_RUN = /["'`=:\s]([A-Za-z0-9+/]{24,8192}={0,2})(?=["'`\s,;)]|$)/g;
 const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/g;
 const SEGMENT_END = /[\s"'<>`]/;
 const MAX_SEGMENT = 4096;
@@ -13,10 +12,6 @@ const MAX_SEGMENT = 4096;
 export interface DetectorOptions {
   /** How many layers of base64 / percent-encoding to look through (0: none). */
   decodeDepth?: number;
-}
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export function sha256Hex(text: string): string {
@@ -94,10 +89,10 @@ interface Span {
 export class Detector {
   readonly rules: readonly Rule[];
   private readonly byId = new Map<string, Rule>();
-  private readonly keywordRe: RegExp | undefined;
-  private readonly rulesByKeyword = new Map<string, Rule[]>();
+  private readonly keywords: KeywordIndex;
+  /** By position in `keywords.keywords`: the rules that keyword selects. */
+  private readonly rulesByKeyword: Rule[][];
   private readonly pathRules: Rule[];
-  private readonly keywordCount: number;
   private readonly decodeDepth: number;
 
   constructor(
@@ -107,19 +102,10 @@ export class Detector {
   ) {
     this.rules = rules;
     this.decodeDepth = options.decodeDepth ?? 2;
-    for (const rule of rules) {
-      this.byId.set(rule.id, rule);
-      for (const kw of rule.keywords) {
-        const k = kw.toLowerCase();
-        const list = this.rulesByKeyword.get(k) ?? [];
-        list.push(rule);
-        this.rulesByKeyword.set(k, list);
-      }
-    }
+    for (const rule of rules) this.byId.set(rule.id, rule);
+    this.keywords = new KeywordIndex(rules.flatMap((r) => r.keywords));
+    this.rulesByKeyword = this.keywords.keywords.map((k) => rules.filter((r) => r.keywords.some((w) => w.toLowerCase() === k)));
     this.pathRules = rules.filter((r) => r.keywords.length === 0);
-    const keywords = [...this.rulesByKeyword.keys()].sort((a, b) => b.length - a.length);
-    this.keywordCount = keywords.length;
-    this.keywordRe = keywords.length ? new RegExp(keywords.map(escapeRegex).join('|'), 'gi') : undefined;
   }
 
   rule(id: string): Rule | undefined {
@@ -155,19 +141,8 @@ export class Detector {
 
   private selectRules(text: string, file: string): Rule[] {
     const selected = new Set<Rule>();
-    if (this.keywordRe) {
-      const seen = new Set<string>();
-      const re = this.keywordRe;
-      re.lastIndex = 0;
-      for (let m = re.exec(text); m; m = re.exec(text)) {
-        const k = m[0].toLowerCase();
-        if (!seen.has(k)) {
-          seen.add(k);
-          for (const r of this.rulesByKeyword.get(k)!) selected.add(r);
-          if (seen.size === this.keywordCount) break;
-        }
-      }
-    }
+    const found = this.keywords.find(text);
+    for (let k = 0; k < found.length; k++) if (found[k] === 1) for (const r of this.rulesByKeyword[k]!) selected.add(r);
     // Rules without keywords run on every text (gitleaks semantics), limited by their path when they have one.
     for (const r of this.pathRules) if (!r.path || r.path.test(file)) selected.add(r);
     // Keep the declared order: specific rules report before generic ones claim the same span.
@@ -239,13 +214,12 @@ export class Detector {
       spans.push({ start, end });
     };
 
-    const b64 = new RegExp(BASE64_RUN.source, 'g');
-    for (let m = b64.exec(text); m; m = b64.exec(text)) {
-      const run = m[1]!;
-      const start = m.index + 1;
-      const end = start + run.length;
+    const runs = base64Runs(text);
+    for (let r = 0; r < runs.length; r += 2) {
+      const start = runs[r]!;
+      const end = runs[r + 1]!;
       if (spans.some((s) => start < s.end && end > s.start)) continue;
-      const decoded = Buffer.from(run, 'base64').toString('latin1');
+      const decoded = Buffer.from(text.slice(start, end), 'base64').toString('latin1');
       if (decoded.length >= 12 && isMostlyPrintable(decoded)) decodedScan(start, end, Buffer.from(decoded, 'latin1').toString('utf8'), 'base64');
     }
 
