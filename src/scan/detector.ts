@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { shannonEntropy } from './entropy.js';
 import { isExampleValue } from './placeholders.js';
-import { base64Runs, KeywordIndex } from './prefilter.js';
+import { base64Runs, isSpace, KeywordIndex } from './prefilter.js';
 import type { Allowlist, Finding, Rule } from './types.js';
 
 const INLINE_ALLOW = ['vh-secrets:allow', 'gitleaks:allow'];
 const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/g;
-const SEGMENT_END = /[\s"'<>`]/;
+/** Where a percent-encoded segment ends: white space, a quote or an angle bracket (`/[\s"'<>`]/`). */
+function endsSegment(c: number): boolean {
+  return c === 0x22 || c === 0x27 || c === 0x3c || c === 0x3e || c === 0x60 || isSpace(c);
+}
 const MAX_SEGMENT = 4096;
 
 export interface DetectorOptions {
@@ -230,10 +233,10 @@ export class Detector {
       if (m.index < doneUntil) continue;
       let start = m.index;
       const floor = Math.max(0, start - MAX_SEGMENT);
-      while (start > floor && !SEGMENT_END.test(text[start - 1]!)) start--;
+      while (start > floor && !endsSegment(text.charCodeAt(start - 1))) start--;
       let end = m.index;
       const ceiling = Math.min(text.length, m.index + MAX_SEGMENT);
-      while (end < ceiling && !SEGMENT_END.test(text[end]!)) end++;
+      while (end < ceiling && !endsSegment(text.charCodeAt(end))) end++;
       doneUntil = end;
       pct.lastIndex = end;
       const segment = text.slice(start, end);

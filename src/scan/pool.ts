@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { VhError } from '../core/errors.js';
-import type { FileResult } from './read.js';
+import type { BatchResult } from './read.js';
 import type { WalkEntry } from './walk.js';
 import type { WorkerInit } from './worker.js';
 
@@ -23,15 +23,15 @@ export class ScanPool {
   constructor(
     size: number,
     init: WorkerInit,
-    private readonly onResult: (r: FileResult) => void,
+    private readonly onResult: (r: BatchResult) => void,
   ) {
     for (let i = 0; i < size; i++) {
       const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
       const slot: Slot = { worker, busy: 0 };
-      worker.on('message', (results: FileResult[]) => {
+      worker.on('message', (result: BatchResult) => {
         slot.busy--;
         this.outstanding--;
-        for (const r of results) this.onResult(r);
+        this.onResult(result);
         this.pump();
       });
       worker.on('error', (err) => {

@@ -1,7 +1,8 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { Detector } from './detector.js';
 import type { Finding, ScanError, Skipped } from './types.js';
+import type { WalkEntry } from './walk.js';
 
 /** Files up to this size are read in one call; larger ones are read and scanned a chunk at a time. */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -71,7 +72,9 @@ export class ChunkScanner {
 
   private scanPiece(piece: Buffer): void {
     let text: string;
-    if (isUtf8(piece)) text = piece.toString('utf8');
+    // Plain ASCII (most source) is the same string in Latin-1, which decodes as a copy.
+    if (isAscii(piece)) text = piece.toString('latin1');
+    else if (isUtf8(piece)) text = piece.toString('utf8');
     else {
       this.invalidUtf8 = true;
       text = piece.toString('latin1');
@@ -120,4 +123,28 @@ export function scanFile(detector: Detector, abs: string, rel: string, maxBytes:
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/**
+ * What scanning a batch of files gives: files with something to report (findings, a skip, an error) in full,
+ * and the rest only counted, so little crosses from a worker thread back to the main thread.
+ */
+export interface BatchResult {
+  results: FileResult[];
+  /** Files scanned with nothing to report, and their bytes. */
+  clean: number;
+  cleanBytes: number;
+}
+
+export function scanBatch(detector: Detector, entries: readonly WalkEntry[], maxBytes: number): BatchResult {
+  const batch: BatchResult = { results: [], clean: 0, cleanBytes: 0 };
+  for (const e of entries) {
+    const r = scanFile(detector, e.abs, e.rel, maxBytes);
+    if (r.findings.length || r.skipped || r.error) batch.results.push(r);
+    else {
+      batch.clean++;
+      batch.cleanBytes += r.bytes;
+    }
+  }
+  return batch;
 }
