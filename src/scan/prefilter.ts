@@ -81,7 +81,8 @@ function bothCases(c: number): number[] {
 /**
  * Finds which of a set of keywords occur in a text, ignoring ASCII case. A table indexed by the first two
  * characters of each keyword (both cases) points at the keywords starting with them, so each position costs
- * one lookup; a keyword already found is not compared again. Keywords that do not fit the table (one
+ * one lookup, and a second table of the third characters they allow drops most near misses before any
+ * comparison; a keyword already found is not compared again. Keywords that do not fit the table (one
  * character long, or not ASCII) are looked for in the lower-cased text.
  */
 export class KeywordIndex {
@@ -89,6 +90,8 @@ export class KeywordIndex {
   /** (first char << 7 | second char) → index in `groups`, or -1. */
   private readonly pairs = new Int16Array(128 * 128).fill(-1);
   private readonly groups: number[][] = [];
+  /** By group: which third characters (128: the end of the text or not ASCII) can continue one of its keywords. */
+  private readonly thirds: Uint8Array[] = [];
   /** Keywords searched in the lower-cased text instead. */
   private readonly others: number[] = [];
 
@@ -108,8 +111,12 @@ export class KeywordIndex {
           if (this.pairs[slot] === -1) {
             this.pairs[slot] = this.groups.length;
             this.groups.push([]);
+            this.thirds.push(new Uint8Array(129));
           }
-          this.groups[this.pairs[slot]!]!.push(i);
+          const g = this.pairs[slot]!;
+          this.groups[g]!.push(i);
+          if (k.length === 2) this.thirds[g]!.fill(1);
+          else for (const z of bothCases(k.charCodeAt(2))) this.thirds[g]![z] = 1;
         }
       }
     });
@@ -121,14 +128,17 @@ export class KeywordIndex {
     const keywords = this.keywords;
     const pairs = this.pairs;
     const groups = this.groups;
+    const thirds = this.thirds;
     const last = text.length - 1;
     let next = last >= 0 ? text.charCodeAt(0) : 0;
     for (let i = 0; i < last; i++) {
       const c = next;
       next = text.charCodeAt(i + 1);
-      if (c >= 128 || next >= 128) continue;
+      if ((c | next) >= 128) continue;
       const g = pairs[(c << 7) | next]!;
       if (g === -1) continue;
+      const third = i + 2 <= last ? Math.min(text.charCodeAt(i + 2), 128) : 128;
+      if (thirds[g]![third] === 0) continue;
       const members = groups[g]!;
       for (let m = 0; m < members.length; m++) {
         const k = members[m]!;

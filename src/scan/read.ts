@@ -91,6 +91,17 @@ function resultOf(scanner: ChunkScanner, rel: string): FileResult {
   return result;
 }
 
+let shared: Buffer | undefined;
+
+/**
+ * One read buffer for every file this thread reads (the text decoded from it is a copy), so reading a file
+ * allocates nothing the garbage collector has to chase. It grows to the largest read, at most CHUNK_BYTES + 1.
+ */
+function readBuffer(bytes: number): Buffer {
+  if (!shared || shared.length < bytes) shared = Buffer.allocUnsafeSlow(Math.max(bytes, 64 * 1024));
+  return shared;
+}
+
 /**
  * Reads one file once and scans it. Opens non-blocking and checks through the open descriptor that it is a
  * regular file within the size limit, so a FIFO or device (even one swapped in after the walk) never blocks the
@@ -106,12 +117,14 @@ export function scanFile(detector: Detector, abs: string, rel: string, maxBytes:
     if (st.size > maxBytes) return { findings: [], bytes: 0, skipped: { file: rel, reason: 'too-large', detail: `${(st.size / 1048576).toFixed(1)} MB is over --max-file-size` } };
     const scanner = new ChunkScanner(detector, rel);
     const size = Math.min(st.size, CHUNK_BYTES);
+    const buf = readBuffer(size + 1);
     for (;;) {
       // One read for a small file (size + 1 so a file that grew is still read to its end).
-      const buf = Buffer.allocUnsafe(size + 1);
-      const n = readSync(fd, buf, 0, buf.length, null);
+      const n = readSync(fd, buf, 0, size + 1, null);
       if (n === 0) break;
-      if (!scanner.push(buf.subarray(0, n)) || n < buf.length) break;
+      const more = n === size + 1;
+      // The scanner may keep the piece until the next one: copy it out of the shared buffer when there is one.
+      if (!scanner.push(more ? Buffer.from(buf.subarray(0, n)) : buf.subarray(0, n)) || !more) break;
     }
     scanner.end();
     return resultOf(scanner, rel);
