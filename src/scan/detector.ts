@@ -78,6 +78,42 @@ function percentDecode(segment: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
+/** Where a text comes from. */
+interface Source {
+  file: string;
+  commit?: string | undefined;
+}
+
+/** A candidate finding, as allowlists see it. */
+interface Candidate extends Source {
+  secret: string;
+  match: string;
+  line: string;
+}
+
+/** Whether an allowlist drops `c`: any criterion it sets (`or`), or every one (`and`, gitleaks `condition = "AND"`). */
+function allows(a: Allowlist, c: Candidate): boolean {
+  const checks: boolean[] = [];
+  if (a.commits.length) checks.push(c.commit !== undefined && a.commits.some((x) => c.commit!.startsWith(x)));
+  if (a.paths.length) checks.push(a.paths.some((p) => p.test(c.file)));
+  if (a.regexes.length) {
+    const target = a.regexTarget === 'match' ? c.match : a.regexTarget === 'line' ? c.line : c.secret;
+    checks.push(a.regexes.some((re) => re.test(target)));
+  }
+  if (a.stopwords.length) {
+    const lower = c.secret.toLowerCase();
+    checks.push(a.stopwords.some((w) => lower.includes(w)));
+  }
+  return a.condition === 'and' ? checks.length > 0 && checks.every(Boolean) : checks.some(Boolean);
+}
+
+/** An allowlist whose `criterion` alone decides: an `or` list, or an `and` list that sets nothing else. */
+function decidesAlone(a: Allowlist, criterion: 'paths' | 'commits'): boolean {
+  if (a.condition !== 'and') return true;
+  const others = (['paths', 'commits', 'regexes', 'stopwords'] as const).filter((k) => k !== criterion);
+  return others.every((k) => a[k].length === 0);
+}
+
 interface Span {
   start: number;
   end: number;
@@ -115,23 +151,24 @@ export class Detector {
     return this.byId.get(id);
   }
 
-  /** A path that a configured allowlist excludes from every rule. */
+  /** A path that a configured allowlist excludes from every rule, whatever the file holds. */
   pathAllowed(file: string): boolean {
-    return this.allowlists.some((a) => a.paths.some((p) => p.test(file)));
+    return this.allowlists.some((a) => a.paths.length > 0 && decidesAlone(a, 'paths') && a.paths.some((p) => p.test(file)));
   }
 
+  /** A commit that a configured allowlist excludes from every rule, whatever it changed. */
   commitAllowed(commit: string): boolean {
-    return this.allowlists.some((a) => a.commits.some((c) => commit.startsWith(c)));
+    return this.allowlists.some((a) => a.commits.length > 0 && decidesAlone(a, 'commits') && a.commits.some((c) => commit.startsWith(c)));
   }
 
   /**
-   * Findings in `text`, which is the content of `file` starting at line `lineOffset + 1`. Secrets are kept
-   * whole here; reporters mask them.
+   * Findings in `text`, which is the content of `file` starting at line `lineOffset + 1` (in `commit`, for
+   * history: allowlists may name commits). Secrets are kept whole here; reporters mask them.
    */
-  scan(text: string, file: string, lineOffset = 0): Finding[] {
+  scan(text: string, file: string, lineOffset = 0, commit?: string): Finding[] {
     const found: Finding[] = [];
     const index = new LineIndex(text);
-    this.scanInto(text, file, 0, found, [], (start, end, f) => {
+    this.scanInto(text, { file, commit }, 0, found, [], (start, end, f) => {
       const a = index.locate(start);
       const b = index.locate(Math.max(start, end - 1));
       f.line = a.line + lineOffset;
@@ -152,21 +189,13 @@ export class Detector {
     return this.rules.filter((r) => selected.has(r) && (!r.path || r.path.test(file)));
   }
 
-  private allowed(rule: Rule, secret: string, match: string, line: string, file: string): boolean {
-    if (isExampleValue(secret)) return true;
-    const lists = rule.allowlist ? [rule.allowlist, ...this.allowlists] : this.allowlists;
-    const lower = secret.toLowerCase();
-    for (const a of lists) {
-      const target = a.regexTarget === 'match' ? match : a.regexTarget === 'line' ? line : secret;
-      if (a.regexes.some((re) => re.test(target))) return true;
-      if (a.stopwords.some((w) => lower.includes(w))) return true;
-      if (a !== rule.allowlist) continue;
-      if (a.paths.some((p) => p.test(file))) return true;
-    }
-    return false;
+  private allowed(rule: Rule, candidate: Candidate): boolean {
+    if (isExampleValue(candidate.secret)) return true;
+    return (rule.allowlists ?? []).some((a) => allows(a, candidate)) || this.allowlists.some((a) => allows(a, candidate));
   }
 
-  private scanInto(text: string, file: string, depth: number, found: Finding[], spans: Span[], place: (start: number, end: number, f: Finding) => void): void {
+  private scanInto(text: string, source: Source, depth: number, found: Finding[], spans: Span[], place: (start: number, end: number, f: Finding) => void): void {
+    const file = source.file;
     for (const rule of this.selectRules(text, file)) {
       const re = rule.regex;
       re.lastIndex = 0;
@@ -181,7 +210,7 @@ export class Detector {
         if (rule.validate && !rule.validate(secret, m, text)) continue;
         const line = lineAround(text, start);
         if (INLINE_ALLOW.some((marker) => line.includes(marker))) continue;
-        if (this.allowed(rule, secret, m[0], line, file)) continue;
+        if (this.allowed(rule, { secret, match: m[0], line, ...source })) continue;
         const finding: Finding = {
           ruleId: rule.id,
           description: rule.description,
@@ -198,14 +227,14 @@ export class Detector {
         found.push(finding);
       }
     }
-    if (depth < this.decodeDepth) this.scanEncoded(text, file, depth, found, spans, place);
+    if (depth < this.decodeDepth) this.scanEncoded(text, source, depth, found, spans, place);
   }
 
-  private scanEncoded(text: string, file: string, depth: number, found: Finding[], spans: Span[], place: (start: number, end: number, f: Finding) => void): void {
+  private scanEncoded(text: string, source: Source, depth: number, found: Finding[], spans: Span[], place: (start: number, end: number, f: Finding) => void): void {
     const decodedScan = (start: number, end: number, decoded: string, kind: 'base64' | 'percent') => {
       const inner: Finding[] = [];
       // Newlines around it: the decoded text is a value of its own, so a nested base64 run has its delimiters.
-      this.scanInto(`\n${decoded}\n`, file, depth + 1, inner, [], () => undefined);
+      this.scanInto(`\n${decoded}\n`, source, depth + 1, inner, [], () => undefined);
       for (const f of inner) {
         if (found.some((g) => g.ruleId === f.ruleId && g.secret === f.secret)) continue;
         if (!INLINE_ALLOW.some((marker) => lineAround(text, start).includes(marker))) {
