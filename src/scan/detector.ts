@@ -12,6 +12,19 @@ function endsSegment(c: number): boolean {
 }
 const MAX_SEGMENT = 4096;
 
+/**
+ * Slots of an Int32Array (over a SharedArrayBuffer) where a detector in a worker thread shows what it is doing,
+ * so the thread that started it can tell a stuck scan from a slow one and name the rule that got stuck.
+ */
+export const PROGRESS = {
+  /** Files started by this thread so far. */
+  file: 0,
+  /** Position + 1 in `Detector.rules` of the rule running now; 0 between rules. */
+  rule: 1,
+  /** Bumped at every step (each rule, each match): unchanged for long means stuck inside one regex run. */
+  beat: 2,
+} as const;
+
 export interface DetectorOptions {
   /** How many layers of base64 / percent-encoding to look through (0: none). */
   decodeDepth?: number;
@@ -128,6 +141,9 @@ interface Span {
 export class Detector {
   readonly rules: readonly Rule[];
   private readonly byId = new Map<string, Rule>();
+  private readonly position = new Map<Rule, number>();
+  /** Where to show progress (see PROGRESS); set in worker threads that a watchdog looks after. */
+  progress: Int32Array | undefined;
   private readonly keywords: KeywordIndex;
   /** By position in `keywords.keywords`: the rules that keyword selects. */
   private readonly rulesByKeyword: Rule[][];
@@ -141,7 +157,10 @@ export class Detector {
   ) {
     this.rules = rules;
     this.decodeDepth = options.decodeDepth ?? 2;
-    for (const rule of rules) this.byId.set(rule.id, rule);
+    rules.forEach((rule, i) => {
+      this.byId.set(rule.id, rule);
+      this.position.set(rule, i);
+    });
     this.keywords = new KeywordIndex(rules.flatMap((r) => r.keywords));
     this.rulesByKeyword = this.keywords.keywords.map((k) => rules.filter((r) => r.keywords.some((w) => w.toLowerCase() === k)));
     this.pathRules = rules.filter((r) => r.keywords.length === 0);
@@ -196,10 +215,13 @@ export class Detector {
 
   private scanInto(text: string, source: Source, depth: number, found: Finding[], spans: Span[], place: (start: number, end: number, f: Finding) => void): void {
     const file = source.file;
+    const progress = this.progress;
     for (const rule of this.selectRules(text, file)) {
       const re = rule.regex;
       re.lastIndex = 0;
+      if (progress) Atomics.store(progress, PROGRESS.rule, this.position.get(rule)! + 1);
       for (let m = re.exec(text); m; m = re.exec(text)) {
+        if (progress) Atomics.add(progress, PROGRESS.beat, 1);
         if (m[0].length === 0) re.lastIndex++;
         const secret = m[rule.secretGroup];
         const at = m.indices?.[rule.secretGroup];
@@ -227,6 +249,7 @@ export class Detector {
         found.push(finding);
       }
     }
+    if (progress) Atomics.store(progress, PROGRESS.rule, 0);
     if (depth < this.decodeDepth) this.scanEncoded(text, source, depth, found, spans, place);
   }
 

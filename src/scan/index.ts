@@ -26,6 +26,8 @@ export interface ScanOptions {
   /** Fingerprints of known findings, not reported. */
   baseline?: Set<string>;
   decodeDepth?: number;
+  /** Directory scans: a worker stuck this long in one step is stopped (see ScanPool); default STALL_MS. */
+  stallMs?: number;
 }
 
 export interface ScanReport {
@@ -73,7 +75,14 @@ async function scanDirectory(detector: Detector, options: ScanOptions, report: S
 
   let pending: WalkEntry[] = [];
   let pool: ScanPool | undefined;
-  const startPool = () => new ScanPool(options.jobs, { config: options.ruleConfig, maxBytes: options.maxBytes, decodeDepth: options.decodeDepth ?? 2 }, addBatch);
+  const startPool = () =>
+    new ScanPool(Math.max(1, options.jobs), { config: options.ruleConfig, maxBytes: options.maxBytes, decodeDepth: options.decodeDepth ?? 2 }, addBatch, {
+      ruleIds: detector.rules.map((r) => r.id),
+      ...(options.stallMs !== undefined ? { stallMs: options.stallMs } : {}),
+    });
+  // Rules from a config file were written for Go's linear-time regex engine and may backtrack here: they run
+  // only in worker threads, where the pool's watchdog can stop one that is stuck.
+  const guarded = options.ruleConfig.rules.length > 0;
   const flush = () => {
     if (pending.length) pool!.submit(pending);
     pending = [];
@@ -83,7 +92,7 @@ async function scanDirectory(detector: Detector, options: ScanOptions, report: S
     else if (ev.kind === 'skipped') report.skipped.push({ ...ev.skipped, file: displayPath(options.path, ev.skipped.file) });
     else {
       pending.push({ ...ev.entry, rel: displayPath(options.path, ev.entry.rel) });
-      if (!pool && options.jobs > 1 && pending.length > INLINE_FILES) pool = startPool();
+      if (!pool && (guarded || (options.jobs > 1 && pending.length > INLINE_FILES))) pool = startPool();
       if (pool && pending.length >= BATCH_FILES) flush();
     }
   }

@@ -1,6 +1,6 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import type { Detector } from './detector.js';
+import { PROGRESS, type Detector } from './detector.js';
 import type { Finding, ScanError, Skipped } from './types.js';
 import type { WalkEntry } from './walk.js';
 
@@ -152,6 +152,10 @@ export interface BatchResult {
 export function scanBatch(detector: Detector, entries: readonly WalkEntry[], maxBytes: number): BatchResult {
   const batch: BatchResult = { results: [], clean: 0, cleanBytes: 0 };
   for (const e of entries) {
+    if (detector.progress) {
+      Atomics.add(detector.progress, PROGRESS.file, 1);
+      Atomics.add(detector.progress, PROGRESS.beat, 1);
+    }
     const r = scanFile(detector, e.abs, e.rel, maxBytes);
     if (r.findings.length || r.skipped || r.error) batch.results.push(r);
     else {

@@ -10,11 +10,14 @@ export interface WorkerInit {
   config: RuleConfig;
   maxBytes: number;
   decodeDepth: number;
+  /** Shared with the pool's watchdog (see PROGRESS). */
+  progress: SharedArrayBuffer;
 }
 
 const init = workerData as WorkerInit;
 const { rules, allowlists } = buildRules(init.config);
 const detector = new Detector(rules, allowlists, { decodeDepth: init.decodeDepth });
+detector.progress = new Int32Array(init.progress);
 
 parentPort!.on('message', (batch: WalkEntry[]) => {
   parentPort!.postMessage(scanBatch(detector, batch, init.maxBytes));
