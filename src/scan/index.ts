@@ -50,6 +50,15 @@ const INLINE_FILES = 200;
 const INLINE_BYTES = 4 * 1024 * 1024;
 const BATCH_FILES = 64;
 
+/** `displayPath(given, rel)` for the files of one scan, without normalising the whole path each time. */
+function filePaths(given: string): (rel: string) => string {
+  const base = sep === '/' ? given : given.split(sep).join('/');
+  if (base === '.' || base === './') return (rel) => rel;
+  const root = posix.join(base, '.');
+  const prefix = root.endsWith('/') ? root : `${root}/`;
+  return (rel) => prefix + rel;
+}
+
 function displayPath(given: string, rel: string): string {
   const base = sep === '/' ? given : given.split(sep).join('/');
   return base === '.' || base === './' ? rel : posix.join(base, rel);
@@ -68,8 +77,9 @@ async function scanDirectory(detector: Detector, options: ScanOptions, report: S
     report.bytes += b.cleanBytes;
     for (const r of b.results) add(r);
   };
+  const shownPath = filePaths(options.path);
   const keep = (rel: string) => {
-    const shown = displayPath(options.path, rel);
+    const shown = shownPath(rel);
     return inShard(shown, options.shard) && !detector.pathAllowed(shown);
   };
 
@@ -91,7 +101,7 @@ async function scanDirectory(detector: Detector, options: ScanOptions, report: S
     if (ev.kind === 'error') report.errors.push({ ...ev.error, file: displayPath(options.path, ev.error.file) });
     else if (ev.kind === 'skipped') report.skipped.push({ ...ev.skipped, file: displayPath(options.path, ev.skipped.file) });
     else {
-      pending.push({ ...ev.entry, rel: displayPath(options.path, ev.entry.rel) });
+      pending.push({ abs: ev.entry.abs, rel: shownPath(ev.entry.rel) });
       if (!pool && (guarded || (options.jobs > 1 && pending.length > INLINE_FILES))) pool = startPool();
       if (pool && pending.length >= BATCH_FILES) flush();
     }

@@ -83,7 +83,8 @@ export async function* walk(root: string, options: WalkOptions): AsyncGenerator<
     const ignores = [...frame.ignores, ...readIgnore(frame.abs, frame.rel, new Set(entries.map((e) => e.name)))];
     const subdirs: Frame[] = [];
     for (const e of entries) {
-      const abs = join(frame.abs, e.name);
+      // frame.abs is already normal (a real path, or one built here): no need for join() to normalise it again.
+      const abs = frame.abs === sep ? `${sep}${e.name}` : `${frame.abs}${sep}${e.name}`;
       const rel = frame.rel ? `${frame.rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
         if (e.name === '.git' || isIgnored(ignores, rel, true)) continue;
