@@ -21,7 +21,8 @@ export const PROGRESS = {
   file: 0,
   /** Position + 1 in `Detector.rules` of the rule running now; 0 between rules. */
   rule: 1,
-  /** Bumped at every step (each rule, each match): unchanged for long means stuck inside one regex run. */
+  /** Bumped at every step (each file, each rule on each text or chunk, each match): unchanged for long means
+   * stuck inside one regex run. */
   beat: 2,
 } as const;
 
@@ -219,7 +220,10 @@ export class Detector {
     for (const rule of this.selectRules(text, file)) {
       const re = rule.regex;
       re.lastIndex = 0;
-      if (progress) Atomics.store(progress, PROGRESS.rule, this.position.get(rule)! + 1);
+      if (progress) {
+        Atomics.store(progress, PROGRESS.rule, this.position.get(rule)! + 1);
+        Atomics.add(progress, PROGRESS.beat, 1);
+      }
       for (let m = re.exec(text); m; m = re.exec(text)) {
         if (progress) Atomics.add(progress, PROGRESS.beat, 1);
         if (m[0].length === 0) re.lastIndex++;
