@@ -106,6 +106,7 @@ export class ScanPool {
   /** Stops a stuck worker: its file becomes an error naming the rule, its other files go to a new worker. */
   private replace(i: number, slot: Slot): void {
     slot.worker.removeAllListeners();
+    slot.worker.on('error', () => undefined); // whatever it says while it is being stopped
     void slot.worker.terminate();
     const [current = [], ...waiting] = slot.inFlight;
     const at = Math.max(0, Atomics.load(slot.progress, PROGRESS.file) - 1 - slot.filesDone);
