@@ -5,6 +5,11 @@
 // standard library source when /usr/local/go/src exists). Peers are looked up in VH_SCAN_PEERS (default
 // /tmp/scan-peers: bin/gitleaks, venv/bin/{detect-secrets,kingfisher}, npm/node_modules/.bin/secretlint) and on
 // PATH; a missing peer is reported and skipped. ripgrep is the floor; without it, `grep -rE` stands in.
+//
+// `node bench/scan.mjs --only vh,rg --runs 5`: only the named scanners (vh, gitleaks, secretlint, detect-secrets,
+// kingfisher, rg), each run N times in turn (vh, rg, vh, rg, ...) so load on a shared machine hits both alike;
+// every run is printed, then the median. CPU time (user + system) is printed beside wall time: on a busy
+// machine it is the steadier figure.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +20,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const peers = process.env.VH_SCAN_PEERS ?? '/tmp/scan-peers';
 const tree = process.env.VH_SCAN_BENCH_TREE ?? '/tmp/scan-corpus';
 const out = join(tmpdir(), 'vh-scan-bench');
+const argv = process.argv.slice(2);
+const arg = (name) => {
+  const i = argv.indexOf(name);
+  return i === -1 ? undefined : argv[i + 1];
+};
+const only = arg('--only')?.split(',');
+const runs = Math.max(1, Number(arg('--runs') ?? 1));
+const wanted = (name) => !only || only.includes(name);
 mkdirSync(out, { recursive: true });
 
 function du(dir) {
@@ -61,15 +74,16 @@ function measure(cmd, args, options = {}) {
   const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(t);
   const seconds = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN;
   const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(t)?.[1] ?? NaN) / 1024;
+  const cpu = Number(/User time \(seconds\): ([\d.]+)/.exec(t)?.[1] ?? NaN) + Number(/System time \(seconds\): ([\d.]+)/.exec(t)?.[1] ?? NaN);
   // timeout(1) exits 137 after SIGKILL: the scanner did not finish within the limit.
-  return { seconds, rss, status: r.status, stopped: r.status === 137 && seconds >= limit - 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  return { seconds, cpu, rss, status: r.status, stopped: r.status === 137 && seconds >= limit - 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
 const results = [];
 function record(name, m, findings, note = '') {
   if (m.stopped) note = `stopped after ${limit} s (did not finish)`;
   results.push({ name, ...m, findings, note });
-  console.log(`${name.padEnd(16)} ${(m.stopped ? '>' : ' ') + m.seconds.toFixed(2).padStart(7)} s  ${m.rss.toFixed(0).padStart(5)} MB  ${String(findings).padStart(6)} findings  ${note}`);
+  console.log(`${name.padEnd(16)} ${(m.stopped ? '>' : ' ') + m.seconds.toFixed(2).padStart(7)} s wall ${m.cpu.toFixed(2).padStart(7)} s CPU  ${m.rss.toFixed(0).padStart(5)} MB  ${String(findings).padStart(6)} findings  ${note}`);
 }
 const count = (file, f) => {
   try {
@@ -79,21 +93,37 @@ const count = (file, f) => {
   }
 };
 
-// vh-secrets
-{
+function runVh() {
   const report = join(out, 'vh.json');
   const m = measure(process.execPath, [join(root, 'bin/vh-secrets'), 'scan', tree, '--format', 'json', '--output', report, '--quiet'], { cwd: root });
   record('vh-secrets', m, count(report, (j) => j.summary.findings), `exit ${m.status}`);
 }
 
-const gitleaks = which('gitleaks', process.env.GITLEAKS, join(peers, 'bin/gitleaks'));
+const rg = which('rg', process.env.RG);
+const floorPattern = 'AKIA[A-Z2-7]{16}|gh[pousr]_[A-Za-z0-9]{36}|-----BEGIN [A-Z ]*PRIVATE KEY|xox[baprs]-[0-9A-Za-z-]{10,}|(password|secret|token)\\s*[:=]';
+function runFloor() {
+  if (rg) {
+    const m = measure(rg, ['-c', '-i', '--no-ignore', '--hidden', '-e', floorPattern, tree]);
+    record('ripgrep (floor)', m, m.stdout.split('\n').filter(Boolean).reduce((a, l) => a + Number(l.split(':').pop()), 0), 'matching lines, not findings');
+  } else {
+    const m = measure('grep', ['-rEic', floorPattern, tree]);
+    record('grep -rE (floor)', m, m.stdout.split('\n').filter(Boolean).reduce((a, l) => a + Number(l.split(':').pop()), 0), 'ripgrep not installed: grep stands in');
+  }
+}
+
+for (let i = 0; i < runs; i++) {
+  if (wanted('vh')) runVh();
+  if (wanted('rg')) runFloor();
+}
+
+const gitleaks = wanted('gitleaks') && which('gitleaks', process.env.GITLEAKS, join(peers, 'bin/gitleaks'));
 if (gitleaks) {
   const report = join(out, 'gitleaks.json');
   const m = measure(gitleaks, ['dir', tree, '--no-banner', '--exit-code', '0', '--report-format', 'json', '--report-path', report, '--log-level', 'error']);
   record('gitleaks dir', m, count(report, (j) => j.length));
-} else console.log('gitleaks: not found (go install github.com/zricethezav/gitleaks/v8@latest with GOBIN=$VH_SCAN_PEERS/bin)');
+} else if (wanted('gitleaks')) console.log('gitleaks: not found (go install github.com/zricethezav/gitleaks/v8@latest with GOBIN=$VH_SCAN_PEERS/bin)');
 
-const secretlint = which('secretlint', process.env.SECRETLINT, join(peers, 'npm/node_modules/.bin/secretlint'));
+const secretlint = wanted('secretlint') && which('secretlint', process.env.SECRETLINT, join(peers, 'npm/node_modules/.bin/secretlint'));
 if (secretlint) {
   const rc = join(out, '.secretlintrc.json');
   writeFileSync(rc, JSON.stringify({ rules: [{ id: '@secretlint/secretlint-rule-preset-recommend' }] }));
@@ -105,9 +135,9 @@ if (secretlint) {
     // secretlint prints nothing parseable when it fails; the exit code says why
   }
   record('secretlint', m, n, `exit ${m.status}`);
-} else console.log('secretlint: not found (npm --prefix $VH_SCAN_PEERS/npm i secretlint @secretlint/secretlint-rule-preset-recommend)');
+} else if (wanted('secretlint')) console.log('secretlint: not found (npm --prefix $VH_SCAN_PEERS/npm i secretlint @secretlint/secretlint-rule-preset-recommend)');
 
-const detectSecrets = which('detect-secrets', process.env.DETECT_SECRETS, join(peers, 'venv/bin/detect-secrets'));
+const detectSecrets = wanted('detect-secrets') && which('detect-secrets', process.env.DETECT_SECRETS, join(peers, 'venv/bin/detect-secrets'));
 if (detectSecrets) {
   const m = measure(detectSecrets, ['scan', '--all-files', '.']);
   let n = 'n/a';
@@ -117,24 +147,37 @@ if (detectSecrets) {
     // see exit code
   }
   record('detect-secrets', m, n, `exit ${m.status}`);
-} else console.log('detect-secrets: not found (pip install detect-secrets in $VH_SCAN_PEERS/venv)');
+} else if (wanted('detect-secrets')) console.log('detect-secrets: not found (pip install detect-secrets in $VH_SCAN_PEERS/venv)');
 
-const kingfisher = which('kingfisher', process.env.KINGFISHER, join(peers, 'venv/bin/kingfisher'));
+const kingfisher = wanted('kingfisher') && which('kingfisher', process.env.KINGFISHER, join(peers, 'venv/bin/kingfisher'));
 if (kingfisher) {
   const m = measure(kingfisher, ['scan', tree, '--no-validate', '--format', 'json']);
   const n = (m.stdout.match(/"rule"\s*:/g) ?? []).length || 'n/a';
   record('kingfisher', m, n, `exit ${m.status}`);
-} else console.log('kingfisher: not found (pip install kingfisher-bin in $VH_SCAN_PEERS/venv)');
+} else if (wanted('kingfisher')) console.log('kingfisher: not found (pip install kingfisher-bin in $VH_SCAN_PEERS/venv)');
 
-const rg = which('rg', process.env.RG);
-const floorPattern = 'AKIA[A-Z2-7]{16}|gh[pousr]_[A-Za-z0-9]{36}|-----BEGIN [A-Z ]*PRIVATE KEY|xox[baprs]-[0-9A-Za-z-]{10,}|(password|secret|token)\\s*[:=]';
-if (rg) {
-  const m = measure(rg, ['-c', '-i', '--no-ignore', '--hidden', '-e', floorPattern, tree]);
-  record('ripgrep (floor)', m, m.stdout.split('\n').filter(Boolean).reduce((a, l) => a + Number(l.split(':').pop()), 0), 'matching lines, not findings');
-} else {
-  const m = measure('grep', ['-rEic', floorPattern, tree]);
-  record('grep -rE (floor)', m, m.stdout.split('\n').filter(Boolean).reduce((a, l) => a + Number(l.split(':').pop()), 0), 'ripgrep not installed: grep stands in');
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+const byName = new Map();
+for (const r of results) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+if (runs > 1) {
+  console.log(`\nmedian of ${runs} runs:`);
+  for (const [name, rs] of byName) console.log(`${name.padEnd(16)}  ${median(rs.map((r) => r.seconds)).toFixed(2).padStart(7)} s wall ${median(rs.map((r) => r.cpu)).toFixed(2).padStart(7)} s CPU  ${median(rs.map((r) => r.rss)).toFixed(0).padStart(5)} MB (max ${Math.max(...rs.map((r) => r.rss)).toFixed(0)})`);
 }
-
-const vh = results[0];
-for (const r of results.slice(1)) if (Number.isFinite(r.seconds) && vh.seconds > 0) console.log(`vh-secrets vs ${r.name}: ${(r.seconds / vh.seconds).toFixed(1)}x ${r.seconds >= vh.seconds ? 'faster' : 'slower'}`);
+const vh = byName.get('vh-secrets');
+if (vh) {
+  const vhWall = median(vh.map((r) => r.seconds));
+  const vhCpu = median(vh.map((r) => r.cpu));
+  for (const [name, rs] of byName) {
+    if (name === 'vh-secrets') continue;
+    const wall = median(rs.map((r) => r.seconds));
+    const cpu = median(rs.map((r) => r.cpu));
+    if (!Number.isFinite(wall) || !(vhWall > 0)) continue;
+    // A scanner stopped at the time limit: its time is a lower bound, and its CPU time was not measured.
+    const stopped = rs.some((r) => r.stopped);
+    const speed = wall >= vhWall ? `${stopped ? 'more than ' : ''}${(wall / vhWall).toFixed(1)}x faster` : `${(vhWall / wall).toFixed(2)}x slower`;
+    console.log(`vh-secrets vs ${name}: ${speed} (wall time)${stopped || !(cpu > 0) ? '' : `; CPU time ${(vhCpu / cpu).toFixed(2)}x ${name}'s`}`);
+  }
+}

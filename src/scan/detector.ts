@@ -1,22 +1,34 @@
 import { createHash } from 'node:crypto';
 import { shannonEntropy } from './entropy.js';
 import { isExampleValue } from './placeholders.js';
+import { base64Runs, isSpace, KeywordIndex } from './prefilter.js';
 import type { Allowlist, Finding, Rule } from './types.js';
 
 const INLINE_ALLOW = ['vh-secrets:allow', 'gitleaks:allow'];
-/** Base64 runs worth decoding: a value (after a quote, `=`, `:` or a space), long enough to hide a credential. */
-const BASE64_RUN = /["'`=:\s]([A-Za-z0-9+/]{24,8192}={0,2})(?=["'`\s,;)]|$)/g;
 const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/g;
-const SEGMENT_END = /[\s"'<>`]/;
+/** Where a percent-encoded segment ends: white space, a quote or an angle bracket (`/[\s"'<>`]/`). */
+function endsSegment(c: number): boolean {
+  return c === 0x22 || c === 0x27 || c === 0x3c || c === 0x3e || c === 0x60 || isSpace(c);
+}
 const MAX_SEGMENT = 4096;
+
+/**
+ * Slots of an Int32Array (over a SharedArrayBuffer) where a detector in a worker thread shows what it is doing,
+ * so the thread that started it can tell a stuck scan from a slow one and name the rule that got stuck.
+ */
+export const PROGRESS = {
+  /** Files started by this thread so far. */
+  file: 0,
+  /** Position + 1 in `Detector.rules` of the rule running now; 0 between rules. */
+  rule: 1,
+  /** Bumped at every step (each file, each rule on each text or chunk, each match): unchanged for long means
+   * stuck inside one regex run. */
+  beat: 2,
+} as const;
 
 export interface DetectorOptions {
   /** How many layers of base64 / percent-encoding to look through (0: none). */
   decodeDepth?: number;
-}
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export function sha256Hex(text: string): string {
@@ -80,6 +92,42 @@ function percentDecode(segment: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
+/** Where a text comes from. */
+interface Source {
+  file: string;
+  commit?: string | undefined;
+}
+
+/** A candidate finding, as allowlists see it. */
+interface Candidate extends Source {
+  secret: string;
+  match: string;
+  line: string;
+}
+
+/** Whether an allowlist drops `c`: any criterion it sets (`or`), or every one (`and`, gitleaks `condition = "AND"`). */
+function allows(a: Allowlist, c: Candidate): boolean {
+  const checks: boolean[] = [];
+  if (a.commits.length) checks.push(c.commit !== undefined && a.commits.some((x) => c.commit!.startsWith(x)));
+  if (a.paths.length) checks.push(a.paths.some((p) => p.test(c.file)));
+  if (a.regexes.length) {
+    const target = a.regexTarget === 'match' ? c.match : a.regexTarget === 'line' ? c.line : c.secret;
+    checks.push(a.regexes.some((re) => re.test(target)));
+  }
+  if (a.stopwords.length) {
+    const lower = c.secret.toLowerCase();
+    checks.push(a.stopwords.some((w) => lower.includes(w)));
+  }
+  return a.condition === 'and' ? checks.length > 0 && checks.every(Boolean) : checks.some(Boolean);
+}
+
+/** An allowlist whose `criterion` alone decides: an `or` list, or an `and` list that sets nothing else. */
+function decidesAlone(a: Allowlist, criterion: 'paths' | 'commits'): boolean {
+  if (a.condition !== 'and') return true;
+  const others = (['paths', 'commits', 'regexes', 'stopwords'] as const).filter((k) => k !== criterion);
+  return others.every((k) => a[k].length === 0);
+}
+
 interface Span {
   start: number;
   end: number;
@@ -94,10 +142,13 @@ interface Span {
 export class Detector {
   readonly rules: readonly Rule[];
   private readonly byId = new Map<string, Rule>();
-  private readonly keywordRe: RegExp | undefined;
-  private readonly rulesByKeyword = new Map<string, Rule[]>();
+  private readonly position = new Map<Rule, number>();
+  /** Where to show progress (see PROGRESS); set in worker threads that a watchdog looks after. */
+  progress: Int32Array | undefined;
+  private readonly keywords: KeywordIndex;
+  /** By position in `keywords.keywords`: the rules that keyword selects. */
+  private readonly rulesByKeyword: Rule[][];
   private readonly pathRules: Rule[];
-  private readonly keywordCount: number;
   private readonly decodeDepth: number;
 
   constructor(
@@ -107,42 +158,37 @@ export class Detector {
   ) {
     this.rules = rules;
     this.decodeDepth = options.decodeDepth ?? 2;
-    for (const rule of rules) {
+    rules.forEach((rule, i) => {
       this.byId.set(rule.id, rule);
-      for (const kw of rule.keywords) {
-        const k = kw.toLowerCase();
-        const list = this.rulesByKeyword.get(k) ?? [];
-        list.push(rule);
-        this.rulesByKeyword.set(k, list);
-      }
-    }
+      this.position.set(rule, i);
+    });
+    this.keywords = new KeywordIndex(rules.flatMap((r) => r.keywords));
+    this.rulesByKeyword = this.keywords.keywords.map((k) => rules.filter((r) => r.keywords.some((w) => w.toLowerCase() === k)));
     this.pathRules = rules.filter((r) => r.keywords.length === 0);
-    const keywords = [...this.rulesByKeyword.keys()].sort((a, b) => b.length - a.length);
-    this.keywordCount = keywords.length;
-    this.keywordRe = keywords.length ? new RegExp(keywords.map(escapeRegex).join('|'), 'gi') : undefined;
   }
 
   rule(id: string): Rule | undefined {
     return this.byId.get(id);
   }
 
-  /** A path that a configured allowlist excludes from every rule. */
+  /** A path that a configured allowlist excludes from every rule, whatever the file holds. */
   pathAllowed(file: string): boolean {
-    return this.allowlists.some((a) => a.paths.some((p) => p.test(file)));
+    return this.allowlists.some((a) => a.paths.length > 0 && decidesAlone(a, 'paths') && a.paths.some((p) => p.test(file)));
   }
 
+  /** A commit that a configured allowlist excludes from every rule, whatever it changed. */
   commitAllowed(commit: string): boolean {
-    return this.allowlists.some((a) => a.commits.some((c) => commit.startsWith(c)));
+    return this.allowlists.some((a) => a.commits.length > 0 && decidesAlone(a, 'commits') && a.commits.some((c) => commit.startsWith(c)));
   }
 
   /**
-   * Findings in `text`, which is the content of `file` starting at line `lineOffset + 1`. Secrets are kept
-   * whole here; reporters mask them.
+   * Findings in `text`, which is the content of `file` starting at line `lineOffset + 1` (in `commit`, for
+   * history: allowlists may name commits). Secrets are kept whole here; reporters mask them.
    */
-  scan(text: string, file: string, lineOffset = 0): Finding[] {
+  scan(text: string, file: string, lineOffset = 0, commit?: string): Finding[] {
     const found: Finding[] = [];
     const index = new LineIndex(text);
-    this.scanInto(text, file, 0, found, [], (start, end, f) => {
+    this.scanInto(text, { file, commit }, 0, found, [], (start, end, f) => {
       const a = index.locate(start);
       const b = index.locate(Math.max(start, end - 1));
       f.line = a.line + lineOffset;
@@ -155,44 +201,31 @@ export class Detector {
 
   private selectRules(text: string, file: string): Rule[] {
     const selected = new Set<Rule>();
-    if (this.keywordRe) {
-      const seen = new Set<string>();
-      const re = this.keywordRe;
-      re.lastIndex = 0;
-      for (let m = re.exec(text); m; m = re.exec(text)) {
-        const k = m[0].toLowerCase();
-        if (!seen.has(k)) {
-          seen.add(k);
-          for (const r of this.rulesByKeyword.get(k)!) selected.add(r);
-          if (seen.size === this.keywordCount) break;
-        }
-      }
-    }
+    const found = this.keywords.find(text);
+    for (let k = 0; k < found.length; k++) if (found[k] === 1) for (const r of this.rulesByKeyword[k]!) selected.add(r);
     // Rules without keywords run on every text (gitleaks semantics), limited by their path when they have one.
     for (const r of this.pathRules) if (!r.path || r.path.test(file)) selected.add(r);
     // Keep the declared order: specific rules report before generic ones claim the same span.
     return this.rules.filter((r) => selected.has(r) && (!r.path || r.path.test(file)));
   }
 
-  private allowed(rule: Rule, secret: string, match: string, line: string, file: string): boolean {
-    if (isExampleValue(secret)) return true;
-    const lists = rule.allowlist ? [rule.allowlist, ...this.allowlists] : this.allowlists;
-    const lower = secret.toLowerCase();
-    for (const a of lists) {
-      const target = a.regexTarget === 'match' ? match : a.regexTarget === 'line' ? line : secret;
-      if (a.regexes.some((re) => re.test(target))) return true;
-      if (a.stopwords.some((w) => lower.includes(w))) return true;
-      if (a !== rule.allowlist) continue;
-      if (a.paths.some((p) => p.test(file))) return true;
-    }
-    return false;
+  private allowed(rule: Rule, candidate: Candidate): boolean {
+    if (isExampleValue(candidate.secret)) return true;
+    return (rule.allowlists ?? []).some((a) => allows(a, candidate)) || this.allowlists.some((a) => allows(a, candidate));
   }
 
-  private scanInto(text: string, file: string, depth: number, found: Finding[], spans: Span[], place: (start: number, end: number, f: Finding) => void): void {
+  private scanInto(text: string, source: Source, depth: number, found: Finding[], spans: Span[], place: (start: number, end: number, f: Finding) => void): void {
+    const file = source.file;
+    const progress = this.progress;
     for (const rule of this.selectRules(text, file)) {
       const re = rule.regex;
       re.lastIndex = 0;
+      if (progress) {
+        Atomics.store(progress, PROGRESS.rule, this.position.get(rule)! + 1);
+        Atomics.add(progress, PROGRESS.beat, 1);
+      }
       for (let m = re.exec(text); m; m = re.exec(text)) {
+        if (progress) Atomics.add(progress, PROGRESS.beat, 1);
         if (m[0].length === 0) re.lastIndex++;
         const secret = m[rule.secretGroup];
         const at = m.indices?.[rule.secretGroup];
@@ -203,7 +236,7 @@ export class Detector {
         if (rule.validate && !rule.validate(secret, m, text)) continue;
         const line = lineAround(text, start);
         if (INLINE_ALLOW.some((marker) => line.includes(marker))) continue;
-        if (this.allowed(rule, secret, m[0], line, file)) continue;
+        if (this.allowed(rule, { secret, match: m[0], line, ...source })) continue;
         const finding: Finding = {
           ruleId: rule.id,
           description: rule.description,
@@ -220,14 +253,15 @@ export class Detector {
         found.push(finding);
       }
     }
-    if (depth < this.decodeDepth) this.scanEncoded(text, file, depth, found, spans, place);
+    if (progress) Atomics.store(progress, PROGRESS.rule, 0);
+    if (depth < this.decodeDepth) this.scanEncoded(text, source, depth, found, spans, place);
   }
 
-  private scanEncoded(text: string, file: string, depth: number, found: Finding[], spans: Span[], place: (start: number, end: number, f: Finding) => void): void {
+  private scanEncoded(text: string, source: Source, depth: number, found: Finding[], spans: Span[], place: (start: number, end: number, f: Finding) => void): void {
     const decodedScan = (start: number, end: number, decoded: string, kind: 'base64' | 'percent') => {
       const inner: Finding[] = [];
       // Newlines around it: the decoded text is a value of its own, so a nested base64 run has its delimiters.
-      this.scanInto(`\n${decoded}\n`, file, depth + 1, inner, [], () => undefined);
+      this.scanInto(`\n${decoded}\n`, source, depth + 1, inner, [], () => undefined);
       for (const f of inner) {
         if (found.some((g) => g.ruleId === f.ruleId && g.secret === f.secret)) continue;
         if (!INLINE_ALLOW.some((marker) => lineAround(text, start).includes(marker))) {
@@ -239,13 +273,12 @@ export class Detector {
       spans.push({ start, end });
     };
 
-    const b64 = new RegExp(BASE64_RUN.source, 'g');
-    for (let m = b64.exec(text); m; m = b64.exec(text)) {
-      const run = m[1]!;
-      const start = m.index + 1;
-      const end = start + run.length;
+    const runs = base64Runs(text);
+    for (let r = 0; r < runs.length; r += 2) {
+      const start = runs[r]!;
+      const end = runs[r + 1]!;
       if (spans.some((s) => start < s.end && end > s.start)) continue;
-      const decoded = Buffer.from(run, 'base64').toString('latin1');
+      const decoded = Buffer.from(text.slice(start, end), 'base64').toString('latin1');
       if (decoded.length >= 12 && isMostlyPrintable(decoded)) decodedScan(start, end, Buffer.from(decoded, 'latin1').toString('utf8'), 'base64');
     }
 
@@ -256,10 +289,10 @@ export class Detector {
       if (m.index < doneUntil) continue;
       let start = m.index;
       const floor = Math.max(0, start - MAX_SEGMENT);
-      while (start > floor && !SEGMENT_END.test(text[start - 1]!)) start--;
+      while (start > floor && !endsSegment(text.charCodeAt(start - 1))) start--;
       let end = m.index;
       const ceiling = Math.min(text.length, m.index + MAX_SEGMENT);
-      while (end < ceiling && !SEGMENT_END.test(text[end]!)) end++;
+      while (end < ceiling && !endsSegment(text.charCodeAt(end))) end++;
       doneUntil = end;
       pct.lastIndex = end;
       const segment = text.slice(start, end);

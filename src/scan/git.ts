@@ -77,7 +77,7 @@ async function scanDiffStream(detector: Detector, cwd: string, args: string[], w
     block = new Block(b.path, b.commit);
     result.bytes += b.size;
     if (detector.pathAllowed(b.path) || (b.commit && detector.commitAllowed(b.commit.commit))) return;
-    for (const f of detector.scan(b.lines.join('\n'), b.path)) {
+    for (const f of detector.scan(b.lines.join('\n'), b.path, 0, b.commit?.commit)) {
       f.line = b.numbers[f.line - 1] ?? f.line;
       f.endLine = b.numbers[f.endLine - 1] ?? f.endLine;
       if (b.commit) Object.assign(f, { commit: b.commit.commit, author: b.commit.author, email: b.commit.email, date: b.commit.date });

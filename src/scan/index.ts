@@ -1,10 +1,10 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
 import { posix, sep } from 'node:path';
 import { VhError } from '../core/errors.js';
 import { Detector } from './detector.js';
 import { scanHistory, scanStaged } from './git.js';
 import { ScanPool } from './pool.js';
-import { ChunkScanner, scanFile, type FileResult } from './read.js';
+import { ChunkScanner, scanBatch, scanFile, type BatchResult, type FileResult } from './read.js';
 import { buildRules } from './rule-config.js';
 import { inShard, type Shard } from '../core/shard.js';
 import type { Finding, Rule, RuleConfig, ScanError, Skipped } from './types.js';
@@ -26,6 +26,8 @@ export interface ScanOptions {
   /** Fingerprints of known findings, not reported. */
   baseline?: Set<string>;
   decodeDepth?: number;
+  /** Directory scans: a worker stuck this long in one step is stopped (see ScanPool); default STALL_MS. */
+  stallMs?: number;
 }
 
 export interface ScanReport {
@@ -47,7 +49,15 @@ export interface ScanReport {
 const INLINE_FILES = 200;
 const INLINE_BYTES = 4 * 1024 * 1024;
 const BATCH_FILES = 64;
-const BATCH_BYTES = 2 * 1024 * 1024;
+
+/** `displayPath(given, rel)` for the files of one scan, without normalising the whole path each time. */
+function filePaths(given: string): (rel: string) => string {
+  const base = sep === '/' ? given : given.split(sep).join('/');
+  if (base === '.' || base === './') return (rel) => rel;
+  const root = posix.join(base, '.');
+  const prefix = root.endsWith('/') ? root : `${root}/`;
+  return (rel) => prefix + rel;
+}
 
 function displayPath(given: string, rel: string): string {
   const base = sep === '/' ? given : given.split(sep).join('/');
@@ -62,41 +72,52 @@ async function scanDirectory(detector: Detector, options: ScanOptions, report: S
     report.bytes += r.bytes;
     report.findings.push(...r.findings);
   };
+  const addBatch = (b: BatchResult) => {
+    report.files += b.clean;
+    report.bytes += b.cleanBytes;
+    for (const r of b.results) add(r);
+  };
+  const shownPath = filePaths(options.path);
   const keep = (rel: string) => {
-    const shown = displayPath(options.path, rel);
+    const shown = shownPath(rel);
     return inShard(shown, options.shard) && !detector.pathAllowed(shown);
   };
 
   let pending: WalkEntry[] = [];
-  let pendingBytes = 0;
   let pool: ScanPool | undefined;
-  let seenFiles = 0;
-  let seenBytes = 0;
+  const startPool = () =>
+    new ScanPool(Math.max(1, options.jobs), { config: options.ruleConfig, maxBytes: options.maxBytes, decodeDepth: options.decodeDepth ?? 2 }, addBatch, {
+      ruleIds: detector.rules.map((r) => r.id),
+      ...(options.stallMs !== undefined ? { stallMs: options.stallMs } : {}),
+    });
+  // Rules from a config file were written for Go's linear-time regex engine and may backtrack here: they run
+  // only in worker threads, where the pool's watchdog can stop one that is stuck.
+  const guarded = options.ruleConfig.rules.length > 0;
   const flush = () => {
     if (pending.length) pool!.submit(pending);
     pending = [];
-    pendingBytes = 0;
   };
   for await (const ev of walk(options.path, { maxBytes: options.maxBytes, keep })) {
     if (ev.kind === 'error') report.errors.push({ ...ev.error, file: displayPath(options.path, ev.error.file) });
     else if (ev.kind === 'skipped') report.skipped.push({ ...ev.skipped, file: displayPath(options.path, ev.skipped.file) });
     else {
-      pending.push({ ...ev.entry, rel: displayPath(options.path, ev.entry.rel) });
-      pendingBytes += ev.entry.size;
-      seenFiles++;
-      seenBytes += ev.entry.size;
-      if (!pool && options.jobs > 1 && (seenFiles > INLINE_FILES || seenBytes > INLINE_BYTES)) {
-        pool = new ScanPool(options.jobs, { config: options.ruleConfig, maxBytes: options.maxBytes, decodeDepth: options.decodeDepth ?? 2 }, add);
-      }
-      if (pool && (pending.length >= BATCH_FILES || pendingBytes >= BATCH_BYTES)) flush();
+      pending.push({ abs: ev.entry.abs, rel: shownPath(ev.entry.rel) });
+      if (!pool && (guarded || (options.jobs > 1 && pending.length > INLINE_FILES))) pool = startPool();
+      if (pool && pending.length >= BATCH_FILES) flush();
     }
   }
+  // A few files: worth the threads only when they are large (sizes are known only now; the walk does not stat).
+  if (!pool && options.jobs > 1 && pending.length > 1 && totalSize(pending) > INLINE_BYTES) pool = startPool();
   if (pool) {
     flush();
     await pool.finish();
-  } else {
-    for (const e of pending) add(scanFile(detector, e.abs, e.rel, options.maxBytes));
-  }
+  } else addBatch(scanBatch(detector, pending, options.maxBytes));
+}
+
+function totalSize(entries: readonly WalkEntry[]): number {
+  let bytes = 0;
+  for (const e of entries) bytes += statSync(e.abs, { throwIfNoEntry: false })?.size ?? 0;
+  return bytes;
 }
 
 async function scanOneFile(detector: Detector, options: ScanOptions, report: ScanReport): Promise<void> {

@@ -1,7 +1,8 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import type { Detector } from './detector.js';
+import { PROGRESS, type Detector } from './detector.js';
 import type { Finding, ScanError, Skipped } from './types.js';
+import type { WalkEntry } from './walk.js';
 
 /** Files up to this size are read in one call; larger ones are read and scanned a chunk at a time. */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -71,7 +72,9 @@ export class ChunkScanner {
 
   private scanPiece(piece: Buffer): void {
     let text: string;
-    if (isUtf8(piece)) text = piece.toString('utf8');
+    // Plain ASCII (most source) is the same string in Latin-1, which decodes as a copy.
+    if (isAscii(piece)) text = piece.toString('latin1');
+    else if (isUtf8(piece)) text = piece.toString('utf8');
     else {
       this.invalidUtf8 = true;
       text = piece.toString('latin1');
@@ -86,6 +89,17 @@ function resultOf(scanner: ChunkScanner, rel: string): FileResult {
   const result: FileResult = { findings: scanner.findings, bytes: scanner.bytes };
   if (scanner.invalidUtf8) result.skipped = { file: rel, reason: 'invalid-utf8', detail: 'not valid UTF-8: scanned as Latin-1' };
   return result;
+}
+
+let shared: Buffer | undefined;
+
+/**
+ * One read buffer for every file this thread reads (the text decoded from it is a copy), so reading a file
+ * allocates nothing the garbage collector has to chase. It grows to the largest read, at most CHUNK_BYTES + 1.
+ */
+function readBuffer(bytes: number): Buffer {
+  if (!shared || shared.length < bytes) shared = Buffer.allocUnsafeSlow(Math.max(bytes, 64 * 1024));
+  return shared;
 }
 
 /**
@@ -103,12 +117,14 @@ export function scanFile(detector: Detector, abs: string, rel: string, maxBytes:
     if (st.size > maxBytes) return { findings: [], bytes: 0, skipped: { file: rel, reason: 'too-large', detail: `${(st.size / 1048576).toFixed(1)} MB is over --max-file-size` } };
     const scanner = new ChunkScanner(detector, rel);
     const size = Math.min(st.size, CHUNK_BYTES);
+    const buf = readBuffer(size + 1);
     for (;;) {
       // One read for a small file (size + 1 so a file that grew is still read to its end).
-      const buf = Buffer.allocUnsafe(size + 1);
-      const n = readSync(fd, buf, 0, buf.length, null);
+      const n = readSync(fd, buf, 0, size + 1, null);
       if (n === 0) break;
-      if (!scanner.push(buf.subarray(0, n)) || n < buf.length) break;
+      const more = n === size + 1;
+      // The scanner may keep the piece until the next one: copy it out of the shared buffer when there is one.
+      if (!scanner.push(more ? Buffer.from(buf.subarray(0, n)) : buf.subarray(0, n)) || !more) break;
     }
     scanner.end();
     return resultOf(scanner, rel);
@@ -120,4 +136,32 @@ export function scanFile(detector: Detector, abs: string, rel: string, maxBytes:
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/**
+ * What scanning a batch of files gives: files with something to report (findings, a skip, an error) in full,
+ * and the rest only counted, so little crosses from a worker thread back to the main thread.
+ */
+export interface BatchResult {
+  results: FileResult[];
+  /** Files scanned with nothing to report, and their bytes. */
+  clean: number;
+  cleanBytes: number;
+}
+
+export function scanBatch(detector: Detector, entries: readonly WalkEntry[], maxBytes: number): BatchResult {
+  const batch: BatchResult = { results: [], clean: 0, cleanBytes: 0 };
+  for (const e of entries) {
+    if (detector.progress) {
+      Atomics.add(detector.progress, PROGRESS.file, 1);
+      Atomics.add(detector.progress, PROGRESS.beat, 1);
+    }
+    const r = scanFile(detector, e.abs, e.rel, maxBytes);
+    if (r.findings.length || r.skipped || r.error) batch.results.push(r);
+    else {
+      batch.clean++;
+      batch.cleanBytes += r.bytes;
+    }
+  }
+  return batch;
 }

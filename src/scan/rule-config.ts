@@ -56,6 +56,7 @@ function compileGo(source: string, where: string, extraFlags = ''): RegExp {
 
 export function compileAllowlist(spec: AllowlistSpec, where: string): Allowlist {
   return {
+    ...(spec.condition === 'and' ? { condition: 'and' as const } : {}),
     regexes: spec.regexes.map((r, i) => compileGo(r, `${where} regexes[${i}]`)),
     regexTarget: spec.regexTarget,
     stopwords: spec.stopwords.map((w) => w.toLowerCase()),
@@ -81,7 +82,7 @@ export function buildRules(config: RuleConfig): { rules: Rule[]; allowlists: All
     };
     if (spec.entropy !== undefined) rule.entropy = spec.entropy;
     if (spec.path !== undefined) rule.path = compileGo(spec.path, `${where} path`);
-    if (spec.allowlist) rule.allowlist = compileAllowlist(spec.allowlist, `${where} allowlist`);
+    if (spec.allowlists?.length) rule.allowlists = spec.allowlists.map((a, i) => compileAllowlist(a, `${where} allowlist ${i + 1}`));
     custom.set(spec.id, rule);
   }
   const disabled = new Set(config.disabledRules);
@@ -97,25 +98,17 @@ export function buildRules(config: RuleConfig): { rules: Rule[]; allowlists: All
 function allowlistSpec(t: Table, where: string): AllowlistSpec {
   const target = t.regexTarget ?? t.regex_target ?? 'secret';
   if (target !== 'secret' && target !== 'match' && target !== 'line') throw new VhError('CONFIG', `${where}: regexTarget must be secret, match or line`);
+  // gitleaks: `condition = "AND"` (or "&&") needs every criterion that is set; "OR" (the default) any one.
+  const condition = t.condition ?? 'OR';
+  const and = typeof condition === 'string' && ['and', '&&'].includes(condition.toLowerCase());
+  if (!and && !(typeof condition === 'string' && ['or', '||'].includes(condition.toLowerCase()))) throw new VhError('CONFIG', `${where}: condition must be "OR" or "AND"`);
   return {
+    ...(and ? { condition: 'and' as const } : {}),
     regexes: strings(t.regexes, `${where}.regexes`),
     regexTarget: target,
     stopwords: strings(t.stopwords, `${where}.stopwords`),
     paths: strings(t.paths, `${where}.paths`),
     commits: strings(t.commits, `${where}.commits`),
-  };
-}
-
-function mergeAllowlists(list: AllowlistSpec[]): AllowlistSpec | undefined {
-  if (list.length === 0) return undefined;
-  if (list.length === 1) return list[0];
-  // Rules keep one allowlist; entries with a non-default target become their own global lists upstream.
-  return {
-    regexes: list.flatMap((a) => a.regexes),
-    regexTarget: list[0]!.regexTarget,
-    stopwords: list.flatMap((a) => a.stopwords),
-    paths: list.flatMap((a) => a.paths),
-    commits: list.flatMap((a) => a.commits),
   };
 }
 
@@ -148,8 +141,7 @@ export function parseGitleaksConfig(data: Table, source: string): RuleConfig {
     }
     if (typeof r.entropy === 'number') spec.entropy = r.entropy;
     if (typeof r.path === 'string') spec.path = r.path;
-    const merged = mergeAllowlists(lists);
-    if (merged) spec.allowlist = merged;
+    if (lists.length) spec.allowlists = lists;
     return spec;
   });
   const allowlists: AllowlistSpec[] = [];

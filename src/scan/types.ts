@@ -20,12 +20,20 @@ export interface Rule {
   /** What an operator should do; shown in SARIF `help`. */
   help: string;
   tags: string[];
-  allowlist?: Allowlist;
+  /** Allowlists of this rule only (a finding any of them allows is dropped). */
+  allowlists?: Allowlist[];
   /** Extra check on a candidate; `text` is the scanned text and `index` where the match starts. */
   validate?: (secret: string, match: RegExpExecArray, text: string) => boolean;
 }
 
+/**
+ * When a finding is allowed: `or` (the default), when any of the lists' criteria holds; `and` (gitleaks
+ * `condition = "AND"`), when every criterion that is set holds (commit, path, regex, stopword).
+ */
+export type AllowlistCondition = 'or' | 'and';
+
 export interface Allowlist {
+  condition?: AllowlistCondition;
   /** Regexes tested against the secret (or the whole match / line, per `regexTarget`). */
   regexes: RegExp[];
   regexTarget: 'secret' | 'match' | 'line';
@@ -48,10 +56,11 @@ export interface RuleSpec {
   entropy?: number;
   path?: string;
   tags: string[];
-  allowlist?: AllowlistSpec;
+  allowlists?: AllowlistSpec[];
 }
 
 export interface AllowlistSpec {
+  condition?: AllowlistCondition;
   regexes: string[];
   regexTarget: 'secret' | 'match' | 'line';
   stopwords: string[];

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Detector } from './detector.js';
-import { scanFile, type FileResult } from './read.js';
+import { scanBatch } from './read.js';
 import { buildRules } from './rule-config.js';
 import type { RuleConfig } from './types.js';
 import type { WalkEntry } from './walk.js';
@@ -10,13 +10,15 @@ export interface WorkerInit {
   config: RuleConfig;
   maxBytes: number;
   decodeDepth: number;
+  /** Shared with the pool's watchdog (see PROGRESS). */
+  progress: SharedArrayBuffer;
 }
 
 const init = workerData as WorkerInit;
 const { rules, allowlists } = buildRules(init.config);
 const detector = new Detector(rules, allowlists, { decodeDepth: init.decodeDepth });
+detector.progress = new Int32Array(init.progress);
 
 parentPort!.on('message', (batch: WalkEntry[]) => {
-  const results: FileResult[] = batch.map((entry) => scanFile(detector, entry.abs, entry.rel, init.maxBytes));
-  parentPort!.postMessage(results);
+  parentPort!.postMessage(scanBatch(detector, batch, init.maxBytes));
 });
