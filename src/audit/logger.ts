@@ -30,6 +30,8 @@ export function detectActor(env: NodeJS.ProcessEnv = process.env, interactive = 
 
 export interface AuditRecorder {
   record(input: AuditInput): Promise<AuditEvent>;
+  /** From now on, events on `store` carry `details.store_identity`: who that store knows this process as. */
+  noteIdentity?(store: string, identity: string): void;
   /**
    * Ends recording: waits for remote sinks (at most `flushTimeoutMs`) and says where each stands. Events not
    * delivered stay spooled behind the sink's cursor. Empty when no remote sink is configured.
@@ -46,6 +48,7 @@ export class AuditLogger implements AuditRecorder {
   private readonly host = hostname();
   private forwarder: Promise<AuditForwarder> | undefined;
   private closing: Promise<SinkStatus[]> | undefined;
+  private readonly identities = new Map<string, string>();
 
   constructor(
     private readonly config: AuditConfig,
@@ -54,11 +57,17 @@ export class AuditLogger implements AuditRecorder {
     this.sink = new FileAuditSink(config.log, config.hmacKey, config.anchor);
   }
 
+  noteIdentity(store: string, identity: string): void {
+    this.identities.set(store, identity);
+  }
+
   async record(input: AuditInput): Promise<AuditEvent> {
+    const identity = input.store !== null ? this.identities.get(input.store) : undefined;
     const event = await this.sink.append({
       ts: new Date().toISOString(),
       id: randomUUID(),
       ...input,
+      ...(identity !== undefined && input.details.store_identity === undefined ? { details: { ...input.details, store_identity: identity } } : {}),
       actor: this.actor.name,
       actor_type: this.actor.type,
       source_ip: this.actor.sourceIp,

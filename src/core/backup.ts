@@ -7,6 +7,7 @@ import { decodeMeta, metaFilter } from './metadata.js';
 import { mapBounded } from './pool.js';
 import type { Stage } from './ref.js';
 import type { Runtime } from './runtime.js';
+import { authorize, policyDetails } from './secrets.js';
 import type { Metadata, SecretDescription, SecretStore, VersionState } from './store.js';
 import type { SecretType } from './types.js';
 
@@ -225,6 +226,8 @@ export async function createBackup(rt: Runtime, input: BackupInput): Promise<Bac
       const names: string[] = [];
       for await (const s of store.list(filter)) names.push(s.name);
       names.sort();
+      // Every secret the archive would hold must be one the actor may back up: no partial archive.
+      for (const name of names) await authorize(rt, 'backup', { store: alias, id: `${alias}:${name}` });
       const read = await mapBounded(names, 4, async (name) => {
         try {
           return await readSecret(rt, alias, store, name, input.allVersions);
@@ -266,7 +269,7 @@ export async function createBackup(rt: Runtime, input: BackupInput): Promise<Bac
     await rt.audit.record({ ...base, success: true, error_code: null, details: { ...summary, secrets: result.total_secrets, versions: result.total_versions, skipped: skipped.length } });
     return result;
   } catch (err) {
-    await rt.audit.record({ ...base, success: false, error_code: isVhError(err) ? err.code : 'INTERNAL', details: summary }).catch(() => undefined);
+    await rt.audit.record({ ...base, success: false, error_code: isVhError(err) ? err.code : 'INTERNAL', details: { ...summary, ...policyDetails(err) } }).catch(() => undefined);
     throw err;
   }
 }
@@ -459,6 +462,7 @@ async function restoreOne(rt: Runtime, s: ArchiveSecret, input: RestoreInput): P
   if (target === undefined) {
     throw new VhError('CONFIG', `store "${alias}" from the archive is not configured here`, { hint: 'name a target with --to-store' });
   }
+  await authorize(rt, 'restore', { store: target, id: `${target}:${s.name}` });
   const store = await rt.store(target);
   const meta = restorableMeta(s.metadata);
   const tooBig = [...history, current].find((v) => v.value.length > store.capabilities.maxValueBytes);

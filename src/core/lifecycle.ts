@@ -9,7 +9,7 @@ import { mapBounded } from './pool.js';
 import { parseRef } from './ref.js';
 import { rotationSettings } from './rotation.js';
 import type { Runtime } from './runtime.js';
-import { resolveRef, type ResolvedRef } from './secrets.js';
+import { authorize, policyDetails, resolveRef, type ResolvedRef } from './secrets.js';
 import type { SecretDescription, SecretStore } from './store.js';
 import { SECRET_TYPES, isSecretType, type SecretType } from './types.js';
 
@@ -277,6 +277,14 @@ interface TransitionSpec {
 async function transition(rt: Runtime, text: string, spec: TransitionSpec, now: Date): Promise<TransitionResult> {
   const ref = resolveRef(rt, text);
   if (ref.selector || ref.key) throw new VhError('USAGE', `${spec.verb} takes a whole secret, not "${text}"`, { hint: 'drop the #KEY / @VERSION part' });
+  try {
+    await authorize(rt, spec.verb, ref);
+  } catch (err) {
+    await rt.audit
+      .record({ event: spec.event, secret: ref.id, secret_type: null, store: ref.store, success: false, error_code: isVhError(err) ? err.code : 'INTERNAL', details: { ...spec.details, ...policyDetails(err) } })
+      .catch(() => undefined);
+    throw err;
+  }
   const store = await rt.store(ref.store);
   const desc = await describeOrUndefined(store, ref.name);
   if (!desc) throw new VhError('NOT_FOUND', `secret ${ref.id} not found`, { hint: 'check the name with `vh-secrets list`' });

@@ -1,13 +1,16 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { windowText, type Notice, type NoticeChannel, type NoticeWindow } from '../notify/types.js';
 import type { NotifyChannelConfig } from './config.js';
 import { VhError, isVhError, type ErrorCode } from './errors.js';
 import { evaluateSecret } from './health.js';
 import { STATE_KEY, noticeExpiry } from './lifecycle-marks.js';
 import { decodeMeta, metaFilter } from './metadata.js';
+import { FileLock, ensurePrivateDir } from './fsutil.js';
 import { mapBounded } from './pool.js';
 import { rotationSettings } from './rotation.js';
 import type { Runtime } from './runtime.js';
+import { authorize } from './secrets.js';
 import type { SecretDescription } from './store.js';
 import { TYPE_POLICIES, type SecretType } from './types.js';
 
@@ -119,7 +122,33 @@ function summaryLine(secret: string, type: string, windows: NoticeWindow[]): str
 }
 
 /** `vh-secrets notify`: one notice per secret and window, to every configured channel, at most once. */
+/**
+ * Sends the notices due (see NotifyInput). One run at a time per host: a second `notify` while one runs would
+ * read the same "not yet notified" marks and send every notice twice, so it stops with CONFLICT (exit 75)
+ * instead. Across hosts, the marks in store metadata are the only record: schedule notify on one host.
+ */
 export async function sendNotices(rt: Runtime, input: NotifyInput = {}): Promise<NotifyReport> {
+  if (input.dryRun === true) return runNotices(rt, input);
+  const dir = rt.config.paths.lockDir;
+  await ensurePrivateDir(dir);
+  const path = join(dir, 'notify.lock');
+  let lock: FileLock;
+  try {
+    lock = await FileLock.acquire(path, { timeoutMs: 0 });
+  } catch (err) {
+    if (isVhError(err) && err.code === 'CONFLICT') {
+      throw new VhError('CONFLICT', 'another `vh-secrets notify` is running on this host', { hint: `it sends what this run would; try again when it ends (lock: ${path})`, details: { path } });
+    }
+    throw err;
+  }
+  try {
+    return await runNotices(rt, input);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runNotices(rt: Runtime, input: NotifyInput): Promise<NotifyReport> {
   const now = input.now ?? new Date();
   const dryRun = input.dryRun === true;
   const cfg = rt.config.notify;
@@ -158,6 +187,14 @@ export async function sendNotices(rt: Runtime, input: NotifyInput = {}): Promise
           throw err;
         }
         report.summary.secrets++;
+        try {
+          await authorize(rt, 'notify', { store: alias, id: `${alias}:${name}` });
+        } catch (err) {
+          // A denied secret gets no notice; the others still do.
+          if (!isVhError(err) || err.code !== 'PERMISSION_DENIED') throw err;
+          report.errors.push({ store: alias, code: err.code, message: err.message });
+          return;
+        }
         // Retired secrets get no notices: nobody is expected to rotate or renew them.
         if (desc.revoked || desc.metadata[STATE_KEY] === 'archived') return;
         const { windows, type } = windowsOf(alias, desc, now, input.withinDays);

@@ -25,6 +25,8 @@ import { isSecretType, TYPE_POLICIES, type GeneratorOverrides, type SecretType }
  *
  * [access]                               # present: an action no grant allows is denied
  * mode = "enforce"
+ * actor = "store"                        # match grants against the store's identity (default "local":
+ *                                        # --actor, VH_SECRETS_ACTOR, else the OS user)
  * [[access.grants]]
  * name = "ops"
  * actors = ["alice", "ci-*"]
@@ -37,7 +39,7 @@ export type PolicyMode = 'enforce' | 'warn';
 export const CHAR_CLASSES = ['upper', 'lower', 'digit', 'symbol'] as const;
 export type CharClass = (typeof CHAR_CLASSES)[number];
 /** Actions an access grant can name. `list` and `health` show names only and are not gated. */
-export const POLICY_ACTIONS = ['get', 'create', 'rotate', 'revoke', 'describe', 'archive', 'purge', 'backup', 'restore', 'notify'] as const;
+export const POLICY_ACTIONS = ['get', 'create', 'rotate', 'revoke', 'describe', 'deprecate', 'archive', 'purge', 'backup', 'restore', 'notify'] as const;
 export type PolicyAction = (typeof POLICY_ACTIONS)[number];
 export type PolicyCheck =
   | 'max_age_days'
@@ -77,6 +79,12 @@ export interface AccessPolicy {
   /** How denials are named in messages. @default "access" */
   name: string;
   mode: PolicyMode;
+  /**
+   * Whose name grants are matched against: `local` — `--actor`, VH_SECRETS_ACTOR, else the OS user (a claim
+   * the caller makes); `store` — the identity the secret's store authenticated (see SecretStore.identity).
+   * @default "local"
+   */
+  actor: 'local' | 'store';
   grants: AccessGrant[];
 }
 
@@ -272,7 +280,9 @@ export function policyFromData(data: Table, text: string, file: string): Policy 
   if (data.access !== undefined) {
     const raw = data.access;
     if (!isTable(raw)) return fail('', -1, 'access', 'must be a table ([access])');
-    for (const key of Object.keys(raw)) if (!['name', 'mode', 'grants'].includes(key)) fail('access', 0, key, 'unknown setting', 'known: name, mode, grants ([[access.grants]])');
+    for (const key of Object.keys(raw)) if (!['name', 'mode', 'actor', 'grants'].includes(key)) fail('access', 0, key, 'unknown setting', 'known: name, mode, actor, grants ([[access.grants]])');
+    const actor = raw.actor ?? 'local';
+    if (actor !== 'local' && actor !== 'store') fail('access', 0, 'actor', 'must be "local" or "store"');
     const name = raw.name ?? 'access';
     if (typeof name !== 'string' || name === '') fail('access', 0, 'name', 'must be a non-empty string');
     if (raw.grants !== undefined && !Array.isArray(raw.grants)) fail('access', 0, 'grants', 'must be an array of tables ([[access.grants]])');
@@ -288,7 +298,7 @@ export function policyFromData(data: Table, text: string, file: string): Policy 
       if (!actions) return fail('access.grants', i, 'actions', 'missing required field');
       return { name: gname as string, actors, actions: actions as AccessGrant['actions'], refs: refs ?? ['**'] };
     });
-    access = { name: name as string, mode: mode(raw.mode, 'access', 0, defaultMode), grants };
+    access = { name: name as string, mode: mode(raw.mode, 'access', 0, defaultMode), actor: actor as AccessPolicy['actor'], grants };
   }
   return { file, rules, access };
 }

@@ -129,7 +129,7 @@ export class RotationEngine {
    */
   private async authorized(ref: ResolvedRef): Promise<void> {
     try {
-      authorize(this.rt, 'rotate', ref.id);
+      await authorize(this.rt, 'rotate', ref);
     } catch (err) {
       if (isVhError(err)) {
         await this.audit('rotation_started', ref, null, false, { policy_rule: String(err.details.policy_rule ?? ''), policy_check: String(err.details.policy_check ?? '') }, err.code).catch(() => undefined);

@@ -13,6 +13,7 @@ import type { SecretStore } from './store.js';
  */
 export class Runtime {
   private readonly open = new Map<string, Promise<SecretStore>>();
+  private readonly identities = new Map<string, Promise<string | undefined>>();
   /** Warn-mode policy violations met during this run, for the CLI to show (core never prints). */
   readonly warnings: string[] = [];
 
@@ -66,6 +67,23 @@ export class Runtime {
       this.open.set(name, store);
     }
     return store;
+  }
+
+  /**
+   * Who store `alias` knows this process as (see SecretStore.identity), asked once per run; undefined when the
+   * store has no identity of its own. Noted in the audit log for that store's later events.
+   */
+  identityOf(alias: string): Promise<string | undefined> {
+    let found = this.identities.get(alias);
+    if (!found) {
+      found = this.store(alias).then(async (store) => {
+        const id = store.identity ? await store.identity() : undefined;
+        if (id !== undefined) this.audit.noteIdentity?.(alias, id);
+        return id;
+      });
+      this.identities.set(alias, found);
+    }
+    return found;
   }
 
   /**

@@ -62,15 +62,31 @@ async function audited<T>(rt: Runtime, base: AuditBase, fn: () => Promise<{ resu
 }
 
 /** A policy denial names its rule and check in the audit event (never anything about the value). */
-function policyDetails(err: unknown): Record<string, DetailValue> {
+export function policyDetails(err: unknown): Record<string, DetailValue> {
   if (!isVhError(err) || typeof err.details.policy_rule !== 'string') return {};
   return { policy_rule: err.details.policy_rule, policy_check: String(err.details.policy_check ?? '') };
 }
 
-/** Throws PERMISSION_DENIED (77) when the policy's access rules, in enforce mode, do not let the actor act. */
-export function authorize(rt: Runtime, action: PolicyAction, ref: string): void {
-  const denied = checkAccess(rt.policy, rt.actor.name, action, ref);
-  if (denied) rt.warnings.push(...enforce([denied], action, ref));
+/**
+ * Throws PERMISSION_DENIED (77) when the policy's access rules, in enforce mode, do not let the actor act on
+ * `ref` (`store:name`). With `[access] actor = "store"` the actor is who the secret's store says we are, not
+ * what the caller claims; a store without an identity then denies, since nobody can be matched.
+ */
+export async function authorize(rt: Runtime, action: PolicyAction, ref: { store: string; id: string }): Promise<void> {
+  const access = rt.policy?.access;
+  if (!access) return;
+  let actor = rt.actor.name;
+  if (access.actor === 'store') {
+    const identity = await rt.identityOf(ref.store);
+    if (identity === undefined) {
+      const violation = { rule: access.name, check: 'access' as const, mode: access.mode, message: `store "${ref.store}" has no identity of its own to match grants against (set actor = "local" in [access])` };
+      rt.warnings.push(...enforce([violation], action, ref.id));
+      return;
+    }
+    actor = identity;
+  }
+  const denied = checkAccess(rt.policy, actor, action, ref.id);
+  if (denied) rt.warnings.push(...enforce([denied], action, ref.id));
 }
 
 function toReadSelector(selector: VersionSelector | undefined): ReadSelector {
@@ -120,7 +136,7 @@ export async function createSecret(rt: Runtime, input: CreateInput): Promise<Cre
     });
   }
   const result = await audited(rt, { event: 'created', secret: ref.id, store: ref.store, secretType: input.type }, async () => {
-    authorize(rt, 'create', ref.id);
+    await authorize(rt, 'create', ref);
     const now = input.now ?? new Date();
     const rotationDays = input.rotationDays ?? policyRotationDays(rt.policy, ref.id, input.type);
     const fresh = input.source.kind === 'generate' ? generateCompliant(rt, ref.id, input.type) : input.source.value;
@@ -210,7 +226,7 @@ export async function getSecret(rt: Runtime, text: string, version?: string): Pr
   const ref = resolveRef(rt, text);
   const selector = version !== undefined ? parseRef(`${ref.name}@${version}`).selector : ref.selector;
   return audited(rt, { event: 'accessed', secret: formatRef({ ...ref, selector }), store: ref.store }, async () => {
-    authorize(rt, 'get', ref.id);
+    await authorize(rt, 'get', ref);
     const store = await rt.store(ref.store);
     const read = await store.get(ref.name, toReadSelector(selector));
     const value = ref.key ? selectKey(read.value, ref.key, ref.id) : read.value;
@@ -328,7 +344,7 @@ export function describeView(alias: string, d: SecretDescription): DescribeResul
 export async function describeSecret(rt: Runtime, text: string): Promise<DescribeResult> {
   const ref = resolveRef(rt, text);
   return audited(rt, { event: 'described', secret: ref.id, store: ref.store }, async () => {
-    authorize(rt, 'describe', ref.id);
+    await authorize(rt, 'describe', ref);
     const store = await rt.store(ref.store);
     const view = describeView(ref.store, await store.describe(ref.name));
     return { result: view, secretType: view.type };
@@ -351,7 +367,7 @@ export async function revokeSecret(rt: Runtime, text: string, options: { version
   const ref = resolveRef(rt, text);
   const selector = options.version !== undefined ? parseRef(`${ref.name}@${options.version}`).selector : ref.selector;
   return audited(rt, { event: 'revoked', secret: formatRef({ ...ref, key: undefined, selector }), store: ref.store }, async () => {
-    authorize(rt, 'revoke', ref.id);
+    await authorize(rt, 'revoke', ref);
     const store = await rt.store(ref.store);
     const desc = await store.describe(ref.name);
     let version: string | undefined;

@@ -34,6 +34,12 @@ export interface SecretStore {
   /** Irreversibly delete one version, or the whole secret. */
   destroy(name: string, version?: string): Promise<void>;
   ping(): Promise<PingResult>;
+  /**
+   * The principal the store authenticates this process as (Vault token display name, AWS caller ARN, Azure
+   * user or application, GCP service account), for the access policy's `actor = "store"` and for audit.
+   * Absent, or undefined, where the store has no identity of its own (the file store).
+   */
+  identity?(): Promise<string | undefined>;
   close?(): Promise<void>;
 }
 

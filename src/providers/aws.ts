@@ -413,6 +413,25 @@ class AwsStore implements SecretStore {
     return timedPing(() => this.send('ping', (s) => new s.ListSecretsCommand({ MaxResults: 1 })));
   }
 
+  /** The caller's ARN from STS GetCallerIdentity, with the same region, endpoint and profile as the store. */
+  async identity(): Promise<string | undefined> {
+    const { client } = await this.connect();
+    const sts = await import('@aws-sdk/client-sts');
+    const caller = new sts.STSClient({ maxAttempts: 1, region: await client.config.region(), credentials: client.config.credentials, ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}) });
+    try {
+      const out = await withRetry(async () => {
+        try {
+          return await caller.send(new sts.GetCallerIdentityCommand({}));
+        } catch (err) {
+          throw mapAwsError(err, this.where, 'who am I (sts:GetCallerIdentity)');
+        }
+      });
+      return out.Arn;
+    } finally {
+      caller.destroy();
+    }
+  }
+
 
   async close(): Promise<void> {
     this.client?.destroy();

@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/identity';
 import type { SecretClient, SecretProperties } from '@azure/keyvault-secrets';
 import { VhError, type ErrorCode } from '../core/errors.js';
 import { withRetry } from '../core/retry.js';
@@ -97,6 +98,7 @@ class AzureStore implements SecretStore {
   };
 
   private client: SecretClient | undefined;
+  private credential: TokenCredential | undefined;
   private readonly url: string;
 
   constructor(private readonly options: AzureStoreOptions) {
@@ -108,10 +110,10 @@ class AzureStore implements SecretStore {
   private async connect(): Promise<SecretClient> {
     if (this.client) return this.client;
     const [{ SecretClient: Client }, { DefaultAzureCredential }] = await Promise.all([import('@azure/keyvault-secrets'), import('@azure/identity')]);
-    const credential = new DefaultAzureCredential({
+    const credential = (this.credential = new DefaultAzureCredential({
       ...(this.options.managed_identity_client_id ? { managedIdentityClientId: this.options.managed_identity_client_id } : {}),
       ...(this.options.tenant_id ? { tenantId: this.options.tenant_id } : {}),
-    });
+    }));
     this.client = new Client(this.url, credential, {
       disableChallengeResourceVerification: this.options.disable_challenge_resource_verification === true,
       // vh-secrets retries NETWORK/THROTTLED itself, uniformly across providers.
@@ -384,6 +386,13 @@ class AzureStore implements SecretStore {
     await this.call(`purge ${name}`, (c) => c.purgeDeletedSecret(id)).catch(() => undefined);
   }
 
+  /** The user or application the Key Vault token is issued to (see `principalOfToken`). */
+  async identity(): Promise<string | undefined> {
+    await this.connect();
+    const token = await this.call('who am I (token)', async () => this.credential!.getToken('https://vault.azure.net/.default'));
+    return token ? principalOfToken(token.token) : undefined;
+  }
+
   async ping(): Promise<PingResult> {
     return timedPing(() =>
       this.call('ping', async (c) => {
@@ -399,6 +408,27 @@ class AzureStore implements SecretStore {
 
 function view(p: SecretProperties): VersionView {
   return { id: p.version ?? '', enabled: p.enabled !== false, createdOn: p.createdOn, tags: { ...(p.tags ?? {}) } };
+}
+
+/**
+ * Who an Entra ID access token names: the signed-in user (`upn`, `unique_name`, `preferred_username`), else the
+ * application (`appid` / `azp`), else the object id. Only the payload's claims are read; the signature is the
+ * service's business, and this is used for naming, never for trust decisions the service does not also make.
+ */
+export function principalOfToken(jwt: string): string | undefined {
+  const part = jwt.split('.')[1];
+  if (!part) return undefined;
+  let claims: Record<string, unknown>;
+  try {
+    claims = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  for (const key of ['upn', 'unique_name', 'preferred_username', 'appid', 'azp', 'oid']) {
+    const v = claims[key];
+    if (typeof v === 'string' && v !== '') return v;
+  }
+  return undefined;
 }
 
 export default defineProvider((options: AzureStoreOptions) => new AzureStore(options));

@@ -400,6 +400,17 @@ class GcpStore implements SecretStore {
   }
 
 
+  /** The service account (or user) that application-default credentials, or `key_file`, resolve to. */
+  async identity(): Promise<string | undefined> {
+    const client = await this.connect();
+    try {
+      const creds = await client.auth.getCredentials();
+      return creds.client_email ?? undefined;
+    } catch (err) {
+      throw mapGcpError(err, this.where, 'who am I (credentials)');
+    }
+  }
+
   async close(): Promise<void> {
     await this.client?.close();
   }

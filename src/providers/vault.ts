@@ -505,6 +505,18 @@ class VaultStore implements SecretStore {
     await this.call(`destroy ${name}@${version}`, 'POST', `/${this.mount}/destroy/${encodePath(name)}`, { versions: [Number(version)] });
   }
 
+  /**
+   * The token's display name as Vault records it in its own audit device (`token-ci-bot`, `approle`, `root`),
+   * with the AppRole role name where the login gave one (`approle:ci`).
+   */
+  async identity(): Promise<string | undefined> {
+    const res = await this.call<{ data?: { display_name?: string; meta?: Record<string, string> | null } }>('token lookup', 'GET', '/auth/token/lookup-self');
+    const name = res.data?.display_name;
+    if (!name) return undefined;
+    const role = res.data?.meta?.role_name;
+    return role ? `${name}:${role}` : name;
+  }
+
   async ping(): Promise<PingResult> {
     const start = performance.now();
     const client = await this.connect();

@@ -8,11 +8,14 @@ import type { CommandContext } from '../context.js';
 /**
  * `vh-secrets notify`. Exit: 0 every due notice delivered (or none due); 69 a channel could not be reached, or a
  * store could not be read; 75 a channel was reached but did not take a notice (HTTP error status, hook exit ≠ 0,
- * timeout) or a notice could not be recorded as sent; 78 no channels configured. What failed is retried next run.
+ * timeout) or a notice could not be recorded as sent, or another notify run holds this host's lock; 77 the access
+ * policy denied notices for some secrets (the others were sent); 78 no channels configured. What failed is
+ * retried next run.
  */
 export function exitCodeOf(r: NotifyReport): number {
   const failures = r.notices.flatMap((n) => n.failed);
-  if (failures.some((f) => f.reason === 'unreachable') || r.errors.length > 0) return EXIT.UNAVAILABLE;
+  if (failures.some((f) => f.reason === 'unreachable') || r.errors.some((e) => e.code !== 'PERMISSION_DENIED')) return EXIT.UNAVAILABLE;
+  if (r.errors.length > 0) return EXIT.NOPERM;
   if (failures.length > 0 || r.notices.some((n) => n.mark_error !== null)) return EXIT.TEMPFAIL;
   return EXIT.OK;
 }
