@@ -2,11 +2,11 @@
 # Real peers for the tests, on 127.0.0.1 only: install if missing (into .peers/, ignored by git), start,
 # wait until they answer, stop by pid.
 #
-#   scripts/peers.sh start [openbao] [moto] [postgres] [mariadb] [redis]   # default: all
+#   scripts/peers.sh start [openbao] [moto] [gcp] [postgres] [mariadb] [redis]   # default: all
 #   scripts/peers.sh stop  [...]
 #   scripts/peers.sh env                      # exports for tests: eval "$(scripts/peers.sh env)"
 #
-# Ports: VH_PEER_VAULT_PORT (8200), VH_PEER_AWS_PORT (5055), VH_PEER_PG_PORT (55432),
+# Ports: VH_PEER_VAULT_PORT (8200), VH_PEER_AWS_PORT (5055), VH_PEER_GCP_PORT (59090), VH_PEER_PG_PORT (55432),
 # VH_PEER_MARIADB_PORT (53306), VH_PEER_REDIS_PORT (56379).
 # The rotation-target databases come from Debian's packages (postgresql, mariadb-server, redis-server; .ci/run
 # installs them); each gets a throw-away data directory under .peers/ and an admin account with a password
@@ -19,12 +19,18 @@ VAULT_PORT="${VH_PEER_VAULT_PORT:-8200}"
 AWS_PORT="${VH_PEER_AWS_PORT:-5055}"
 OPENBAO_VERSION="2.7.2"
 MOTO_VERSION="5.2.1"
+GCP_PORT="${VH_PEER_GCP_PORT:-59090}"
+# The GCP Secret Manager emulator: v0.1.0 is the one version this machine's Go module proxy serves. The public
+# checksum database does not list it (404), so its checksum is pinned here instead and checked after download.
+GCP_EMULATOR_MODULE="github.com/blackwell-systems/gcp-secret-manager-emulator"
+GCP_EMULATOR_VERSION="v0.1.0"
+GCP_EMULATOR_SUM="h1:X2yEZjQXP59FyltzcZtXDTdJ9MIlySudDEKRBnj4/Eo="
 PG_PORT="${VH_PEER_PG_PORT:-55432}"
 MARIADB_PORT="${VH_PEER_MARIADB_PORT:-53306}"
 REDIS_PORT="${VH_PEER_REDIS_PORT:-56379}"
 # Test-only admin password of the throw-away database peers (never a production credential).
 PEER_ADMIN_PASSWORD="vh-peer-admin-pw" # vh-secrets:allow (throw-away test peers only)
-ALL=(openbao moto postgres mariadb redis)
+ALL=(openbao moto gcp postgres mariadb redis)
 
 log() { printf 'peers: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -49,6 +55,21 @@ install_moto() {
   log "installing moto[server]==$MOTO_VERSION"
   venv
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+}
+
+install_gcp() {
+  [ -x "$DIR/gcp-sm-emulator" ] && return
+  command -v go >/dev/null 2>&1 || die "go is needed to build the GCP Secret Manager emulator"
+  log "building $GCP_EMULATOR_MODULE@$GCP_EMULATOR_VERSION"
+  local info dir sum
+  info=$(GONOSUMDB="$GCP_EMULATOR_MODULE" GOFLAGS=-mod=mod go mod download -json "$GCP_EMULATOR_MODULE@$GCP_EMULATOR_VERSION") \
+    || die "could not download $GCP_EMULATOR_MODULE@$GCP_EMULATOR_VERSION from the Go module proxy"
+  sum=$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"Sum": "\(.*\)",$/\1/p')
+  [ "$sum" = "$GCP_EMULATOR_SUM" ] || die "checksum mismatch for $GCP_EMULATOR_MODULE@$GCP_EMULATOR_VERSION: got '$sum', pinned $GCP_EMULATOR_SUM"
+  dir=$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  # Its dependencies are checked against go.sum and the checksum database as usual.
+  (cd "$dir" && GOFLAGS=-mod=mod go build -trimpath -o "$DIR/gcp-sm-emulator.tmp" ./cmd/server) || die "building the GCP emulator failed"
+  mv "$DIR/gcp-sm-emulator.tmp" "$DIR/gcp-sm-emulator"
 }
 
 pg_bin() {
@@ -123,6 +144,14 @@ start_one() {
       echo $! >"$DIR/moto.pid"
       wait_http moto "http://127.0.0.1:$AWS_PORT/moto-api/" 60
       ;;
+    gcp)
+      install_gcp
+      port_free "$GCP_PORT" || die "port $GCP_PORT is taken; set VH_PEER_GCP_PORT"
+      # It listens on every interface (no bind option in this version); the tests reach it on 127.0.0.1.
+      nohup "$DIR/gcp-sm-emulator" --port "$GCP_PORT" --log-level warn >"$DIR/gcp.log" 2>&1 &
+      echo $! >"$DIR/gcp.pid"
+      wait_tcp gcp "$GCP_PORT" 30
+      ;;
     postgres)
       local bin data="$DIR/postgres" pw
       bin=$(pg_bin) || { missing_server postgres postgresql; return 0; }
@@ -189,6 +218,7 @@ print_env() {
 export VH_TEST_VAULT_ADDR=http://127.0.0.1:$VAULT_PORT
 export VH_TEST_VAULT_TOKEN=root
 export VH_TEST_AWS_ENDPOINT=http://127.0.0.1:$AWS_PORT
+export VH_TEST_GCP_ENDPOINT=127.0.0.1:$GCP_PORT
 export PATH="$VENV/bin:\$PATH"
 export VH_TEST_PG_PORT=$PG_PORT
 export VH_TEST_MARIADB_PORT=$MARIADB_PORT

@@ -45,6 +45,8 @@ const PREVIOUS = 'vh-stage-previous';
 const TOKEN = 'vh-stage-token';
 const REVOKED = 'vh-revoked';
 const INTERNAL = new Set([NAME, PIN, PENDING, PREVIOUS, TOKEN, REVOKED]);
+/** Without ListSecretVersions, versions beyond this many are not enumerated one by one. */
+const MAX_ENUMERATED = 1000;
 const LABEL_RE = /^[a-z][a-z0-9_-]{0,62}$/;
 const LABEL_VALUE_RE = /^[a-z0-9_-]{0,63}$/;
 
@@ -65,6 +67,7 @@ const GRPC: Record<number, ErrorCode> = {
   8: 'THROTTLED',
   9: 'CONFLICT',
   10: 'CONFLICT',
+  12: 'NOT_IMPLEMENTED',
   13: 'NETWORK',
   14: 'NETWORK',
   16: 'AUTH_FAILED',
@@ -78,6 +81,7 @@ export function mapGcpError(err: unknown, where: string, what: string): VhError 
     AUTH_FAILED: 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS',
     PERMISSION_DENIED: 'the identity needs roles/secretmanager.admin (or the narrower roles in docs/providers.md) on the project',
     NETWORK: 'check the project, endpoint and network',
+    NOT_IMPLEMENTED: 'Google Cloud Secret Manager has this call; a local emulator may not',
   };
   const hint = hints[code];
   return new VhError(code, `gcp ${where}: ${what}: ${detail}`, hint ? { hint } : {});
@@ -110,6 +114,11 @@ class GcpStore implements SecretStore {
   private readonly where: string;
   /** Version aliases exist on the real service; emulators may refuse them — then we stop trying. */
   private aliases = true;
+  /**
+   * ListSecretVersions exists on the real service; an endpoint without it (UNIMPLEMENTED: some emulators) gets
+   * versions enumerated one GetSecretVersion at a time instead.
+   */
+  private listVersions = true;
 
   constructor(private readonly options: GcpStoreOptions) {
     const project = options.project ?? process.env.GOOGLE_CLOUD_PROJECT ?? process.env.GCLOUD_PROJECT;
@@ -131,6 +140,9 @@ class GcpStore implements SecretStore {
       if (this.options.insecure ?? loopback) {
         const { credentials } = await import('@grpc/grpc-js');
         opts.sslCreds = credentials.createInsecure();
+        // A plaintext local endpoint takes no Google credentials: don't probe for a GCE metadata server
+        // (which, off Google Cloud, only ends in a MetadataLookupWarning on the operator's stderr).
+        process.env.METADATA_SERVER_DETECTION ??= 'none';
       }
     }
     this.client = new gcp.SecretManagerServiceClient(opts);
@@ -168,11 +180,36 @@ class GcpStore implements SecretStore {
 
   private async versions(name: string): Promise<ISecretVersion[]> {
     const all: ISecretVersion[] = [];
-    await this.call(`versions of ${name}`, async (c, o) => {
-      all.length = 0;
-      for await (const v of c.listSecretVersionsAsync({ parent: this.secretPath(name) }, o)) all.push(v);
-    });
-    return all.sort((a, b) => Number(versionId(a)) - Number(versionId(b)));
+    if (this.listVersions) {
+      try {
+        await this.call(`versions of ${name}`, async (c, o) => {
+          all.length = 0;
+          for await (const v of c.listSecretVersionsAsync({ parent: this.secretPath(name) }, { ...o, autoPaginate: false })) all.push(v);
+        });
+        return all.sort((a, b) => Number(versionId(a)) - Number(versionId(b)));
+      } catch (err) {
+        if ((err as VhError).code !== 'NOT_IMPLEMENTED') throw err;
+        this.listVersions = false;
+      }
+    }
+    // Version ids are 1, 2, 3 … in order of creation: ask for each up to the newest enabled one.
+    let newest: ISecretVersion;
+    try {
+      [newest] = await this.call(`versions of ${name}`, (c, o) => c.getSecretVersion({ name: `${this.secretPath(name)}/versions/latest` }, o));
+    } catch (err) {
+      if ((err as VhError).code === 'NOT_FOUND') return [];
+      throw err;
+    }
+    const top = Math.min(Number(versionId(newest)), MAX_ENUMERATED);
+    for (let id = 1; id <= top; id++) {
+      try {
+        const [v] = await this.call(`version ${id} of ${name}`, (c, o) => c.getSecretVersion({ name: `${this.secretPath(name)}/versions/${id}` }, o));
+        all.push(v);
+      } catch (err) {
+        if ((err as VhError).code !== 'NOT_FOUND') throw err;
+      }
+    }
+    return all;
   }
 
   private async currentOf(name: string, s: ISecret): Promise<string | undefined> {
@@ -180,6 +217,17 @@ class GcpStore implements SecretStore {
     if (pin) return pin;
     const enabled = (await this.versions(name)).filter((v) => v.state === 'ENABLED');
     return enabled.length > 0 ? versionId(enabled[enabled.length - 1]) : undefined;
+  }
+
+  /**
+   * The previous version: as recorded at the last promote; for a secret without vh-secrets' stage pins (made by
+   * gcloud or another tool, or on an endpoint without UpdateSecret), the enabled version before the newest.
+   */
+  private async previousOf(name: string, s: ISecret, all?: ISecretVersion[]): Promise<string | undefined> {
+    const recorded = s.annotations?.[PREVIOUS];
+    if (recorded || s.annotations?.[PIN]) return recorded || undefined;
+    const enabled = (all ?? (await this.versions(name))).filter((v) => v.state === 'ENABLED');
+    return enabled.length > 1 ? versionId(enabled[enabled.length - 2]) : undefined;
   }
 
   /** Updates annotations (and aliases) under the secret's etag: the service refuses a stale etag. */
@@ -206,6 +254,11 @@ class GcpStore implements SecretStore {
         return this.annotate(name, s, patch);
       }
       if ((err as VhError).code === 'CONFLICT') throw new VhError('CONFLICT', `"${name}" changed concurrently (etag mismatch)`);
+      if ((err as VhError).code === 'NOT_IMPLEMENTED') {
+        throw new VhError('NOT_IMPLEMENTED', `gcp ${this.where}: this endpoint does not implement UpdateSecret, which metadata changes, staged (pending) writes and revoking need`, {
+          hint: 'Google Cloud Secret Manager has it; a local emulator may not',
+        });
+      }
       throw err;
     }
   }
@@ -227,7 +280,7 @@ class GcpStore implements SecretStore {
       return this.access(name, select.version);
     }
     const s = await this.secret(name);
-    const version = select.stage === 'current' ? await this.currentOf(name, s) : s.annotations?.[select.stage === 'pending' ? PENDING : PREVIOUS];
+    const version = select.stage === 'current' ? await this.currentOf(name, s) : select.stage === 'pending' ? s.annotations?.[PENDING] : await this.previousOf(name, s);
     if (!version) throw new VhError('NOT_FOUND', `"${name}" has no ${select.stage} version`);
     return this.access(name, version);
   }
@@ -249,7 +302,12 @@ class GcpStore implements SecretStore {
     }
     const [v] = await this.call(`write ${name}`, (c, o) => c.addSecretVersion({ parent: created.name ?? this.secretPath(name), payload: { data: value } }, o));
     const version = versionId(v);
-    await this.annotate(name, created, { [PIN]: version }, { current: version });
+    try {
+      await this.annotate(name, created, { [PIN]: version }, { current: version });
+    } catch (err) {
+      // The pin only repeats what the endpoint already says: the one version is the newest enabled one.
+      if ((err as VhError).code !== 'NOT_IMPLEMENTED') throw err;
+    }
     return { version };
   }
 
@@ -268,6 +326,11 @@ class GcpStore implements SecretStore {
       throw new VhError('CONFLICT', `"${name}" changed: current version is ${current ?? 'none'}, expected ${options.expectedCurrent}`);
     }
     if (options.stage === 'pending' && a[PENDING]) throw new VhError('CONFLICT', `"${name}" already has a pending version ${a[PENDING]}`);
+    if (options.stage === 'pending') {
+      // Claim the slot (token, current pin) before adding the version: a version added that could not then be
+      // marked pending would be the newest, and read as current where no pin says otherwise.
+      await this.annotate(name, s, { [PIN]: current ?? null, [TOKEN]: options.token ?? null });
+    }
     const [v] = await this.call(`write ${name}`, (c, o) => c.addSecretVersion({ parent: this.secretPath(name), payload: { data: value } }, o));
     const version = versionId(v);
     try {
@@ -277,6 +340,8 @@ class GcpStore implements SecretStore {
         await this.annotate(name, s, { [PIN]: version, [PREVIOUS]: current ?? null, [REVOKED]: null }, { current: version, previous: current ?? null });
       }
     } catch (err) {
+      // Without UpdateSecret no pin exists: the version just added, the newest, is current, as asked.
+      if (options.stage === 'current' && (err as VhError).code === 'NOT_IMPLEMENTED' && !s.annotations?.[PIN]) return { version };
       // Lost the etag race: the version we added must not linger.
       await this.call(`destroy ${name}@${version}`, (c, o) => c.destroySecretVersion({ name: `${this.secretPath(name)}/versions/${version}` }, o)).catch(() => undefined);
       throw err;
@@ -330,7 +395,7 @@ class GcpStore implements SecretStore {
     const found: { name: string; s: ISecret }[] = [];
     await this.call('list', async (c, o) => {
       found.length = 0;
-      for await (const s of c.listSecretsAsync({ parent: `projects/${this.project}` }, o)) {
+      for await (const s of c.listSecretsAsync({ parent: `projects/${this.project}` }, { ...o, autoPaginate: false })) {
         const name = s.annotations?.[NAME] ?? (s.name ?? '').split('/').pop() ?? '';
         found.push({ name, s });
       }
@@ -348,12 +413,14 @@ class GcpStore implements SecretStore {
     const s = await this.secret(name);
     const a = s.annotations ?? {};
     const current = await this.currentOf(name, s);
-    const versions: VersionInfo[] = (await this.versions(name)).map((v) => {
+    const all = await this.versions(name);
+    const previous = await this.previousOf(name, s, all);
+    const versions: VersionInfo[] = all.map((v) => {
       const id = versionId(v);
       const stages: Stage[] = [];
       if (id === current) stages.push('current');
       if (id === a[PENDING]) stages.push('pending');
-      if (id === a[PREVIOUS]) stages.push('previous');
+      if (id === previous) stages.push('previous');
       return { version: id, createdAt: iso(v.createTime), state: v.state === 'ENABLED' ? 'enabled' : v.state === 'DISABLED' ? 'disabled' : 'destroyed', stages };
     });
     const currentState = versions.find((v) => v.version === current)?.state;

@@ -11,13 +11,17 @@ import { baseEnv, run, tempHome } from '../helpers/cli.js';
 const vaultAddr = process.env.VH_TEST_VAULT_ADDR ?? 'http://127.0.0.1:8200';
 const vaultToken = process.env.VH_TEST_VAULT_TOKEN ?? 'root';
 const awsEndpoint = process.env.VH_TEST_AWS_ENDPOINT ?? 'http://127.0.0.1:5055';
+const gcpEndpoint = process.env.VH_TEST_GCP_ENDPOINT ?? '127.0.0.1:59090';
 
 interface Peer {
   alias: string;
   skip: string | undefined;
   toml: string;
   env: NodeJS.ProcessEnv;
-  badAuth: { toml: string; env: NodeJS.ProcessEnv };
+  /** null: the peer has no authentication to fail (said why in `lacks.auth`). */
+  badAuth: { toml: string; env: NodeJS.ProcessEnv } | null;
+  /** What the peer does not implement, with why: those verbs must fail cleanly (NOT_IMPLEMENTED, exit 70). */
+  lacks?: { revoke?: string; auth?: string };
 }
 
 /** A Vault token that is itself a canary: it must never show up in any output, even with DEBUG=*. */
@@ -47,6 +51,17 @@ const peers: Peer[] = [
     env: { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
     // moto accepts any credentials; a missing credential chain is the auth failure it can show.
     badAuth: { toml: `[stores.aws-eu]\nprovider = "aws"\nregion = "us-east-1"\nendpoint = "${awsEndpoint}"\n`, env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' } },
+  },
+  {
+    alias: 'gcp-proj',
+    skip: await peerSkip('gcp', gcpEndpoint, 'scripts/peers.sh start gcp'),
+    toml: `[stores.gcp-proj]\nprovider = "gcp"\nproject = "test-project"\nendpoint = "${gcpEndpoint}"\n`,
+    env: {},
+    badAuth: null,
+    lacks: {
+      revoke: 'the blackwell-systems emulator v0.1.0 has no DisableSecretVersion',
+      auth: 'the emulator accepts every caller (plaintext gRPC, no credentials)',
+    },
   },
 ];
 
@@ -96,10 +111,20 @@ for (const peer of peers) {
       const dup = await vh('dup', ['create', ref], 'other');
       expect(dup.code).toBe(75);
 
-      expect((await vh('revoke', ['revoke', ref, '--yes'])).code).toBe(0);
-      const gone = await vh('get revoked', ['get', ref, '--debug']);
-      expect(gone.code).toBe(66);
-      expect(gone.stdout.length).toBe(0);
+      if (peer.lacks?.revoke) {
+        process.stderr.write(`${peer.alias}: revoke not implemented by the peer (${peer.lacks.revoke}): it must fail cleanly\n`);
+        const refused = await vh('revoke (unimplemented)', ['revoke', ref, '--yes']);
+        expect(refused.code).toBe(70);
+        expect(refused.stderr).toMatch(/vh-secrets: error: .*not implemented/i);
+        expect(refused.stderr).toMatch(/hint: /);
+        expect(refused.stderr).not.toMatch(/\n\s+at /);
+        expect((await vh('get after refused revoke', ['get', `${ref}#password`], undefined, true)).out).toBe(password);
+      } else {
+        expect((await vh('revoke', ['revoke', ref, '--yes'])).code).toBe(0);
+        const gone = await vh('get revoked', ['get', ref, '--debug']);
+        expect(gone.code).toBe(66);
+        expect(gone.stdout.length).toBe(0);
+      }
 
       expect((await vh('missing', ['get', `${peer.alias}:${uniqueName('nope')}`, '--debug'])).code).toBe(66);
       expect(ledger.leaks()).toEqual([]);
@@ -107,7 +132,8 @@ for (const peer of peers) {
       expect(ledger.leaks()).toEqual([]);
     });
 
-    test('bad credentials: exit 77, a clear message, and no retry storm', async () => {
+    (peer.badAuth ? test : test.skip)('bad credentials: exit 77, a clear message, and no retry storm', async () => {
+      if (!peer.badAuth) return;
       const env = baseEnv(home, { ...peer.badAuth.env, VH_SECRETS_CONFIG: await configFor(peer.badAuth.toml, `${peer.alias}-bad`) });
       const started = Date.now();
       const r = await run(['get', `${peer.alias}:${uniqueName('auth')}`], { env });

@@ -13,7 +13,15 @@ export interface ContractOptions {
   skip?: string | undefined;
   /** Known peer deviations the suite tolerates, keyed by case; each says why. */
   deviations?: Partial<Record<'concurrentConflict' | 'listAfterDestroy', string>>;
+  /**
+   * Cases whose API the peer does not implement (an emulator's UNIMPLEMENTED), each with why. Such a case is
+   * not skipped: it must fail with NOT_IMPLEMENTED — a clear error, never a silent wrong answer — and its
+   * other assertions are left to a peer that has the API.
+   */
+  unsupported?: Partial<Record<GatedCase, string>>;
 }
+
+export type GatedCase = 'twoPhase' | 'tokenIdempotent' | 'discardPending' | 'metadata' | 'revokeVersion' | 'revokeSecret';
 
 export function uniqueName(prefix = 'contract'): string {
   return `vh-test/${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
@@ -37,6 +45,16 @@ export function testStore(options: ContractOptions): void {
     beforeAll(async () => {
       store = await options.open();
     });
+
+    /** A case the peer may not implement (see ContractOptions.unsupported). */
+    const gated = (key: GatedCase, title: string, body: () => Promise<void>) => {
+      const why = options.unsupported?.[key];
+      if (!why) return test(title, body);
+      return test(`${title} [peer lacks the API: must fail with NOT_IMPLEMENTED]`, async () => {
+        process.stderr.write(`${options.name}: "${title}" not implemented by the peer: ${why}\n`);
+        await expect(body()).rejects.toMatchObject({ code: 'NOT_IMPLEMENTED' });
+      });
+    };
 
     afterAll(async () => {
       for (const n of created) await store.destroy(n).catch(() => undefined);
@@ -93,7 +111,7 @@ export function testStore(options: ContractOptions): void {
       expect((await store.get(name, { stage: 'previous' })).version).toBe(v1);
     });
 
-    test('two-phase write: put pending → read pending → promote → read current', async () => {
+    gated('twoPhase', 'two-phase write: put pending → read pending → promote → read current', async () => {
       const name = fresh('stage');
       const v1 = (await store.create(name, Buffer.from('old'), {})).version;
       const pending = (await store.put(name, Buffer.from('new'), { stage: 'pending', expectedCurrent: v1, token: `tok-${randomBytes(8).toString('hex')}` })).version;
@@ -108,7 +126,7 @@ export function testStore(options: ContractOptions): void {
       expect((await store.describe(name)).pendingVersion).toBeUndefined();
     });
 
-    test('put with the same token is idempotent', async () => {
+    gated('tokenIdempotent', 'put with the same token is idempotent', async () => {
       const name = fresh('token');
       const v1 = (await store.create(name, Buffer.from('old'), {})).version;
       const token = `tok-${randomBytes(8).toString('hex')}`;
@@ -117,7 +135,7 @@ export function testStore(options: ContractOptions): void {
       expect(b.version).toBe(a.version);
     });
 
-    test('discardPending removes a staged version, current untouched', async () => {
+    gated('discardPending', 'discardPending removes a staged version, current untouched', async () => {
       const name = fresh('discard');
       const v1 = (await store.create(name, Buffer.from('keep'), {})).version;
       const p = (await store.put(name, Buffer.from('drop'), { stage: 'pending', expectedCurrent: v1 })).version;
@@ -155,7 +173,7 @@ export function testStore(options: ContractOptions): void {
       for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'CONFLICT' });
     });
 
-    test('metadata round trip: set, merge, remove', async () => {
+    gated('metadata', 'metadata round trip: set, merge, remove', async () => {
       const name = fresh('meta');
       await store.create(name, Buffer.from('m'), { 'vh-type': 'generic', a: '1' });
       await store.setMetadata(name, { b: '2', 'vh-rotated-at': '2026-01-02T03:04:05.000Z' });
@@ -182,7 +200,7 @@ export function testStore(options: ContractOptions): void {
       expect(prefixed).toEqual([a]);
     });
 
-    test('revoke an old version: it is unreadable, current still works', async () => {
+    gated('revokeVersion', 'revoke an old version: it is unreadable, current still works', async () => {
       const name = fresh('revoke');
       const v1 = (await store.create(name, Buffer.from('old'), {})).version;
       await store.put(name, Buffer.from('new'), { stage: 'current', expectedCurrent: v1 });
@@ -194,7 +212,7 @@ export function testStore(options: ContractOptions): void {
       expect(d.versions.find((v) => v.version === v1)?.state).toMatch(/disabled|destroyed/);
     });
 
-    test('revoke the whole secret', async () => {
+    gated('revokeSecret', 'revoke the whole secret', async () => {
       const name = fresh('revoke-all');
       await store.create(name, Buffer.from('x'), {});
       await store.revoke(name);
