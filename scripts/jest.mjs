@@ -32,6 +32,19 @@ function pass(name, args, env) {
   }
 }
 
+// The Key Vault double started by `scripts/peers.sh start azure`: the CA bundle holding its certificate and its
+// managed-identity header, so a plain `node scripts/jest.mjs` reaches it without `eval "$(scripts/peers.sh env)"`.
+const peers = join(root, '.peers');
+try {
+  const bundle = join(peers, 'extra-ca.pem');
+  readFileSync(bundle);
+  process.env.NODE_EXTRA_CA_CERTS = bundle;
+  process.env.VH_TEST_AZURE_IDENTITY_HEADER ??= readFileSync(join(peers, 'azure-identity-header'), 'utf8').trim();
+  process.env.VH_TEST_AZURE_IDENTITY_ENDPOINT ??= `http://127.0.0.1:${process.env.VH_PEER_AZURE_TOKEN_PORT ?? 58080}/msi/token`;
+} catch {
+  // not started: the azure tests skip (locally) or fail (VH_REQUIRE_PEERS=1) with a line saying how to start it
+}
+
 const args = process.argv.slice(2);
 const passes = [['main', pass('main', args, process.env)]];
 const node24 = process.env.VH_NODE24;

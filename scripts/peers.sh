@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Real peers for the tests, on 127.0.0.1 only: install if missing (into .peers/, ignored by git), start,
-# wait until they answer, stop by pid.
+# Peers for the tests, on 127.0.0.1 (the GCP emulator has no bind option and listens on every interface):
+# install if missing (into .peers/, ignored by git), start, wait until they answer, stop by pid.
 #
-#   scripts/peers.sh start [openbao] [moto] [gcp] [postgres] [mariadb] [redis]   # default: all
+#   scripts/peers.sh start [openbao] [moto] [gcp] [azure] [postgres] [mariadb] [redis]   # default: all
 #   scripts/peers.sh stop  [...]
 #   scripts/peers.sh env                      # exports for tests: eval "$(scripts/peers.sh env)"
 #
-# Ports: VH_PEER_VAULT_PORT (8200), VH_PEER_AWS_PORT (5055), VH_PEER_GCP_PORT (59090), VH_PEER_PG_PORT (55432),
+# Ports: VH_PEER_VAULT_PORT (8200), VH_PEER_AWS_PORT (5055), VH_PEER_GCP_PORT (59090), VH_PEER_AZURE_PORT (58443)
+# and VH_PEER_AZURE_TOKEN_PORT (58080), VH_PEER_PG_PORT (55432),
 # VH_PEER_MARIADB_PORT (53306), VH_PEER_REDIS_PORT (56379).
 # The rotation-target databases come from Debian's packages (postgresql, mariadb-server, redis-server; .ci/run
 # installs them); each gets a throw-away data directory under .peers/ and an admin account with a password
@@ -20,6 +21,8 @@ AWS_PORT="${VH_PEER_AWS_PORT:-5055}"
 OPENBAO_VERSION="2.7.2"
 MOTO_VERSION="5.2.1"
 GCP_PORT="${VH_PEER_GCP_PORT:-59090}"
+AZURE_PORT="${VH_PEER_AZURE_PORT:-58443}"
+AZURE_TOKEN_PORT="${VH_PEER_AZURE_TOKEN_PORT:-58080}"
 # The GCP Secret Manager emulator: v0.1.0 is the one version this machine's Go module proxy serves. The public
 # checksum database does not list it (404), so its checksum is pinned here instead and checked after download.
 GCP_EMULATOR_MODULE="github.com/blackwell-systems/gcp-secret-manager-emulator"
@@ -30,7 +33,7 @@ MARIADB_PORT="${VH_PEER_MARIADB_PORT:-53306}"
 REDIS_PORT="${VH_PEER_REDIS_PORT:-56379}"
 # Test-only admin password of the throw-away database peers (never a production credential).
 PEER_ADMIN_PASSWORD="vh-peer-admin-pw" # vh-secrets:allow (throw-away test peers only)
-ALL=(openbao moto gcp postgres mariadb redis)
+ALL=(openbao moto gcp azure postgres mariadb redis)
 
 log() { printf 'peers: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -152,6 +155,26 @@ start_one() {
       echo $! >"$DIR/gcp.pid"
       wait_tcp gcp "$GCP_PORT" 30
       ;;
+    azure)
+      # lowkey-vault is not served by this machine's Maven Central: the project's own Key Vault test double
+      # (test/peers/keyvault-double.ts), over TLS with a throw-away self-signed certificate, and a managed-
+      # identity token endpoint guarded by a random header.
+      local js="$ROOT/dist/test/peers/keyvault-double.js"
+      [ -f "$js" ] || (cd "$ROOT" && npx tsc -p tsconfig.json) || die "could not build the Key Vault test double"
+      port_free "$AZURE_PORT" || die "port $AZURE_PORT is taken; set VH_PEER_AZURE_PORT"
+      port_free "$AZURE_TOKEN_PORT" || die "port $AZURE_TOKEN_PORT is taken; set VH_PEER_AZURE_TOKEN_PORT"
+      (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=127.0.0.1 \
+        -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$DIR/azure-kv.key" -out "$DIR/azure-kv.crt" >/dev/null 2>&1) \
+        || die "openssl could not make the Key Vault double's certificate"
+      # NODE_EXTRA_CA_CERTS names one file: the double's certificate joins whatever bundle it named already.
+      { if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ "$NODE_EXTRA_CA_CERTS" != "$DIR/extra-ca.pem" ] && [ -r "$NODE_EXTRA_CA_CERTS" ]; then cat "$NODE_EXTRA_CA_CERTS"; fi
+        cat "$DIR/azure-kv.crt"; } >"$DIR/extra-ca.pem.tmp" && mv "$DIR/extra-ca.pem.tmp" "$DIR/extra-ca.pem"
+      (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$DIR/azure-identity-header")
+      nohup node "$js" --port "$AZURE_PORT" --token-port "$AZURE_TOKEN_PORT" --cert "$DIR/azure-kv.crt" --key "$DIR/azure-kv.key" \
+        --identity-header "$(cat "$DIR/azure-identity-header")" >"$DIR/azure.log" 2>&1 &
+      echo $! >"$DIR/azure.pid"
+      wait_tcp azure "$AZURE_PORT" 30 && wait_tcp azure "$AZURE_TOKEN_PORT" 30
+      ;;
     postgres)
       local bin data="$DIR/postgres" pw
       bin=$(pg_bin) || { missing_server postgres postgresql; return 0; }
@@ -219,6 +242,10 @@ export VH_TEST_VAULT_ADDR=http://127.0.0.1:$VAULT_PORT
 export VH_TEST_VAULT_TOKEN=root
 export VH_TEST_AWS_ENDPOINT=http://127.0.0.1:$AWS_PORT
 export VH_TEST_GCP_ENDPOINT=127.0.0.1:$GCP_PORT
+export VH_TEST_AZURE_URL=https://127.0.0.1:$AZURE_PORT
+export VH_TEST_AZURE_IDENTITY_ENDPOINT=http://127.0.0.1:$AZURE_TOKEN_PORT/msi/token
+export VH_TEST_AZURE_IDENTITY_HEADER=$(cat "$DIR/azure-identity-header" 2>/dev/null)
+export NODE_EXTRA_CA_CERTS=$DIR/extra-ca.pem
 export PATH="$VENV/bin:\$PATH"
 export VH_TEST_PG_PORT=$PG_PORT
 export VH_TEST_MARIADB_PORT=$MARIADB_PORT

@@ -54,6 +54,11 @@ export interface StoreCapabilities {
   revokeVersion: boolean;
   /** Largest value the store accepts, in bytes. */
   maxValueBytes: number;
+  /**
+   * Largest value that is not UTF-8 text, where the store has to encode such values and so takes fewer bytes of
+   * them (Azure Key Vault keeps binary as base64). Absent: the same as maxValueBytes.
+   */
+  maxBinaryValueBytes?: number;
 }
 
 export type Metadata = Record<string, string>;

@@ -43,6 +43,8 @@ const TOKEN = 'vh-token';
 const INTERNAL = new Set([NAME, STAGE, TOKEN]);
 const MAX_TAGS = 15;
 const BINARY_CONTENT_TYPE = 'application/octet-stream; base64';
+/** Key Vault's limit on a secret's value (the string it stores). */
+const MAX_VALUE = 25 * 1024;
 
 /** Key Vault names allow [0-9a-zA-Z-]: `/` becomes `--`, `_ . + =` become `-`; `vh-name` keeps the real name. */
 export function vaultNameFor(name: string): string {
@@ -93,8 +95,9 @@ class AzureStore implements SecretStore {
     // Key Vault offers no conditional write: expectedCurrent is checked, but not atomically.
     compareAndSwap: false,
     revokeVersion: true,
-    // 25 KiB per value; binary values are base64 inside that.
-    maxValueBytes: 25 * 1024,
+    // 25 KiB per value; binary values are base64 inside that, so 3/4 of it.
+    maxValueBytes: MAX_VALUE,
+    maxBinaryValueBytes: (MAX_VALUE / 4) * 3,
   };
 
   private client: SecretClient | undefined;
@@ -109,7 +112,10 @@ class AzureStore implements SecretStore {
 
   private async connect(): Promise<SecretClient> {
     if (this.client) return this.client;
-    const [{ SecretClient: Client }, { DefaultAzureCredential }] = await Promise.all([import('@azure/keyvault-secrets'), import('@azure/identity')]);
+    // One after the other: they share @azure/core-* modules, and jest's ESM loader trips over two concurrent
+    // imports of the same graph ("request for … is not in cache").
+    const { DefaultAzureCredential } = await import('@azure/identity');
+    const { SecretClient: Client } = await import('@azure/keyvault-secrets');
     const credential = (this.credential = new DefaultAzureCredential({
       ...(this.options.managed_identity_client_id ? { managedIdentityClientId: this.options.managed_identity_client_id } : {}),
       ...(this.options.tenant_id ? { tenantId: this.options.tenant_id } : {}),
@@ -183,6 +189,12 @@ class AzureStore implements SecretStore {
     }
     const text = value.toString('utf8');
     const utf8 = Buffer.from(text, 'utf8').equals(value);
+    if (utf8 && value.length > MAX_VALUE) {
+      throw new VhError('INVALID_FORMAT', `"${name}" is ${value.length} bytes; Azure Key Vault takes at most ${MAX_VALUE}`);
+    }
+    if (!utf8 && Math.ceil(value.length / 3) * 4 > MAX_VALUE) {
+      throw new VhError('INVALID_FORMAT', `"${name}" is ${value.length} bytes of binary; Azure Key Vault stores binary as base64 within its 25 KiB limit, so at most ${(MAX_VALUE / 4) * 3} bytes`);
+    }
     const res = await this.call(`write ${name}`, (c) =>
       c.setSecret(vaultNameFor(name), utf8 ? text : value.toString('base64'), { tags, ...(utf8 ? {} : { contentType: BINARY_CONTENT_TYPE }) }),
     );
@@ -355,10 +367,11 @@ class AzureStore implements SecretStore {
   async setMetadata(name: string, patch: Record<string, string | null>): Promise<void> {
     for (const k of Object.keys(patch)) if (INTERNAL.has(k) || k === 'vh-seq') throw new VhError('USAGE', `metadata key ${k} is reserved`);
     const all = await this.versions(name);
-    for (const v of [AzureStore.stageOf(all, 'current'), AzureStore.stageOf(all, 'pending')]) {
-      if (!v) continue;
-      await this.setTags(name, v, applyPatch({ ...v.tags }, patch));
-    }
+    const staged = [AzureStore.stageOf(all, 'current'), AzureStore.stageOf(all, 'pending')].filter((v): v is VersionView => v !== undefined);
+    // A revoked secret has no current version: its metadata lives where describe reads it, on the newest one.
+    const targets = staged.length > 0 ? staged : all.slice(-1);
+    if (targets.length === 0) throw new VhError('NOT_FOUND', `secret "${name}" not found`);
+    for (const v of targets) await this.setTags(name, v, applyPatch({ ...v.tags }, patch));
   }
 
   async revoke(name: string, version?: string): Promise<RevokeResult> {

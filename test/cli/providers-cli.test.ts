@@ -12,6 +12,14 @@ const vaultAddr = process.env.VH_TEST_VAULT_ADDR ?? 'http://127.0.0.1:8200';
 const vaultToken = process.env.VH_TEST_VAULT_TOKEN ?? 'root';
 const awsEndpoint = process.env.VH_TEST_AWS_ENDPOINT ?? 'http://127.0.0.1:5055';
 const gcpEndpoint = process.env.VH_TEST_GCP_ENDPOINT ?? '127.0.0.1:59090';
+const azureUrl = process.env.VH_TEST_AZURE_URL ?? 'https://127.0.0.1:58443';
+/** The Key Vault double's managed-identity endpoint and CA (scripts/peers.sh env). */
+const azureEnv: NodeJS.ProcessEnv = {
+  IDENTITY_ENDPOINT: process.env.VH_TEST_AZURE_IDENTITY_ENDPOINT ?? '',
+  IDENTITY_HEADER: process.env.VH_TEST_AZURE_IDENTITY_HEADER ?? '',
+  ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
+};
+const azureToml = `[stores.azure-kv]\nprovider = "azure"\nvault_url = "${azureUrl}"\ndisable_challenge_resource_verification = true\n`;
 
 interface Peer {
   alias: string;
@@ -51,6 +59,14 @@ const peers: Peer[] = [
     env: { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
     // moto accepts any credentials; a missing credential chain is the auth failure it can show.
     badAuth: { toml: `[stores.aws-eu]\nprovider = "aws"\nregion = "us-east-1"\nendpoint = "${awsEndpoint}"\n`, env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' } },
+  },
+  {
+    alias: 'azure-kv',
+    skip: await peerSkip('azure', azureUrl, 'scripts/peers.sh start azure'),
+    toml: azureToml,
+    env: azureEnv,
+    // The managed-identity endpoint refuses a caller without its secret header: no token, exit 77.
+    badAuth: { toml: azureToml, env: { ...azureEnv, IDENTITY_HEADER: 'wrong-header' } },
   },
   {
     alias: 'gcp-proj',

@@ -2,13 +2,21 @@ import openAzure from '../../src/providers/azure.js';
 import { testStore } from './contract.js';
 import { peerSkip } from './peers.js';
 
-// No Azure Key Vault test double can be installed from this machine's registries (lowkey-vault-app is not
-// served by its Maven Central; the Go fallback emulator is not on its module proxy). Point
-// VH_TEST_AZURE_URL (and the credential environment DefaultAzureCredential needs) at one to run the suite.
-const url = process.env.VH_TEST_AZURE_URL;
+/**
+ * The contract on the wire with the real Azure SDK, against the project's Key Vault test double
+ * (test/peers/keyvault-double.ts, started by `scripts/peers.sh start azure`): lowkey-vault, the double PEERS.md
+ * names, is not served by this machine's Maven Central. The SDK authenticates as a managed identity (App Service
+ * protocol) through DefaultAzureCredential and trusts the double's certificate through NODE_EXTRA_CA_CERTS.
+ * VH_TEST_AZURE_URL (plus the credential environment DefaultAzureCredential needs) points at a real vault.
+ */
+const url = process.env.VH_TEST_AZURE_URL ?? 'https://127.0.0.1:58443';
+if (process.env.VH_TEST_AZURE_IDENTITY_ENDPOINT) {
+  process.env.IDENTITY_ENDPOINT = process.env.VH_TEST_AZURE_IDENTITY_ENDPOINT;
+  process.env.IDENTITY_HEADER = process.env.VH_TEST_AZURE_IDENTITY_HEADER ?? '';
+}
 
 testStore({
-  name: 'azure',
-  skip: url ? await peerSkip('azure', url, 'start lowkey-vault') : 'VH_TEST_AZURE_URL is not set (no Azure Key Vault test double is installable here)',
-  open: async () => openAzure({ vault_url: url!, disable_challenge_resource_verification: true }, { alias: 'azure', home: '/nonexistent' }),
+  name: 'azure (Key Vault double)',
+  skip: await peerSkip('azure', url, 'scripts/peers.sh start azure, then eval "$(scripts/peers.sh env)" (NODE_EXTRA_CA_CERTS)'),
+  open: async () => openAzure({ vault_url: url, disable_challenge_resource_verification: true }, { alias: 'azure', home: '/nonexistent' }),
 });

@@ -232,11 +232,23 @@ export function testStore(options: ContractOptions): void {
       const a = fresh('bin');
       await store.create(a, bin, {});
       expect((await store.get(a)).value.equals(bin)).toBe(true);
-      // 64 KiB, or the store's documented ceiling where it is lower (Azure Key Vault: 25 KiB).
-      const big = randomBytes(Math.min(64 * 1024, store.capabilities.maxValueBytes));
+      // 64 KiB, or the store's documented ceiling where it is lower (Azure Key Vault: 25 KiB of text; binary is
+      // base64 inside that, so 18.75 KiB of random bytes).
+      const caps = store.capabilities;
+      const big = randomBytes(Math.min(64 * 1024, caps.maxBinaryValueBytes ?? caps.maxValueBytes));
       const b = fresh('big');
       await store.create(b, big, {});
       expect((await store.get(b)).value.equals(big)).toBe(true);
+      const text = Buffer.from(randomBytes(Math.min(64 * 1024, caps.maxValueBytes)).toString('base64').slice(0, Math.min(64 * 1024, caps.maxValueBytes)));
+      const t = fresh('big-text');
+      await store.create(t, text, {});
+      expect((await store.get(t)).value.equals(text)).toBe(true);
+      if (caps.maxValueBytes < 64 * 1024) {
+        // One byte over the ceiling: refused before anything is written, not truncated.
+        const over = fresh('too-big');
+        await expect(store.create(over, Buffer.concat([text, Buffer.from('x')]), {})).rejects.toMatchObject({ code: 'INVALID_FORMAT' });
+        await expect(store.get(over)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      }
     });
 
     test('names with /, - and _', async () => {
