@@ -6,19 +6,13 @@ import { LeakLedger, canary } from '../leak/canary.js';
 import { peerSkip } from '../providers/peers.js';
 import { uniqueName } from '../providers/contract.js';
 import { baseEnv, run, tempHome } from '../helpers/cli.js';
+import { azureEnv, azureUrl } from '../helpers/stores.js';
 
 /** The everyday verbs, unchanged, on every store alias backed by a real peer. */
 const vaultAddr = process.env.VH_TEST_VAULT_ADDR ?? 'http://127.0.0.1:8200';
 const vaultToken = process.env.VH_TEST_VAULT_TOKEN ?? 'root';
 const awsEndpoint = process.env.VH_TEST_AWS_ENDPOINT ?? 'http://127.0.0.1:5055';
 const gcpEndpoint = process.env.VH_TEST_GCP_ENDPOINT ?? '127.0.0.1:59090';
-const azureUrl = process.env.VH_TEST_AZURE_URL ?? 'https://127.0.0.1:58443';
-/** The Key Vault double's managed-identity endpoint and CA (scripts/peers.sh env). */
-const azureEnv: NodeJS.ProcessEnv = {
-  IDENTITY_ENDPOINT: process.env.VH_TEST_AZURE_IDENTITY_ENDPOINT ?? '',
-  IDENTITY_HEADER: process.env.VH_TEST_AZURE_IDENTITY_HEADER ?? '',
-  ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
-};
 const azureToml = `[stores.azure-kv]\nprovider = "azure"\nvault_url = "${azureUrl}"\ndisable_challenge_resource_verification = true\n`;
 
 interface Peer {

@@ -23,9 +23,9 @@ export interface StoreUnderTest {
 
 const vaultAddr = process.env.VH_TEST_VAULT_ADDR ?? 'http://127.0.0.1:8200';
 const awsEndpoint = process.env.VH_TEST_AWS_ENDPOINT ?? 'http://127.0.0.1:5055';
-const azureUrl = process.env.VH_TEST_AZURE_URL ?? 'https://127.0.0.1:58443';
-/** DefaultAzureCredential's managed-identity environment for the Key Vault double, and its CA. */
-const azureEnv: NodeJS.ProcessEnv = {
+export const azureUrl = process.env.VH_TEST_AZURE_URL ?? 'https://127.0.0.1:58443';
+/** DefaultAzureCredential's managed-identity environment for the Key Vault double, and its CA (for CLI runs). */
+export const azureEnv: NodeJS.ProcessEnv = {
   IDENTITY_ENDPOINT: process.env.VH_TEST_AZURE_IDENTITY_ENDPOINT ?? '',
   IDENTITY_HEADER: process.env.VH_TEST_AZURE_IDENTITY_HEADER ?? '',
   ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),

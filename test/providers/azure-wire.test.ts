@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import openAzure from '../../src/providers/azure.js';
 import { baseEnv, run, tempHome } from '../helpers/cli.js';
+import { azureEnv, azureUrl } from '../helpers/stores.js';
 import { LeakLedger, canary } from '../leak/canary.js';
 import { uniqueName } from './contract.js';
 import { peerSkip } from './peers.js';
@@ -11,13 +12,10 @@ import { peerSkip } from './peers.js';
  * store says we are, throttling retried with backoff (and given up on, with THROTTLED), and the Azure SDK's own
  * logging switch (AZURE_LOG_LEVEL) left without effect, so no value or token reaches stderr.
  */
-const url = process.env.VH_TEST_AZURE_URL ?? 'https://127.0.0.1:58443';
+const url = azureUrl;
 const skip = await peerSkip('azure', url, 'scripts/peers.sh start azure');
-const identityEnv: NodeJS.ProcessEnv = {
-  IDENTITY_ENDPOINT: process.env.VH_TEST_AZURE_IDENTITY_ENDPOINT ?? '',
-  IDENTITY_HEADER: process.env.VH_TEST_AZURE_IDENTITY_HEADER ?? '',
-};
-Object.assign(process.env, identityEnv);
+process.env.IDENTITY_ENDPOINT = azureEnv.IDENTITY_ENDPOINT;
+process.env.IDENTITY_HEADER = azureEnv.IDENTITY_HEADER;
 
 /** The double answers the next `count` data-plane requests with `status`. */
 async function inject(status: number, count: number): Promise<void> {
@@ -61,7 +59,7 @@ async function inject(status: number, count: number): Promise<void> {
     try {
       const config = join(home, 'vh-secrets.toml');
       await fs.writeFile(config, `default_store = "kv"\n[stores.kv]\nprovider = "azure"\nvault_url = "${url}"\ndisable_challenge_resource_verification = true\n`);
-      const env = baseEnv(home, { ...identityEnv, AZURE_LOG_LEVEL: 'verbose', VH_SECRETS_CONFIG: config, ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}) });
+      const env = baseEnv(home, { ...azureEnv, AZURE_LOG_LEVEL: 'verbose', VH_SECRETS_CONFIG: config });
       const ledger = new LeakLedger();
       const value = ledger.add(canary('azurelog'));
       const name = uniqueName('log');

@@ -1,5 +1,6 @@
 import openAzure from '../../src/providers/azure.js';
 import { testStore } from './contract.js';
+import { azureEnv, azureUrl } from '../helpers/stores.js';
 import { peerSkip } from './peers.js';
 
 /**
@@ -9,10 +10,10 @@ import { peerSkip } from './peers.js';
  * protocol) through DefaultAzureCredential and trusts the double's certificate through NODE_EXTRA_CA_CERTS.
  * VH_TEST_AZURE_URL (plus the credential environment DefaultAzureCredential needs) points at a real vault.
  */
-const url = process.env.VH_TEST_AZURE_URL ?? 'https://127.0.0.1:58443';
-if (process.env.VH_TEST_AZURE_IDENTITY_ENDPOINT) {
-  process.env.IDENTITY_ENDPOINT = process.env.VH_TEST_AZURE_IDENTITY_ENDPOINT;
-  process.env.IDENTITY_HEADER = process.env.VH_TEST_AZURE_IDENTITY_HEADER ?? '';
+const url = azureUrl;
+if (azureEnv.IDENTITY_ENDPOINT) {
+  process.env.IDENTITY_ENDPOINT = azureEnv.IDENTITY_ENDPOINT;
+  process.env.IDENTITY_HEADER = azureEnv.IDENTITY_HEADER;
 }
 
 testStore({
