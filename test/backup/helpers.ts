@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { baseEnv, run, type RunResult } from '../helpers/cli.js';
 import type { LeakLedger } from '../leak/canary.js';
+import { azureEnv, azureUrl } from '../helpers/stores.js';
 
 const exec = promisify(execFile);
 
 export const vaultAddr = process.env.VH_TEST_VAULT_ADDR ?? 'http://127.0.0.1:8200';
 export const vaultToken = process.env.VH_TEST_VAULT_TOKEN ?? 'root';
 export const awsEndpoint = process.env.VH_TEST_AWS_ENDPOINT ?? 'http://127.0.0.1:5055';
+export const gcpEndpoint = process.env.VH_TEST_GCP_ENDPOINT ?? '127.0.0.1:59090';
+export { azureUrl };
 /** The standard age tool (Debian package `age`, installed by .ci/run). */
 export const AGE = process.env.VH_TEST_AGE ?? 'age';
 export const AGE_KEYGEN = process.env.VH_TEST_AGE_KEYGEN ?? 'age-keygen';
@@ -31,9 +34,9 @@ export async function ageDecrypt(keyFile: string, archive: string): Promise<Buff
 
 /**
  * A home with one config naming two embedded file stores (`local`, `dst`) and, when asked, the real peers
- * (`vault`, `aws`).
+ * (`vault`, `aws`, `azure` — the Key Vault double —, `gcp` — the emulator).
  */
-export async function multiStoreEnv(home: string, peers: { vault?: boolean; aws?: boolean } = {}): Promise<NodeJS.ProcessEnv> {
+export async function multiStoreEnv(home: string, peers: { vault?: boolean; aws?: boolean; azure?: boolean; gcp?: boolean } = {}): Promise<NodeJS.ProcessEnv> {
   await fs.mkdir(home, { recursive: true });
   let toml = `default_store = "local"\n[stores.local]\nprovider = "file"\npath = "${join(home, 'local.vhs')}"\nkey_file = "${join(home, 'local.key')}"\n`;
   toml += `[stores.dst]\nprovider = "file"\npath = "${join(home, 'dst.vhs')}"\nkey_file = "${join(home, 'dst.key')}"\n`;
@@ -48,6 +51,11 @@ export async function multiStoreEnv(home: string, peers: { vault?: boolean; aws?
     extra.AWS_ACCESS_KEY_ID = 'test';
     extra.AWS_SECRET_ACCESS_KEY = 'test';
   }
+  if (peers.azure) {
+    toml += `[stores.azure]\nprovider = "azure"\nvault_url = "${azureUrl}"\ndisable_challenge_resource_verification = true\n`;
+    Object.assign(extra, azureEnv);
+  }
+  if (peers.gcp) toml += `[stores.gcp]\nprovider = "gcp"\nproject = "test-project"\nendpoint = "${gcpEndpoint}"\n`;
   const path = join(home, 'vh-secrets.toml');
   await fs.writeFile(path, toml);
   return baseEnv(home, { ...extra, VH_SECRETS_CONFIG: path });

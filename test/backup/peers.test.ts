@@ -2,18 +2,27 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import openAws from '../../src/providers/aws.js';
+import openAzure from '../../src/providers/azure.js';
+import openGcp from '../../src/providers/gcp.js';
 import openVault from '../../src/providers/vault.js';
 import type { SecretStore } from '../../src/core/store.js';
 import { tempHome } from '../helpers/cli.js';
 import { LeakLedger, canary } from '../leak/canary.js';
 import { uniqueName } from '../providers/contract.js';
 import { peerSkip } from '../providers/peers.js';
-import { ageDecrypt, ageKey, awsEndpoint, cli, multiStoreEnv, vaultAddr, vaultToken, type ArchiveDoc } from './helpers.js';
+import { azureEnv } from '../helpers/stores.js';
+import { ageDecrypt, ageKey, awsEndpoint, azureUrl, cli, gcpEndpoint, multiStoreEnv, vaultAddr, vaultToken, type ArchiveDoc } from './helpers.js';
 
-/** Backup and restore across providers on the real peers (OpenBao, moto): vault -> file, aws -> vault, file -> aws. */
+/**
+ * Backup and restore across providers on the peers: vault -> file, aws -> vault, file -> aws, azure -> vault,
+ * file -> azure, gcp -> file. (The GCP emulator cannot be a restore target: restoring writes history versions
+ * and metadata, which need the UpdateSecret it lacks.)
+ */
 
 const vaultSkip = await peerSkip('vault', vaultAddr, 'scripts/peers.sh start openbao');
 const awsSkip = await peerSkip('aws', awsEndpoint, 'scripts/peers.sh start moto');
+const azureSkip = await peerSkip('azure', azureUrl, 'scripts/peers.sh start azure');
+const gcpSkip = await peerSkip('gcp', gcpEndpoint, 'scripts/peers.sh start gcp');
 
 let home: string;
 const cleanup: { store: () => Promise<SecretStore>; name: string }[] = [];
@@ -31,7 +40,12 @@ const awsStore = async () => {
   process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
   return openAws({ endpoint: awsEndpoint, region: 'us-east-1' }, { alias: 'aws', home });
 };
-const opener: Record<string, () => Promise<SecretStore>> = { vault: vaultStore, aws: awsStore };
+const azureStore = async () => {
+  Object.assign(process.env, { IDENTITY_ENDPOINT: azureEnv.IDENTITY_ENDPOINT, IDENTITY_HEADER: azureEnv.IDENTITY_HEADER });
+  return openAzure({ vault_url: azureUrl, disable_challenge_resource_verification: true }, { alias: 'azure', home });
+};
+const gcpStore = async () => openGcp({ endpoint: gcpEndpoint, project: 'test-project' }, { alias: 'gcp', home });
+const opener: Record<string, () => Promise<SecretStore>> = { vault: vaultStore, aws: awsStore, azure: azureStore, gcp: gcpStore };
 
 interface Case {
   from: string;
@@ -43,6 +57,9 @@ const cases: Case[] = [
   { from: 'vault', to: 'local', skip: vaultSkip },
   { from: 'aws', to: 'vault', skip: awsSkip ?? vaultSkip },
   { from: 'local', to: 'aws', skip: awsSkip },
+  { from: 'azure', to: 'vault', skip: azureSkip ?? vaultSkip },
+  { from: 'local', to: 'azure', skip: azureSkip },
+  { from: 'gcp', to: 'local', skip: gcpSkip },
 ];
 
 for (const c of cases) {
@@ -51,7 +68,7 @@ for (const c of cases) {
     test('text, binary and JSON values, all versions, conflict and --force, no leaks', async () => {
       const dir = join(home, `${c.from}-${c.to}`);
       const ledger = new LeakLedger();
-      const env = await multiStoreEnv(dir, { vault: true, aws: true });
+      const env = await multiStoreEnv(dir, { vault: true, aws: true, azure: c.from === 'azure' || c.to === 'azure', gcp: c.from === 'gcp' });
       const vh = cli(ledger, env);
       const { keyFile, recipient } = await ageKey(dir, 'backup');
       const prefix = `${uniqueName(`backup-${c.from}`)}/`;
