@@ -121,9 +121,8 @@ function summaryLine(secret: string, type: string, windows: NoticeWindow[]): str
   return `${secret} (${type}): ${windows.map(windowText).join('; ')}`;
 }
 
-/** `vh-secrets notify`: one notice per secret and window, to every configured channel, at most once. */
 /**
- * Sends the notices due (see NotifyInput). One run at a time per host: a second `notify` while one runs would
+ * `vh-secrets notify`: one notice per secret and window, to every configured channel, at most once. One run at a time per host: a second `notify` while one runs would
  * read the same "not yet notified" marks and send every notice twice, so it stops with CONFLICT (exit 75)
  * instead. Across hosts, the marks in store metadata are the only record: schedule notify on one host.
  */
