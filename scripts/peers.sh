@@ -2,11 +2,12 @@
 # Peers for the tests, on 127.0.0.1 (the GCP emulator has no bind option and listens on every interface):
 # install if missing (into .peers/, ignored by git), start, wait until they answer, stop by pid.
 #
-#   scripts/peers.sh start [openbao] [moto] [gcp] [azure] [postgres] [mariadb] [redis]   # default: all
+#   scripts/peers.sh start [openbao] [moto] [gcp] [gcp-double] [azure] [postgres] [mariadb] [redis]   # default: all
 #   scripts/peers.sh stop  [...]
 #   scripts/peers.sh env                      # exports for tests: eval "$(scripts/peers.sh env)"
 #
-# Ports: VH_PEER_VAULT_PORT (8200), VH_PEER_AWS_PORT (5055), VH_PEER_GCP_PORT (59090), VH_PEER_AZURE_PORT (58443)
+# Ports: VH_PEER_VAULT_PORT (8200), VH_PEER_AWS_PORT (5055), VH_PEER_GCP_PORT (59090), VH_PEER_GCP_DOUBLE_PORT
+# (59091), VH_PEER_AZURE_PORT (58443)
 # and VH_PEER_AZURE_TOKEN_PORT (58080), VH_PEER_PG_PORT (55432),
 # VH_PEER_MARIADB_PORT (53306), VH_PEER_REDIS_PORT (56379).
 # The rotation-target databases come from Debian's packages (postgresql, mariadb-server, redis-server; .ci/run
@@ -21,6 +22,7 @@ AWS_PORT="${VH_PEER_AWS_PORT:-5055}"
 OPENBAO_VERSION="2.7.2"
 MOTO_VERSION="5.2.1"
 GCP_PORT="${VH_PEER_GCP_PORT:-59090}"
+GCP_DOUBLE_PORT="${VH_PEER_GCP_DOUBLE_PORT:-59091}"
 AZURE_PORT="${VH_PEER_AZURE_PORT:-58443}"
 AZURE_TOKEN_PORT="${VH_PEER_AZURE_TOKEN_PORT:-58080}"
 # The GCP Secret Manager emulator: v0.1.0 is the one version this machine's Go module proxy serves. The public
@@ -33,7 +35,7 @@ MARIADB_PORT="${VH_PEER_MARIADB_PORT:-53306}"
 REDIS_PORT="${VH_PEER_REDIS_PORT:-56379}"
 # Test-only admin password of the throw-away database peers (never a production credential).
 PEER_ADMIN_PASSWORD="vh-peer-admin-pw" # vh-secrets:allow (throw-away test peers only)
-ALL=(openbao moto gcp azure postgres mariadb redis)
+ALL=(openbao moto gcp gcp-double azure postgres mariadb redis)
 
 log() { printf 'peers: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -155,6 +157,16 @@ start_one() {
       echo $! >"$DIR/gcp.pid"
       wait_tcp gcp "$GCP_PORT" 30
       ;;
+    gcp-double)
+      # The emulator above lacks UpdateSecret, version listing and disable/destroy: the project's own double
+      # (test/peers/gcp-double.ts, from the service's proto files) serves the whole API for rotations on GCP.
+      local js="$ROOT/dist/test/peers/gcp-double.js"
+      [ -f "$js" ] || (cd "$ROOT" && npx tsc -p tsconfig.json) || die "could not build the Secret Manager test double"
+      port_free "$GCP_DOUBLE_PORT" || die "port $GCP_DOUBLE_PORT is taken; set VH_PEER_GCP_DOUBLE_PORT"
+      nohup node "$js" --port "$GCP_DOUBLE_PORT" >"$DIR/gcp-double.log" 2>&1 &
+      echo $! >"$DIR/gcp-double.pid"
+      wait_tcp gcp-double "$GCP_DOUBLE_PORT" 30
+      ;;
     azure)
       # lowkey-vault is not served by this machine's Maven Central: the project's own Key Vault test double
       # (test/peers/keyvault-double.ts), over TLS with a throw-away self-signed certificate, and a managed-
@@ -242,6 +254,7 @@ export VH_TEST_VAULT_ADDR=http://127.0.0.1:$VAULT_PORT
 export VH_TEST_VAULT_TOKEN=root
 export VH_TEST_AWS_ENDPOINT=http://127.0.0.1:$AWS_PORT
 export VH_TEST_GCP_ENDPOINT=127.0.0.1:$GCP_PORT
+export VH_TEST_GCP_DOUBLE_ENDPOINT=127.0.0.1:$GCP_DOUBLE_PORT
 export VH_TEST_AZURE_URL=https://127.0.0.1:$AZURE_PORT
 export VH_TEST_AZURE_IDENTITY_ENDPOINT=http://127.0.0.1:$AZURE_TOKEN_PORT/msi/token
 export VH_TEST_AZURE_IDENTITY_HEADER=$(cat "$DIR/azure-identity-header" 2>/dev/null)

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { baseEnv, run, type RunResult } from '../helpers/cli.js';
 import type { LeakLedger } from '../leak/canary.js';
-import { azureEnv, azureUrl } from '../helpers/stores.js';
+import { azureEnv, azureUrl, gcpDoubleEndpoint } from '../helpers/stores.js';
 
 const exec = promisify(execFile);
 
@@ -34,9 +34,9 @@ export async function ageDecrypt(keyFile: string, archive: string): Promise<Buff
 
 /**
  * A home with one config naming two embedded file stores (`local`, `dst`) and, when asked, the real peers
- * (`vault`, `aws`, `azure` — the Key Vault double —, `gcp` — the emulator).
+ * (`vault`, `aws`, `azure` — the Key Vault double —, `gcp` — the emulator —, `gcpfull` — the Secret Manager double).
  */
-export async function multiStoreEnv(home: string, peers: { vault?: boolean; aws?: boolean; azure?: boolean; gcp?: boolean } = {}): Promise<NodeJS.ProcessEnv> {
+export async function multiStoreEnv(home: string, peers: { vault?: boolean; aws?: boolean; azure?: boolean; gcp?: boolean; gcpFull?: boolean } = {}): Promise<NodeJS.ProcessEnv> {
   await fs.mkdir(home, { recursive: true });
   let toml = `default_store = "local"\n[stores.local]\nprovider = "file"\npath = "${join(home, 'local.vhs')}"\nkey_file = "${join(home, 'local.key')}"\n`;
   toml += `[stores.dst]\nprovider = "file"\npath = "${join(home, 'dst.vhs')}"\nkey_file = "${join(home, 'dst.key')}"\n`;
@@ -55,6 +55,7 @@ export async function multiStoreEnv(home: string, peers: { vault?: boolean; aws?
     toml += `[stores.azure]\nprovider = "azure"\nvault_url = "${azureUrl}"\ndisable_challenge_resource_verification = true\n`;
     Object.assign(extra, azureEnv);
   }
+  if (peers.gcpFull) toml += `[stores.gcpfull]\nprovider = "gcp"\nproject = "test-project"\nendpoint = "${gcpDoubleEndpoint}"\n`;
   if (peers.gcp) toml += `[stores.gcp]\nprovider = "gcp"\nproject = "test-project"\nendpoint = "${gcpEndpoint}"\n`;
   const path = join(home, 'vh-secrets.toml');
   await fs.writeFile(path, toml);

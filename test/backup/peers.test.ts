@@ -10,19 +10,20 @@ import { tempHome } from '../helpers/cli.js';
 import { LeakLedger, canary } from '../leak/canary.js';
 import { uniqueName } from '../providers/contract.js';
 import { peerSkip } from '../providers/peers.js';
-import { azureEnv } from '../helpers/stores.js';
+import { azureEnv, gcpDoubleEndpoint } from '../helpers/stores.js';
 import { ageDecrypt, ageKey, awsEndpoint, azureUrl, cli, gcpEndpoint, multiStoreEnv, vaultAddr, vaultToken, type ArchiveDoc } from './helpers.js';
 
 /**
  * Backup and restore across providers on the peers: vault -> file, aws -> vault, file -> aws, azure -> vault,
- * file -> azure, gcp -> file. (The GCP emulator cannot be a restore target: restoring writes history versions
- * and metadata, which need the UpdateSecret it lacks.)
+ * file -> azure, gcp (the third-party emulator) -> file, file -> gcp (the Secret Manager double: restoring writes
+ * history versions and metadata, which need the UpdateSecret the emulator lacks).
  */
 
 const vaultSkip = await peerSkip('vault', vaultAddr, 'scripts/peers.sh start openbao');
 const awsSkip = await peerSkip('aws', awsEndpoint, 'scripts/peers.sh start moto');
 const azureSkip = await peerSkip('azure', azureUrl, 'scripts/peers.sh start azure');
 const gcpSkip = await peerSkip('gcp', gcpEndpoint, 'scripts/peers.sh start gcp');
+const gcpDoubleSkip = await peerSkip('gcp-double', gcpDoubleEndpoint, 'scripts/peers.sh start gcp-double');
 
 let home: string;
 const cleanup: { store: () => Promise<SecretStore>; name: string }[] = [];
@@ -45,7 +46,8 @@ const azureStore = async () => {
   return openAzure({ vault_url: azureUrl, disable_challenge_resource_verification: true }, { alias: 'azure', home });
 };
 const gcpStore = async () => openGcp({ endpoint: gcpEndpoint, project: 'test-project' }, { alias: 'gcp', home });
-const opener: Record<string, () => Promise<SecretStore>> = { vault: vaultStore, aws: awsStore, azure: azureStore, gcp: gcpStore };
+const gcpFullStore = async () => openGcp({ endpoint: gcpDoubleEndpoint, project: 'test-project' }, { alias: 'gcpfull', home });
+const opener: Record<string, () => Promise<SecretStore>> = { vault: vaultStore, aws: awsStore, azure: azureStore, gcp: gcpStore, gcpfull: gcpFullStore };
 
 interface Case {
   from: string;
@@ -60,6 +62,7 @@ const cases: Case[] = [
   { from: 'azure', to: 'vault', skip: azureSkip ?? vaultSkip },
   { from: 'local', to: 'azure', skip: azureSkip },
   { from: 'gcp', to: 'local', skip: gcpSkip },
+  { from: 'local', to: 'gcpfull', skip: gcpDoubleSkip },
 ];
 
 for (const c of cases) {
@@ -68,7 +71,7 @@ for (const c of cases) {
     test('text, binary and JSON values, all versions, conflict and --force, no leaks', async () => {
       const dir = join(home, `${c.from}-${c.to}`);
       const ledger = new LeakLedger();
-      const env = await multiStoreEnv(dir, { vault: true, aws: true, azure: c.from === 'azure' || c.to === 'azure', gcp: c.from === 'gcp' });
+      const env = await multiStoreEnv(dir, { vault: true, aws: true, azure: c.from === 'azure' || c.to === 'azure', gcp: c.from === 'gcp', gcpFull: c.to === 'gcpfull' });
       const vh = cli(ledger, env);
       const { keyFile, recipient } = await ageKey(dir, 'backup');
       const prefix = `${uniqueName(`backup-${c.from}`)}/`;

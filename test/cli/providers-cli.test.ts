@@ -6,7 +6,7 @@ import { LeakLedger, canary } from '../leak/canary.js';
 import { peerSkip } from '../providers/peers.js';
 import { uniqueName } from '../providers/contract.js';
 import { baseEnv, run, tempHome } from '../helpers/cli.js';
-import { azureEnv, azureUrl } from '../helpers/stores.js';
+import { azureEnv, azureUrl, gcpDoubleEndpoint } from '../helpers/stores.js';
 
 /** The everyday verbs, unchanged, on every store alias backed by a real peer. */
 const vaultAddr = process.env.VH_TEST_VAULT_ADDR ?? 'http://127.0.0.1:8200';
@@ -61,6 +61,14 @@ const peers: Peer[] = [
     env: azureEnv,
     // The managed-identity endpoint refuses a caller without its secret header: no token, exit 77.
     badAuth: { toml: azureToml, env: { ...azureEnv, IDENTITY_HEADER: 'wrong-header' } },
+  },
+  {
+    alias: 'gcp-full',
+    skip: await peerSkip('gcp-double', gcpDoubleEndpoint, 'scripts/peers.sh start gcp-double'),
+    toml: `[stores.gcp-full]\nprovider = "gcp"\nproject = "test-project"\nendpoint = "${gcpDoubleEndpoint}"\n`,
+    env: {},
+    badAuth: null,
+    lacks: { auth: 'the Secret Manager double takes every caller (plaintext gRPC, no credentials)' },
   },
   {
     alias: 'gcp-proj',

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import openAws from '../../src/providers/aws.js';
 import openAzure from '../../src/providers/azure.js';
+import openGcp from '../../src/providers/gcp.js';
 import openFile from '../../src/providers/file.js';
 import openVault from '../../src/providers/vault.js';
 import type { SecretStore } from '../../src/core/store.js';
@@ -23,6 +24,7 @@ export interface StoreUnderTest {
 
 const vaultAddr = process.env.VH_TEST_VAULT_ADDR ?? 'http://127.0.0.1:8200';
 const awsEndpoint = process.env.VH_TEST_AWS_ENDPOINT ?? 'http://127.0.0.1:5055';
+export const gcpDoubleEndpoint = process.env.VH_TEST_GCP_DOUBLE_ENDPOINT ?? '127.0.0.1:59091';
 export const azureUrl = process.env.VH_TEST_AZURE_URL ?? 'https://127.0.0.1:58443';
 /** DefaultAzureCredential's managed-identity environment for the Key Vault double, and its CA (for CLI runs). */
 export const azureEnv: NodeJS.ProcessEnv = {
@@ -41,7 +43,8 @@ async function withConfig(home: string, toml: string, extra: NodeJS.ProcessEnv):
 /**
  * `sharedFile` is a file store at a fixed path, so that two homes (two "hosts") share it; `vault` and `aws`
  * are the real peers started by scripts/peers.sh, `azure` the project's Key Vault double (lowkey-vault is not
- * installable here). The GCP emulator lacks UpdateSecret, so it cannot stage a rotation: not in this list.
+ * installable here), `gcp` the project's Secret Manager double (the third-party emulator lacks UpdateSecret, so it
+ * cannot stage a rotation).
  */
 export async function storesUnderTest(sharedDir: string): Promise<StoreUnderTest[]> {
   return [
@@ -89,6 +92,14 @@ export async function storesUnderTest(sharedDir: string): Promise<StoreUnderTest
       },
       skip: await peerSkip('azure', azureUrl, 'scripts/peers.sh start azure'),
       env: (home) => withConfig(home, `default_store = "azure"\n[stores.azure]\nprovider = "azure"\nvault_url = "${azureUrl}"\ndisable_challenge_resource_verification = true\n`, azureEnv),
+    },
+    {
+      provider: 'gcp',
+      alias: 'gcp',
+      open: async () => openGcp({ endpoint: gcpDoubleEndpoint, project: 'test-project' }, { alias: 'gcp', home: sharedDir }),
+      deviations: {},
+      skip: await peerSkip('gcp-double', gcpDoubleEndpoint, 'scripts/peers.sh start gcp-double'),
+      env: (home) => withConfig(home, `default_store = "gcp"\n[stores.gcp]\nprovider = "gcp"\nproject = "test-project"\nendpoint = "${gcpDoubleEndpoint}"\n`, {}),
     },
   ];
 }

@@ -28,3 +28,15 @@ testStore({
       }
     : { deviations: {} }),
 });
+
+/**
+ * The whole contract, with nothing tolerated, against the project's Secret Manager double
+ * (test/peers/gcp-double.ts, `scripts/peers.sh start gcp-double`): UpdateSecret with etags and aliases,
+ * ListSecretVersions and Disable/Destroy, which the emulator above lacks.
+ */
+const doubleEndpoint = process.env.VH_TEST_GCP_DOUBLE_ENDPOINT ?? '127.0.0.1:59091';
+testStore({
+  name: 'gcp (full-API double)',
+  skip: await peerSkip('gcp-double', doubleEndpoint, 'scripts/peers.sh start gcp-double'),
+  open: async () => openGcp({ endpoint: doubleEndpoint, project }, { alias: 'gcp', home: '/nonexistent' }),
+});

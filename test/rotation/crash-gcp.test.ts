@@ -1,0 +1,3 @@
+import { crashMatrix } from './crash-matrix.js';
+
+await crashMatrix('gcp');
