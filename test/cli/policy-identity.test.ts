@@ -5,6 +5,7 @@ import openAws from '../../src/providers/aws.js';
 import { principalOfToken } from '../../src/providers/azure.js';
 import openVault from '../../src/providers/vault.js';
 import { ageKey, awsEndpoint, multiStoreEnv, vaultAddr, vaultToken } from '../backup/helpers.js';
+import { auditEvents } from '../helpers/audit-log.js';
 import { run, tempHome } from '../helpers/cli.js';
 import { peerSkip } from '../providers/peers.js';
 
@@ -14,22 +15,10 @@ import { peerSkip } from '../providers/peers.js';
  * (deprecate, archive, purge, backup, restore, notify), plus notify's one-run-per-host lock.
  */
 
-interface Event {
-  event: string;
-  secret: string | null;
-  actor: string;
-  success: boolean;
-  error_code: string | null;
-  details: Record<string, unknown>;
-}
 
 let home: string;
 let env: NodeJS.ProcessEnv;
-const events = async (): Promise<Event[]> =>
-  (await fs.readFile(join(home, 'vh', 'audit.log'), 'utf8'))
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Event);
+const events = () => auditEvents(home);
 const vh = (args: string[], input?: string, extra: NodeJS.ProcessEnv = {}) => run(args, { env: { ...env, ...extra }, ...(input !== undefined ? { input } : {}) });
 const policy = (toml: string) => fs.writeFile(join(home, 'policy.toml'), toml);
 

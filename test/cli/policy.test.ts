@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import openFile from '../../src/providers/file.js';
+import { auditEvents } from '../helpers/audit-log.js';
 import { baseEnv, run, tempHome } from '../helpers/cli.js';
 
 let home: string;
@@ -8,19 +9,7 @@ let env: NodeJS.ProcessEnv;
 let policyFile: string;
 const vh = (args: string[], input?: string, e: NodeJS.ProcessEnv = env) => run(args, { env: e, ...(input !== undefined ? { input } : {}) });
 
-interface Event {
-  event: string;
-  secret: string | null;
-  actor: string;
-  success: boolean;
-  error_code: string | null;
-  details: Record<string, unknown>;
-}
-const events = async (): Promise<Event[]> =>
-  (await fs.readFile(join(home, 'vh', 'audit.log'), 'utf8'))
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Event);
+const events = () => auditEvents(home);
 
 const RULES = (mode: string) => `
 [[rules]]
