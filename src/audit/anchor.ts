@@ -1,8 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import { VhError, fromSystemError } from '../core/errors.js';
-import { ensurePrivateDir, writeFileAtomic } from '../core/fsutil.js';
+import { VhError, fromSystemError } from '../base/errors.js';
+import { ensurePrivateDir, writeFileAtomic } from '../base/fsutil.js';
 
 /**
  * The anchored head of an audit log (`[audit] anchor`): the hash and byte size of the log's last event, written

@@ -1,7 +1,7 @@
 import { constants, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import { fromSystemError } from '../core/errors.js';
-import { ensurePrivateDir, withLock } from '../core/fsutil.js';
+import { fromSystemError } from '../base/errors.js';
+import { ensurePrivateDir, withLock } from '../base/fsutil.js';
 import { writeHead } from './anchor.js';
 import { GENESIS, chainHash, serializeEvent, type AuditEvent } from './event.js';
 

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditConfig } from '../core/config.js';
-import { VhError, isVhError, type ErrorCode } from '../core/errors.js';
-import { FileLock, ensurePrivateDir, writeFileAtomic } from '../core/fsutil.js';
+import { VhError, isVhError, type ErrorCode } from '../base/errors.js';
+import { FileLock, ensurePrivateDir, writeFileAtomic } from '../base/fsutil.js';
 import type { AuditEvent } from './event.js';
 import type { RemoteSink, SinkConfig } from './sinks/types.js';
 

@@ -6,7 +6,7 @@
  * and pointer following is bounded, so a corrupt or hostile file ends in INVALID_FORMAT, never a hang.
  */
 import { promises as fs } from 'node:fs';
-import { VhError, fromSystemError } from '../core/errors.js';
+import { VhError, fromSystemError } from '../base/errors.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // IP addresses

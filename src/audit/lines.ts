@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createReadStream, promises as fs } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { VhError, fromSystemError } from '../core/errors.js';
+import { VhError, fromSystemError } from '../base/errors.js';
 
 /**
  * A fast streaming line reader for audit logs: fixed-size reads, `Buffer.indexOf` for newlines, one string per

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fromSystemError, isVhError } from '../core/errors.js';
+import { fromSystemError, isVhError } from '../base/errors.js';
 import { readHead, type AuditHead } from './anchor.js';
 import { GENESIS, chainHash, type AuditEvent } from './event.js';
 

@@ -1,4 +1,4 @@
-import { EXIT, exitCodeFor, isVhError } from '../core/errors.js';
+import { EXIT, exitCodeFor, isVhError } from '../base/errors.js';
 import type { Io } from './io.js';
 
 /** Turns any failure into one clear message on stderr and an exit code; stack traces only with --debug. */

@@ -1,6 +1,6 @@
 import { CommanderError, type Command } from 'commander';
 import type { SinkStatus } from '../audit/forward.js';
-import { EXIT } from '../core/errors.js';
+import { EXIT } from '../base/errors.js';
 import type { Runtime } from '../core/runtime.js';
 import type { CommandContext } from './context.js';
 import { Io, type GlobalOptions, type Streams } from './io.js';

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { VhError, fromSystemError } from '../core/errors.js';
+import { VhError, fromSystemError } from '../base/errors.js';
 import type { ValueSource } from '../core/secrets.js';
 import type { Io } from './io.js';
 import { secretInput } from './prompt.js';

@@ -6,7 +6,7 @@ import { SOURCE_KINDS, type SourceKind, type SourceSpec, type SourceStats } from
 import { verifyChain, type ChainReport } from '../audit/verify.js';
 import type { AuditRecorder } from '../audit/logger.js';
 import type { AuditConfig } from './config.js';
-import { VhError, isVhError } from './errors.js';
+import { VhError, isVhError } from '../base/errors.js';
 
 /**
  * What `vh-secrets audit` asks of core: resolve the period and the sources, stream every source once through

@@ -1,10 +1,10 @@
 import { constants, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { canonicalJson, type DetailValue } from '../audit/event.js';
-import { VhError, fromSystemError, isVhError, type ErrorCode } from './errors.js';
-import { writeFileAtomic } from './fsutil.js';
+import { VhError, fromSystemError, isVhError, type ErrorCode } from '../base/errors.js';
+import { writeFileAtomic } from '../base/fsutil.js';
 import { decodeMeta, metaFilter } from './metadata.js';
-import { mapBounded } from './pool.js';
+import { mapBounded } from '../base/pool.js';
 import type { Stage } from './ref.js';
 import type { Runtime } from './runtime.js';
 import { authorize, policyDetails } from './secrets.js';

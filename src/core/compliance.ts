@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { buildAuditReport, verifyAuditLog } from './audit.js';
 import type { StoreConfig } from './config.js';
-import { VhError, isVhError } from './errors.js';
+import { VhError, isVhError } from '../base/errors.js';
 import { checkHealth, type HealthReport } from './health.js';
 import type { Runtime } from './runtime.js';
 

@@ -2,8 +2,8 @@ import { promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from '../audit/anomaly-config.js';
 import type { SinkConfig } from '../audit/sinks/types.js';
-import { VhError } from './errors.js';
-import { defaultPaths, userConfigFile, type Paths } from './paths.js';
+import { VhError } from '../base/errors.js';
+import { defaultPaths, userConfigFile, type Paths } from '../base/paths.js';
 
 /**
  * Configuration: TOML, found by `--config`, `VH_SECRETS_CONFIG`, `./vh-secrets.toml`, then

@@ -1,8 +1,8 @@
-import { isVhError } from './errors.js';
+import { isVhError } from '../base/errors.js';
 import { noticeExpiry } from './lifecycle-marks.js';
 import { decodeMeta, metaFilter } from './metadata.js';
 import { checkSecretState, describeViolation, type Policy, type Violation } from './policy.js';
-import { mapBounded } from './pool.js';
+import { mapBounded } from '../base/pool.js';
 import { CLEANUP, MARKER, parseCleanup, parseMarker, rotationSettings, type RotationSettings } from './rotation.js';
 import type { Runtime } from './runtime.js';
 import type { SecretDescription } from './store.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { VhError, fromSystemError } from './errors.js';
-import { ensurePrivateDir, writeFileAtomic } from './fsutil.js';
+import { VhError, fromSystemError } from '../base/errors.js';
+import { ensurePrivateDir, writeFileAtomic } from '../base/fsutil.js';
 
 export const PHASES = ['prepare', 'generate', 'stage', 'verify', 'promote', 'cleanup'] as const;
 export type Phase = (typeof PHASES)[number];

@@ -1,11 +1,11 @@
 import type { AuditEventType, DetailValue } from '../audit/event.js';
 import { readJsonLines } from '../audit/sources/json-lines.js';
 import { parseTimestamp, type ProblemSink } from '../audit/sources/types.js';
-import { VhError, isVhError, type ErrorCode } from './errors.js';
+import { VhError, isVhError, type ErrorCode } from '../base/errors.js';
 import { evaluateSecret } from './health.js';
 import { STATE_AT_KEY, STATE_KEY } from './lifecycle-marks.js';
 import { decodeMeta, metaFilter } from './metadata.js';
-import { mapBounded } from './pool.js';
+import { mapBounded } from '../base/pool.js';
 import { parseRef } from './ref.js';
 import { rotationSettings } from './rotation.js';
 import type { Runtime } from './runtime.js';

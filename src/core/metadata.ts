@@ -1,4 +1,4 @@
-import { VhError } from './errors.js';
+import { VhError } from '../base/errors.js';
 import type { Metadata } from './store.js';
 import { isSecretType, type SecretType } from './types.js';
 

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { VhError } from './errors.js';
+import { VhError } from '../base/errors.js';
 import { isSecretType, TYPE_POLICIES, type GeneratorOverrides, type SecretType } from './types.js';
 
 /**

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { ensurePrivateDir, writeFileAtomic } from './fsutil.js';
+import { ensurePrivateDir, writeFileAtomic } from '../base/fsutil.js';
 import type { Config } from './config.js';
 import type { SecretStore } from './store.js';
 

@@ -1,4 +1,4 @@
-import { VhError } from './errors.js';
+import { VhError } from '../base/errors.js';
 
 /**
  * A secret reference: `STORE:NAME[#KEY][@VERSION]`.

@@ -1,7 +1,7 @@
-import { VhError, isVhError } from './errors.js';
+import { VhError, isVhError } from '../base/errors.js';
 import { metaFilter } from './metadata.js';
-import { inShard, type Shard } from './shard.js';
-import { mapBounded } from './pool.js';
+import { inShard, type Shard } from '../base/shard.js';
+import { mapBounded } from '../base/pool.js';
 import { CLEANUP, RotationEngine, type RotationOutcome } from './rotation.js';
 import type { Runtime } from './runtime.js';
 import type { SecretType } from './types.js';

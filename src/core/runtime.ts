@@ -3,7 +3,7 @@ import type { SinkStatus } from '../audit/forward.js';
 import { AuditLogger, detectActor, type Actor, type AuditRecorder } from '../audit/logger.js';
 import { openStore } from '../providers/index.js';
 import { loadConfig, type Config, type LoadConfigOptions } from './config.js';
-import { VhError } from './errors.js';
+import { VhError } from '../base/errors.js';
 import type { Policy } from './policy.js';
 import type { SecretStore } from './store.js';
 

@@ -1,5 +1,5 @@
 import type { AuditEventType, DetailValue } from '../audit/event.js';
-import { VhError, isVhError, type ErrorCode } from './errors.js';
+import { VhError, isVhError, type ErrorCode } from '../base/errors.js';
 import { decodeMeta, encodeMeta, metaFilter, type SecretMeta } from './metadata.js';
 import { checkAccess, checkSecretState, checkValue, enforce, generatorOverrides, policyRotationDays, type PolicyAction } from './policy.js';
 import { formatRef, parseRef, type SecretRef, type VersionSelector } from './ref.js';

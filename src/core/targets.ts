@@ -1,7 +1,7 @@
 import { openTarget } from '../targets/index.js';
 import type { Credential, RotationTarget } from '../targets/types.js';
 import type { Config, TargetConfig } from './config.js';
-import { VhError } from './errors.js';
+import { VhError } from '../base/errors.js';
 import type { Runtime } from './runtime.js';
 import { getSecret, type ResolvedRef } from './secrets.js';
 import type { Metadata } from './store.js';

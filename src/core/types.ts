@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
-import { VhError } from './errors.js';
+import { VhError } from '../base/errors.js';
 
 /** Secret types, each with a CSPRNG generator and a default policy. */
 export const SECRET_TYPES = [

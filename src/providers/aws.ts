@@ -4,8 +4,8 @@ import type {
   SecretsManagerClientConfig,
   Tag,
 } from '@aws-sdk/client-secrets-manager';
-import { VhError, isVhError, type ErrorCode } from '../core/errors.js';
-import { withRetry } from '../core/retry.js';
+import { VhError, isVhError, type ErrorCode } from '../base/errors.js';
+import { withRetry } from '../base/retry.js';
 import type { Stage } from '../core/ref.js';
 import {
   defineProvider,

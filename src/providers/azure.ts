@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { SecretClient, SecretProperties } from '@azure/keyvault-secrets';
-import { VhError, type ErrorCode } from '../core/errors.js';
-import { withRetry } from '../core/retry.js';
+import { VhError, type ErrorCode } from '../base/errors.js';
+import { withRetry } from '../base/retry.js';
 import type { Stage } from '../core/ref.js';
 import {
   defineProvider,

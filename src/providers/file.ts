@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, scryptSync } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { VhError, fromSystemError } from '../core/errors.js';
-import { createFileExclusive, ensurePrivateDir, withLock, writeFileAtomic } from '../core/fsutil.js';
+import { VhError, fromSystemError } from '../base/errors.js';
+import { createFileExclusive, ensurePrivateDir, withLock, writeFileAtomic } from '../base/fsutil.js';
 import type { Stage } from '../core/ref.js';
 import {
   defineProvider,

@@ -1,6 +1,6 @@
 import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
-import { VhError, type ErrorCode } from '../core/errors.js';
-import { withRetry } from '../core/retry.js';
+import { VhError, type ErrorCode } from '../base/errors.js';
+import { withRetry } from '../base/retry.js';
 import type { Stage } from '../core/ref.js';
 import {
   defineProvider,

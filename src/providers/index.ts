@@ -1,4 +1,4 @@
-import { VhError } from '../core/errors.js';
+import { VhError } from '../base/errors.js';
 import type { ProviderContext, ProviderFactory, SecretStore } from '../core/store.js';
 
 /**

@@ -1,4 +1,4 @@
-import { isVhError } from '../core/errors.js';
+import { isVhError } from '../base/errors.js';
 import type { ListFilter, Metadata, MetadataPatch, PingResult } from '../core/store.js';
 
 /** What every provider shares: nothing here imports an SDK. */

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { VhError } from '../core/errors.js';
+import { VhError } from '../base/errors.js';
 
 /**
  * A baseline is a JSON report written earlier by `vh-secrets scan --format json` (or a plain list of

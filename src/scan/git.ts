@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { VhError } from '../core/errors.js';
+import { VhError } from '../base/errors.js';
 import type { Detector } from './detector.js';
 import type { Finding } from './types.js';
 

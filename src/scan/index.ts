@@ -1,12 +1,12 @@
 import { promises as fs, statSync } from 'node:fs';
 import { posix, sep } from 'node:path';
-import { VhError } from '../core/errors.js';
+import { VhError } from '../base/errors.js';
 import { Detector } from './detector.js';
 import { scanHistory, scanStaged } from './git.js';
 import { ScanPool } from './pool.js';
 import { ChunkScanner, scanBatch, scanFile, type BatchResult, type FileResult } from './read.js';
 import { buildRules } from './rule-config.js';
-import { inShard, type Shard } from '../core/shard.js';
+import { inShard, type Shard } from '../base/shard.js';
 import type { Finding, Rule, RuleConfig, ScanError, Skipped } from './types.js';
 import { walk, type WalkEntry } from './walk.js';
 

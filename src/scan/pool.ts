@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { VhError } from '../core/errors.js';
+import { VhError } from '../base/errors.js';
 import { PROGRESS } from './detector.js';
 import type { BatchResult } from './read.js';
 import type { WalkEntry } from './walk.js';

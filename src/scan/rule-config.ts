@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { VhError } from '../core/errors.js';
+import { VhError } from '../base/errors.js';
 import { BUILTIN_RULES } from './rules/index.js';
 import { help } from './rules/define.js';
 import type { Allowlist, AllowlistSpec, Rule, RuleConfig, RuleSpec } from './types.js';

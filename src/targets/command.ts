@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { VhError } from '../core/errors.js';
+import { VhError } from '../base/errors.js';
 import { redact } from './errors.js';
 import { TargetOptions } from './options.js';
 import type { Credential, RotationTarget, TargetContext, TargetFactory } from './types.js';

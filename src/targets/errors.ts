@@ -1,4 +1,4 @@
-import { VhError, isVhError, type ErrorCode } from '../core/errors.js';
+import { VhError, isVhError, type ErrorCode } from '../base/errors.js';
 
 const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 

@@ -1,4 +1,4 @@
-import { VhError } from '../core/errors.js';
+import { VhError } from '../base/errors.js';
 import type { RotationTarget, TargetContext, TargetFactory } from './types.js';
 
 /** Target kind → module loader: a database driver loads only when a secret with that kind of target rotates. */

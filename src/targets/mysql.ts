@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Connection, ConnectionOptions } from 'mysql2/promise';
-import { VhError, type ErrorCode } from '../core/errors.js';
+import { VhError, type ErrorCode } from '../base/errors.js';
 import { targetError } from './errors.js';
 import { logsIn, openSession } from './session.js';
 import { TargetOptions } from './options.js';

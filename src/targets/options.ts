@@ -1,4 +1,4 @@
-import { VhError } from '../core/errors.js';
+import { VhError } from '../base/errors.js';
 
 /** Reading a `[targets.<name>]` table: each accessor names the field and the target in its error. */
 export class TargetOptions {

@@ -1,7 +1,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Client, ClientConfig } from 'pg';
-import { VhError, type ErrorCode } from '../core/errors.js';
+import { VhError, type ErrorCode } from '../base/errors.js';
 import { targetError } from './errors.js';
 import { logsIn, openSession } from './session.js';
 import { TargetOptions } from './options.js';

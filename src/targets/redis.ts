@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis, RedisOptions } from 'ioredis';
-import { VhError, type ErrorCode } from '../core/errors.js';
+import { VhError, type ErrorCode } from '../base/errors.js';
 import { targetError } from './errors.js';
 import { openSession } from './session.js';
 import { TargetOptions } from './options.js';

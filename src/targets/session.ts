@@ -1,4 +1,4 @@
-import { isVhError } from '../core/errors.js';
+import { isVhError } from '../base/errors.js';
 import type { Credential } from './types.js';
 
 /** Connects as `user` with `password`; throws a VhError (AUTH_FAILED when the password is refused). */

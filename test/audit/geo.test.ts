@@ -2,7 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { isVhError } from '../../src/core/errors.js';
+import { isVhError } from '../../src/base/errors.js';
 import { openCountryDb, parseIp, parseIpRanges, type IpRangeSet, type MmdbValue } from '../../src/audit/geo.js';
 import { assembleMmdb, buildMmdb, mmdb, standardMetadata, writeCountryMmdb, writeMmdb, type MmdbInput } from '../helpers/mmdb-writer.js';
 import { tempHome } from '../helpers/cli.js';

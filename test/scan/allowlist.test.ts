@@ -1,6 +1,6 @@
 import { Detector } from '../../src/scan/detector.js';
 import { buildRules, parseGitleaksConfig } from '../../src/scan/rule-config.js';
-import { VhError } from '../../src/core/errors.js';
+import { VhError } from '../../src/base/errors.js';
 
 /** A detector from a .gitleaks.toml-shaped table: one custom rule (`acme_` + 16 characters) and the allowlists given. */
 function detectorFor(extra: Record<string, unknown>, ruleExtra: Record<string, unknown> = {}): Detector {

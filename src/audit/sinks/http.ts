@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { VhError } from '../../core/errors.js';
+import { VhError } from '../../base/errors.js';
 import { serializeEvent, type AuditEvent } from '../event.js';
 import { describeNetworkError, redactor } from './net-errors.js';
 import type { HttpSinkConfig, RemoteSink } from './types.js';

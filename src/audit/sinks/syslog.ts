@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { VhError } from '../../core/errors.js';
+import { VhError } from '../../base/errors.js';
 import { serializeEvent, type AuditEvent } from '../event.js';
 import { describeNetworkError } from './net-errors.js';
 import type { RemoteSink, SyslogSinkConfig } from './types.js';

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { isIP } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { fromSystemError } from '../../core/errors.js';
+import { fromSystemError } from '../../base/errors.js';
 import { readLines } from '../lines.js';
 import { isObject, jsonProblem, parseTimestamp, str, type AuditRecord, type ProblemSink, type RecordSink, type SourceReader, type SourceStats } from './types.js';
 

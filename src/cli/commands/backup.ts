@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { VhError } from '../../core/errors.js';
+import { VhError } from '../../base/errors.js';
 import { collectRecipients, createBackup } from '../../core/backup.js';
 import { parseTags } from '../../core/metadata.js';
 import { parseSecretType } from '../../core/types.js';

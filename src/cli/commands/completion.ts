@@ -1,4 +1,4 @@
-import { VhError } from '../../core/errors.js';
+import { VhError } from '../../base/errors.js';
 import { bashScript, fishScript, zshScript } from '../completion.js';
 import type { CommandContext } from '../context.js';
 import { buildProgram } from '../program.js';

@@ -1,4 +1,4 @@
-import { VhError } from '../../core/errors.js';
+import { VhError } from '../../base/errors.js';
 import { buildComplianceReport, parseFramework, type ComplianceReport, type ControlStatus } from '../../core/compliance.js';
 import type { CommandContext } from '../context.js';
 

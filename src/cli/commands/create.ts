@@ -1,4 +1,4 @@
-import { VhError } from '../../core/errors.js';
+import { VhError } from '../../base/errors.js';
 import { parseTags } from '../../core/metadata.js';
 import { createSecret } from '../../core/secrets.js';
 import { parseSecretType } from '../../core/types.js';

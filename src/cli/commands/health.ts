@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { VhError, fromSystemError } from '../../core/errors.js';
-import { writeFileAtomic } from '../../core/fsutil.js';
+import { VhError, fromSystemError } from '../../base/errors.js';
+import { writeFileAtomic } from '../../base/fsutil.js';
 import { STATUS_CODE, checkHealth, type HealthReport, type HealthStatus } from '../../core/health.js';
 import { parseTags } from '../../core/metadata.js';
 import { renderMetrics } from '../../core/metrics.js';

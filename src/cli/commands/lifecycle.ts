@@ -1,4 +1,4 @@
-import { EXIT, VhError } from '../../core/errors.js';
+import { EXIT, VhError } from '../../base/errors.js';
 import { lifecycleOf, lifecycleReport, LIFECYCLE_STATES, type LifecycleReport, type LifecycleView } from '../../core/lifecycle.js';
 import { parseSecretType } from '../../core/types.js';
 import type { CommandContext } from '../context.js';

@@ -1,4 +1,4 @@
-import { exitCodeFor } from '../../core/errors.js';
+import { exitCodeFor } from '../../base/errors.js';
 import { parseTags } from '../../core/metadata.js';
 import { listSecrets } from '../../core/secrets.js';
 import { parseSecretType } from '../../core/types.js';

@@ -1,4 +1,4 @@
-import { EXIT, VhError } from '../../core/errors.js';
+import { EXIT, VhError } from '../../base/errors.js';
 import { sendNotices, type NotifyReport } from '../../core/notify.js';
 import { parseTags } from '../../core/metadata.js';
 import { parseSecretType } from '../../core/types.js';

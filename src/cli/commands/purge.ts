@@ -1,4 +1,4 @@
-import { EXIT, VhError } from '../../core/errors.js';
+import { EXIT, VhError } from '../../base/errors.js';
 import { purgeSecret } from '../../core/lifecycle.js';
 import { parseRef } from '../../core/ref.js';
 import type { CommandContext } from '../context.js';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { restoreBackup, type RestoreInput } from '../../core/backup.js';
-import { EXIT, VhError } from '../../core/errors.js';
+import { EXIT, VhError } from '../../base/errors.js';
 import type { CommandContext } from '../context.js';
 import { confirm } from '../prompt.js';
 

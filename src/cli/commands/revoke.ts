@@ -1,4 +1,4 @@
-import { VhError } from '../../core/errors.js';
+import { VhError } from '../../base/errors.js';
 import { revokeSecret } from '../../core/secrets.js';
 import type { CommandContext } from '../context.js';
 import { confirm } from '../prompt.js';

@@ -1,7 +1,7 @@
-import { EXIT, VhError } from '../../core/errors.js';
+import { EXIT, VhError } from '../../base/errors.js';
 import { parseTags } from '../../core/metadata.js';
 import { parseConcurrency, rotateAll } from '../../core/rotate-all.js';
-import { parseShard } from '../../core/shard.js';
+import { parseShard } from '../../base/shard.js';
 import { parseSecretType } from '../../core/types.js';
 import type { CommandContext } from '../context.js';
 import { progress } from '../progress.js';

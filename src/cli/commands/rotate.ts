@@ -1,4 +1,4 @@
-import { EXIT, VhError, exitCodeFor, type ErrorCode } from '../../core/errors.js';
+import { EXIT, VhError, exitCodeFor, type ErrorCode } from '../../base/errors.js';
 import { RotationEngine, type RotationOutcome } from '../../core/rotation.js';
 import type { CommandContext } from '../context.js';
 import { progress } from '../progress.js';

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { VhError, exitCodeFor, isVhError } from '../../core/errors.js';
-import { writeFileAtomic } from '../../core/fsutil.js';
+import { VhError, exitCodeFor, isVhError } from '../../base/errors.js';
+import { writeFileAtomic } from '../../base/fsutil.js';
 import type { CommandContext } from '../context.js';
 
 /** `scan` exit codes: 0 clean (or findings without --fail-on-secrets), 1 findings, 2 could not read the input. */
@@ -64,7 +64,7 @@ export async function run(ctx: CommandContext, [positional]: string[], rawOpts: 
 async function scan(ctx: CommandContext, positional: string | undefined, opts: ScanOpts): Promise<number> {
   const { runScan } = await import('../../scan/index.js');
   const { DEFAULT_RULE_CONFIG, loadRulesFile, mergeRuleConfigs, scanSectionConfig } = await import('../../scan/rule-config.js');
-  const { parseShard } = await import('../../core/shard.js');
+  const { parseShard } = await import('../../base/shard.js');
 
   const sources = [opts.git && 'git', opts.staged && 'staged', opts.stdin && 'stdin'].filter(Boolean) as ('git' | 'staged' | 'stdin')[];
   if (sources.length > 1) throw new VhError('USAGE', `choose one of --git, --staged and --stdin, not ${sources.map((s) => `--${s}`).join(' and ')}`);
