@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditConfig } from '../core/config.js';
+import type { AuditConfig } from './config.js';
 import { VhError, isVhError, type ErrorCode } from '../base/errors.js';
 import { FileLock, ensurePrivateDir, writeFileAtomic } from '../base/fsutil.js';
 import type { AuditEvent } from './event.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import type { AuditConfig } from '../core/config.js';
+import type { AuditConfig } from './config.js';
 import type { ActorType, AuditEvent, AuditInput } from './event.js';
 import { FileAuditSink } from './file-sink.js';
 import type { AuditForwarder, SinkStatus } from './forward.js';

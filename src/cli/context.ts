@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import type { Runtime } from '../core/runtime.js';
 import type { Io } from './io.js';
 
@@ -6,6 +7,8 @@ export interface CommandContext {
   io: Io;
   /** Loads config and opens the audit log the first time it is called. */
   runtime(): Promise<Runtime>;
+  /** The whole command tree, as built for this run (completion and help read it). */
+  program: Command;
   /** Name of the command being run, for messages. */
   command: string;
 }

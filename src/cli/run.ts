@@ -27,15 +27,16 @@ export async function runCli(argv: string[], version: string, streams: Streams):
       io = new Io(streams, globals);
       const ctx: CommandContext = {
         io,
+        program,
         command: cmd.name(),
         runtime: () => {
-          runtime ??= import('../core/runtime.js').then(({ Runtime: R }) => {
+          runtime ??= Promise.all([import('../core/runtime.js'), import('../providers/index.js'), import('../targets/index.js')]).then(([{ Runtime: R }, providers, targets]) => {
             const options: { configFile?: string; env?: string; actorName?: string; policyFile?: string } = {};
             if (globals.config !== undefined) options.configFile = globals.config;
             if (globals.env !== undefined) options.env = globals.env;
             if (globals.actor !== undefined) options.actorName = globals.actor;
             if (globals.policy !== undefined) options.policyFile = globals.policy;
-            return R.create(options);
+            return R.create({ store: providers.openStore, target: targets.openTarget }, options);
           });
           return runtime;
         },

@@ -1,4 +1,4 @@
-import type { TransitionResult } from '../core/lifecycle.js';
+import type { TransitionResult } from '../lifecycle/lifecycle.js';
 import type { CommandContext } from './context.js';
 
 /** Output of deprecate / archive / purge: JSON, or one line on stderr. */

@@ -1,7 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from '../audit/anomaly-config.js';
+import type { AuditConfig } from '../audit/config.js';
 import type { SinkConfig } from '../audit/sinks/types.js';
+import type { NotifyChannelConfig } from '../notify/types.js';
 import { VhError } from '../base/errors.js';
 import { defaultPaths, userConfigFile, type Paths } from '../base/paths.js';
 
@@ -37,20 +39,6 @@ export interface StoreConfig {
   options: Record<string, unknown>;
 }
 
-export interface AuditConfig {
-  log: string;
-  hmacKey: string | undefined;
-  /** Signed head file (`[audit] anchor`): lets `audit verify` detect a log truncated at its end. */
-  anchor: string | undefined;
-  /** Remote sinks (`[[audit.sinks]]`), fed from the local log. */
-  sinks: SinkConfig[];
-  /** How long a command may wait for remote sinks at its end before leaving events spooled (ms). */
-  flushTimeoutMs: number;
-  /** Where each remote sink keeps its cursor into the local log. */
-  spoolDir: string;
-  anomalies: AnomalyConfig;
-}
-
 /** A `[targets.<name>]` table: where a rotation applies a new credential. */
 export interface TargetConfig {
   name: string;
@@ -63,11 +51,6 @@ export interface TargetConfig {
   /** Everything else, interpolated, for the target to validate. */
   options: Record<string, unknown>;
 }
-
-/** `[[notify.channels]]`: where `vh-secrets notify` sends expiry and rotation notices. */
-export type NotifyChannelConfig =
-  | { kind: 'webhook'; name: string; /** May carry a token (Slack): never printed. */ url: string; timeoutMs: number }
-  | { kind: 'command'; name: string; command: string[]; timeoutMs: number };
 
 export interface NotifyConfig {
   channels: NotifyChannelConfig[];

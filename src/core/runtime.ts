@@ -1,11 +1,20 @@
 import { resolve } from 'node:path';
 import type { SinkStatus } from '../audit/forward.js';
 import { AuditLogger, detectActor, type Actor, type AuditRecorder } from '../audit/logger.js';
-import { openStore } from '../providers/index.js';
 import { loadConfig, type Config, type LoadConfigOptions } from './config.js';
 import { VhError } from '../base/errors.js';
 import type { Policy } from './policy.js';
-import type { SecretStore } from './store.js';
+import type { ProviderContext, SecretStore } from './store.js';
+import type { RotationTarget, TargetContext } from './target.js';
+
+/**
+ * How stores and rotation targets are opened: the registries in `providers/` and `targets/`, handed in by the CLI
+ * entry (core depends on the two contracts, never on an implementation).
+ */
+export interface Openers {
+  store(provider: string, options: Record<string, unknown>, context: ProviderContext): Promise<SecretStore>;
+  target(kind: string, options: Record<string, unknown>, context: TargetContext): Promise<RotationTarget>;
+}
 
 /**
  * Everything a core operation needs: configuration, stores opened on first use (each provider module and its
@@ -21,6 +30,7 @@ export class Runtime {
     readonly config: Config,
     readonly audit: AuditRecorder,
     readonly actor: Actor,
+    readonly openers: Openers,
     /** The policy file's rules (`--policy`, `[policy] file`, `VH_SECRETS_POLICY`); null when none is set. */
     readonly policy: Policy | null = null,
   ) {}
@@ -29,7 +39,7 @@ export class Runtime {
    * `actorName` (`--actor`) wins over `VH_SECRETS_ACTOR` and the OS user; `policyFile` (`--policy`) over the
    * config's. A policy that cannot be read or parsed stops here (78): no command runs under half a policy.
    */
-  static async create(options: LoadConfigOptions & { actor?: Actor; actorName?: string; policyFile?: string } = {}): Promise<Runtime> {
+  static async create(openers: Openers, options: LoadConfigOptions & { actor?: Actor; actorName?: string; policyFile?: string } = {}): Promise<Runtime> {
     const config = await loadConfig(options);
     let actor = options.actor ?? detectActor();
     if (options.actorName !== undefined) {
@@ -44,7 +54,7 @@ export class Runtime {
       const { loadPolicy } = await import('./policy.js');
       policy = await loadPolicy(policyFile);
     }
-    return new Runtime(config, new AuditLogger(config.audit, actor), actor, policy);
+    return new Runtime(config, new AuditLogger(config.audit, actor), actor, openers, policy);
   }
 
   resolveAlias(alias: string | undefined): string {
@@ -63,7 +73,7 @@ export class Runtime {
     let store = this.open.get(name);
     if (!store) {
       const cfg = this.config.stores.get(name)!;
-      store = openStore(cfg.provider, cfg.options, { alias: name, home: this.config.paths.home });
+      store = this.openers.store(cfg.provider, cfg.options, { alias: name, home: this.config.paths.home });
       this.open.set(name, store);
     }
     return store;

@@ -147,8 +147,3 @@ export interface ProviderModule<O = Record<string, unknown>> {
 }
 
 export type ProviderFactory<O> = (options: O, context: ProviderContext) => SecretStore | Promise<SecretStore>;
-
-/** Identity helper so each provider file reads `export default defineProvider((opts: XOptions, ctx) => …)`. */
-export function defineProvider<O>(factory: ProviderFactory<O>): ProviderFactory<O> {
-  return factory;
-}

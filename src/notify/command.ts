@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { NotifyChannelConfig } from '../core/config.js';
+import type { NotifyChannelConfig } from './types.js';
 import { NoticeDeliveryError, type Notice, type NoticeChannel } from './types.js';
 
 type CommandConfig = Extract<NotifyChannelConfig, { kind: 'command' }>;

@@ -57,3 +57,7 @@ export function windowText(w: NoticeWindow): string {
   return w.phase === 'expired' ? `expired ${days} ago` : `expires in ${days}`;
 }
 
+/** `[[notify.channels]]`: where `vh-secrets notify` sends expiry and rotation notices. */
+export type NotifyChannelConfig =
+  | { kind: 'webhook'; name: string; /** May carry a token (Slack): never printed. */ url: string; timeoutMs: number }
+  | { kind: 'command'; name: string; command: string[]; timeoutMs: number };

@@ -1,4 +1,4 @@
-import type { NotifyChannelConfig } from '../core/config.js';
+import type { NotifyChannelConfig } from './types.js';
 import { describeNetworkError } from '../audit/sinks/net-errors.js';
 import { NoticeDeliveryError, windowText, type Notice, type NoticeChannel } from './types.js';
 

@@ -7,22 +7,21 @@ import type {
 import { VhError, isVhError, type ErrorCode } from '../base/errors.js';
 import { withRetry } from '../base/retry.js';
 import type { Stage } from '../core/ref.js';
-import {
-  defineProvider,
-  type ListFilter,
-  type Metadata,
-  type PromoteOptions,
-  type PingResult,
-  type PutOptions,
-  type ReadSelector,
-  type RevokeResult,
-  type SecretDescription,
-  type SecretStore,
-  type SecretSummary,
-  type SecretValue,
-  type VersionInfo,
+import type {
+  ListFilter,
+  Metadata,
+  PromoteOptions,
+  PingResult,
+  PutOptions,
+  ReadSelector,
+  RevokeResult,
+  SecretDescription,
+  SecretStore,
+  SecretSummary,
+  SecretValue,
+  VersionInfo,
 } from '../core/store.js';
-import { matchesFilter, timedPing } from './shared.js';
+import { defineProvider, matchesFilter, timedPing } from './shared.js';
 
 /** `[stores.<alias>] provider = "aws"` — AWS Secrets Manager. Credentials: the SDK's default chain. */
 export interface AwsStoreOptions {

@@ -4,23 +4,22 @@ import { dirname, join } from 'node:path';
 import { VhError, fromSystemError } from '../base/errors.js';
 import { createFileExclusive, ensurePrivateDir, withLock, writeFileAtomic } from '../base/fsutil.js';
 import type { Stage } from '../core/ref.js';
-import {
-  defineProvider,
-  type ListFilter,
-  type Metadata,
-  type MetadataPatch,
-  type PingResult,
-  type PromoteOptions,
-  type PutOptions,
-  type ReadSelector,
-  type SecretDescription,
-  type SecretStore,
-  type SecretSummary,
-  type SecretValue,
-  type VersionInfo,
-  type VersionState,
+import type {
+  ListFilter,
+  Metadata,
+  MetadataPatch,
+  PingResult,
+  PromoteOptions,
+  PutOptions,
+  ReadSelector,
+  SecretDescription,
+  SecretStore,
+  SecretSummary,
+  SecretValue,
+  VersionInfo,
+  VersionState,
 } from '../core/store.js';
-import { applyPatch, matchesFilter, timedPing } from './shared.js';
+import { defineProvider, applyPatch, matchesFilter, timedPing } from './shared.js';
 
 /** `[stores.<alias>] provider = "file"` */
 export interface FileStoreOptions {

@@ -2,22 +2,21 @@ import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { VhError, type ErrorCode } from '../base/errors.js';
 import { withRetry } from '../base/retry.js';
 import type { Stage } from '../core/ref.js';
-import {
-  defineProvider,
-  type ListFilter,
-  type Metadata,
-  type PromoteOptions,
-  type PingResult,
-  type PutOptions,
-  type ReadSelector,
-  type RevokeResult,
-  type SecretDescription,
-  type SecretStore,
-  type SecretSummary,
-  type SecretValue,
-  type VersionInfo,
+import type {
+  ListFilter,
+  Metadata,
+  PromoteOptions,
+  PingResult,
+  PutOptions,
+  ReadSelector,
+  RevokeResult,
+  SecretDescription,
+  SecretStore,
+  SecretSummary,
+  SecretValue,
+  VersionInfo,
 } from '../core/store.js';
-import { applyPatch, matchesFilter, timedPing } from './shared.js';
+import { defineProvider, applyPatch, matchesFilter, timedPing } from './shared.js';
 
 /** `[stores.<alias>] provider = "gcp"` — Google Cloud Secret Manager. Credentials: application-default. */
 export interface GcpStoreOptions {

@@ -1,5 +1,5 @@
 import { isVhError } from '../base/errors.js';
-import type { ListFilter, Metadata, MetadataPatch, PingResult } from '../core/store.js';
+import type { ListFilter, Metadata, MetadataPatch, PingResult, ProviderFactory } from '../core/store.js';
 
 /** What every provider shares: nothing here imports an SDK. */
 
@@ -28,4 +28,9 @@ export async function timedPing(call: () => Promise<unknown>): Promise<PingResul
     if (err.code === 'NETWORK') return result(false, false);
     throw err;
   }
+}
+
+/** Identity helper so each provider file reads `export default defineProvider((opts: XOptions, ctx) => …)`. */
+export function defineProvider<O>(factory: ProviderFactory<O>): ProviderFactory<O> {
+  return factory;
 }

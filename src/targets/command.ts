@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { VhError } from '../base/errors.js';
 import { redact } from './errors.js';
 import { TargetOptions } from './options.js';
-import type { Credential, RotationTarget, TargetContext, TargetFactory } from './types.js';
+import type { Credential, RotationTarget, TargetContext, TargetFactory } from '../core/target.js';
 
 /**
  * An operator's own executables. The value goes to the hook on stdin, never in argv or the environment (both

@@ -1,5 +1,5 @@
 import { VhError } from '../base/errors.js';
-import type { RotationTarget, TargetContext, TargetFactory } from './types.js';
+import type { RotationTarget, TargetContext, TargetFactory } from '../core/target.js';
 
 /** Target kind → module loader: a database driver loads only when a secret with that kind of target rotates. */
 const LOADERS: Record<string, () => Promise<{ default: TargetFactory }>> = {

@@ -5,7 +5,7 @@ import { VhError, type ErrorCode } from '../base/errors.js';
 import { targetError } from './errors.js';
 import { logsIn, openSession } from './session.js';
 import { TargetOptions } from './options.js';
-import type { Credential, RotationTarget, TargetContext, TargetFactory } from './types.js';
+import type { Credential, RotationTarget, TargetContext, TargetFactory } from '../core/target.js';
 
 /**
  * MySQL and MariaDB: `ALTER USER … IDENTIFIED BY` for one user, or alternating users (`<user>` and

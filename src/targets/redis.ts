@@ -5,7 +5,7 @@ import { VhError, type ErrorCode } from '../base/errors.js';
 import { targetError } from './errors.js';
 import { openSession } from './session.js';
 import { TargetOptions } from './options.js';
-import type { Credential, RotationTarget, TargetContext, TargetFactory } from './types.js';
+import type { Credential, RotationTarget, TargetContext, TargetFactory } from '../core/target.js';
 
 /**
  * Redis ACL users. A user may hold several passwords, so a rotation adds the new one beside the old (both work

@@ -1,5 +1,5 @@
 import { isVhError } from '../base/errors.js';
-import type { Credential } from './types.js';
+import type { Credential } from '../core/target.js';
 
 /** Connects as `user` with `password`; throws a VhError (AUTH_FAILED when the password is refused). */
 export type Connect<C> = (user: string, password: string) => Promise<C>;

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_ANOMALY_CONFIG } from '../../src/audit/anomaly-config.js';
-import type { AuditConfig } from '../../src/core/config.js';
-import { buildAuditReport } from '../../src/core/audit.js';
+import type { AuditConfig } from '../../src/audit/config.js';
+import { buildAuditReport } from '../../src/audit/review.js';
 import { tempHome } from '../helpers/cli.js';
 import { writeCountryMmdb } from '../helpers/mmdb-writer.js';
 

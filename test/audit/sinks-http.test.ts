@@ -7,7 +7,7 @@ import { flushAuditSinks } from '../../src/audit/forward.js';
 import { AuditLogger } from '../../src/audit/logger.js';
 import type { HttpSinkConfig } from '../../src/audit/sinks/types.js';
 import { verifyChain } from '../../src/audit/verify.js';
-import type { AuditConfig } from '../../src/core/config.js';
+import type { AuditConfig } from '../../src/audit/config.js';
 import { ROOT, baseEnv, filesUnder, run, tempHome, type RunResult } from '../helpers/cli.js';
 import { makeCertificates, startCollector, type Collector, type CollectorOptions } from '../helpers/collector.js';
 import { traceModules } from '../helpers/module-trace.js';

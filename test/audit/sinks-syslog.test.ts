@@ -7,7 +7,7 @@ import { flushAuditSinks } from '../../src/audit/forward.js';
 import { AuditLogger } from '../../src/audit/logger.js';
 import { formatSyslogMessage, octetCountedFrame } from '../../src/audit/sinks/syslog.js';
 import type { SyslogSinkConfig } from '../../src/audit/sinks/types.js';
-import type { AuditConfig } from '../../src/core/config.js';
+import type { AuditConfig } from '../../src/audit/config.js';
 import { baseEnv, run, tempHome } from '../helpers/cli.js';
 import { makeCertificates, waitFor, type Certificates } from '../helpers/collector.js';
 import { rsyslogHasTls, rsyslogMissing, startRsyslog, type Rsyslog, type SyslogRecord } from '../helpers/rsyslog.js';

@@ -1,4 +1,4 @@
-import { CONTROLS, FRAMEWORKS, combine, parseFramework, transport } from '../../src/core/compliance.js';
+import { CONTROLS, FRAMEWORKS, combine, parseFramework, transport } from '../../src/compliance/compliance.js';
 import type { StoreConfig } from '../../src/core/config.js';
 
 const store = (provider: string, options: Record<string, unknown> = {}): StoreConfig => ({ alias: provider, provider, options });

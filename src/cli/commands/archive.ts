@@ -1,4 +1,4 @@
-import { archiveSecret } from '../../core/lifecycle.js';
+import { archiveSecret } from '../../lifecycle/lifecycle.js';
 import type { CommandContext } from '../context.js';
 import { renderTransition } from '../transition.js';
 

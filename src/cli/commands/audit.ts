@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Anomaly, Severity } from '../../audit/anomalies.js';
 import type { AuditReport, Breakdown } from '../../audit/report.js';
-import { buildAuditReport, parseSourceSpec, resolvePeriod, verifyAuditLog } from '../../core/audit.js';
+import { buildAuditReport, parseSourceSpec, resolvePeriod, verifyAuditLog } from '../../audit/review.js';
 import { EXIT, VhError } from '../../base/errors.js';
 import { writeFileAtomic } from '../../base/fsutil.js';
 import type { CommandContext } from '../context.js';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { VhError } from '../../base/errors.js';
-import { collectRecipients, createBackup } from '../../core/backup.js';
+import { collectRecipients, createBackup } from '../../backup/backup.js';
 import { parseTags } from '../../core/metadata.js';
 import { parseSecretType } from '../../core/types.js';
 import type { CommandContext } from '../context.js';

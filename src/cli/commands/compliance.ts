@@ -1,5 +1,5 @@
 import { VhError } from '../../base/errors.js';
-import { buildComplianceReport, parseFramework, type ComplianceReport, type ControlStatus } from '../../core/compliance.js';
+import { buildComplianceReport, parseFramework, type ComplianceReport, type ControlStatus } from '../../compliance/compliance.js';
 import type { CommandContext } from '../context.js';
 
 const LABEL: Record<ControlStatus, string> = { pass: 'PASS', fail: 'FAIL', 'not-measurable': 'N/M' };

@@ -1,4 +1,4 @@
-import { deprecateSecret } from '../../core/lifecycle.js';
+import { deprecateSecret } from '../../lifecycle/lifecycle.js';
 import type { CommandContext } from '../context.js';
 import { renderTransition } from '../transition.js';
 

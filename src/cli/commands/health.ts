@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { VhError, fromSystemError } from '../../base/errors.js';
 import { writeFileAtomic } from '../../base/fsutil.js';
-import { STATUS_CODE, checkHealth, type HealthReport, type HealthStatus } from '../../core/health.js';
+import { STATUS_CODE, checkHealth, type HealthReport, type HealthStatus } from '../../health/evaluate.js';
 import { parseTags } from '../../core/metadata.js';
-import { renderMetrics } from '../../core/metrics.js';
+import { renderMetrics } from '../../health/metrics.js';
 import { parseSecretType } from '../../core/types.js';
 import type { CommandContext } from '../context.js';
 

@@ -1,5 +1,5 @@
 import { EXIT, VhError } from '../../base/errors.js';
-import { lifecycleOf, lifecycleReport, LIFECYCLE_STATES, type LifecycleReport, type LifecycleView } from '../../core/lifecycle.js';
+import { lifecycleOf, lifecycleReport, LIFECYCLE_STATES, type LifecycleReport, type LifecycleView } from '../../lifecycle/lifecycle.js';
 import { parseSecretType } from '../../core/types.js';
 import type { CommandContext } from '../context.js';
 

@@ -1,5 +1,5 @@
 import { EXIT, VhError } from '../../base/errors.js';
-import { sendNotices, type NotifyReport } from '../../core/notify.js';
+import { sendNotices, type NotifyReport } from '../../lifecycle/notify.js';
 import { parseTags } from '../../core/metadata.js';
 import { parseSecretType } from '../../core/types.js';
 import { windowText } from '../../notify/types.js';

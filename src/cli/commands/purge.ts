@@ -1,5 +1,5 @@
 import { EXIT, VhError } from '../../base/errors.js';
-import { purgeSecret } from '../../core/lifecycle.js';
+import { purgeSecret } from '../../lifecycle/lifecycle.js';
 import { parseRef } from '../../core/ref.js';
 import type { CommandContext } from '../context.js';
 import { typedConfirmation } from '../prompt.js';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { restoreBackup, type RestoreInput } from '../../core/backup.js';
+import { restoreBackup, type RestoreInput } from '../../backup/backup.js';
 import { EXIT, VhError } from '../../base/errors.js';
 import type { CommandContext } from '../context.js';
 import { confirm } from '../prompt.js';

@@ -1,6 +1,6 @@
 import { EXIT, VhError } from '../../base/errors.js';
 import { parseTags } from '../../core/metadata.js';
-import { parseConcurrency, rotateAll } from '../../core/rotate-all.js';
+import { parseConcurrency, rotateAll } from '../../rotation/rotate-all.js';
 import { parseShard } from '../../base/shard.js';
 import { parseSecretType } from '../../core/types.js';
 import type { CommandContext } from '../context.js';

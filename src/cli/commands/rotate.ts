@@ -1,5 +1,5 @@
 import { EXIT, VhError, exitCodeFor, type ErrorCode } from '../../base/errors.js';
-import { RotationEngine, type RotationOutcome } from '../../core/rotation.js';
+import { RotationEngine, type RotationOutcome } from '../../rotation/engine.js';
 import type { CommandContext } from '../context.js';
 import { progress } from '../progress.js';
 import { confirm } from '../prompt.js';

@@ -127,7 +127,7 @@ async function scan(ctx: CommandContext, positional: string | undefined, opts: S
 
   // Findings join the audit trail (rule, file, line, fingerprint — never the secret).
   if (report.findings.length > 0) {
-    const { recordScanFindings } = await import('../../core/audit.js');
+    const { recordScanFindings } = await import('../../audit/review.js');
     await recordScanFindings((await ctx.runtime()).audit, report.findings);
   }
 

@@ -3,13 +3,13 @@ import { dirname } from 'node:path';
 import { canonicalJson, type DetailValue } from '../audit/event.js';
 import { VhError, fromSystemError, isVhError, type ErrorCode } from '../base/errors.js';
 import { writeFileAtomic } from '../base/fsutil.js';
-import { decodeMeta, metaFilter } from './metadata.js';
+import { decodeMeta, metaFilter } from '../core/metadata.js';
 import { mapBounded } from '../base/pool.js';
-import type { Stage } from './ref.js';
-import type { Runtime } from './runtime.js';
-import { authorize, policyDetails } from './secrets.js';
-import type { Metadata, SecretDescription, SecretStore, VersionState } from './store.js';
-import type { SecretType } from './types.js';
+import type { Stage } from '../core/ref.js';
+import type { Runtime } from '../core/runtime.js';
+import { authorize, policyDetails } from '../core/secrets.js';
+import type { Metadata, SecretDescription, SecretStore, VersionState } from '../core/store.js';
+import type { SecretType } from '../core/types.js';
 
 /**
  * Encrypted backup and restore of whole stores.

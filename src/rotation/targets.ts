@@ -1,10 +1,9 @@
-import { openTarget } from '../targets/index.js';
-import type { Credential, RotationTarget } from '../targets/types.js';
-import type { Config, TargetConfig } from './config.js';
+import type { Credential, RotationTarget } from '../core/target.js';
+import type { Config, TargetConfig } from '../core/config.js';
 import { VhError } from '../base/errors.js';
-import type { Runtime } from './runtime.js';
-import { getSecret, type ResolvedRef } from './secrets.js';
-import type { Metadata } from './store.js';
+import type { Runtime } from '../core/runtime.js';
+import { getSecret, type ResolvedRef } from '../core/secrets.js';
+import type { Metadata } from '../core/store.js';
 
 /**
  * Which rotation target a secret uses, and the credentials a target sees. A secret names its target in its
@@ -85,5 +84,5 @@ export async function openTargetFor(rt: Runtime, ref: ResolvedRef, config: Targe
     admin = credentialOf(read.value, null, config.adminUser);
     if (admin.username === undefined) admin.username = config.adminUser;
   }
-  return openTarget(config.kind, config.options, { name: config.name, admin, secret: ref.id });
+  return rt.openers.target(config.kind, config.options, { name: config.name, admin, secret: ref.id });
 }

@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { buildAuditReport, verifyAuditLog } from './audit.js';
-import type { StoreConfig } from './config.js';
+import { buildAuditReport, verifyAuditLog } from '../audit/review.js';
+import type { StoreConfig } from '../core/config.js';
 import { VhError, isVhError } from '../base/errors.js';
-import { checkHealth, type HealthReport } from './health.js';
-import type { Runtime } from './runtime.js';
+import { checkHealth, type HealthReport } from '../health/evaluate.js';
+import type { Runtime } from '../core/runtime.js';
 
 /**
  * The compliance report: framework controls mapped to evidence vh-secrets can measure itself — rotation ages

@@ -1,10 +1,11 @@
 import { VhError, isVhError } from '../base/errors.js';
-import { metaFilter } from './metadata.js';
+import { metaFilter } from '../core/metadata.js';
 import { inShard, type Shard } from '../base/shard.js';
 import { mapBounded } from '../base/pool.js';
-import { CLEANUP, RotationEngine, type RotationOutcome } from './rotation.js';
-import type { Runtime } from './runtime.js';
-import type { SecretType } from './types.js';
+import { RotationEngine, type RotationOutcome } from './engine.js';
+import { CLEANUP } from '../core/rotation-state.js';
+import type { Runtime } from '../core/runtime.js';
+import type { SecretType } from '../core/types.js';
 
 export function parseConcurrency(text: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
   const raw = text ?? env.VOICEHIVE_MAX_CONCURRENT_ROTATIONS ?? '3';

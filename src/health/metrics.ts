@@ -1,6 +1,6 @@
 import { countEvents } from '../audit/counters.js';
-import type { AuditConfig } from './config.js';
-import { STATUS_CODE, worst, type HealthReport, type HealthStatus } from './health.js';
+import type { AuditConfig } from '../audit/config.js';
+import { STATUS_CODE, worst, type HealthReport, type HealthStatus } from './evaluate.js';
 
 /**
  * Prometheus text exposition of a health report plus cumulative counts from the audit log. Labels are store
@@ -79,7 +79,7 @@ export async function renderMetrics(report: HealthReport, audit: AuditConfig, in
   x.metric('voicehive_secrets_access_total', 'counter', 'Successful reads of secret values, from the local audit log.', series('accessed'));
   // The same detectors as `vh-secrets audit`, over the whole local log (anomalies are about actors, so the
   // label is the anomaly kind rather than store/type).
-  const { buildAuditReport } = await import('./audit.js');
+  const { buildAuditReport } = await import('../audit/review.js');
   const anomalies = await buildAuditReport(audit, { period: { since: new Date(0), until: now }, top: 1, now });
   x.metric(
     'voicehive_secret_access_anomalies_total',

@@ -1,12 +1,12 @@
 import { isVhError } from '../base/errors.js';
-import { noticeExpiry } from './lifecycle-marks.js';
-import { decodeMeta, metaFilter } from './metadata.js';
-import { checkSecretState, describeViolation, type Policy, type Violation } from './policy.js';
+import { noticeExpiry } from '../core/lifecycle-marks.js';
+import { decodeMeta, metaFilter } from '../core/metadata.js';
+import { checkSecretState, describeViolation, type Policy, type Violation } from '../core/policy.js';
 import { mapBounded } from '../base/pool.js';
-import { CLEANUP, MARKER, parseCleanup, parseMarker, rotationSettings, type RotationSettings } from './rotation.js';
-import type { Runtime } from './runtime.js';
-import type { SecretDescription } from './store.js';
-import { TYPE_POLICIES, type SecretType } from './types.js';
+import { CLEANUP, MARKER, parseCleanup, parseMarker, rotationSettings, type RotationSettings } from '../core/rotation-state.js';
+import type { Runtime } from '../core/runtime.js';
+import type { SecretDescription } from '../core/store.js';
+import { TYPE_POLICIES, type SecretType } from '../core/types.js';
 
 /**
  * Secret and store health, Nagios-style: OK, WARNING (something due soon), CRITICAL (expired, overdue past

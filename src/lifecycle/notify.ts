@@ -1,18 +1,17 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { windowText, type Notice, type NoticeChannel, type NoticeWindow } from '../notify/types.js';
-import type { NotifyChannelConfig } from './config.js';
+import { windowText, type Notice, type NoticeChannel, type NoticeWindow, type NotifyChannelConfig } from '../notify/types.js';
 import { VhError, isVhError, type ErrorCode } from '../base/errors.js';
-import { evaluateSecret } from './health.js';
-import { STATE_KEY, noticeExpiry } from './lifecycle-marks.js';
-import { decodeMeta, metaFilter } from './metadata.js';
+import { evaluateSecret } from '../health/evaluate.js';
+import { STATE_KEY, noticeExpiry } from '../core/lifecycle-marks.js';
+import { decodeMeta, metaFilter } from '../core/metadata.js';
 import { FileLock, ensurePrivateDir } from '../base/fsutil.js';
 import { mapBounded } from '../base/pool.js';
-import { rotationSettings } from './rotation.js';
-import type { Runtime } from './runtime.js';
-import { authorize } from './secrets.js';
-import type { SecretDescription } from './store.js';
-import { TYPE_POLICIES, type SecretType } from './types.js';
+import { rotationSettings } from '../core/rotation-state.js';
+import type { Runtime } from '../core/runtime.js';
+import { authorize } from '../core/secrets.js';
+import type { SecretDescription } from '../core/store.js';
+import { TYPE_POLICIES, type SecretType } from '../core/types.js';
 
 /**
  * Expiry and rotation notices. A secret enters a warning window `warnDays` (the type's policy, or

@@ -2,16 +2,16 @@ import type { AuditEventType, DetailValue } from '../audit/event.js';
 import { readJsonLines } from '../audit/sources/json-lines.js';
 import { parseTimestamp, type ProblemSink } from '../audit/sources/types.js';
 import { VhError, isVhError, type ErrorCode } from '../base/errors.js';
-import { evaluateSecret } from './health.js';
-import { STATE_AT_KEY, STATE_KEY } from './lifecycle-marks.js';
-import { decodeMeta, metaFilter } from './metadata.js';
+import { evaluateSecret } from '../health/evaluate.js';
+import { STATE_AT_KEY, STATE_KEY } from '../core/lifecycle-marks.js';
+import { decodeMeta, metaFilter } from '../core/metadata.js';
 import { mapBounded } from '../base/pool.js';
-import { parseRef } from './ref.js';
-import { rotationSettings } from './rotation.js';
-import type { Runtime } from './runtime.js';
-import { authorize, policyDetails, resolveRef, type ResolvedRef } from './secrets.js';
-import type { SecretDescription, SecretStore } from './store.js';
-import { SECRET_TYPES, isSecretType, type SecretType } from './types.js';
+import { parseRef } from '../core/ref.js';
+import { rotationSettings } from '../core/rotation-state.js';
+import type { Runtime } from '../core/runtime.js';
+import { authorize, policyDetails, resolveRef, type ResolvedRef } from '../core/secrets.js';
+import type { SecretDescription, SecretStore } from '../core/store.js';
+import { SECRET_TYPES, isSecretType, type SecretType } from '../core/types.js';
 
 /**
  * The lifecycle of a secret: CREATED → ACTIVATED → (ACCESSED) → ROTATED … → DEPRECATED → EXPIRED / REVOKED →

@@ -5,15 +5,16 @@ import type { AuditEventType, DetailValue } from '../audit/event.js';
 import { VhError, isVhError } from '../base/errors.js';
 import { failpoint } from '../base/failpoint.js';
 import { FileLock, ensurePrivateDir } from '../base/fsutil.js';
+import { CLEANUP, FAILED_AT, KEY, MARKER, ROTATED_AT, formatMarker, parseCleanup, parseMarker, rotationSettings, type Marker, type RotationSettings } from '../core/rotation-state.js';
 import { PHASES, RotationJournal, type JournalEntry, type Phase } from './journal.js';
-import type { Runtime } from './runtime.js';
-import { checkValue, enforce } from './policy.js';
-import { authorize, generateCompliant, resolveRef, type ResolvedRef } from './secrets.js';
-import type { Metadata, SecretDescription, SecretStore } from './store.js';
+import type { Runtime } from '../core/runtime.js';
+import { checkValue, enforce } from '../core/policy.js';
+import { authorize, generateCompliant, resolveRef, type ResolvedRef } from '../core/secrets.js';
+import type { Metadata, SecretDescription, SecretStore } from '../core/store.js';
 import { credentialOf, defaultTargetKey, openTargetFor, targetConfigFor } from './targets.js';
-import { isSecretType, type SecretType } from './types.js';
+import { isSecretType, type SecretType } from '../core/types.js';
 import { targetUnchanged } from '../targets/errors.js';
-import type { Credential, RotationTarget } from '../targets/types.js';
+import type { Credential, RotationTarget } from '../core/target.js';
 
 /**
  * The rotation engine: prepare → generate → stage → verify → promote → cleanup.
@@ -25,13 +26,6 @@ import type { Credential, RotationTarget } from '../targets/types.js';
  * is rolled back; a process killed at any point leaves a state `resume` or `abort` finishes, and the current
  * version stays readable throughout.
  */
-
-export const MARKER = 'vh-rotation';
-export const CLEANUP = 'vh-cleanup';
-/** The JSON field rotations replace, recorded when a secret is created as `name#key`. */
-export const KEY = 'vh-key';
-const ROTATED_AT = 'vh-rotated-at';
-const FAILED_AT = 'vh-rotation-failed-at';
 
 export type RotationStatus = 'rotated' | 'skipped' | 'failed' | 'planned' | 'aborted' | 'nothing';
 
@@ -55,40 +49,6 @@ export interface RotateOptions {
   /** From a rotate-all snapshot: skip if the secret was rotated since. */
   expectedCurrent?: string;
   onPhase?: (phase: Phase) => void;
-}
-
-export interface RotationSettings {
-  gracePeriodHours: number;
-  timeoutMinutes: number;
-}
-
-export function rotationSettings(env: NodeJS.ProcessEnv = process.env): RotationSettings {
-  const num = (v: string | undefined, def: number, min: number) => {
-    const n = Number(v);
-    return v !== undefined && v !== '' && Number.isFinite(n) && n >= min ? n : def;
-  };
-  return {
-    gracePeriodHours: num(env.VOICEHIVE_GRACE_PERIOD_HOURS, 24, 0),
-    timeoutMinutes: num(env.VOICEHIVE_ROTATION_TIMEOUT_MINUTES, 30, 0.01),
-  };
-}
-
-interface Marker {
-  id: string;
-  from: string;
-  at: string;
-  host: string;
-}
-
-function formatMarker(m: Marker): string {
-  return `${m.id} ${m.from} ${m.at} ${m.host}`;
-}
-
-export function parseMarker(text: string | undefined): Marker | undefined {
-  if (!text) return undefined;
-  const [id, from, at, host] = text.split(' ');
-  if (!id || !from || !at) return undefined;
-  return { id, from, at, host: host ?? '' };
 }
 
 function newRotationId(): string {
@@ -583,10 +543,4 @@ export class RotationEngine {
     await store.setMetadata(ref.name, { [CLEANUP]: null });
     return due.version;
   }
-}
-
-export function parseCleanup(text: string | undefined): { version: string; notBefore: string } | undefined {
-  if (!text) return undefined;
-  const [version, notBefore] = text.split(' ');
-  return version && notBefore ? { version, notBefore } : undefined;
 }

@@ -1,10 +1,10 @@
-import type { AnomalyConfig } from '../audit/anomaly-config.js';
-import { AnomalyDetector, type GeoLookup } from '../audit/anomalies.js';
-import { ProblemCollector, ReportBuilder, type AuditReport } from '../audit/report.js';
-import { sourceReader } from '../audit/sources/index.js';
-import { SOURCE_KINDS, type SourceKind, type SourceSpec, type SourceStats } from '../audit/sources/types.js';
-import { verifyChain, type ChainReport } from '../audit/verify.js';
-import type { AuditRecorder } from '../audit/logger.js';
+import type { AnomalyConfig } from './anomaly-config.js';
+import { AnomalyDetector, type GeoLookup } from './anomalies.js';
+import { ProblemCollector, ReportBuilder, type AuditReport } from './report.js';
+import { sourceReader } from './sources/index.js';
+import { SOURCE_KINDS, type SourceKind, type SourceSpec, type SourceStats } from './sources/types.js';
+import { verifyChain, type ChainReport } from './verify.js';
+import type { AuditRecorder } from './logger.js';
 import type { AuditConfig } from './config.js';
 import { VhError, isVhError } from '../base/errors.js';
 
@@ -80,7 +80,7 @@ export interface AuditReportRequest {
 async function openGeo(cfg: AnomalyConfig, notes: string[]): Promise<{ geo: GeoLookup; close: () => void }> {
   const geo: GeoLookup = { ranges: null, countries: null };
   if (cfg.allowedIpRanges.length === 0 && cfg.allowedCountries.length === 0 && cfg.geoipDb === undefined) return { geo, close: () => undefined };
-  const { parseIpRanges, openCountryDb } = await import('../audit/geo.js');
+  const { parseIpRanges, openCountryDb } = await import('./geo.js');
   if (cfg.allowedIpRanges.length > 0) geo.ranges = parseIpRanges(cfg.allowedIpRanges);
   if (cfg.geoipDb !== undefined) geo.countries = await openCountryDb(cfg.geoipDb);
   else if (cfg.allowedCountries.length > 0) {
