@@ -22,7 +22,8 @@ export type VersionSelector = { stage: Stage } | { version: string };
 const STORE_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9._/+=-]*$/;
 const KEY_RE = /^[A-Za-z0-9_.-]{1,256}$/;
-const VERSION_RE = /^[A-Za-z0-9_.-]{1,128}$/;
+/** A version id starts with a letter or digit (`-1` is no version anywhere, and reads like an option). */
+const VERSION_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const MAX_NAME = 512;
 
 const STAGE_ALIASES: Record<string, Stage> = {

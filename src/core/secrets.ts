@@ -346,7 +346,15 @@ export async function describeSecret(rt: Runtime, text: string): Promise<Describ
   return audited(rt, { event: 'described', secret: ref.id, store: ref.store }, async () => {
     await authorize(rt, 'describe', ref);
     const store = await rt.store(ref.store);
-    const view = describeView(ref.store, await store.describe(ref.name));
+    const desc = await store.describe(ref.name);
+    if (ref.selector) {
+      // `describe name@V` describes the secret, but only when V is one of its versions: never a silent answer
+      // about another version.
+      const sel = ref.selector;
+      const found = 'version' in sel ? desc.versions.some((v) => v.version === sel.version) : desc.versions.some((v) => v.stages.includes(sel.stage));
+      if (!found) throw new VhError('NOT_FOUND', `${'version' in sel ? `version ${sel.version}` : `a ${sel.stage} version`} of "${ref.name}" not found in store ${ref.store}`, { hint: `list its versions with \`vh-secrets describe ${ref.store}:${ref.name}\`` });
+    }
+    const view = describeView(ref.store, desc);
     return { result: view, secretType: view.type };
   });
 }

@@ -1,0 +1,52 @@
+import { promises as fs } from 'node:fs';
+import { baseEnv, run, tempHome } from '../helpers/cli.js';
+
+// Bad input gets one clear error and a documented exit code — never a silent answer about something else, and
+// never a line or an escape sequence of its own on the operator's terminal.
+let home: string;
+let env: NodeJS.ProcessEnv;
+const vh = (args: string[], input?: string) => run(args, { env, ...(input !== undefined ? { input } : {}) });
+
+beforeAll(async () => {
+  home = tempHome('vh-input-');
+  env = baseEnv(home);
+  expect((await vh(['create', 'app/x', '--type', 'generic'], 'abc')).code).toBe(0);
+});
+afterAll(async () => {
+  await fs.rm(home, { recursive: true, force: true });
+});
+
+test.each([
+  ['describe', 'app/x@999999999999999999999', 66],
+  ['describe', 'app/x@2', 66],
+  ['describe', 'app/x@pending', 66],
+  ['describe', 'app/x@-1', 64],
+  ['get', 'app/x@999999999999999999999', 66],
+  ['get', 'app/x@-1', 64],
+  ['rotate', 'app/x@1', 64],
+])('%s %s: exit %i, never an answer about another version', async (verb, ref, code) => {
+  const r = await vh([verb, ref, '--yes']);
+  expect(r.code).toBe(code);
+  expect(r.out).toBe('');
+  expect(r.stderr).toMatch(/^vh-secrets: error: /);
+});
+
+test('describe names an existing version or stage and answers', async () => {
+  expect((await vh(['describe', 'app/x@1'])).code).toBe(0);
+  expect((await vh(['describe', 'app/x@current'])).code).toBe(0);
+});
+
+test.each([
+  ['a newline that would forge a line', 'ok\nvh-secrets: forged line'],
+  ['a carriage return', 'ok\rvh-secrets: forged'],
+  ['an ANSI colour sequence', 'a\u001b[31mred'],
+  ['a C1 control', 'a\u009bred'],
+  ['a bidi override', 'a\u202eder'],
+])('input holding %s is echoed escaped, on one line', async (_what, ref) => {
+  const r = await vh(['get', ref]);
+  expect(r.code).toBe(64);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines[0]).toMatch(/^vh-secrets: error: /);
+  expect(lines.slice(1).every((l) => l.startsWith('  hint: '))).toBe(true);
+  expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+});
