@@ -5,7 +5,7 @@ import type {
   Tag,
 } from '@aws-sdk/client-secrets-manager';
 import { VhError, isVhError, type ErrorCode } from '../base/errors.js';
-import { withRetry } from '../base/retry.js';
+import { withRetry, writeOnce, type WriteOnceOptions } from '../base/retry.js';
 import type { Stage } from '../core/ref.js';
 import type {
   ListFilter,
@@ -21,7 +21,7 @@ import type {
   SecretValue,
   VersionInfo,
 } from '../core/store.js';
-import { defineProvider, matchesFilter, timedPing } from './shared.js';
+import { NOT_SENT_ERRNOS, defineProvider, matchesFilter, requestTimeoutMs, timedPing } from './shared.js';
 
 /** `[stores.<alias>] provider = "aws"` — AWS Secrets Manager. Credentials: the SDK's default chain. */
 export interface AwsStoreOptions {
@@ -35,6 +35,8 @@ export interface AwsStoreOptions {
   recovery_window_days?: number;
   /** KMS key for new secrets. @default aws/secretsmanager */
   kms_key_id?: string;
+  /** Deadline of one request, connection included. @default $VH_SECRETS_TIMEOUT, else 15000 */
+  timeout_ms?: number;
 }
 
 const STAGE_LABEL: Record<Stage, string> = { current: 'AWSCURRENT', pending: 'AWSPENDING', previous: 'AWSPREVIOUS' };
@@ -51,7 +53,8 @@ export function mapAwsError(err: unknown, where: string, what: string): VhError 
   const name = e.name ?? 'Error';
   const status = e.$metadata?.httpStatusCode;
   const message = e.message ?? String(err);
-  const make = (code: ErrorCode, text: string, hint?: string) => new VhError(code, `aws ${where}: ${what}: ${text}`, hint ? { hint } : {});
+  const make = (code: ErrorCode, text: string, hint?: string, applied?: false) =>
+    new VhError(code, `aws ${where}: ${what}: ${text}`, { ...(hint ? { hint } : {}), ...(applied === false ? { details: { applied } } : {}) });
   switch (name) {
     case 'ResourceNotFoundException':
       return make('NOT_FOUND', 'not found');
@@ -69,7 +72,7 @@ export function mapAwsError(err: unknown, where: string, what: string): VhError 
     case 'ThrottlingException':
     case 'TooManyRequestsException':
     case 'LimitExceededException':
-      return make('THROTTLED', message);
+      return make('THROTTLED', message, undefined, false);
     case 'InvalidRequestException':
       if (/marked for deletion|deleted/i.test(message)) return make('NOT_FOUND', 'the secret is deleted (revoked); restore it with `aws secretsmanager restore-secret`');
       return make('CONFLICT', message);
@@ -81,8 +84,10 @@ export function mapAwsError(err: unknown, where: string, what: string): VhError 
     default:
       break;
   }
-  if (NETWORK_NAMES.has(name) || (e.code && NETWORK_NAMES.has(e.code))) return make('NETWORK', `cannot reach Secrets Manager (${e.code ?? name})`, 'check the region / endpoint and network');
-  if (status === 429) return make('THROTTLED', message);
+  if (NETWORK_NAMES.has(name) || (e.code && NETWORK_NAMES.has(e.code))) {
+    return make('NETWORK', `cannot reach Secrets Manager (${e.code ?? name})`, 'check the region / endpoint and network', e.code && NOT_SENT_ERRNOS.has(e.code) ? false : undefined);
+  }
+  if (status === 429) return make('THROTTLED', message, undefined, false);
   if (status !== undefined && status >= 500) return make('NETWORK', `server error ${status}: ${message}`);
   if (status === undefined) return make('NETWORK', `${name}: ${message}`);
   return make('INTERNAL', `${name}: ${message}`);
@@ -138,7 +143,10 @@ class AwsStore implements SecretStore {
   private client: SecretsManagerClient | undefined;
   private readonly where: string;
 
+  private readonly timeoutMs: number;
+
   constructor(private readonly options: AwsStoreOptions) {
+    this.timeoutMs = requestTimeoutMs(options.timeout_ms);
     this.where = options.endpoint ?? options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'default region';
   }
 
@@ -151,6 +159,7 @@ class AwsStore implements SecretStore {
       const config: SecretsManagerClientConfig = {
         // vh-secrets retries NETWORK/THROTTLED itself, uniformly across providers; auth errors never.
         maxAttempts: 1,
+        requestHandler: { requestTimeout: this.timeoutMs, connectionTimeout: Math.min(this.timeoutMs, 5_000) },
         ...(this.options.region ? { region: this.options.region } : {}),
         ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
         ...(this.options.profile ? { profile: this.options.profile } : {}),
@@ -160,14 +169,34 @@ class AwsStore implements SecretStore {
     return { sdk: this.sdk, client: this.client };
   }
 
-  private async send<T>(what: string, make: (sdk: AwsSdk) => object): Promise<T> {
+  /**
+   * One request. Reads and the writes AWS makes idempotent (a ClientRequestToken, tags) are retried; a write that
+   * is not (a staging label move, create, delete) passes `write` and is reconciled from DescribeSecret instead.
+   */
+  private async send<T>(what: string, make: (sdk: AwsSdk) => object, write?: WriteOnceOptions<T>): Promise<T> {
     const { sdk, client } = await this.connect();
-    return withRetry(async () => {
+    const once = async (): Promise<T> => {
       try {
         return (await client.send(make(sdk) as Parameters<SecretsManagerClient['send']>[0])) as T;
       } catch (err) {
         throw mapAwsError(err, this.where, what);
       }
+    };
+    return write ? writeOnce(once, write) : withRetry(once);
+  }
+
+  /**
+   * Moves (or removes) a staging label. Not idempotent on the wire (a resent move meets its own result as a
+   * RemoveFromVersionId mismatch), so after an ambiguous failure the labels are read: where they already stand
+   * as asked, the move landed.
+   */
+  private async moveLabel(what: string, name: string, label: string, move: { to?: string; from?: string }): Promise<void> {
+    await this.send(what, (s) => new s.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: label, ...(move.to ? { MoveToVersionId: move.to } : {}), ...(move.from ? { RemoveFromVersionId: move.from } : {}) }), {
+      reconcile: async () => {
+        const d = await this.describeRaw(name);
+        const done = move.to ? d.stages.get(move.to)?.includes(label) === true : d.stages.get(move.from!)?.includes(label) !== true;
+        return done ? {} : undefined;
+      },
     });
   }
 
@@ -240,39 +269,63 @@ class AwsStore implements SecretStore {
     const pending = AwsStore.versionWith(d, 'AWSPENDING');
     // The rotation id is the ClientRequestToken: a retried put with the same token is the same version.
     const token = options.token ? requestToken(options.token) : randomUUID();
-    if (options.token && d.stages.has(token)) return { version: token };
-    if (options.expectedCurrent !== undefined && current !== options.expectedCurrent) {
-      throw new VhError('CONFLICT', `"${name}" changed: current version is ${current ?? 'none'}, expected ${options.expectedCurrent}`);
-    }
-    if (options.stage === 'pending' && pending !== undefined && pending !== current) {
-      throw new VhError('CONFLICT', `"${name}" already has a pending version ${pending}`);
-    }
-    // The new version is written under a label of its own, so nothing else sees it yet.
     const own = `vh-staging-${token.slice(0, 12)}`;
-    const res = await this.send<{ VersionId?: string }>(`write ${name}`, (s) =>
-      new s.PutSecretValueCommand({ SecretId: name, ClientRequestToken: token, VersionStages: [own], ...valueParams(value) }),
-    );
-    const version = res.VersionId ?? token;
+    // Written before (answer lost, or the process killed before the labels moved): finish staging that version.
+    const resumed = options.token !== undefined && d.stages.has(token);
+    if (resumed && current === token) return { version: token };
+    if (!resumed) {
+      if (options.expectedCurrent !== undefined && current !== options.expectedCurrent) {
+        throw new VhError('CONFLICT', `"${name}" changed: current version is ${current ?? 'none'}, expected ${options.expectedCurrent}`);
+      }
+      if (options.stage === 'pending' && pending !== undefined && pending !== current) {
+        throw new VhError('CONFLICT', `"${name}" already has a pending version ${pending}`);
+      }
+    }
+    // The new version is written under a label of its own, so nothing else sees it yet. The token makes the write
+    // idempotent: sent again, it is the same version.
+    const version = resumed
+      ? token
+      : ((await this.send<{ VersionId?: string }>(`write ${name}`, (s) =>
+          new s.PutSecretValueCommand({ SecretId: name, ClientRequestToken: token, VersionStages: [own], ...valueParams(value) }),
+        )).VersionId ?? token);
     try {
       if (options.stage === 'pending') {
-        // AWS refuses to move a label that another version holds unless RemoveFromVersionId names it: taking
-        // AWSPENDING without it is the compare-and-swap that makes the pending slot a lock.
-        if (pending !== undefined && pending === current) {
-          await this.send(`clear stale pending ${name}`, (s) => new s.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: 'AWSPENDING', RemoveFromVersionId: pending }));
+        if (pending !== version) {
+          // AWS refuses to move a label that another version holds unless RemoveFromVersionId names it: taking
+          // AWSPENDING without it is the compare-and-swap that makes the pending slot a lock.
+          if (pending !== undefined && pending === current) await this.moveLabel(`clear stale pending ${name}`, name, 'AWSPENDING', { from: pending });
+          await this.moveLabel(`stage ${name}`, name, 'AWSPENDING', { to: version });
         }
-        await this.send(`stage ${name}`, (s) => new s.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: 'AWSPENDING', MoveToVersionId: version }));
         const after = await this.describeRaw(name);
         if (AwsStore.versionWith(after, 'AWSPENDING') !== version) throw new VhError('CONFLICT', `"${name}" got another pending version concurrently`);
       } else {
         await this.promote(name, version, { expectedCurrent: options.expectedCurrent ?? current ?? '' });
       }
     } catch (err) {
-      await this.send(`unlabel ${name}`, (s) => new s.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: own, RemoveFromVersionId: version })).catch(() => undefined);
+      // Lost: leave nothing of ours behind — neither our own label nor AWSPENDING, where it landed on our version
+      // (Secrets Manager refuses the second move; an emulator may not).
+      await this.dropLabels(name, version, [own, 'AWSPENDING']).catch(() => undefined);
       if (isVhError(err) && (err.code === 'CONFLICT' || err.code === 'INVALID_FORMAT')) throw new VhError('CONFLICT', `"${name}" changed concurrently: ${err.message}`);
       throw err;
     }
-    await this.send(`unlabel ${name}`, (s) => new s.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: own, RemoveFromVersionId: version }));
+    await this.dropLabels(name, version, [own]);
     return { version };
+  }
+
+  /** Removes `labels` from `version` where it still holds them (AWSCURRENT never). */
+  private async dropLabels(name: string, version: string, labels: string[]): Promise<void> {
+    const d = await this.describeRaw(name);
+    const held = d.stages.get(version) ?? [];
+    if (held.includes('AWSCURRENT')) labels = labels.filter((l) => l !== 'AWSPENDING' || held.includes('AWSPENDING'));
+    for (const label of labels) {
+      if (label === 'AWSCURRENT' || !held.includes(label)) continue;
+      await this.moveLabel(`unlabel ${name}`, name, label, { from: version });
+    }
+  }
+
+  /** Our own staging labels: a version holding one was written by a vh-secrets put that has not finished. */
+  private static stagingLabelOf(labels: string[]): string | undefined {
+    return labels.find((l) => l.startsWith('vh-staging-'));
   }
 
   async promote(name: string, version: string, options: PromoteOptions = {}): Promise<void> {
@@ -289,17 +342,16 @@ class AwsStore implements SecretStore {
       }
       if (!d.stages.has(version)) throw new VhError('NOT_FOUND', `version ${version} of "${name}" not found`);
       const from = options.expectedCurrent || current;
-      await this.send(`promote ${name}`, (s) =>
-        new s.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: 'AWSCURRENT', MoveToVersionId: version, ...(from ? { RemoveFromVersionId: from } : {}) }),
-      );
+      await this.moveLabel(`promote ${name}`, name, 'AWSCURRENT', { to: version, ...(from ? { from } : {}) });
     }
     const after = await this.describeRaw(name);
     if (AwsStore.versionWith(after, 'AWSCURRENT') !== version) {
       throw new VhError('CONFLICT', `"${name}" changed while promoting version ${version}`);
     }
-    if (after.stages.get(version)?.includes('AWSPENDING')) {
-      await this.send(`clear pending ${name}`, (s) => new s.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: 'AWSPENDING', RemoveFromVersionId: version }));
-    }
+    const labels = after.stages.get(version) ?? [];
+    if (labels.includes('AWSPENDING')) await this.moveLabel(`clear pending ${name}`, name, 'AWSPENDING', { from: version });
+    const staging = AwsStore.stagingLabelOf(labels);
+    if (staging) await this.moveLabel(`unlabel ${name}`, name, staging, { from: version });
   }
 
   async discardPending(name: string, version: string): Promise<void> {
@@ -312,9 +364,10 @@ class AwsStore implements SecretStore {
     }
     if (AwsStore.versionWith(d, 'AWSCURRENT') === version) return;
     // A version with no staging label is deprecated, and Secrets Manager deletes it in time.
-    if (d.stages.get(version)?.includes('AWSPENDING')) {
-      await this.send(`discard ${name}@${version}`, (s) => new s.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: 'AWSPENDING', RemoveFromVersionId: version }));
-    }
+    const labels = d.stages.get(version) ?? [];
+    if (labels.includes('AWSPENDING')) await this.moveLabel(`discard ${name}@${version}`, name, 'AWSPENDING', { from: version });
+    const staging = AwsStore.stagingLabelOf(labels);
+    if (staging) await this.moveLabel(`discard ${name}@${version}`, name, staging, { from: version });
   }
 
   async *list(filter?: ListFilter): AsyncIterable<SecretSummary> {
@@ -353,13 +406,15 @@ class AwsStore implements SecretStore {
     const versions: VersionInfo[] = [...d.stages.entries()].map(([id, labels]) => {
       const stages: Stage[] = [];
       if (labels.includes('AWSCURRENT')) stages.push('current');
-      if (labels.includes('AWSPENDING') && !labels.includes('AWSCURRENT')) stages.push('pending');
+      if ((labels.includes('AWSPENDING') || AwsStore.stagingLabelOf(labels)) && !labels.includes('AWSCURRENT')) stages.push('pending');
       if (labels.includes('AWSPREVIOUS')) stages.push('previous');
       return { version: id, createdAt: created.get(id), state: d.deleted || d.revokedVersions.includes(id) ? 'disabled' : 'enabled', stages };
     });
     versions.sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? ''));
     const current = AwsStore.versionWith(d, 'AWSCURRENT');
-    const pending = AwsStore.versionWith(d, 'AWSPENDING');
+    // A version still under one of our own staging labels is a put that never finished: pending, for
+    // `--resume` to verify and promote or `--abort` to discard.
+    const pending = AwsStore.versionWith(d, 'AWSPENDING') ?? [...d.stages].find(([id, l]) => id !== current && AwsStore.stagingLabelOf(l))?.[0];
     return {
       name,
       metadata: d.metadata,
@@ -393,7 +448,7 @@ class AwsStore implements SecretStore {
     // vh-secrets refuses to read it by id.
     for (const label of labels) {
       if (label === 'AWSCURRENT') continue;
-      await this.send(`revoke ${name}@${version}`, (s) => new s.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: label, RemoveFromVersionId: version }));
+      await this.moveLabel(`revoke ${name}@${version}`, name, label, { from: version });
     }
     const revoked = [...d.revokedVersions.filter((v) => v !== version), version].slice(-MAX_REVOKED);
     await this.setMetadata(name, { [REVOKED_TAG]: revoked.join(' ') });

@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { SecretClient, SecretProperties } from '@azure/keyvault-secrets';
 import { VhError, type ErrorCode } from '../base/errors.js';
-import { withRetry } from '../base/retry.js';
+import { withRetry, writeOnce, type WriteOnceOptions } from '../base/retry.js';
 import type { Stage } from '../core/ref.js';
 import type {
   ListFilter,
@@ -17,7 +17,7 @@ import type {
   SecretValue,
   VersionInfo,
 } from '../core/store.js';
-import { defineProvider, applyPatch, matchesFilter, timedPing } from './shared.js';
+import { NOT_SENT_ERRNOS, defineProvider, applyPatch, matchesFilter, requestTimeoutMs, timedPing } from './shared.js';
 
 /** `[stores.<alias>] provider = "azure"` — Azure Key Vault secrets. Credentials: DefaultAzureCredential. */
 export interface AzureStoreOptions {
@@ -29,6 +29,8 @@ export interface AzureStoreOptions {
   tenant_id?: string;
   /** Accept a challenge from a resource other than *.vault.azure.net (emulators, sovereign clouds). @default false */
   disable_challenge_resource_verification?: boolean;
+  /** Deadline of one request. @default $VH_SECRETS_TIMEOUT, else 15000 */
+  timeout_ms?: number;
 }
 
 /**
@@ -53,7 +55,8 @@ export function vaultNameFor(name: string): string {
 export function mapAzureError(err: unknown, where: string, what: string): VhError {
   const e = err as { statusCode?: number; code?: string; message?: string; name?: string };
   const message = (e.message ?? String(err)).split('\n')[0]!;
-  const make = (code: ErrorCode, text: string, hint?: string) => new VhError(code, `azure ${where}: ${what}: ${text}`, hint ? { hint } : {});
+  const make = (code: ErrorCode, text: string, hint?: string, applied?: false) =>
+    new VhError(code, `azure ${where}: ${what}: ${text}`, { ...(hint ? { hint } : {}), ...(applied === false ? { details: { applied } } : {}) });
   if (e.name === 'CredentialUnavailableError' || e.name === 'AuthenticationError' || e.name === 'AggregateAuthenticationError') {
     return make('AUTH_FAILED', 'no usable Azure credential', 'run `az login`, or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or use a managed identity');
   }
@@ -68,14 +71,17 @@ export function mapAzureError(err: unknown, where: string, what: string): VhErro
     case 409:
       return make('CONFLICT', /deleted/i.test(message) ? 'a deleted secret with this name is being kept for recovery: recover or purge it first' : message);
     case 429:
-      return make('THROTTLED', message);
+      return make('THROTTLED', message, undefined, false);
     case 400:
       return make('INVALID_FORMAT', message);
     default:
       break;
   }
   if (e.statusCode !== undefined && e.statusCode >= 500) return make('NETWORK', `server error ${e.statusCode}: ${message}`);
-  if (e.statusCode === undefined) return make('NETWORK', `${e.code ?? e.name ?? 'error'}: ${message}`, 'check the vault URL and the network');
+  if (e.statusCode === undefined) {
+    const notSent = e.code !== undefined && NOT_SENT_ERRNOS.has(e.code);
+    return make('NETWORK', `${e.code ?? e.name ?? 'error'}: ${message}`, 'check the vault URL and the network', notSent ? false : undefined);
+  }
   return make('INTERNAL', message);
 }
 
@@ -115,6 +121,7 @@ class AzureStore implements SecretStore {
     // imports of the same graph ("request for … is not in cache").
     const { DefaultAzureCredential } = await import('@azure/identity');
     const { SecretClient: Client } = await import('@azure/keyvault-secrets');
+    const timeoutMs = requestTimeoutMs(this.options.timeout_ms);
     const credential = (this.credential = new DefaultAzureCredential({
       ...(this.options.managed_identity_client_id ? { managedIdentityClientId: this.options.managed_identity_client_id } : {}),
       ...(this.options.tenant_id ? { tenantId: this.options.tenant_id } : {}),
@@ -123,19 +130,23 @@ class AzureStore implements SecretStore {
       disableChallengeResourceVerification: this.options.disable_challenge_resource_verification === true,
       // vh-secrets retries NETWORK/THROTTLED itself, uniformly across providers.
       retryOptions: { maxRetries: 0 },
+      // Every request has a deadline: a frozen vault fails a call instead of hanging it.
+      additionalPolicies: [{ position: 'perCall', policy: { name: 'vh-secrets-timeout', sendRequest: (req, next) => ((req.timeout = timeoutMs), next(req)) } }],
     });
     return this.client;
   }
 
-  private async call<T>(what: string, fn: (c: SecretClient) => Promise<T>): Promise<T> {
+  /** One request: retried when it is a read or an idempotent update; a new version passes `write` and is reconciled. */
+  private async call<T>(what: string, fn: (c: SecretClient) => Promise<T>, write?: WriteOnceOptions<T>): Promise<T> {
     const client = await this.connect();
-    return withRetry(async () => {
+    const once = async (): Promise<T> => {
       try {
         return await fn(client);
       } catch (err) {
         throw mapAzureError(err, this.url, what);
       }
-    });
+    };
+    return write ? writeOnce(once, write) : withRetry(once);
   }
 
   private async versions(name: string): Promise<VersionView[]> {
@@ -194,10 +205,23 @@ class AzureStore implements SecretStore {
     if (!utf8 && Math.ceil(value.length / 3) * 4 > MAX_VALUE) {
       throw new VhError('INVALID_FORMAT', `"${name}" is ${value.length} bytes of binary; Azure Key Vault stores binary as base64 within its 25 KiB limit, so at most ${(MAX_VALUE / 4) * 3} bytes`);
     }
-    const res = await this.call(`write ${name}`, (c) =>
-      c.setSecret(vaultNameFor(name), utf8 ? text : value.toString('base64'), { tags, ...(utf8 ? {} : { contentType: BINARY_CONTENT_TYPE }) }),
-    );
-    return res.properties.version ?? '';
+    // setSecret adds a version each time it is sent: after an ambiguous failure, the versions are read and ours
+    // is the one with this write's sequence tag and exactly these bytes.
+    return this.call(`write ${name}`, async (c) => (await c.setSecret(vaultNameFor(name), utf8 ? text : value.toString('base64'), { tags, ...(utf8 ? {} : { contentType: BINARY_CONTENT_TYPE }) })).properties.version ?? '', {
+      reconcile: async () => {
+        let all: VersionView[];
+        try {
+          all = await this.versions(name);
+        } catch (err) {
+          if ((err as VhError).code === 'NOT_FOUND') return undefined;
+          throw err;
+        }
+        for (const v of all.filter((x) => x.tags['vh-seq'] === tags['vh-seq'])) {
+          if ((await this.read(name, v.id).catch(() => undefined))?.value.equals(value)) return v.id;
+        }
+        return undefined;
+      },
+    });
   }
 
   private async read(name: string, version: string): Promise<SecretValue> {

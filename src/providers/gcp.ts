@@ -1,6 +1,6 @@
 import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { VhError, type ErrorCode } from '../base/errors.js';
-import { withRetry } from '../base/retry.js';
+import { withRetry, writeOnce, type WriteOnceOptions } from '../base/retry.js';
 import type { Stage } from '../core/ref.js';
 import type {
   ListFilter,
@@ -16,7 +16,7 @@ import type {
   SecretValue,
   VersionInfo,
 } from '../core/store.js';
-import { defineProvider, applyPatch, matchesFilter, timedPing } from './shared.js';
+import { defineProvider, applyPatch, matchesFilter, requestTimeoutMs, timedPing } from './shared.js';
 
 /** `[stores.<alias>] provider = "gcp"` — Google Cloud Secret Manager. Credentials: application-default. */
 export interface GcpStoreOptions {
@@ -83,7 +83,9 @@ export function mapGcpError(err: unknown, where: string, what: string): VhError 
     NOT_IMPLEMENTED: 'Google Cloud Secret Manager has this call; a local emulator may not',
   };
   const hint = hints[code];
-  return new VhError(code, `gcp ${where}: ${what}: ${detail}`, hint ? { hint } : {});
+  // Throttled (RESOURCE_EXHAUSTED), or UNAVAILABLE before a connection existed: certainly not carried out.
+  const notSent = e.code === 8 || (e.code === 14 && /ECONNREFUSED|No connection established|Name resolution failed|ENOTFOUND/i.test(detail));
+  return new VhError(code, `gcp ${where}: ${what}: ${detail}`, { ...(hint ? { hint } : {}), ...(notSent ? { details: { applied: false } } : {}) });
 }
 
 function versionId(v: ISecretVersion | null | undefined): string {
@@ -148,16 +150,35 @@ class GcpStore implements SecretStore {
     return this.client;
   }
 
-  private async call<T>(what: string, fn: (c: SecretManagerServiceClient, o: { timeout: number; maxRetries: number }) => Promise<T>): Promise<T> {
+  /** One request: reads and idempotent updates are retried; adding a version passes `write` and is reconciled. */
+  private async call<T>(what: string, fn: (c: SecretManagerServiceClient, o: { timeout: number; maxRetries: number }) => Promise<T>, write?: WriteOnceOptions<T>): Promise<T> {
     const client = await this.connect();
     // One retry policy for every provider: ours (NETWORK / THROTTLED only), not gax's.
-    const callOptions = { timeout: this.options.timeout_ms ?? 15_000, maxRetries: 0 };
-    return withRetry(async () => {
+    const callOptions = { timeout: requestTimeoutMs(this.options.timeout_ms), maxRetries: 0 };
+    const once = async (): Promise<T> => {
       try {
         return await fn(client, callOptions);
       } catch (err) {
         throw mapGcpError(err, this.where, what);
       }
+    };
+    return write ? writeOnce(once, write) : withRetry(once);
+  }
+
+  /**
+   * Adds a version. addSecretVersion adds one each time it is sent: after an ambiguous failure the newest
+   * version is read, and it is ours when it is newer than `after` and holds exactly these bytes.
+   */
+  private async addVersion(name: string, parent: string, value: Buffer, after: string | undefined): Promise<string> {
+    return this.call(`write ${name}`, async (c, o) => versionId((await c.addSecretVersion({ parent, payload: { data: value } }, o))[0]), {
+      reconcile: async () => {
+        const newest = await this.access(name, 'latest').catch((err: unknown) => {
+          if ((err as VhError).code === 'NOT_FOUND') return undefined;
+          throw err;
+        });
+        if (!newest || (after !== undefined && Number(newest.version) <= Number(after))) return undefined;
+        return newest.value.equals(value) ? newest.version : undefined;
+      },
     });
   }
 
@@ -245,7 +266,15 @@ class GcpStore implements SecretStore {
       paths.push('version_aliases');
     }
     try {
-      const [updated] = await this.call(`update ${name}`, (c, o) => c.updateSecret({ secret: update, updateMask: { paths } }, o));
+      // Conditional on the etag, so not idempotent on the wire: after an ambiguous failure the secret is read, and
+      // the update landed when its annotations are as written.
+      const updated = await this.call(`update ${name}`, async (c, o) => (await c.updateSecret({ secret: update, updateMask: { paths } }, o))[0], {
+        reconcile: async () => {
+          const [now] = await this.call(`read ${name}`, (c, o) => c.getSecret({ name: this.secretPath(name) }, o));
+          const same = JSON.stringify(Object.entries(now.annotations ?? {}).sort()) === JSON.stringify(Object.entries(annotations).sort());
+          return same && now.etag !== s.etag ? now : undefined;
+        },
+      });
       Object.assign(s, { annotations: updated.annotations ?? annotations, etag: updated.etag, versionAliases: updated.versionAliases });
     } catch (err) {
       if (stages && this.aliases && (err as VhError).code === 'INVALID_FORMAT') {
@@ -299,8 +328,7 @@ class GcpStore implements SecretStore {
       if ((err as VhError).code === 'CONFLICT') throw new VhError('CONFLICT', `secret "${name}" already exists in gcp ${this.where} (id ${id})`, { hint: 'rotate it, or choose another name' });
       throw err;
     }
-    const [v] = await this.call(`write ${name}`, (c, o) => c.addSecretVersion({ parent: created.name ?? this.secretPath(name), payload: { data: value } }, o));
-    const version = versionId(v);
+    const version = await this.addVersion(name, created.name ?? this.secretPath(name), value, undefined);
     try {
       await this.annotate(name, created, { [PIN]: version }, { current: version });
     } catch (err) {
@@ -330,8 +358,7 @@ class GcpStore implements SecretStore {
       // marked pending would be the newest, and read as current where no pin says otherwise.
       await this.annotate(name, s, { [PIN]: current ?? null, [TOKEN]: options.token ?? null });
     }
-    const [v] = await this.call(`write ${name}`, (c, o) => c.addSecretVersion({ parent: this.secretPath(name), payload: { data: value } }, o));
-    const version = versionId(v);
+    const version = await this.addVersion(name, this.secretPath(name), value, current);
     try {
       if (options.stage === 'pending') {
         await this.annotate(name, s, { [PIN]: current ?? null, [PENDING]: version, [TOKEN]: options.token ?? null }, { pending: version });
@@ -366,7 +393,8 @@ class GcpStore implements SecretStore {
     }
     const target = (await this.versions(name)).find((v) => versionId(v) === version);
     if (!target || target.state !== 'ENABLED') throw new VhError('NOT_FOUND', `version ${version} of "${name}" does not exist or is disabled`);
-    const clearPending = a[PENDING] === version;
+    // Marked pending, or added after the slot was claimed and never marked (see describe): the slot is ours to free.
+    const clearPending = a[PENDING] === version || (!a[PENDING] && a[TOKEN] !== undefined);
     await this.annotate(
       name,
       s,
@@ -387,7 +415,8 @@ class GcpStore implements SecretStore {
     await this.call(`destroy ${name}@${version}`, (c, o) => c.destroySecretVersion({ name: `${this.secretPath(name)}/versions/${version}` }, o)).catch((err: unknown) => {
       if ((err as VhError).code !== 'NOT_FOUND' && (err as VhError).code !== 'CONFLICT') throw err;
     });
-    if (s.annotations?.[PENDING] === version) await this.annotate(name, s, { [PENDING]: null, [TOKEN]: null }, { pending: null });
+    const a = s.annotations ?? {};
+    if (a[PENDING] === version || (!a[PENDING] && a[TOKEN] !== undefined)) await this.annotate(name, s, { [PENDING]: null, [TOKEN]: null }, { pending: null });
   }
 
   async *list(filter?: ListFilter): AsyncIterable<SecretSummary> {
@@ -429,7 +458,9 @@ class GcpStore implements SecretStore {
       createdAt: iso(s.createTime),
       updatedAt: versions.at(-1)?.createdAt,
       currentVersion: current,
-      pendingVersion: a[PENDING] || undefined,
+      // A version newer than every other, added after the slot was claimed (token set) but never marked pending —
+      // its answer lost, or the process killed — is pending too: `--resume` verifies it, `--abort` destroys it.
+      pendingVersion: a[PENDING] || (a[TOKEN] && current !== undefined && all.length > 0 && Number(versionId(all.at(-1))) > Number(current) && all.at(-1)!.state === 'ENABLED' ? versionId(all.at(-1)) : undefined),
       versions,
       revoked: a[REVOKED] === 'true' || currentState !== 'enabled',
     };

@@ -3,6 +3,12 @@ import type { ListFilter, Metadata, MetadataPatch, PingResult, ProviderFactory }
 
 /** What every provider shares: nothing here imports an SDK. */
 
+/**
+ * Socket errors raised before a request reached the server (connection refused, name or route not found): a
+ * write that failed so was certainly not carried out, and may be sent again (see base/retry.ts).
+ */
+export const NOT_SENT_ERRNOS: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 export function matchesFilter(metadata: Metadata, filter: ListFilter | undefined): boolean {
   return !filter?.metadata || Object.entries(filter.metadata).every(([k, v]) => metadata[k] === v);
 }
@@ -33,4 +39,18 @@ export async function timedPing(call: () => Promise<unknown>): Promise<PingResul
 /** Identity helper so each provider file reads `export default defineProvider((opts: XOptions, ctx) => …)`. */
 export function defineProvider<O>(factory: ProviderFactory<O>): ProviderFactory<O> {
   return factory;
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/;
+const UNIT: Record<string, number> = { ms: 1, s: 1_000, m: 60_000 };
+
+/**
+ * The deadline of one store request: the store's own `timeout_ms`, else `VH_SECRETS_TIMEOUT` (`--timeout`;
+ * milliseconds, or a duration such as `10s`), else 15 s. A frozen store then fails a call instead of hanging it.
+ */
+export function requestTimeoutMs(option: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  if (typeof option === 'number' && Number.isFinite(option) && option > 0) return option;
+  const m = DURATION.exec((env.VH_SECRETS_TIMEOUT ?? '').trim());
+  const ms = m ? Number(m[1]) * UNIT[m[2] ?? 'ms']! : NaN;
+  return Number.isFinite(ms) && ms > 0 ? ms : 15_000;
 }

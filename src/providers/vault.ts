@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { VhError, type ErrorCode } from '../base/errors.js';
-import { withRetry } from '../base/retry.js';
+import { withRetry, writeOnce, type WriteOnceOptions } from '../base/retry.js';
 import type { Stage } from '../core/ref.js';
 import type {
   ListFilter,
@@ -16,7 +16,7 @@ import type {
   SecretValue,
   VersionInfo,
 } from '../core/store.js';
-import { defineProvider, applyPatch, matchesFilter } from './shared.js';
+import { NOT_SENT_ERRNOS, defineProvider, applyPatch, matchesFilter, requestTimeoutMs } from './shared.js';
 
 /** `[stores.<alias>] provider = "vault"` — HashiCorp Vault or OpenBao, KV version 2. */
 export interface VaultStoreOptions {
@@ -35,7 +35,7 @@ export interface VaultStoreOptions {
   secret_id?: string;
   /** @default "approle" */
   approle_path?: string;
-  /** Per-request timeout. @default 15000 */
+  /** Deadline of one request. @default $VH_SECRETS_TIMEOUT, else 15000 */
   timeout_ms?: number;
 }
 
@@ -81,9 +81,10 @@ export function mapVaultError(err: unknown, address: string, what: string): VhEr
   const status = (err as { response?: { statusCode?: number } }).response?.statusCode;
   const message = (err as { message?: string }).message ?? String(err);
   const errno = (err as { code?: string }).code;
-  const make = (code: ErrorCode, text: string, hint?: string) => new VhError(code, `vault ${address}: ${what}: ${text}`, hint ? { hint } : {});
+  const make = (code: ErrorCode, text: string, hint?: string, applied?: false) =>
+    new VhError(code, `vault ${address}: ${what}: ${text}`, { ...(hint ? { hint } : {}), ...(applied === false ? { details: { applied } } : {}) });
   if (status === undefined) {
-    if (errno && NETWORK_CODES.has(errno)) return make('NETWORK', `cannot reach the server (${errno})`, 'check VAULT_ADDR and that the server is up and unsealed');
+    if (errno && NETWORK_CODES.has(errno)) return make('NETWORK', `cannot reach the server (${errno})`, 'check VAULT_ADDR and that the server is up and unsealed', NOT_SENT_ERRNOS.has(errno) ? false : undefined);
     if (/certificate|self[- ]signed|SSL|TLS/i.test(message)) return make('NETWORK', `TLS failure (${errno ?? message})`, 'set VAULT_CACERT (or ca_cert) to the CA that signed the server certificate');
     return make('NETWORK', message);
   }
@@ -97,7 +98,7 @@ export function mapVaultError(err: unknown, address: string, what: string): VhEr
   }
   if (status === 404) return make('NOT_FOUND', 'not found');
   if (status === 412) return make('CONFLICT', message);
-  if (status === 429) return make('THROTTLED', 'rate limited (429)');
+  if (status === 429) return make('THROTTLED', 'rate limited (429)', undefined, false);
   if (status >= 500) return make('NETWORK', `server error ${status}${status === 503 ? ' (sealed or standby)' : ''}: ${message}`);
   return make('INTERNAL', `unexpected status ${status}: ${message}`);
 }
@@ -183,7 +184,7 @@ class VaultStore implements SecretStore {
       debug: () => undefined,
       ...(namespace ? { namespace } : {}),
       ...(token ? { token } : {}),
-      requestOptions: { timeout: this.options.timeout_ms ?? 15_000, ...(ca ? { ca } : {}) },
+      requestOptions: { timeout: requestTimeoutMs(this.options.timeout_ms), ...(ca ? { ca } : {}) },
     }) as unknown as VaultClient;
     this.client = client;
     return client;
@@ -210,18 +211,47 @@ class VaultStore implements SecretStore {
     client.token = tok;
   }
 
-  private async call<T>(what: string, method: string, path: string, json?: unknown): Promise<T> {
+  /**
+   * One request. Reads and idempotent writes (metadata merge patches, soft delete and destroy of named versions)
+   * are retried; a data write (a new version, conditional on `cas`) passes `write` and is reconciled instead.
+   */
+  private async call<T>(what: string, method: string, path: string, json?: unknown, write?: WriteOnceOptions<T>): Promise<T> {
     const client = await this.connect();
     this.loggingIn ??= this.login(client);
     await this.loggingIn;
     const headers = method === 'PATCH' ? { headers: { 'Content-Type': 'application/merge-patch+json' } } : {};
-    return withRetry(async () => {
+    const once = async (): Promise<T> => {
       try {
         return (await client.request({ path, method, ...headers, ...(json !== undefined ? { json } : {}) })) as T;
       } catch (err) {
         throw mapVaultError(err, this.address, what);
       }
+    };
+    return write ? writeOnce(once, write) : withRetry(once);
+  }
+
+  /**
+   * Writes `value` as the version after `cas`. Asked after an ambiguous failure, the store answers from the
+   * version `cas + 1`: ours if it holds exactly these bytes (a value is not written twice by anyone else), another
+   * writer's otherwise (CONFLICT), and not written yet when it does not exist.
+   */
+  private async writeData(what: string, name: string, value: Buffer, cas: number): Promise<string> {
+    const res = await this.call<{ data: { version: number } }>(what, 'POST', this.dataPath(name), { options: { cas }, data: encodeValue(value) }, {
+      reconcile: async () => {
+        let md: VaultMetadata;
+        try {
+          md = await this.readMeta(name);
+        } catch (err) {
+          if ((err as VhError).code === 'NOT_FOUND' && cas === 0) return undefined;
+          throw err;
+        }
+        if (md.current_version <= cas) return undefined;
+        const mine = await this.readVersion(name, String(cas + 1)).then((v) => v.value.equals(value), () => false);
+        if (!mine) throw new VhError('CONFLICT', `"${name}" was written concurrently (version ${cas + 1} is not ours)`);
+        return { data: { version: cas + 1 } };
+      },
     });
+    return String(res.data.version);
   }
 
   private dataPath(name: string, version?: string): string {
@@ -261,7 +291,13 @@ class VaultStore implements SecretStore {
   private static stageVersion(md: VaultMetadata, stage: Stage): string | undefined {
     if (stage === 'current') return VaultStore.currentOf(md);
     const v = md.custom_metadata?.[stage === 'pending' ? PENDING : PREVIOUS];
-    return v && !isDeleted(md.versions[v]) ? v : undefined;
+    if (v && !isDeleted(md.versions[v])) return v;
+    if (stage !== 'pending') return undefined;
+    // A version newer than the pinned current one that no stage names: a staged write whose bookkeeping never
+    // landed (answer lost, process killed). Pending, never current, until verified and promoted or discarded.
+    const latest = String(md.current_version);
+    const pin = md.custom_metadata?.[PIN];
+    return pin && Number(latest) > Number(pin) && md.custom_metadata?.[RESTORED] !== latest && !isDeleted(md.versions[latest]) ? latest : undefined;
   }
 
   private static publicMeta(custom: Record<string, string> | null): Metadata {
@@ -308,9 +344,9 @@ class VaultStore implements SecretStore {
 
   async create(name: string, value: Buffer, metadata: Metadata): Promise<{ version: string }> {
     // cas=0: write only if the path has no version yet — an atomic create.
-    let res: { data: { version: number } };
+    let version: string;
     try {
-      res = await this.call<{ data: { version: number } }>(`create ${name}`, 'POST', this.dataPath(name), { options: { cas: 0 }, data: encodeValue(value) });
+      version = await this.writeData(`create ${name}`, name, value, 0);
     } catch (err) {
       if ((err as VhError).code === 'CONFLICT') throw new VhError('CONFLICT', `secret "${name}" already exists in vault ${this.address}`, { hint: 'rotate it, or choose another name' });
       throw err;
@@ -318,7 +354,7 @@ class VaultStore implements SecretStore {
     if (Object.keys(metadata).length > 0) {
       await this.call(`write metadata of ${name}`, 'POST', this.metaPath(name), { custom_metadata: metadata });
     }
-    return { version: String(res.data.version) };
+    return { version };
   }
 
   async put(name: string, value: Buffer, options: PutOptions): Promise<{ version: string }> {
@@ -336,14 +372,24 @@ class VaultStore implements SecretStore {
     if (VaultStore.stageVersion(md, 'pending') || (latest !== current && custom[RESTORED] !== latest)) {
       throw new VhError('CONFLICT', `"${name}" already has a pending version ${custom[PENDING] ?? latest}`);
     }
-    const res = await this.call<{ data: { version: number } }>(`write ${name}`, 'POST', this.dataPath(name), {
-      options: { cas: md.current_version },
-      data: encodeValue(value),
-    });
-    const version = String(res.data.version);
     if (options.stage === 'pending') {
-      // Between the write and this patch a reader of "current" can see the new version as latest: a window of
-      // one request. The pin then keeps the previous version current until promote.
+      // Pin the current version before the new one exists: were the answer to the data write lost, or the process
+      // killed right after it, the new version must not read as current just because it is Vault's latest. It
+      // then stands as the pending version (see stageVersion) for `--resume` to verify or `--abort` to discard.
+      await this.writeCustom(name, md, { [PIN]: current ?? null, [TOKEN]: options.token ?? null });
+    }
+    let version: string;
+    try {
+      version = await this.writeData(`write ${name}`, name, value, md.current_version);
+    } catch (err) {
+      if (options.stage === 'pending' && (err as VhError).code === 'CONFLICT' && options.token) {
+        // Lost the race: leave no token of ours behind (the pin names the current version either way).
+        const now = await this.readMeta(name).catch(() => undefined);
+        if (now?.custom_metadata?.[TOKEN] === options.token && !now.custom_metadata[PENDING]) await this.writeCustom(name, now, { [TOKEN]: null }).catch(() => undefined);
+      }
+      throw err;
+    }
+    if (options.stage === 'pending') {
       await this.writeCustom(name, md, { ...options.metadata, [PIN]: current ?? null, [PENDING]: version, [TOKEN]: options.token ?? null, [RESTORED]: null });
     } else {
       await this.writeCustom(name, md, { ...options.metadata, [PIN]: null, [PREVIOUS]: current ?? null, [REVOKED]: null, [RESTORED]: null });
@@ -369,7 +415,8 @@ class VaultStore implements SecretStore {
       [PIN]: version === latest ? null : version,
       [PREVIOUS]: current ?? null,
       [PENDING]: custom[PENDING] === version ? null : (custom[PENDING] ?? null),
-      [TOKEN]: custom[PENDING] === version ? null : (custom[TOKEN] ?? null),
+      // The token belongs to the pending version: to this one, or (written before the data) to none yet.
+      [TOKEN]: custom[PENDING] && custom[PENDING] !== version ? (custom[TOKEN] ?? null) : null,
     });
   }
 
@@ -389,16 +436,14 @@ class VaultStore implements SecretStore {
     const custom = md.custom_metadata ?? {};
     const patch: Record<string, string | null> = {};
     if (custom[PENDING] === version) Object.assign(patch, { [PENDING]: null, [TOKEN]: null });
+    else if (!custom[PENDING] && custom[TOKEN]) Object.assign(patch, { [TOKEN]: null });
     // Plain KV readers follow Vault's latest version. If the discarded version was latest, write the current
     // value again as the new latest so they keep reading it; the pin keeps vh-secrets' current version as it was.
     if (String(md.current_version) === version && current) {
       const keep = await this.readVersion(name, current);
-      const res = await this.call<{ data: { version: number } }>(`restore ${name}`, 'POST', this.dataPath(name), {
-        options: { cas: md.current_version },
-        data: encodeValue(keep.value),
-      });
-      md.current_version = res.data.version;
-      Object.assign(patch, { [PIN]: current, [RESTORED]: String(res.data.version) });
+      const restored = await this.writeData(`restore ${name}`, name, keep.value, md.current_version);
+      md.current_version = Number(restored);
+      Object.assign(patch, { [PIN]: current, [RESTORED]: restored });
     }
     if (Object.keys(patch).length > 0) await this.writeCustom(name, md, patch);
   }

@@ -32,6 +32,8 @@ export interface JournalEntry {
   target?: string | null;
   /** Whether the staged value was applied at the target (a resumed rotation re-applies it when not). */
   target_applied?: boolean;
+  /** The phase whose write the store never confirmed: resume reads the store to learn what happened. */
+  unconfirmed?: Phase | null;
 }
 
 const REQUIRED: (keyof JournalEntry)[] = ['id', 'secret', 'store', 'name', 'type', 'status', 'started_at'];
