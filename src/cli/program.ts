@@ -204,8 +204,8 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--resume', 'finish an interrupted rotation')
     .option('--abort', 'roll back an interrupted rotation')
     .option('--reason <text>', 'reason recorded in the audit log')
-    .option('--force', 'with --resume/--abort: take over a rotation another host started, before its timeout')
-    .addHelpText('after', '\nExit: 0 rotated (or nothing to resume), 75 skipped because another rotation holds the secret,\n66 no such secret, 65 type without a generator; a failed rotation is rolled back and exits with its error\'s code.\nEnvironment: VOICEHIVE_GRACE_PERIOD_HOURS (24), VOICEHIVE_ROTATION_TIMEOUT_MINUTES (30), VH_SECRETS_FAILPOINT (tests).')
+    .option('--force', 'cut a credential still inside its grace period; with --resume/--abort: take over a rotation another host started, before its timeout')
+    .addHelpText('after', '\nEach previous version stays valid through its own grace period, whatever rotations follow. Where the target\nholds only two credentials (alternating users), a rotation that would cut one still in its grace is deferred\n(exit 75, naming the version and when its grace ends) unless --force or --emergency; on a terminal it asks.\nExit: 0 rotated (or nothing to resume), 75 skipped because another rotation holds the secret, or deferred,\n66 no such secret, 65 type without a generator; a failed rotation is rolled back and exits with its error\'s code.\nEnvironment: VOICEHIVE_GRACE_PERIOD_HOURS (24), VOICEHIVE_ROTATION_TIMEOUT_MINUTES (30), VH_SECRETS_FAILPOINT (tests).')
     .action(action(hooks, () => import('./commands/rotate.js')));
 
   program

@@ -45,8 +45,31 @@ export function parseMarker(text: string | undefined): Marker | undefined {
   return { id, from, at, host: host ?? '' };
 }
 
-export function parseCleanup(text: string | undefined): { version: string; notBefore: string } | undefined {
-  if (!text) return undefined;
-  const [version, notBefore] = text.split(' ');
-  return version && notBefore ? { version, notBefore } : undefined;
+/** A previous version waiting out its grace period: revoked (and retired at the target) once `notBefore` passes. */
+export interface PendingCleanup {
+  version: string;
+  notBefore: string;
+}
+
+/**
+ * How many previous versions can wait out their grace at once: the `vh-cleanup` value holds them as
+ * `version notBefore` pairs, and an AWS tag value takes 256 characters (four UUID versions with their times).
+ */
+export const MAX_CLEANUPS = 4;
+
+/** Every previous version waiting out its grace, oldest first (`vh-cleanup`: `v1 t1 v2 t2 …`). */
+export function parseCleanups(text: string | undefined): PendingCleanup[] {
+  const parts = (text ?? '').split(' ').filter(Boolean);
+  const out: PendingCleanup[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) out.push({ version: parts[i]!, notBefore: parts[i + 1]! });
+  return out.sort((a, b) => a.notBefore.localeCompare(b.notBefore));
+}
+
+export function formatCleanups(list: PendingCleanup[]): string | null {
+  return list.length > 0 ? list.map((c) => `${c.version} ${c.notBefore.replace(/\.\d{3}Z$/, 'Z')}`).join(' ') : null;
+}
+
+/** The previous version whose grace ends first, if any (what health reports as the next cleanup). */
+export function parseCleanup(text: string | undefined): PendingCleanup | undefined {
+  return parseCleanups(text)[0];
 }

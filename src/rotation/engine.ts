@@ -3,9 +3,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEventType, DetailValue } from '../audit/event.js';
 import { VhError, isVhError } from '../base/errors.js';
+import { isUnconfirmed } from '../base/retry.js';
 import { failpoint } from '../base/failpoint.js';
 import { FileLock, ensurePrivateDir } from '../base/fsutil.js';
-import { CLEANUP, FAILED_AT, KEY, MARKER, ROTATED_AT, formatMarker, parseCleanup, parseMarker, rotationSettings, type Marker, type RotationSettings } from '../core/rotation-state.js';
+import { CLEANUP, FAILED_AT, KEY, MARKER, MAX_CLEANUPS, ROTATED_AT, formatCleanups, formatMarker, parseCleanups, parseMarker, rotationSettings, type Marker, type PendingCleanup, type RotationSettings } from '../core/rotation-state.js';
 import { PHASES, RotationJournal, type JournalEntry, type Phase } from './journal.js';
 import type { Runtime } from '../core/runtime.js';
 import { checkValue, enforce } from '../core/policy.js';
@@ -27,7 +28,8 @@ import type { Credential, RotationTarget } from '../core/target.js';
  * version stays readable throughout.
  */
 
-export type RotationStatus = 'rotated' | 'skipped' | 'failed' | 'planned' | 'aborted' | 'nothing';
+/** `deferred`: not rotated now, because it would cut a credential still inside its grace period (see graceCut). */
+export type RotationStatus = 'rotated' | 'skipped' | 'failed' | 'planned' | 'aborted' | 'nothing' | 'deferred';
 
 export interface RotationOutcome {
   secret: string;
@@ -48,6 +50,8 @@ export interface RotateOptions {
   dryRun?: boolean;
   /** From a rotate-all snapshot: skip if the secret was rotated since. */
   expectedCurrent?: string;
+  /** Rotate even when that cuts a credential still inside its grace period (--emergency implies it). */
+  force?: boolean;
   onPhase?: (phase: Phase) => void;
 }
 
@@ -57,6 +61,27 @@ function newRotationId(): string {
 
 function outcome(secret: string, status: RotationStatus, fields: Partial<RotationOutcome> = {}): RotationOutcome {
   return { secret, status, version: null, previous_version: null, rotation_id: null, note: null, cleanup: 'none', error: null, ...fields };
+}
+
+/**
+ * The grace promise across rotations. Each previous version waits out its own grace (`vh-cleanup` lists them);
+ * a later rotation never shortens it where the store and target can hold it. Where they cannot — a target with
+ * two slots (alternating users: staging the new credential overwrites the older user's password), or more
+ * versions waiting than the store's metadata can list — the rotation would cut the oldest ones: those are `cut`.
+ * `due`: graces already over, revoked by this rotation. `keep`: still in grace, left to wait.
+ */
+export function graceCut(metadata: Metadata, from: string | null, alternating: boolean, now: number, live?: (version: string) => boolean): { due: PendingCleanup[]; cut: PendingCleanup[]; keep: PendingCleanup[] } {
+  const waiting = parseCleanups(metadata[CLEANUP]).filter((c) => c.version !== from && (live?.(c.version) ?? true));
+  const due = waiting.filter((c) => Date.parse(c.notBefore) <= now);
+  const graced = waiting.filter((c) => !(Date.parse(c.notBefore) <= now));
+  // Beside the current and the new credential: none for two slots; the rest of the metadata's room otherwise.
+  const room = alternating ? 0 : MAX_CLEANUPS - 1;
+  const cutCount = Math.max(0, graced.length - room);
+  return { due, cut: graced.slice(0, cutCount), keep: graced.slice(cutCount) };
+}
+
+function describeCut(cut: PendingCleanup[], target: string | undefined): string {
+  return cut.map((c) => `version ${c.version}${target ? ` (at target ${target})` : ''}, in its grace period until ${c.notBefore}`).join('; ');
 }
 
 class Deadline {
@@ -207,9 +232,16 @@ export class RotationEngine {
     const marker = parseMarker(desc.metadata[MARKER]);
     if (desc.pendingVersion || marker) return outcome(ref.id, 'skipped', { ...base, note: this.lockedNote(desc, marker) });
     const targetConfig = targetConfigFor(this.rt.config, ref.id, desc.metadata);
+    const live = (v: string) => desc.versions.some((x) => x.version === v && x.state === 'enabled');
     if (options.dryRun) {
       const at = targetConfig ? ` (applied at target ${targetConfig.name}, ${targetConfig.kind})` : '';
-      return outcome(ref.id, 'planned', { ...base, note: `would generate a new ${type}, stage it${at}, verify, promote${options.emergency ? ' and revoke version ' + from + ' at once' : `, and revoke version ${from} after ${this.settings.gracePeriodHours} h`}` });
+      const alternating = targetConfig ? await openTargetFor(this.rt, ref, targetConfig).then(async (t) => (await t.close().catch(() => undefined), t.alternating)) : false;
+      const { cut } = graceCut(desc.metadata, from, alternating, Date.now(), live);
+      if (cut.length > 0 && !options.emergency && !options.force) {
+        return outcome(ref.id, 'deferred', { ...base, note: `rotating now would cut ${describeCut(cut, targetConfig?.name)}: deferred until then (\`--force\` cuts it now; \`--emergency\` for a leaked value)` });
+      }
+      const cuts = cut.length > 0 ? `; it cuts ${describeCut(cut, targetConfig?.name)} at once` : '';
+      return outcome(ref.id, 'planned', { ...base, note: `would generate a new ${type}, stage it${at}, verify, promote${options.emergency ? ' and revoke version ' + from + ' at once' : `, and revoke version ${from} after ${this.settings.gracePeriodHours} h`}${cuts}` });
     }
     const key = await this.keyOf(store, ref, desc, targetConfig !== undefined);
     const lock = await this.localLock(ref.id);
@@ -242,6 +274,13 @@ export class RotationEngine {
         if (target.alternating && !key) {
           throw new VhError('INVALID_FORMAT', `${ref.id} rotates through alternating users (target ${target.name}), so its value must be a JSON object with "username" and "password"`, { hint: 'store it as {"username": "…", "password": "…"}' });
         }
+      }
+      const { cut } = graceCut(desc.metadata, from, target?.alternating === true, Date.now(), live);
+      if (cut.length > 0 && !options.emergency && !options.force) {
+        return outcome(ref.id, 'deferred', {
+          ...base,
+          note: `rotating now would cut ${describeCut(cut, target?.name)}: deferred until then (\`--force\` cuts it now; \`--emergency\` for a leaked value)`,
+        });
       }
       return await this.run(store, ref, entry, undefined, options, desc.metadata, target);
     } finally {
@@ -312,21 +351,25 @@ export class RotationEngine {
         }
       });
       await step('promote', async () => {
+        const now = Date.now();
+        const { due, cut, keep } = graceCut(snapshot, entry.from_version, target?.alternating === true, now);
+        const waiting = entry.emergency ? keep : [...keep, { version: entry.from_version!, notBefore: new Date(now + this.settings.gracePeriodHours * 3_600_000).toISOString() }];
         const metadata = {
           [MARKER]: null,
           [FAILED_AT]: null,
-          [ROTATED_AT]: new Date().toISOString(),
-          [CLEANUP]: entry.emergency ? null : `${entry.from_version} ${new Date(Date.now() + this.settings.gracePeriodHours * 3_600_000).toISOString()}`,
+          [ROTATED_AT]: new Date(now).toISOString(),
+          [CLEANUP]: formatCleanups(waiting.filter((c) => c.version !== entry.pending_version)),
         };
         await store.promote(ref.name, entry.pending_version!, { expectedCurrent: entry.from_version!, metadata });
-        // A cleanup still deferred from an earlier rotation is two generations old now: do it here.
-        const older = parseCleanup(snapshot[CLEANUP]);
-        if (older && older.version !== entry.pending_version && older.version !== entry.from_version) {
+        // Graces that are over, and (with --force / --emergency) those this rotation had to cut: revoked here.
+        for (const older of [...due, ...cut]) {
+          if (older.version === entry.pending_version || older.version === entry.from_version) continue;
           if (target) {
             const retired = await this.valueAt(store, ref, older.version).catch(() => undefined);
             if (retired) await target.cleanup(this.credential(entry, retired), this.credential(entry, await this.valueAt(store, ref, entry.pending_version!))).catch(() => undefined);
           }
-          await store.revoke(ref.name, older.version).catch(() => undefined);
+          const gone = await store.revoke(ref.name, older.version).then(() => true, () => false);
+          if (gone) await this.audit('revoked', ref, entry.type, true, { version: older.version, reason: due.includes(older) ? 'grace period over' : `grace period cut short by rotation ${entry.id}`, rotation_id: entry.id }).catch(() => undefined);
         }
       }, 'rotated', { from_version: entry.from_version, version: entry.pending_version });
     } catch (err) {
@@ -371,6 +414,21 @@ export class RotationEngine {
   private async rollBack(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, phase: Phase, err: unknown, target?: RotationTarget): Promise<RotationOutcome> {
     const code = isVhError(err) ? err.code : 'INTERNAL';
     const message = (err as Error).message ?? String(err);
+    if (isUnconfirmed(err)) {
+      // The store never said whether the write landed, even when asked again. Rolling back from a guess could
+      // discard what is in fact current, or leave a written version unseen: record it and let resume (or abort)
+      // read the truth once the store answers.
+      entry.error = { code, message, phase };
+      entry.unconfirmed = phase;
+      await this.journal.write(entry);
+      await this.audit('rotation_failed', ref, entry.type, false, { rotation_id: entry.id, phase, message, outcome: 'unknown' }, code).catch(() => undefined);
+      return outcome(ref.id, 'failed', {
+        version: entry.from_version,
+        rotation_id: entry.id,
+        note: `the store did not confirm the ${phase} write, so nothing was rolled back or assumed: run \`vh-secrets rotate ${ref.id} --resume\` (or --abort) once it answers`,
+        error: entry.error,
+      });
+    }
     // Lost the race for the pending slot before writing anything: that is a lock, not a failure.
     if (phase === 'stage' && code === 'CONFLICT' && entry.pending_version === null) {
       await this.journal.remove(ref.id);
@@ -434,9 +492,21 @@ export class RotationEngine {
     };
   }
 
-  private async takeOver(ref: ResolvedRef, force: boolean): Promise<{ store: SecretStore; desc: SecretDescription; entry: JournalEntry; lock: FileLock; target: RotationTarget | undefined } | RotationOutcome> {
+  private async takeOver(ref: ResolvedRef, force: boolean, aborting = false): Promise<{ store: SecretStore; desc: SecretDescription; entry: JournalEntry; lock: FileLock; target: RotationTarget | undefined } | RotationOutcome> {
     const store = await this.rt.store(ref.store);
-    const desc = await store.describe(ref.name);
+    let desc: SecretDescription;
+    try {
+      desc = await store.describe(ref.name);
+    } catch (err) {
+      const local = await this.journal.read(ref.id);
+      if (!isVhError(err) || err.code !== 'NOT_FOUND' || !local || local.status !== 'in_progress') throw err;
+      // The secret is gone from the store (deleted, or the store restored from a backup without it): the journal
+      // describes nothing that exists. Abort clears it, so it no longer blocks a new rotation; resume cannot run.
+      if (!aborting) throw new VhError('NOT_FOUND', `${ref.id} is not in the store any more, so rotation ${local.id} cannot be resumed`, { hint: `clear its journal with \`vh-secrets rotate ${ref.id} --abort\`` });
+      await this.journal.remove(ref.id);
+      await this.audit('rolled_back', ref, local.type, true, { rotation_id: local.id, aborted: true, secret_gone: true }).catch(() => undefined);
+      return outcome(ref.id, 'aborted', { rotation_id: local.id, note: `${ref.id} is not in the store any more: the journal of rotation ${local.id} was cleared; nothing was discarded` });
+    }
     const found = await this.interrupted(ref, desc);
     if (!found) return outcome(ref.id, 'nothing', { version: desc.currentVersion ?? null, note: 'no interrupted rotation to resume or abort' });
     const { entry, local } = found;
@@ -465,7 +535,9 @@ export class RotationEngine {
     if ('status' in taken) return taken;
     const { store, desc, entry, lock, target } = taken;
     try {
-      await this.audit('rotation_phase', ref, entry.type, true, { rotation_id: entry.id, resumed_from: entry.phase });
+      await this.audit('rotation_phase', ref, entry.type, true, { rotation_id: entry.id, resumed_from: entry.phase, ...(entry.unconfirmed ? { reconciled: entry.unconfirmed } : {}) });
+      // What the store holds now is the truth the phases below continue from.
+      entry.unconfirmed = null;
       if (entry.pending_version && desc.currentVersion === entry.pending_version) {
         // Promoted before the crash: finish the bookkeeping and the cleanup.
         entry.phase = 'verify';
@@ -492,10 +564,13 @@ export class RotationEngine {
   async abort(refText: string, options: { force?: boolean } = {}): Promise<RotationOutcome> {
     const ref = resolveRef(this.rt, refText);
     await this.authorized(ref);
-    const taken = await this.takeOver(ref, options.force === true);
+    const taken = await this.takeOver(ref, options.force === true, true);
     if ('status' in taken) return taken;
     const { store, desc, entry, lock, target } = taken;
     try {
+      // The journal may name a pending version the store never kept (lost write, restored store): say only what
+      // is true of the store.
+      if (entry.pending_version && !desc.versions.some((v) => v.version === entry.pending_version)) entry.pending_version = desc.pendingVersion ?? null;
       if (entry.pending_version && desc.currentVersion === entry.pending_version) {
         // Past the commit point: aborting now would undo a promoted credential; finish it instead.
         entry.phase = 'verify';
@@ -516,31 +591,39 @@ export class RotationEngine {
     }
   }
 
-  /** Revokes a previous version whose grace period is over. Returns the revoked version, if any. */
+  /**
+   * Revokes the previous versions whose grace period is over (each waits out its own), retiring them at the
+   * target first; the ones still in grace stay listed. Returns the revoked versions, comma separated, if any.
+   */
   async cleanupIfDue(refText: string, metadata: Metadata): Promise<string | undefined> {
-    const due = parseCleanup(metadata[CLEANUP]);
-    if (!due || Date.parse(due.notBefore) > Date.now()) return undefined;
+    const now = Date.now();
+    const waiting = parseCleanups(metadata[CLEANUP]);
+    const due = waiting.filter((c) => Date.parse(c.notBefore) <= now);
+    if (due.length === 0) return undefined;
     const ref = resolveRef(this.rt, refText);
     const store = await this.rt.store(ref.store);
     const desc = await store.describe(ref.name);
-    if (desc.currentVersion !== due.version && desc.versions.some((v) => v.version === due.version && v.state === 'enabled')) {
-      const targetConfig = targetConfigFor(this.rt.config, ref.id, desc.metadata);
-      if (targetConfig && desc.currentVersion) {
-        // The target retires the old credential first: a failure leaves the cleanup due, to be tried again.
-        const target = await openTargetFor(this.rt, ref, targetConfig);
-        try {
+    const revoked: string[] = [];
+    const targetConfig = targetConfigFor(this.rt.config, ref.id, desc.metadata);
+    const target = targetConfig && desc.currentVersion ? await openTargetFor(this.rt, ref, targetConfig) : undefined;
+    try {
+      for (const c of due) {
+        if (desc.currentVersion === c.version || !desc.versions.some((v) => v.version === c.version && v.state === 'enabled')) continue;
+        if (target) {
+          // The target retires the old credential first: a failure leaves the cleanup due, to be tried again.
           const key = ref.key ?? desc.metadata[KEY] ?? null;
-          const current = await this.valueAt(store, ref, desc.currentVersion);
-          const previous = await this.valueAt(store, ref, due.version);
+          const current = await this.valueAt(store, ref, desc.currentVersion!);
+          const previous = await this.valueAt(store, ref, c.version);
           await target.cleanup(credentialOf(previous, key), credentialOf(current, key));
-        } finally {
-          await target.close().catch(() => undefined);
         }
+        await store.revoke(ref.name, c.version);
+        await this.audit('revoked', ref, metadata['vh-type'] ?? null, true, { version: c.version, reason: 'grace period over' });
+        revoked.push(c.version);
       }
-      await store.revoke(ref.name, due.version);
-      await this.audit('revoked', ref, metadata['vh-type'] ?? null, true, { version: due.version, reason: 'grace period over' });
+    } finally {
+      await target?.close().catch(() => undefined);
     }
-    await store.setMetadata(ref.name, { [CLEANUP]: null });
-    return due.version;
+    await store.setMetadata(ref.name, { [CLEANUP]: formatCleanups(waiting.filter((c) => !due.includes(c))) });
+    return revoked.length > 0 ? revoked.join(', ') : due.map((c) => c.version).join(', ');
   }
 }

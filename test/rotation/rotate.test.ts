@@ -58,6 +58,39 @@ for (const s of stores) {
       expect(ledger.leaks()).toEqual([]);
     });
 
+    test('the grace promise holds across rotations: each previous version waits out its own grace period', async () => {
+      const name = uniqueName('grace');
+      expect((await vh(['create', name, '--type', 'database_password', '--generate'])).code).toBe(0);
+      const v1 = JSON.parse((await vh(['describe', name, '--json'])).out).current_version as string;
+      const value1 = (await vh(['get', name])).out;
+      expect((await vh(['rotate', name, '--yes'])).code).toBe(0);
+      const v2 = JSON.parse((await vh(['describe', name, '--json'])).out).current_version as string;
+      const second = await vh(['rotate', name, '--yes', '--json']);
+      expect(second.code).toBe(0);
+      expect(JSON.parse(second.out)).toMatchObject({ status: 'rotated', previous_version: v2, cleanup: 'deferred' });
+      // Version 1 was promised the grace period when version 2 replaced it: a later rotation does not shorten it.
+      const back = await vh(['get', `${name}@${v1}`]);
+      expect(back.code).toBe(0);
+      expect(back.out).toBe(value1);
+      expect((await vh(['get', `${name}@${v2}`])).code).toBe(0);
+      const d = JSON.parse((await vh(['describe', name, '--json'])).out) as { versions: { version: string; state: string }[] };
+      expect(d.versions.filter((v) => v.version === v1 || v.version === v2).map((v) => v.state)).toEqual(['enabled', 'enabled']);
+    });
+
+    test('a previous version whose own grace is over is revoked by the next rotation; one still in grace is kept', async () => {
+      const name = uniqueName('grace-due');
+      expect((await vh(['create', name, '--type', 'database_password', '--generate'])).code).toBe(0);
+      const v1 = JSON.parse((await vh(['describe', name, '--json'])).out).current_version as string;
+      // Version 1 gets no grace at all (explicitly over at once); version 2 the default 24 h.
+      expect((await vh(['rotate', name, '--yes'], undefined, { VOICEHIVE_GRACE_PERIOD_HOURS: '0' })).code).toBe(0);
+      const v2 = JSON.parse((await vh(['describe', name, '--json'])).out).current_version as string;
+      expect((await vh(['rotate', name, '--yes'])).code).toBe(0);
+      expect((await vh(['get', `${name}@${v1}`])).code).toBe(66);
+      expect((await vh(['get', `${name}@${v2}`])).code).toBe(0);
+      const revoked = (await events(home)).filter((e) => e.event === 'revoked' && (e.details as Json).version === v1);
+      expect(revoked).toHaveLength(1);
+    });
+
     test('emergency: needs --reason, revokes the previous version at once, reason audited', async () => {
       const name = uniqueName('emerg');
       expect((await vh(['create', name, '--type', 'database_password', '--generate'])).code).toBe(0);

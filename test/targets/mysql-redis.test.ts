@@ -95,6 +95,12 @@ function harness(prefix: string) {
     const grants = JSON.stringify(await mysqlAdmin('SHOW GRANTS FOR ?@?', [first.username, '%']));
     expect(grants).toContain(`SELECT, INSERT ON \`${db}\``);
 
+    // The base user's password is inside its grace: a second rotation, which would overwrite it, is deferred.
+    const deferred = await h.vh(['rotate', name, '--yes', '--json']);
+    expect(deferred.code).toBe(75);
+    expect(JSON.parse(deferred.out)).toMatchObject({ status: 'deferred' });
+    expect(await mysqlLogin(user, pass)).toBe(true);
+
     const e = await h.vh(['rotate', name, '--yes', '--emergency', '--reason', 'cleanup now', '--json']);
     expect(JSON.parse(e.out)).toMatchObject({ status: 'rotated', cleanup: 'revoked' });
     const now = await h.current(name);
@@ -143,6 +149,22 @@ function harness(prefix: string) {
     // The user's other rules are untouched.
     const rules = JSON.stringify(await redisAdmin('ACL', 'GETUSER', user));
     expect(rules).toContain('app:*');
+  });
+
+  test('two rotations inside the grace period: every password still inside its grace keeps working', async () => {
+    const { user, pass } = await newUser();
+    const name = `local:redis/${user}`;
+    expect((await h.vh(['create', name, '--type', 'database_password', '--target', 'redis-acl'], credential(user, pass))).code).toBe(0);
+    expect((await h.vh(['rotate', name, '--yes'])).code).toBe(0);
+    const second = await h.current(name);
+    h.ledger.add(second.password);
+    expect((await h.vh(['rotate', name, '--yes'])).code).toBe(0);
+    const third = await h.current(name);
+    h.ledger.add(third.password);
+    // A user holds several passwords: nothing had to be cut, so all three work through their graces.
+    expect(await redisLogin(user, pass)).toBe(true);
+    expect(await redisLogin(user, second.password)).toBe(true);
+    expect(await redisLogin(user, third.password)).toBe(true);
   });
 
   test('emergency rotation removes the old password at once; a failed verify removes the new one', async () => {

@@ -175,7 +175,19 @@ ${extra}`;
     expect(await pgLogin(first.username, first.password, `SELECT count(*) FROM ${user}_t`)).toBe(true);
     expect(await pgLogin(user, pass)).toBe(true); // the previous user still works through the grace period
 
-    const second = await vh(['rotate', name, '--yes']);
+    // A second rotation inside the grace period would overwrite the previous user's password, which is still
+    // promised to work: it is deferred, naming the version, the target and when the grace ends.
+    const v1 = JSON.parse((await vh(['describe', name, '--json'])).out).versions[0].version as string;
+    const deferred = await vh(['rotate', name, '--yes']);
+    expect(deferred.code).toBe(75);
+    expect(deferred.stderr).toMatch(new RegExp(`would cut version ${v1} \\(at target pg-alt\\), in its grace period until \\d{4}-`));
+    const plan = await vh(['rotate', name, '--dry-run', '--json']);
+    expect(JSON.parse(plan.out)).toMatchObject({ status: 'deferred' });
+    expect(await current(name)).toEqual(first);
+    expect(await pgLogin(user, pass)).toBe(true); // still inside its grace: still works
+
+    // --force cuts it, knowingly.
+    const second = await vh(['rotate', name, '--yes', '--force']);
     expect(second.code).toBe(0);
     const now = await current(name);
     ledger.add(now.password);

@@ -32,6 +32,7 @@ function render(ctx: CommandContext, o: RotationOutcome): number {
       if (!ctx.io.json) ctx.io.note(`${o.secret}: ${o.note}`);
       return EXIT.OK;
     case 'skipped':
+    case 'deferred':
       if (!ctx.io.json) ctx.io.err(`vh-secrets: ${o.secret} not rotated: ${o.note}`);
       return EXIT.TEMPFAIL;
     case 'failed':
@@ -55,9 +56,19 @@ export async function run(ctx: CommandContext, [positional]: string[], raw: Reco
 
   if (opts.abort) return render(ctx, await engine.abort(ref, { force: opts.force === true }));
 
-  const base = { ...(opts.emergency ? { emergency: true } : {}), ...(opts.reason ? { reason: opts.reason } : {}) };
+  const base = { ...(opts.emergency ? { emergency: true } : {}), ...(opts.reason ? { reason: opts.reason } : {}), ...(opts.force ? { force: true } : {}) };
   if (!opts.resume) {
-    const plan = await engine.rotate(ref, { ...base, dryRun: true });
+    let plan = await engine.rotate(ref, { ...base, dryRun: true });
+    if (plan.status === 'deferred' && !opts.dryRun && ctx.io.interactive && !ctx.io.globals.yes) {
+      // A credential inside its grace period would stop working: say which, and let the operator decide.
+      ctx.io.err(`${plan.secret}: ${plan.note}`);
+      if (!(await confirm(ctx.io, `Cut it now and rotate ${plan.secret}?`))) {
+        ctx.io.err('vh-secrets: not confirmed; nothing was changed');
+        return EXIT.TEMPFAIL;
+      }
+      Object.assign(base, { force: true });
+      plan = await engine.rotate(ref, { ...base, dryRun: true });
+    }
     if (opts.dryRun || plan.status !== 'planned') return render(ctx, plan);
     if (!ctx.io.globals.yes) {
       if (!ctx.io.interactive) throw new VhError('USAGE', `rotating ${plan.secret} needs confirmation`, { hint: 'pass --yes to confirm when not running interactively' });
