@@ -101,25 +101,51 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** A config file is a page of settings: anything larger is a mistake (or an attack), refused before it is parsed. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Deeper tables than any setting needs; refused before anything walks them. */
+const MAX_CONFIG_DEPTH = 32;
+
+function depthOf(root: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > max) max = depth;
+    if (depth > MAX_CONFIG_DEPTH) break;
+    if (node !== null && typeof node === 'object') for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return max;
+}
+
 async function readSource(path: string): Promise<SourceFile> {
   let text: string;
   try {
+    const size = (await fs.stat(path)).size;
+    if (size > MAX_CONFIG_BYTES) {
+      throw new VhError('CONFIG', `config file ${path} is ${size} bytes; a config file may hold at most ${MAX_CONFIG_BYTES} (1 MiB)`, { details: { path } });
+    }
     text = await fs.readFile(path, 'utf8');
   } catch (err) {
+    if (err instanceof VhError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${code ?? 'error'})`;
     throw new VhError('CONFIG', `config file ${path} ${why}`, { details: { path } });
   }
   const { parse } = await import('smol-toml');
+  let data: Table;
   try {
-    return { path, text, data: parse(text) as Table };
+    data = parse(text) as Table;
   } catch (err) {
+    if (err instanceof RangeError) throw new VhError('CONFIG', `${path}: tables nested too deeply to read`, { details: { path } });
     const e = err as { line?: number; column?: number; message?: string };
     const first = (e.message ?? 'invalid TOML').split('\n')[0]!.replace(/^Invalid TOML document: /, '');
     throw new VhError('CONFIG', `${path}:${e.line ?? 1}:${e.column ?? 1}: invalid TOML: ${first}`, {
       details: { path, line: e.line ?? 1 },
     });
   }
+  if (depthOf(data) > MAX_CONFIG_DEPTH) throw new VhError('CONFIG', `${path}: tables nested more than ${MAX_CONFIG_DEPTH} deep; no setting lives that deep`, { details: { path } });
+  return { path, text, data };
 }
 
 /** Best-effort line number of `[a.b]` / `key` inside it, for error messages. */

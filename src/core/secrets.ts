@@ -252,7 +252,7 @@ export interface SecretListing {
 
 export interface ListResult {
   secrets: SecretListing[];
-  errors: { store: string; code: ErrorCode; message: string }[];
+  errors: { store: string; code: ErrorCode; message: string; hint?: string }[];
 }
 
 export interface ListInput {
@@ -291,7 +291,7 @@ export async function listSecrets(rt: Runtime, input: ListInput): Promise<ListRe
       result.secrets.push(...rows);
     } catch (err) {
       if (input.store !== undefined || !isVhError(err)) throw err;
-      result.errors.push({ store: alias, code: err.code, message: err.message });
+      result.errors.push({ store: alias, code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) });
     }
   }
   return result;

@@ -50,3 +50,21 @@ test.each([
   expect(lines.slice(1).every((l) => l.startsWith('  hint: '))).toBe(true);
   expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
 });
+
+test('a damaged file store: one error with a hint, exit 65, and no "0 secrets" count that would read as an empty store', async () => {
+  const h = tempHome('vh-damaged-');
+  const e = baseEnv(h);
+  try {
+    expect((await run(['create', 'app/y', '--type', 'generic'], { env: e, input: 'abc' })).code).toBe(0);
+    const file = `${e.VH_SECRETS_HOME}/store.vhs`;
+    const bytes = await fs.readFile(file);
+    bytes[bytes.length - 5]! ^= 0xff;
+    await fs.writeFile(file, bytes);
+    const r = await run(['list'], { env: e });
+    expect(r.code).toBe(65);
+    expect(r.stderr).not.toMatch(/\b0 secrets\b/);
+    expect(r.stderr).toMatch(/^vh-secrets: error: store local: .+\n {2}hint: .+\n$/);
+  } finally {
+    await fs.rm(h, { recursive: true, force: true });
+  }
+});

@@ -88,3 +88,20 @@ describe('loadConfig', () => {
     expect((await run(['get', 'local:x'], { env })).code).toBe(66);
   });
 });
+
+describe('config files that are not a page of settings', () => {
+  test('5,000 nested tables: a config error (78) in one line, not a stack overflow', async () => {
+    const path = await write('deep.toml', `[${Array.from({ length: 5000 }, () => 'a').join('.')}]\nx = 1\n`);
+    const r = await run(['--config', path, 'list'], { env: baseEnv(dir) });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toMatch(/^vh-secrets: error: .*deep\.toml: tables nested (more than 32 deep|too deeply)/);
+    expect(r.stderr).not.toMatch(/call stack|internal error/);
+  });
+
+  test('a config file over 1 MiB (a 20 MB comment) is refused before it is parsed', async () => {
+    const path = await write('big.toml', `# ${'x'.repeat(20 * 1024 * 1024)}\n[stores.local]\nprovider = "file"\n`);
+    const r = await run(['--config', path, 'list'], { env: baseEnv(dir) });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toMatch(/big\.toml is \d+ bytes; a config file may hold at most 1048576 \(1 MiB\)/);
+  });
+});

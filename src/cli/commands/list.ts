@@ -1,4 +1,5 @@
 import { exitCodeFor } from '../../base/errors.js';
+import { oneLine } from '../../base/text.js';
 import { parseTags } from '../../core/metadata.js';
 import { listSecrets } from '../../core/secrets.js';
 import { parseSecretType } from '../../core/types.js';
@@ -31,8 +32,11 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
       ]);
       ctx.io.out(`${await ctx.io.table(['SECRET', 'TYPE', 'VERSION', 'ROTATED', 'EXPIRES', 'TAGS'], rows)}\n`);
     }
-    ctx.io.note(`${result.secrets.length} secret${result.secrets.length === 1 ? '' : 's'}`);
-    for (const e of result.errors) ctx.io.err(`vh-secrets: error: store ${e.store}: ${e.message} (${e.code})`);
+    // A count is only a count when every store answered: "0 secrets" beside a store that failed would read as empty.
+    if (result.errors.length === 0 || result.secrets.length > 0) {
+      ctx.io.note(`${result.secrets.length} secret${result.secrets.length === 1 ? '' : 's'}${result.errors.length > 0 ? ` in the stores that answered` : ''}`);
+    }
+    for (const e of result.errors) ctx.io.err(`vh-secrets: error: store ${e.store}: ${oneLine(e.message)}${e.hint ? `\n  hint: ${oneLine(e.hint)}` : ''}`);
   }
   // A store that failed fails the command with its own code, after the others' rows were shown.
   return result.errors.length > 0 ? exitCodeFor(result.errors[0]!.code) : 0;
