@@ -1,5 +1,6 @@
 import { VhError, isVhError } from '../base/errors.js';
 import { metaFilter } from '../core/metadata.js';
+import { barrier } from '../base/failpoint.js';
 import { inShard, type Shard } from '../base/shard.js';
 import { mapBounded } from '../base/pool.js';
 import { RotationEngine, type RotationOutcome } from './engine.js';
@@ -62,6 +63,8 @@ export async function rotateAll(rt: Runtime, input: RotateAllInput): Promise<Rot
       results.push({ secret: `${alias}:*`, status: 'failed', version: null, note: 'could not list this store', error: { code: isVhError(err) ? err.code : 'INTERNAL', message: (err as Error).message } });
     }
   }
+  // Tests make two runs overlap here, after both have listed, however busy the machine is.
+  await barrier('listed');
   const cleanups: RotateAllReport['cleanups'] = [];
   let done = 0;
   let failed = results.length;
