@@ -36,7 +36,7 @@ export async function runCli(argv: string[], version: string, streams: Streams):
             if (globals.env !== undefined) options.env = globals.env;
             if (globals.actor !== undefined) options.actorName = globals.actor;
             if (globals.policy !== undefined) options.policyFile = globals.policy;
-            return R.create({ store: providers.openStore, target: targets.openTarget }, options);
+            return R.create({ store: providers.openStore, options: providers.providerOptions, target: targets.openTarget }, options);
           });
           return runtime;
         },

@@ -217,10 +217,10 @@ function anomaliesEvidence(counts: Record<string, number>, bySeverity: Record<st
 }
 
 /** Where a store's data rests and how far vh-secrets can see its encryption. */
-async function atRest(rt: Runtime, cfg: StoreConfig): Promise<{ status: ControlStatus; detail: string }> {
+async function atRest(rt: Runtime, cfg: StoreConfig, options: Record<string, unknown>): Promise<{ status: ControlStatus; detail: string }> {
   switch (cfg.provider) {
     case 'file': {
-      const path = typeof cfg.options.path === 'string' ? cfg.options.path : join(rt.config.paths.home, 'store.vhs');
+      const path = typeof options.path === 'string' ? options.path : join(rt.config.paths.home, 'store.vhs');
       let text: string;
       let mode: number;
       try {
@@ -244,7 +244,7 @@ async function atRest(rt: Runtime, cfg: StoreConfig): Promise<{ status: ControlS
     case 'vault':
       return { status: 'not-measurable', detail: 'Vault/OpenBao encrypt all storage behind their barrier by design; the client cannot observe the storage backend' };
     case 'aws':
-      return { status: 'not-measurable', detail: `AWS Secrets Manager encrypts every secret with KMS (${typeof cfg.options.kms_key_id === 'string' ? `configured key ${cfg.options.kms_key_id}` : 'aws/secretsmanager by default'}); not observable from the client` };
+      return { status: 'not-measurable', detail: `AWS Secrets Manager encrypts every secret with KMS (${typeof options.kms_key_id === 'string' ? `configured key ${options.kms_key_id}` : 'aws/secretsmanager by default'}); not observable from the client` };
     case 'azure':
       return { status: 'not-measurable', detail: 'Azure Key Vault encrypts secrets at rest by design; not observable from the client' };
     case 'gcp':
@@ -255,7 +255,8 @@ async function atRest(rt: Runtime, cfg: StoreConfig): Promise<{ status: ControlS
 }
 
 /** Whether vh-secrets talks to a store over TLS, from its configured endpoint. */
-export function transport(cfg: StoreConfig, environ: NodeJS.ProcessEnv = process.env): { status: ControlStatus; detail: string } {
+/** `options`: the store's checked, interpolated settings (Runtime.storeSettings). */
+export function transport(provider: string, options: Record<string, unknown>, environ: NodeJS.ProcessEnv = process.env): { status: ControlStatus; detail: string } {
   const scheme = (url: string, what: string): { status: ControlStatus; detail: string } => {
     let u: URL;
     try {
@@ -266,37 +267,38 @@ export function transport(cfg: StoreConfig, environ: NodeJS.ProcessEnv = process
     if (u.protocol === 'https:') return { status: 'pass', detail: `${what} ${u.origin} uses https` };
     return { status: 'fail', detail: `${what} ${u.origin} uses ${u.protocol.replace(':', '')}: secrets travel without TLS` };
   };
-  switch (cfg.provider) {
+  switch (provider) {
     case 'file':
       return { status: 'pass', detail: 'local file: no network transmission' };
     case 'vault': {
-      const addr = typeof cfg.options.address === 'string' ? cfg.options.address : environ.VAULT_ADDR ?? 'http://127.0.0.1:8200';
+      const addr = typeof options.address === 'string' ? options.address : environ.VAULT_ADDR ?? 'http://127.0.0.1:8200';
       return scheme(addr, 'address');
     }
     case 'aws':
-      if (typeof cfg.options.endpoint === 'string') return scheme(cfg.options.endpoint, 'endpoint');
+      if (typeof options.endpoint === 'string') return scheme(options.endpoint, 'endpoint');
       return { status: 'pass', detail: 'no endpoint override: the SDK uses https://secretsmanager.<region>.amazonaws.com' };
     case 'azure': {
-      const url = typeof cfg.options.vault_url === 'string' ? cfg.options.vault_url : environ.AZURE_KEYVAULT_URL;
+      const url = typeof options.vault_url === 'string' ? options.vault_url : environ.AZURE_KEYVAULT_URL;
       return url ? scheme(url, 'vault_url') : { status: 'not-measurable', detail: 'no vault_url configured' };
     }
     case 'gcp': {
-      const endpoint = cfg.options.endpoint;
+      const endpoint = options.endpoint;
       if (typeof endpoint !== 'string') return { status: 'pass', detail: 'no endpoint override: gRPC over TLS to secretmanager.googleapis.com:443' };
       const host = endpoint.split(':')[0] ?? '';
       const loopback = host === 'localhost' || host.startsWith('127.') || host === '[::1]';
-      const insecure = typeof cfg.options.insecure === 'boolean' ? cfg.options.insecure : loopback;
+      const insecure = typeof options.insecure === 'boolean' ? options.insecure : loopback;
       return insecure ? { status: 'fail', detail: `endpoint ${endpoint} is plaintext gRPC (insecure)` } : { status: 'pass', detail: `endpoint ${endpoint} over TLS` };
     }
     default:
-      return { status: 'not-measurable', detail: `unknown provider ${cfg.provider}` };
+      return { status: 'not-measurable', detail: `unknown provider ${provider}` };
   }
 }
 
 async function encryptionEvidence(rt: Runtime): Promise<EvidenceItem> {
   const findings: EvidenceItem['findings'] = [];
   for (const cfg of [...rt.config.stores.values()].sort((a, b) => a.alias.localeCompare(b.alias))) {
-    const r = await atRest(rt, cfg);
+    const settings = await rt.storeSettings(cfg.alias).catch((err: unknown) => err as Error);
+    const r = settings instanceof Error ? { status: 'not-measurable' as const, detail: settings.message } : await atRest(rt, cfg, settings);
     findings.push({ subject: `store ${cfg.alias} (${cfg.provider})`, status: r.status, detail: r.detail });
   }
   const status = combine(findings.map((f) => f.status));
@@ -304,10 +306,11 @@ async function encryptionEvidence(rt: Runtime): Promise<EvidenceItem> {
   return { status, summary: `${n('pass')} store(s) measured encrypted, ${n('fail')} failing, ${n('not-measurable')} encrypted by the provider's design but not observable`, source: 'store files (file provider) and provider documentation (cloud stores)', findings };
 }
 
-function transportEvidence(rt: Runtime): EvidenceItem {
+async function transportEvidence(rt: Runtime): Promise<EvidenceItem> {
   const findings: EvidenceItem['findings'] = [];
   for (const cfg of [...rt.config.stores.values()].sort((a, b) => a.alias.localeCompare(b.alias))) {
-    const r = transport(cfg);
+    const settings = await rt.storeSettings(cfg.alias).catch((err: unknown) => err as Error);
+    const r = settings instanceof Error ? { status: 'not-measurable' as const, detail: settings.message } : transport(cfg.provider, settings);
     findings.push({ subject: `store ${cfg.alias} (${cfg.provider})`, status: r.status, detail: r.detail });
   }
   for (const sink of rt.config.audit.sinks) {
@@ -387,7 +390,7 @@ export async function buildComplianceReport(rt: Runtime, input: ComplianceInput)
         evidence.set(id, await encryptionEvidence(rt));
         break;
       case 'transport_security':
-        evidence.set(id, transportEvidence(rt));
+        evidence.set(id, await transportEvidence(rt));
         break;
     }
   }

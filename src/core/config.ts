@@ -2,6 +2,8 @@ import { promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from '../audit/anomaly-config.js';
 import type { AuditConfig } from '../audit/config.js';
+import type { OptionSpec } from './store.js';
+import { closest } from '../base/text.js';
 import type { SinkConfig } from '../audit/sinks/types.js';
 import type { NotifyChannelConfig } from '../notify/types.js';
 import { VhError } from '../base/errors.js';
@@ -35,8 +37,14 @@ const FACILITIES: Record<string, number> = {
 export interface StoreConfig {
   alias: string;
   provider: string;
-  /** Everything else in the `[stores.<alias>]` table, interpolated, for the provider to validate. */
+  /** Everything else in the `[stores.<alias>]` table, as written (not interpolated). */
   options: Record<string, unknown>;
+  /**
+   * The settings checked against the provider's declarations and interpolated — only when the store is opened,
+   * so a store that a command does not use (an unset `${VAULT_TOKEN}`, a typo) never stands in its way.
+   * Errors name the file and line: `vh.toml:4: stores.bao.adress: unknown setting (did you mean address?)`.
+   */
+  settings(spec: OptionSpec): Record<string, unknown>;
 }
 
 /** A `[targets.<name>]` table: where a rotation applies a new credential. */
@@ -209,6 +217,11 @@ function interpolateTable(src: SourceFile, environ: NodeJS.ProcessEnv): Table {
   const out: Table = {};
   const walk = (t: Table, path: string[], into: Table) => {
     for (const [k, v] of Object.entries(t)) {
+      // A store's settings are interpolated when that store is opened (StoreConfig.settings), its provider now.
+      if (path.length === 2 && path[0] === 'stores' && k !== 'provider') {
+        into[k] = v;
+        continue;
+      }
       if (isTable(v)) {
         const sub: Table = {};
         walk(v, [...path, k], sub);
@@ -294,13 +307,17 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
         const prev = stores.get(alias);
         const merged = prev ? merge({ provider: prev.provider, ...prev.options }, raw) : raw;
         const provider = merged.provider;
-        if (provider === undefined) throw configError(src, ['stores', alias], 'provider', 'missing required field', `set provider = one of ${KNOWN_PROVIDERS.map((p) => `"${p}"`).join(', ')}`);
+        if (provider === undefined) {
+          const typo = Object.keys(merged).find((k) => closest(k, ['provider']) !== undefined);
+          if (typo) throw configError(src, ['stores', alias], typo, 'unknown setting (did you mean provider?)');
+          throw configError(src, ['stores', alias], 'provider', 'missing required field', `set provider = one of ${KNOWN_PROVIDERS.map((p) => `"${p}"`).join(', ')}`);
+        }
         if (typeof provider !== 'string' || !KNOWN_PROVIDERS.includes(provider)) {
           throw configError(src, ['stores', alias], 'provider', `unknown provider ${JSON.stringify(provider)}`, `use one of: ${KNOWN_PROVIDERS.join(', ')}`);
         }
         const { provider: _p, ...rest } = merged;
         void _p;
-        stores.set(alias, { alias, provider, options: rest });
+        stores.set(alias, { alias, provider, options: rest, settings: (spec) => storeSettings(sources, alias, provider, rest, spec, environ, sources.length > 0 ? dirname(sources[0]!.path) : cwd) });
       }
     }
     if (data.audit !== undefined) audit = parseAudit(src, data.audit, audit);
@@ -326,25 +343,51 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   const contacts = (environ.VOICEHIVE_EMERGENCY_CONTACTS ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
   if (contacts.length > 0) notify = { ...notify, contacts };
 
-  if (!stores.has(DEFAULT_STORE_ALIAS)) stores.set(DEFAULT_STORE_ALIAS, { alias: DEFAULT_STORE_ALIAS, provider: 'file', options: {} });
+  if (!stores.has(DEFAULT_STORE_ALIAS)) stores.set(DEFAULT_STORE_ALIAS, { alias: DEFAULT_STORE_ALIAS, provider: 'file', options: {}, settings: () => ({}) });
   if (!stores.has(defaultStore)) {
     const src = defaultStoreSrc!;
     throw configError(src, [], 'default_store', `no store named "${defaultStore}"`, `define [stores.${defaultStore}] or use one of: ${[...stores.keys()].join(', ')}`);
   }
-  for (const store of stores.values()) {
-    if (store.provider === 'file') {
-      const base = sources.length > 0 ? dirname(sources[0]!.path) : cwd;
-      for (const key of ['path', 'key_file']) {
-        const v = store.options[key];
-        if (v !== undefined && typeof v !== 'string') {
-          const src = sources.find((s) => isTable(s.data.stores) && isTable(s.data.stores[store.alias]))!;
-          throw configError(src, ['stores', store.alias], key, 'must be a path string');
-        }
-        if (typeof v === 'string') store.options[key] = resolve(base, v);
+  return { files: sources.map((s) => s.path), defaultStore, stores, audit, scan, targets, policyFile, notify, paths };
+}
+
+/**
+ * A store's settings, checked and interpolated when it is opened: every key must be one the provider declares
+ * (a misspelt `adress` would otherwise leave the store talking to $VAULT_ADDR), of the declared type; `${VAR}`
+ * is expanded now; paths are resolved against the base config file's folder.
+ */
+function storeSettings(sources: SourceFile[], alias: string, provider: string, raw: Table, spec: OptionSpec, environ: NodeJS.ProcessEnv, base: string): Record<string, unknown> {
+  const table = ['stores', alias];
+  // The file that set a key last is the one to point at (an --env file over the base).
+  const srcOf = (key: string): SourceFile => [...sources].reverse().find((s) => isTable(s.data.stores) && isTable(s.data.stores[alias]) && key in (s.data.stores[alias] as Table)) ?? sources[sources.length - 1]!;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const src = srcOf(key);
+    const type = spec[key];
+    if (type === undefined) {
+      const guess = closest(key, Object.keys(spec));
+      throw configError(src, table, key, `unknown setting${guess ? ` (did you mean ${guess}?)` : ''}`, `a ${provider} store takes: ${Object.keys(spec).join(', ') || 'no settings'}`);
+    }
+    const v = interpolate(value, src, table, key, environ);
+    switch (type) {
+      case 'string':
+      case 'path':
+        if (typeof v !== 'string') throw configError(src, table, key, `must be a ${type === 'path' ? 'path ' : ''}string`);
+        out[key] = type === 'path' ? resolve(base, v) : v;
+        break;
+      case 'integer': {
+        const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+        if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw configError(src, table, key, 'must be a whole number');
+        out[key] = n;
+        break;
       }
+      case 'boolean':
+        if (typeof v !== 'boolean' && v !== 'true' && v !== 'false') throw configError(src, table, key, 'must be true or false');
+        out[key] = v === true || v === 'true';
+        break;
     }
   }
-  return { files: sources.map((s) => s.path), defaultStore, stores, audit, scan, targets, policyFile, notify, paths };
+  return out;
 }
 
 /** `[targets.<name>]`: kind, secrets and admin are read here; the rest is the target's to validate when used. */

@@ -4,7 +4,7 @@ import { AuditLogger, detectActor, type Actor, type AuditRecorder } from '../aud
 import { loadConfig, type Config, type LoadConfigOptions } from './config.js';
 import { VhError } from '../base/errors.js';
 import type { Policy } from './policy.js';
-import type { ProviderContext, SecretStore } from './store.js';
+import type { OptionSpec, ProviderContext, SecretStore } from './store.js';
 import type { RotationTarget, TargetContext } from './target.js';
 
 /**
@@ -12,7 +12,10 @@ import type { RotationTarget, TargetContext } from './target.js';
  * entry (core depends on the two contracts, never on an implementation).
  */
 export interface Openers {
-  store(provider: string, options: Record<string, unknown>, context: ProviderContext): Promise<SecretStore>;
+  /** `check` validates and interpolates the store's settings against the provider's declared options. */
+  store(provider: string, check: (spec: OptionSpec) => Record<string, unknown>, context: ProviderContext): Promise<SecretStore>;
+  /** The settings a provider declares (its module loads; no SDK, no connection). */
+  options(provider: string): Promise<OptionSpec>;
   target(kind: string, options: Record<string, unknown>, context: TargetContext): Promise<RotationTarget>;
 }
 
@@ -73,10 +76,19 @@ export class Runtime {
     let store = this.open.get(name);
     if (!store) {
       const cfg = this.config.stores.get(name)!;
-      store = this.openers.store(cfg.provider, cfg.options, { alias: name, home: this.config.paths.home });
+      store = this.openers.store(cfg.provider, (spec) => cfg.settings(spec), { alias: name, home: this.config.paths.home });
       this.open.set(name, store);
     }
     return store;
+  }
+
+  /**
+   * Store `alias`'s settings, checked against its provider's declarations and interpolated, without opening it
+   * (what compliance reads to judge a store's posture). Throws the same config error opening it would.
+   */
+  async storeSettings(alias: string): Promise<Record<string, unknown>> {
+    const cfg = this.config.stores.get(this.resolveAlias(alias))!;
+    return cfg.settings(await this.openers.options(cfg.provider));
   }
 
   /**

@@ -142,8 +142,19 @@ export interface ProviderContext {
   home: string;
 }
 
+/** The type of one `[stores.<alias>]` setting: `path` is a string resolved against the config file's folder. */
+export type OptionType = 'string' | 'integer' | 'boolean' | 'path';
+
+/**
+ * The settings a provider takes, declared next to its options interface (`satisfies Record<keyof …, OptionType>`
+ * keeps the two in step). The config loader refuses any other key, or a value of another type, naming the file
+ * and line, when the store is opened.
+ */
+export type OptionSpec = Readonly<Record<string, OptionType>>;
+
 export interface ProviderModule<O = Record<string, unknown>> {
   default: ProviderFactory<O>;
+  options: OptionSpec;
 }
 
 export type ProviderFactory<O> = (options: O, context: ProviderContext) => SecretStore | Promise<SecretStore>;

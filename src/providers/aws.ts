@@ -20,6 +20,7 @@ import type {
   SecretSummary,
   SecretValue,
   VersionInfo,
+  OptionType,
 } from '../core/store.js';
 import { NOT_SENT_ERRNOS, defineProvider, matchesFilter, requestTimeoutMs, timedPing } from './shared.js';
 
@@ -38,6 +39,9 @@ export interface AwsStoreOptions {
   /** Deadline of one request, connection included. @default $VH_SECRETS_TIMEOUT, else 15000 */
   timeout_ms?: number;
 }
+
+/** The `[stores.<alias>]` settings this provider takes (anything else is refused when the store is opened). */
+export const options = { region: 'string', profile: 'string', endpoint: 'string', recovery_window_days: 'integer', kms_key_id: 'string', timeout_ms: 'integer' } as const satisfies Record<keyof Required<AwsStoreOptions>, OptionType>;
 
 const STAGE_LABEL: Record<Stage, string> = { current: 'AWSCURRENT', pending: 'AWSPENDING', previous: 'AWSPREVIOUS' };
 /** Tag listing version ids revoked through vh-secrets (AWS has no per-version disable). */

@@ -16,6 +16,7 @@ import type {
   SecretSummary,
   SecretValue,
   VersionInfo,
+  OptionType,
 } from '../core/store.js';
 import { NOT_SENT_ERRNOS, defineProvider, applyPatch, matchesFilter, requestTimeoutMs, timedPing } from './shared.js';
 
@@ -32,6 +33,9 @@ export interface AzureStoreOptions {
   /** Deadline of one request. @default $VH_SECRETS_TIMEOUT, else 15000 */
   timeout_ms?: number;
 }
+
+/** The `[stores.<alias>]` settings this provider takes (anything else is refused when the store is opened). */
+export const options = { vault_url: 'string', managed_identity_client_id: 'string', tenant_id: 'string', disable_challenge_resource_verification: 'boolean', timeout_ms: 'integer' } as const satisfies Record<keyof Required<AzureStoreOptions>, OptionType>;
 
 /**
  * Per-version tags the provider keeps. Key Vault has no staging labels and no compare-and-swap: a version's

@@ -18,6 +18,7 @@ import type {
   SecretValue,
   VersionInfo,
   VersionState,
+  OptionType,
 } from '../core/store.js';
 import { defineProvider, applyPatch, matchesFilter, timedPing } from './shared.js';
 
@@ -31,6 +32,9 @@ export interface FileStoreOptions {
    */
   key_file?: string;
 }
+
+/** The `[stores.<alias>]` settings this provider takes (anything else is refused when the store is opened). */
+export const options = { path: 'path', key_file: 'path' } as const satisfies Record<keyof Required<FileStoreOptions>, OptionType>;
 
 const FORMAT = 'vh-secrets/file-store';
 const FORMAT_VERSION = 1;

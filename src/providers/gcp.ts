@@ -15,6 +15,7 @@ import type {
   SecretSummary,
   SecretValue,
   VersionInfo,
+  OptionType,
 } from '../core/store.js';
 import { defineProvider, applyPatch, matchesFilter, requestTimeoutMs, timedPing } from './shared.js';
 
@@ -31,6 +32,9 @@ export interface GcpStoreOptions {
   /** Per-call deadline. @default 15000 */
   timeout_ms?: number;
 }
+
+/** The `[stores.<alias>]` settings this provider takes (anything else is refused when the store is opened). */
+export const options = { project: 'string', endpoint: 'string', insecure: 'boolean', key_file: 'path', timeout_ms: 'integer' } as const satisfies Record<keyof Required<GcpStoreOptions>, OptionType>;
 
 type Gcp = typeof import('@google-cloud/secret-manager');
 type ISecret = import('@google-cloud/secret-manager').protos.google.cloud.secretmanager.v1.ISecret;

@@ -1,11 +1,11 @@
 import { VhError } from '../base/errors.js';
-import type { ProviderContext, ProviderFactory, SecretStore } from '../core/store.js';
+import type { OptionSpec, ProviderContext, ProviderModule, SecretStore } from '../core/store.js';
 
 /**
  * Provider name → module loader. Nothing here imports a provider (or its SDK) until a store of that kind is
  * used, which keeps `--help`, `--version` and completion as fast as bare node.
  */
-const LOADERS: Record<string, (() => Promise<{ default: ProviderFactory<never> }>) | null> = {
+const LOADERS: Record<string, (() => Promise<ProviderModule<never>>) | null> = {
   file: () => import('./file.js'),
   vault: () => import('./vault.js'),
   aws: () => import('./aws.js'),
@@ -19,7 +19,11 @@ export function isKnownProvider(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(LOADERS, name);
 }
 
-export async function openStore(provider: string, options: Record<string, unknown>, context: ProviderContext): Promise<SecretStore> {
+/**
+ * Opens a store: loads its provider, hands the provider's option declarations to `check` (the config loader's
+ * validation, which names the file and line of a bad setting), and builds the store from the checked options.
+ */
+export async function openStore(provider: string, check: (spec: OptionSpec) => Record<string, unknown>, context: ProviderContext): Promise<SecretStore> {
   if (!isKnownProvider(provider)) {
     throw new VhError('CONFIG', `unknown provider "${provider}" for store "${context.alias}"`, {
       hint: `use one of: ${PROVIDERS.join(', ')}`,
@@ -29,6 +33,13 @@ export async function openStore(provider: string, options: Record<string, unknow
   if (!load) {
     throw new VhError('NOT_IMPLEMENTED', `the ${provider} provider is not implemented in this release (store "${context.alias}")`);
   }
-  const mod = await load();
-  return (mod.default as ProviderFactory<Record<string, unknown>>)(options, context);
+  const mod = (await load()) as unknown as ProviderModule<Record<string, unknown>>;
+  return mod.default(check(mod.options), context);
+}
+
+/** The settings `provider` declares, for checking a config without opening the store. */
+export async function providerOptions(provider: string): Promise<OptionSpec> {
+  const load = isKnownProvider(provider) ? LOADERS[provider] : undefined;
+  if (!load) throw new VhError('CONFIG', `unknown provider "${provider}"`, { hint: `use one of: ${PROVIDERS.join(', ')}` });
+  return ((await load()) as unknown as ProviderModule<Record<string, unknown>>).options;
 }

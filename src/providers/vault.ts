@@ -15,6 +15,7 @@ import type {
   SecretSummary,
   SecretValue,
   VersionInfo,
+  OptionType,
 } from '../core/store.js';
 import { NOT_SENT_ERRNOS, defineProvider, applyPatch, matchesFilter, requestTimeoutMs } from './shared.js';
 
@@ -38,6 +39,9 @@ export interface VaultStoreOptions {
   /** Deadline of one request. @default $VH_SECRETS_TIMEOUT, else 15000 */
   timeout_ms?: number;
 }
+
+/** The `[stores.<alias>]` settings this provider takes (anything else is refused when the store is opened). */
+export const options = { address: 'string', token: 'string', namespace: 'string', ca_cert: 'path', mount: 'string', role_id: 'string', secret_id: 'string', approle_path: 'string', timeout_ms: 'integer' } as const satisfies Record<keyof Required<VaultStoreOptions>, OptionType>;
 
 /** custom_metadata keys the provider keeps for staging; hidden from the metadata it reports. */
 const PIN = 'vh-stage-current';

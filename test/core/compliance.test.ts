@@ -1,7 +1,6 @@
 import { CONTROLS, FRAMEWORKS, combine, parseFramework, transport } from '../../src/compliance/compliance.js';
-import type { StoreConfig } from '../../src/core/config.js';
 
-const store = (provider: string, options: Record<string, unknown> = {}): StoreConfig => ({ alias: provider, provider, options });
+const store = (provider: string, options: Record<string, unknown> = {}): [string, Record<string, unknown>] => [provider, options];
 
 describe('compliance building blocks', () => {
   test('a control passes only when all of its evidence passes', () => {
@@ -12,20 +11,20 @@ describe('compliance building blocks', () => {
   });
 
   test('TLS to each kind of store, from its configured endpoint', () => {
-    expect(transport(store('file')).status).toBe('pass');
-    expect(transport(store('vault', { address: 'https://vault.example:8200' })).status).toBe('pass');
-    expect(transport(store('vault', { address: 'http://vault.example:8200' }))).toEqual({ status: 'fail', detail: 'address http://vault.example:8200 uses http: secrets travel without TLS' });
-    expect(transport(store('vault'), { VAULT_ADDR: 'http://10.0.0.1:8200' }).status).toBe('fail');
-    expect(transport(store('vault'), {}).status).toBe('fail'); // the built-in default is http://127.0.0.1:8200
-    expect(transport(store('aws')).status).toBe('pass');
-    expect(transport(store('aws', { endpoint: 'http://127.0.0.1:5055' })).status).toBe('fail');
-    expect(transport(store('azure', { vault_url: 'https://kv.vault.azure.net' })).status).toBe('pass');
-    expect(transport(store('azure'), {}).status).toBe('not-measurable');
-    expect(transport(store('gcp')).status).toBe('pass');
-    expect(transport(store('gcp', { endpoint: 'localhost:8085' })).status).toBe('fail');
-    expect(transport(store('gcp', { endpoint: 'secretmanager.private:443' })).status).toBe('pass');
-    expect(transport(store('gcp', { endpoint: 'secretmanager.private:443', insecure: true })).status).toBe('fail');
-    expect(transport(store('vault', { address: 'not a url' })).status).toBe('not-measurable');
+    expect(transport(...store('file')).status).toBe('pass');
+    expect(transport(...store('vault', { address: 'https://vault.example:8200' })).status).toBe('pass');
+    expect(transport(...store('vault', { address: 'http://vault.example:8200' }))).toEqual({ status: 'fail', detail: 'address http://vault.example:8200 uses http: secrets travel without TLS' });
+    expect(transport(...store('vault'), { VAULT_ADDR: 'http://10.0.0.1:8200' }).status).toBe('fail');
+    expect(transport(...store('vault'), {}).status).toBe('fail'); // the built-in default is http://127.0.0.1:8200
+    expect(transport(...store('aws')).status).toBe('pass');
+    expect(transport(...store('aws', { endpoint: 'http://127.0.0.1:5055' })).status).toBe('fail');
+    expect(transport(...store('azure', { vault_url: 'https://kv.vault.azure.net' })).status).toBe('pass');
+    expect(transport(...store('azure'), {}).status).toBe('not-measurable');
+    expect(transport(...store('gcp')).status).toBe('pass');
+    expect(transport(...store('gcp', { endpoint: 'localhost:8085' })).status).toBe('fail');
+    expect(transport(...store('gcp', { endpoint: 'secretmanager.private:443' })).status).toBe('pass');
+    expect(transport(...store('gcp', { endpoint: 'secretmanager.private:443', insecure: true })).status).toBe('fail');
+    expect(transport(...store('vault', { address: 'not a url' })).status).toBe('not-measurable');
   });
 
   test('every framework maps its controls; --framework values', () => {

@@ -1,6 +1,9 @@
 import { mkdirSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/core/config.js';
+import { options as fileOptions } from '../../src/providers/file.js';
+import { options as vaultOptions } from '../../src/providers/vault.js';
+import { options as awsOptions } from '../../src/providers/aws.js';
 import { baseEnv, run, tempHome } from '../helpers/cli.js';
 
 let dir: string;
@@ -23,7 +26,8 @@ describe('loadConfig', () => {
     const cfg = await loadConfig({ cwd: dir, environ: { HOME: dir, VH_SECRETS_HOME: join(dir, 'h') } });
     expect(cfg.files).toEqual([]);
     expect(cfg.defaultStore).toBe('local');
-    expect(cfg.stores.get('local')).toEqual({ alias: 'local', provider: 'file', options: {} });
+    expect(cfg.stores.get('local')).toMatchObject({ alias: 'local', provider: 'file', options: {} });
+    expect(cfg.stores.get('local')!.settings(fileOptions)).toEqual({});
     expect(cfg.paths.home).toBe(join(dir, 'h'));
     expect(cfg.audit.log).toBe(join(dir, 'h', 'audit.log'));
   });
@@ -41,9 +45,10 @@ describe('loadConfig', () => {
   });
 
   test('${VAR} interpolation with defaults and escapes', async () => {
-    const path = await write('c.toml', '[stores.v]\nprovider = "vault"\naddress = "${ADDR}"\nmount = "${MOUNT:-secret}"\nliteral = "$${NOT}"\n');
+    const path = await write('c.toml', '[stores.v]\nprovider = "vault"\naddress = "${ADDR}"\nmount = "${MOUNT:-secret}"\nnamespace = "$${NOT}"\n');
     const cfg = await loadConfig({ configFile: path, cwd: dir, environ: { HOME: dir, ADDR: 'http://127.0.0.1:8200' } });
-    expect(cfg.stores.get('v')).toEqual({ alias: 'v', provider: 'vault', options: { address: 'http://127.0.0.1:8200', mount: 'secret', literal: '${NOT}' } });
+    // Interpolated when the store is opened, against the provider's declared settings.
+    expect(cfg.stores.get('v')!.settings(vaultOptions)).toEqual({ address: 'http://127.0.0.1:8200', mount: 'secret', namespace: '${NOT}' });
   });
 
   test('--env merges config/<env>.toml over the base', async () => {
@@ -51,8 +56,8 @@ describe('loadConfig', () => {
     await write('config/production.toml', '[stores.main]\npath = "prod.vhs"\n[stores.extra]\nprovider = "aws"\nregion = "eu-west-1"\n');
     const cfg = await loadConfig({ configFile: base, env: 'production', cwd: dir, environ: { HOME: dir } });
     expect(cfg.files).toEqual([base, join(dir, 'config', 'production.toml')]);
-    expect(cfg.stores.get('main')?.options.path).toBe(join(dir, 'prod.vhs'));
-    expect(cfg.stores.get('extra')).toEqual({ alias: 'extra', provider: 'aws', options: { region: 'eu-west-1' } });
+    expect(cfg.stores.get('main')!.settings(fileOptions).path).toBe(join(dir, 'prod.vhs'));
+    expect(cfg.stores.get('extra')!.settings(awsOptions)).toEqual({ region: 'eu-west-1' });
   });
 
   test.each([
@@ -103,5 +108,48 @@ describe('config files that are not a page of settings', () => {
     const r = await run(['--config', path, 'list'], { env: baseEnv(dir) });
     expect(r.code).toBe(78);
     expect(r.stderr).toMatch(/big\.toml is \d+ bytes; a config file may hold at most 1048576 \(1 MiB\)/);
+  });
+});
+
+describe('store settings are the provider\'s to declare, and are checked when the store is opened', () => {
+  const vh = (args: string[], config: string) => run(['--config', config, ...args], { env: baseEnv(dir) });
+
+  test.each([
+    ['vault', 'adress = "http://127.0.0.1:8200"', 'adress', 'address'],
+    ['aws', 'regoin = "eu-west-1"', 'regoin', 'region'],
+    ['azure', 'vault_ulr = "https://x.vault.azure.net"', 'vault_ulr', 'vault_url'],
+    ['gcp', 'projet = "p"', 'projet', 'project'],
+    ['file', 'key_fiel = "k"', 'key_fiel', 'key_file'],
+  ])('%s: a misspelt setting is refused with file, line and a suggestion (78), not silently ignored', async (provider, line, bad, good) => {
+    const path = await write('vh.toml', `[stores.s]\nprovider = "${provider}"\n${line}\n`);
+    const r = await vh(['get', 's:app/x'], path);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain(`vh.toml:3: stores.s.${bad}: unknown setting (did you mean ${good}?)`);
+    expect(r.stderr).toMatch(new RegExp(`hint: a ${provider} store takes: .*${good}`));
+  });
+
+  test('an ill-typed setting is refused when the store is opened', async () => {
+    const path = await write('vh.toml', '[stores.s]\nprovider = "vault"\ntimeout_ms = "soon"\n');
+    const r = await vh(['get', 's:app/x'], path);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('vh.toml:3: stores.s.timeout_ms: must be a whole number');
+  });
+
+  test('a typo of provider names the key', async () => {
+    const path = await write('vh.toml', '[stores.s]\nprovder = "vault"\n');
+    const r = await vh(['list'], path);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('vh.toml:2: stores.s.provder: unknown setting (did you mean provider?)');
+  });
+
+  test('an unset ${VAR} in one store blocks only that store: scan and the other stores work', async () => {
+    const path = await write('vh.toml', '[stores.bao]\nprovider = "vault"\ntoken = "${VH_TEST_SURELY_UNSET_TOKEN}"\n');
+    await write('tree/readme.txt', 'nothing to see\n');
+    const scan = await vh(['scan', join(dir, 'tree')], path);
+    expect(scan.code).toBe(0);
+    expect((await vh(['list', '--store', 'local'], path)).code).toBe(0);
+    const r = await vh(['get', 'bao:app/x'], path);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('vh.toml:3: stores.bao.token: environment variable VH_TEST_SURELY_UNSET_TOKEN is not set');
   });
 });

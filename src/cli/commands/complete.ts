@@ -18,7 +18,7 @@ export async function complete(args: string[], config: () => Promise<Config>, wr
       const open = async (alias: string): Promise<SecretStore> => {
         const store = cfg.stores.get(alias)!;
         const { openStore } = await import('../../providers/index.js');
-        return openStore(store.provider, store.options, { alias, home: cfg.paths.home });
+        return openStore(store.provider, (spec) => store.settings(spec), { alias, home: cfg.paths.home });
       };
       const refs = await completionRefs(cfg, open);
       const local = cfg.defaultStore;
