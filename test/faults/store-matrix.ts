@@ -96,9 +96,9 @@ export async function httpStoreRig(provider: 'vault' | 'aws'): Promise<HttpStore
 
 const uniq = (p: string) => `faults/${p}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 
-type Vh = (args: string[], input?: string) => Promise<RunResult>;
+export type Vh = (args: string[], input?: string) => Promise<RunResult>;
 
-interface Described {
+export interface Described {
   type: string | null;
   revoked: boolean;
   current_version: string | null;
@@ -106,8 +106,19 @@ interface Described {
   versions: { version: string; state: string; stages: string[] }[];
 }
 
+/** What the judges need: the CLI in one home, and what that home holds. */
+export interface Cli {
+  vh: Vh;
+  describe(name: string): Promise<Described | undefined>;
+  journal(): Promise<string[]>;
+  auditLog(): Promise<Record<string, unknown>[]>;
+  /** The store alias the secrets live in (audit events name `alias:name`). */
+  alias: string;
+}
+
 /** One CLI environment through one proxy (a fresh proxy per case, so that cases can run side by side). */
-export class Bench {
+export class Bench implements Cli {
+  readonly alias = 's';
   private constructor(
     readonly rig: HttpStoreRig,
     readonly proxy: HttpFaultProxy,
@@ -134,7 +145,7 @@ export class Bench {
   }
 
   async journal(): Promise<string[]> {
-    return fs.readdir(join(this.home, 'vh', 'journal')).catch(() => []);
+    return inProgressJournals(this.home);
   }
 
   async auditLog(): Promise<Record<string, unknown>[]> {
@@ -172,6 +183,20 @@ export class Bench {
   async previousVersion(name: string): Promise<string | undefined> {
     return (await this.describe(name))?.versions.find((v) => v.stages.includes('previous'))?.version;
   }
+}
+
+/**
+ * The journal entries of rotations still in progress under `home`. A finished rotation may leave its entry behind
+ * as a record (`rolled_back`, `done`); only an `in_progress` one is unfinished business.
+ */
+export async function inProgressJournals(home: string): Promise<string[]> {
+  const dir = join(home, 'vh', 'journal');
+  const out: string[] = [];
+  for (const f of await fs.readdir(dir).catch(() => [] as string[])) {
+    const entry = JSON.parse(await fs.readFile(join(dir, f), 'utf8').catch(() => '{}')) as { status?: string; phase?: string | null };
+    if (entry.status === 'in_progress') out.push(`${f} (in_progress, last phase ${entry.phase ?? 'none'})`);
+  }
+  return out;
 }
 
 function must(r: RunResult, what: string): void {
@@ -240,7 +265,7 @@ interface Word {
   version: string | null;
 }
 
-function wordOf(r: RunResult): Word {
+export function wordOf(r: RunResult): Word {
   try {
     const o = JSON.parse(r.out) as { status?: string; note?: string | null; version?: string | null };
     return { code: r.code, status: o.status, note: o.note ?? null, version: o.version ?? null };
@@ -256,18 +281,18 @@ const said = (w: Word) => `exit ${w.code}${w.status ? ` "${w.status}"` : ''}${w.
  *  - the old value is current and nothing is pending, or the new value is current and an audit `rotated` event
  *    (written only after verify) names the current version;
  *  - what the command said agrees with the store: `rotated` ⇔ a new value is current, anything else ⇔ the old one;
- *  - no journal is left unless the command said to `--resume`/`--abort`; if it did, `--resume` (faults off) finishes
+ *  - no in-progress journal is left unless the command said to `--resume`/`--abort`; if it did, `--resume` (faults off) finishes
  *    and the same holds after it;
  *  - the secret stays readable, the next rotation goes through, and `audit verify` passes.
  */
-export async function judgeRotation(bench: Bench, name: string, v0: string, first: RunResult): Promise<string[]> {
+export async function judgeRotation(bench: Cli, name: string, v0: string, first: RunResult, settled: () => Promise<string[]> = async () => []): Promise<string[]> {
   const bad: string[] = [];
   let word = wordOf(first);
   const context = [`context: rotate said ${said(word)}`];
   if (first.code === null) bad.push(`rotate did not end within the test's limit (${first.signal})`);
   const journal = await bench.journal();
   const told = /--resume|--abort/.test(word.note ?? '') || /--resume|--abort/.test(first.stderr);
-  if (journal.length > 0 && !told) bad.push(`a journal is left (${journal.join(', ')}) but rotate did not say to resume (${said(word)})`);
+  if (journal.length > 0 && !told) bad.push(`an in-progress journal is left (${journal.join(', ')}) but rotate did not say to resume (${said(word)})`);
   if (told) {
     const fin = await bench.vh(['rotate', name, '--resume', '--json']);
     const w = wordOf(fin);
@@ -276,9 +301,10 @@ export async function judgeRotation(bench: Bench, name: string, v0: string, firs
     if (journal.length > 0 && w.status === 'nothing') bad.push(`rotate left a journal and said to resume, but --resume says there is nothing to do (${said(w)})`);
     word = w;
     const left = await bench.journal();
-    if (left.length > 0) bad.push(`a journal is still left after --resume (${left.join(', ')})`);
+    if (left.length > 0) bad.push(`an in-progress journal is still left after --resume (${left.join(', ')})`);
   }
   bad.push(...(await judgeStore(bench, name, v0, word)));
+  bad.push(...(await settled()));
   const next = await bench.vh(['rotate', name, '--yes', '--json']);
   if (next.code !== 0) bad.push(`the next clean rotation does not go through: ${said(wordOf(next))}`);
   const audit = await bench.vh(['audit', 'verify']);
@@ -286,7 +312,7 @@ export async function judgeRotation(bench: Bench, name: string, v0: string, firs
   return bad.length ? [context.join('; '), ...bad] : bad;
 }
 
-async function judgeStore(bench: Bench, name: string, v0: string, word: Word): Promise<string[]> {
+async function judgeStore(bench: Cli, name: string, v0: string, word: Word): Promise<string[]> {
   const bad: string[] = [];
   const d = await bench.describe(name);
   const got = await bench.vh(['get', name]);
@@ -299,7 +325,7 @@ async function judgeStore(bench: Bench, name: string, v0: string, word: Word): P
   const isOld = got.out === v0;
   if (!isOld) {
     const log = await bench.auditLog();
-    const mine = log.filter((e) => e.secret === `s:${name}` && e.success === true);
+    const mine = log.filter((e) => e.secret === `${bench.alias}:${name}` && e.success === true);
     const promoted = mine.some((e) => e.event === 'rotated' && (e.details as Record<string, unknown>)?.version === d.current_version);
     const verifiedSome = mine.some((e) => e.event === 'rotation_phase' && (e.details as Record<string, unknown>)?.phase === 'verify');
     if (!promoted) {
@@ -317,7 +343,7 @@ async function judgeStore(bench: Bench, name: string, v0: string, word: Word): P
 }
 
 /** create: done (exit 0, the value readable, typed) or not done (a failure exit, nothing there to trip over). */
-export async function judgeCreate(bench: Bench, name: string, value: string, first: RunResult): Promise<string[]> {
+export async function judgeCreate(bench: Cli, name: string, value: string, first: RunResult): Promise<string[]> {
   const bad: string[] = [];
   const word = wordOf(first);
   if (first.code === null) bad.push(`create did not end within the test's limit (${first.signal})`);
@@ -328,6 +354,7 @@ export async function judgeCreate(bench: Bench, name: string, value: string, fir
   if (!done && !absent) bad.push(`half created: describe ${d ? `type ${d.type}, current ${d.current_version}` : 'fails'}, get exit ${got.code}${got.code === 0 && got.out !== value ? ' (another value)' : ''}`);
   if (first.code === 0 && !done) bad.push(`create said done (${said(word)}) but the secret is ${absent ? 'absent' : 'not as written'}`);
   if (first.code !== 0 && done) bad.push(`create failed (${said(word)}) but the secret was created`);
+  if (bad.length) bad.unshift(`context: create said ${said(word)}`);
   if (first.code !== 0 && absent) {
     const again = await bench.vh(['create', name, '--type', 'api_key'], value);
     if (again.code !== 0) bad.push(`create failed and a retry fails too: ${said(wordOf(again))}`);
@@ -338,7 +365,7 @@ export async function judgeCreate(bench: Bench, name: string, value: string, fir
 }
 
 /** revoke: done (the version / the secret unreadable) or not done (still readable), as the command said. */
-export async function judgeRevoke(bench: Bench, scenario: 'revoke-version' | 'revoke-secret', name: string, v0: string, version: string | undefined, first: RunResult): Promise<string[]> {
+export async function judgeRevoke(bench: Cli, scenario: 'revoke-version' | 'revoke-secret', name: string, v0: string, version: string | undefined, first: RunResult): Promise<string[]> {
   const bad: string[] = [];
   const word = wordOf(first);
   if (first.code === null) bad.push(`revoke did not end within the test's limit (${first.signal})`);
@@ -362,6 +389,7 @@ export async function judgeRevoke(bench: Bench, scenario: 'revoke-version' | 're
   }
   if (first.code === 0 && !done) bad.push(`revoke said done (${said(word)}) but it is not revoked`);
   if (first.code !== 0 && done) bad.push(`revoke failed (${said(word)}) but it was revoked`);
+  if (bad.length) bad.unshift(`context: revoke said ${said(word)}`);
   const audit = await bench.vh(['audit', 'verify']);
   if (audit.code !== 0) bad.push(`audit verify fails (exit ${audit.code}): ${audit.stderr.trim() || audit.out.trim()}`);
   return bad;

@@ -1,4 +1,5 @@
 import { STATUS_CODES, createServer as createHttpServer, request as httpRequest, Agent, type IncomingMessage, type ServerResponse, type IncomingHttpHeaders } from 'node:http';
+import { createServer as createHttpsServer, request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { createServer as createTcpServer, connect, type Server, type Socket } from 'node:net';
 
 /**
@@ -79,8 +80,12 @@ export interface HttpFaultProxy {
 }
 
 export interface HttpFaultProxyOptions {
-  /** `http://host:port` of the real peer. */
+  /** `http://host:port` or `https://host:port` of the real peer. */
   upstream: string;
+  /** CA of an `https` upstream's certificate. */
+  upstreamCa?: string | Buffer;
+  /** Terminate TLS with this certificate (the peer's own, so that clients trusting the peer trust the proxy). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** @default 180000 */
   lifetimeMs?: number;
   /** @default 5000 */
@@ -106,6 +111,12 @@ function amzTargetOf(h: IncomingHttpHeaders): string | undefined {
 /** A Vault-style error body (`{"errors": [...]}`); AWS-style bodies come from `awsErrorBody`. */
 export const vaultErrorBody = (status: number): ErrorAnswer => ({ contentType: 'application/json', body: JSON.stringify({ errors: [`injected fault: ${status}`] }) });
 
+/** An Azure REST error (`{"error": {"code", "message"}}`). */
+export const azureErrorBody = (status: number): ErrorAnswer => ({
+  contentType: 'application/json',
+  body: JSON.stringify({ error: { code: status === 429 ? 'Throttled' : status === 503 ? 'ServiceUnavailable' : 'InternalServerError', message: `injected fault: ${status}` } }),
+});
+
 /** An AWS JSON-protocol error: `__type` names the exception the SDK raises. */
 export const awsErrorBody = (status: number): ErrorAnswer => {
   const type = status === 429 ? 'ThrottlingException' : status === 503 ? 'ServiceUnavailable' : 'InternalServiceError';
@@ -117,7 +128,9 @@ export async function startHttpFaultProxy(options: HttpFaultProxyOptions): Promi
   const lifetimeMs = options.lifetimeMs ?? 180_000;
   const maxRequests = options.maxRequests ?? 5000;
   const errorBody = options.errorBody ?? vaultErrorBody;
-  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  const secure = upstream.protocol === 'https:';
+  const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 16, ...(options.upstreamCa ? { ca: options.upstreamCa } : {}) }) : new Agent({ keepAlive: true, maxSockets: 16 });
+  const send = secure ? httpsRequest : httpRequest;
   const log: SeenRequest[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -142,7 +155,7 @@ export async function startHttpFaultProxy(options: HttpFaultProxyOptions): Promi
       const headers = { ...req.headers };
       for (const h of Object.keys(headers)) if (HOP_BY_HOP.has(h)) delete headers[h];
       headers['content-length'] = String(body.length);
-      const up = httpRequest(
+      const up = send(
         { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent, timeout: lifetimeMs },
         (res) => {
           const chunks: Buffer[] = [];
@@ -205,7 +218,7 @@ export async function startHttpFaultProxy(options: HttpFaultProxyOptions): Promi
         for (const [k, v] of Object.entries(answer.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) for (const one of [v].flat()) lines.push(`${k}: ${one}`);
         lines.push(`content-length: ${answer.body.length}`, 'connection: keep-alive', '', '');
         const raw = Buffer.concat([Buffer.from(lines.join('\r\n')), answer.body]);
-        socket.write(raw.subarray(0, Math.floor(raw.length / 2)), () => socket.resetAndDestroy());
+        socket.write(raw.subarray(0, Math.floor(raw.length / 2)), () => reset(socket));
         entry.outcome = 'reset';
         return;
       }
@@ -226,7 +239,7 @@ export async function startHttpFaultProxy(options: HttpFaultProxyOptions): Promi
     }
   };
 
-  const server = createHttpServer({ keepAlive: true }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const entry: SeenRequest = {
       seq: ++seq,
       method: req.method ?? '?',
@@ -258,7 +271,8 @@ export async function startHttpFaultProxy(options: HttpFaultProxyOptions): Promi
       handle(req, res, entry, fault, Buffer.concat(chunks)).catch(() => req.socket.destroy());
     });
     req.on('error', () => req.socket.destroy());
-  });
+  };
+  const server = options.tls ? createHttpsServer({ ...options.tls, keepAlive: true }, onRequest) : createHttpServer({ keepAlive: true }, onRequest);
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -278,7 +292,7 @@ export async function startHttpFaultProxy(options: HttpFaultProxyOptions): Promi
   stopTimer.unref();
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     log,
     arm(r) {
@@ -298,6 +312,17 @@ export async function startHttpFaultProxy(options: HttpFaultProxyOptions): Promi
       await close();
     },
   };
+}
+
+/** RST, also under TLS (where the TCP handle is the wrapped socket's). */
+function reset(socket: Socket): void {
+  const parent = (socket as Socket & { _parent?: Socket | null })._parent;
+  try {
+    (parent ?? socket).resetAndDestroy();
+  } catch {
+    (parent ?? socket).destroy();
+  }
+  socket.destroy();
 }
 
 function listen(server: Server): Promise<number> {
@@ -360,7 +385,7 @@ export async function startTcpFaultProxy(options: { upstreamHost?: string; upstr
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
     if (conn > maxConnections) {
-      client.resetAndDestroy();
+      reset(client);
       return;
     }
     log.push({ conn, event: 'connect' });
@@ -370,7 +395,7 @@ export async function startTcpFaultProxy(options: { upstreamHost?: string; upstr
     /** Set once a fault fired on this connection: what to do with the server's next bytes. */
     let onReply: TcpFault | undefined;
     const endBoth = (how: 'fin' | 'rst') => {
-      if (how === 'rst') client.resetAndDestroy();
+      if (how === 'rst') reset(client);
       else client.destroy();
       server.destroy();
     };
