@@ -31,7 +31,8 @@ import { inProgressJournals, judgeRotation, type Cli, type Described, type Vh } 
  * rotation. Legal as for the stores (see judgeRotation), and besides: the store's current value logs in to the
  * database, and for a single-user PostgreSQL/MariaDB target the other value is refused.
  *
- * Every target write × every fault runs by default (a handful of cases per server).
+ * For a normal and an emergency rotation: every target write × every fault, and every connection the rotation
+ * opens reset at its first write (the login); VH_FAULTS_FULL=1 also answers each login and then loses the reply.
  */
 
 const FAULTS: TcpFault[] = ['drop-reply', 'reset-after', 'reset-before'];
@@ -152,60 +153,82 @@ class TargetBench implements Cli {
   }
 }
 
-/** How many writes carrying the pattern a clean rotation makes. */
-async function countTargetWrites(rig: TargetRig): Promise<number> {
+type Scenario = 'rotate' | 'rotate --emergency';
+const SCENARIOS: Scenario[] = ['rotate', 'rotate --emergency'];
+const args = (s: Scenario, name: string) => ['rotate', name, '--yes', '--json', ...(s === 'rotate --emergency' ? ['--emergency', '--reason', 'fault matrix'] : [])];
+
+interface TargetCall {
+  scenario: Scenario;
+  label: string;
+  rule: { pattern: string; occurrence: number } | { connection: number };
+  faults: TcpFault[];
+}
+
+/**
+ * The target calls a clean run of each scenario makes: every write carrying the password change (each fault), and
+ * every connection it opens (logins: apply, verify, cleanup), reset or answered-then-lost at its first write.
+ */
+async function discoverTargetCalls(rig: TargetRig): Promise<TargetCall[]> {
   const bench = await TargetBench.open(rig);
+  const calls: TargetCall[] = [];
   try {
-    const { name } = await bench.newSecret(rig);
-    bench.proxy.clearLog();
-    const r = await bench.vh(['rotate', name, '--yes', '--json']);
-    if (r.code !== 0) throw new Error(`clean rotation with a ${rig.kind} target failed: ${r.stderr}`);
-    return bench.proxy.log.filter((l) => l.event === 'match').length;
+    for (const scenario of SCENARIOS) {
+      const { name } = await bench.newSecret(rig);
+      bench.proxy.clearLog();
+      const r = await bench.vh(args(scenario, name));
+      if (r.code !== 0) throw new Error(`clean ${scenario} with a ${rig.kind} target failed: ${r.stderr}`);
+      const writes = bench.proxy.log.filter((l) => l.event === 'match').length;
+      const conns = bench.proxy.log.filter((l) => l.event === 'connect').length;
+      for (let n = 1; n <= writes; n++) calls.push({ scenario, label: writes > 1 ? `${rig.pattern} #${n}` : rig.pattern, rule: { pattern: rig.pattern, occurrence: n }, faults: FAULTS });
+      const connFaults: TcpFault[] = process.env.VH_FAULTS_FULL === '1' ? ['reset-before', 'drop-reply'] : ['reset-before'];
+      for (let k = 1; k <= conns; k++) calls.push({ scenario, label: `connection #${k}`, rule: { connection: k }, faults: connFaults });
+    }
   } finally {
     await bench.close();
   }
+  return calls;
 }
 
-const plan: { rig: TargetRig; writes: number }[] = [];
+const plan: { rig: TargetRig; calls: TargetCall[] }[] = [];
 for (const rig of rigs) {
   if (rig.skip) process.stderr.write(`SKIP target fault matrix on ${rig.kind}: ${rig.skip}\n`);
-  plan.push({ rig, writes: rig.skip ? 0 : await countTargetWrites(rig) });
+  plan.push({ rig, calls: rig.skip ? [] : await discoverTargetCalls(rig) });
 }
 
 const results: { target: string; call: string; fault: string; ok: boolean }[] = [];
 afterAll(() => {
   const lines = plan
-    .filter((p) => p.writes > 0)
+    .filter((p) => p.calls.length > 0)
     .map((p) => {
       const rs = results.filter((r) => r.target === p.rig.kind);
-      return [`  ${p.rig.kind.padEnd(8)} ${FAULTS.length} faults × ${p.writes} calls: consistent ${rs.filter((r) => r.ok).length}/${rs.length}`, ...rs.filter((r) => !r.ok).map((r) => `      INCONSISTENT ${r.call} × ${r.fault}`)].join('\n');
+      const faults = new Set(p.calls.flatMap((c) => c.faults)).size;
+      return [`  ${p.rig.kind.padEnd(8)} ${faults} faults × ${p.calls.length} calls: consistent ${rs.filter((r) => r.ok).length}/${rs.length}`, ...rs.filter((r) => !r.ok).map((r) => `      INCONSISTENT ${r.call} × ${r.fault}`)].join('\n');
     });
-  const calls = plan.reduce((n, p) => n + p.writes, 0);
+  const calls = plan.reduce((n, p) => n + p.calls.length, 0);
   console.log(
-    `target fault matrix:\nfaults × calls × targets: ${FAULTS.length} × ${calls} × ${plan.filter((p) => p.writes > 0).length}: consistent ${results.filter((r) => r.ok).length}/${results.length}\n${lines.join('\n')}`,
+    `target fault matrix:\nfaults × calls × targets: ${FAULTS.length} × ${calls} × ${plan.filter((p) => p.calls.length > 0).length}: consistent ${results.filter((r) => r.ok).length}/${results.length}\n${lines.join('\n')}`,
   );
 });
 
-for (const { rig, writes } of plan) {
+for (const { rig, calls } of plan) {
   (rig.skip ? describe.skip : describe)(`wire faults on a ${rig.kind} target`, () => {
-    test('a clean rotation changes the password on the wire', () => expect(writes).toBeGreaterThan(0));
-    for (let n = 1; n <= writes; n++) {
-      for (const fault of FAULTS) {
-        const call = writes > 1 ? `${rig.pattern} #${n}` : rig.pattern;
-        const title = `${rig.kind} rotate: ${call} × ${fault}`;
+    test('a clean rotation changes the password on the wire', () => expect(calls.some((c) => 'pattern' in c.rule)).toBe(true));
+    for (const call of calls) {
+      for (const fault of call.faults) {
+        const title = `${rig.kind} ${call.scenario}: ${call.label} × ${fault}`;
         test.concurrent(
           title,
           async () => {
             const bench = await TargetBench.open(rig);
-            const row = { target: rig.kind, call: `rotate: ${call}`, fault, ok: false };
+            const row = { target: rig.kind, call: `${call.scenario}: ${call.label}`, fault, ok: false };
             results.push(row);
             try {
               const { name, user, v0 } = await bench.newSecret(rig);
-              bench.proxy.arm({ pattern: rig.pattern, occurrence: n, fault });
-              const first = await bench.vh(['rotate', name, '--yes', '--json']);
+              bench.proxy.arm({ ...call.rule, fault });
+              const first = await bench.vh(args(call.scenario, name));
               bench.proxy.disarm();
               const violations: string[] = [];
-              if (bench.proxy.fired() === 0) violations.push(`the fault never fired: write ${n} carrying ${rig.pattern} was not made this time`);
+              if (bench.proxy.fired() === 0) violations.push(`the fault never fired: ${call.label} was not made this time`);
               const settled = async (): Promise<string[]> => {
                 const bad: string[] = [];
                 const got = await bench.vh(['get', name]);
@@ -213,7 +236,8 @@ for (const { rig, writes } of plan) {
                 const now = (JSON.parse(got.out) as { password: string }).password;
                 if (!(await rig.login(user, now))) bad.push(`the database refuses the store's current value (${got.out === v0 ? 'the old one' : 'a new one'})`);
                 const old = (JSON.parse(v0) as { password: string }).password;
-                if (rig.singlePassword && old !== now && (await rig.login(user, old))) bad.push('the old password still logs in after a single-user rotation');
+                const singleNow = rig.singlePassword || call.scenario === 'rotate --emergency';
+                if (singleNow && old !== now && (await rig.login(user, old))) bad.push(`the old password still logs in after a ${rig.singlePassword ? 'single-user' : 'emergency'} rotation`);
                 return bad;
               };
               violations.push(...(await judgeRotation(bench, name, v0, first, settled)));

@@ -346,13 +346,19 @@ export type TcpFault =
   /** Do not forward the write; reset the client's socket (the server never sees it). */
   | 'reset-before';
 
-export interface TcpRule {
-  /** Bytes that mark the write, e.g. `ALTER ROLE`, `ALTER USER`, `SETUSER`. */
-  pattern: string;
-  /** The n-th client→server write containing it (1-based, counted across connections). @default 1 */
-  occurrence?: number;
-  fault: TcpFault;
-}
+/**
+ * Which client write gets the fault: the n-th (1-based, across connections) containing `pattern`, or the first
+ * write of the n-th connection (`connection`; counts connections, for a login such as verify's).
+ */
+export type TcpRule =
+  | {
+      /** Bytes that mark the write, e.g. `ALTER ROLE`, `ALTER USER`, `SETUSER`. */
+      pattern: string;
+      /** @default 1 */
+      occurrence?: number;
+      fault: TcpFault;
+    }
+  | { connection: number; fault: TcpFault };
 
 export interface TcpFaultProxy {
   host: string;
@@ -362,7 +368,7 @@ export interface TcpFaultProxy {
   arm(rule: TcpRule): void;
   disarm(): void;
   fired(): number;
-  /** Counts client writes containing `pattern` (besides the armed one) in the log. */
+  /** Logs client writes containing any of `patterns` (a clean run's log is how a test finds the writes to fault). */
   watch(...patterns: string[]): void;
   clearLog(): void;
   close(): Promise<void>;
@@ -378,6 +384,8 @@ export async function startTcpFaultProxy(options: { upstreamHost?: string; upstr
   let matched = 0;
   let fired = 0;
   let conns = 0;
+  /** Connections counted by a `connection` rule are those opened after it was armed. */
+  let armedAt = 0;
   let closed = false;
 
   const server = createTcpServer((client) => {
@@ -394,6 +402,7 @@ export async function startTcpFaultProxy(options: { upstreamHost?: string; upstr
     server.on('close', () => sockets.delete(server));
     /** Set once a fault fired on this connection: what to do with the server's next bytes. */
     let onReply: TcpFault | undefined;
+    let firstWrite = true;
     const endBoth = (how: 'fin' | 'rst') => {
       if (how === 'rst') reset(client);
       else client.destroy();
@@ -402,11 +411,13 @@ export async function startTcpFaultProxy(options: { upstreamHost?: string; upstr
     client.on('data', (chunk: Buffer) => {
       if (onReply) return;
       for (const p of watched) if (chunk.includes(p)) log.push({ conn, event: 'match', pattern: p });
-      if (rule && chunk.includes(rule.pattern)) {
-        matched++;
-        if (matched === (rule.occurrence ?? 1)) {
+      const isFirst = firstWrite;
+      firstWrite = false;
+      const hit = rule && ('connection' in rule ? isFirst && conn - armedAt === rule.connection : chunk.includes(rule.pattern) && ++matched === (rule.occurrence ?? 1));
+      if (rule && hit) {
+        {
           fired++;
-          log.push({ conn, event: 'fault', pattern: rule.pattern, fault: rule.fault });
+          log.push({ conn, event: 'fault', ...('pattern' in rule ? { pattern: rule.pattern } : {}), fault: rule.fault });
           if (rule.fault === 'reset-before') {
             endBoth('rst');
             return;
@@ -446,6 +457,7 @@ export async function startTcpFaultProxy(options: { upstreamHost?: string; upstr
       rule = r;
       matched = 0;
       fired = 0;
+      armedAt = conns;
     },
     disarm() {
       rule = undefined;
