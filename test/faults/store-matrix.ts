@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { baseEnv, run, tempHome, type RunResult } from '../helpers/cli.js';
-import { awsErrorBody, startHttpFaultProxy, vaultErrorBody, type HttpFault, type HttpFaultProxy } from '../helpers/fault-proxy.js';
+import { ROOT, baseEnv, run, tempHome, type RunResult } from '../helpers/cli.js';
+import { awsErrorBody, azureErrorBody, startHttpFaultProxy, vaultErrorBody, type HttpFault, type HttpFaultProxy, type HttpFaultProxyOptions } from '../helpers/fault-proxy.js';
+import { azureEnv, azureUrl } from '../helpers/stores.js';
 import { peerSkip } from '../providers/peers.js';
 
 /**
@@ -40,11 +41,14 @@ export interface WriteCall {
   occurrence: number;
 }
 
+export type HttpProvider = 'vault' | 'aws' | 'azure';
+
 export interface HttpStoreRig {
-  provider: 'vault' | 'aws';
+  provider: HttpProvider;
   upstream: string;
   skip: string | undefined;
-  errorBody: typeof vaultErrorBody;
+  /** How the proxy reaches the peer and answers for it (TLS for the Key Vault double, the peer's error dialect). */
+  proxy: Omit<HttpFaultProxyOptions, 'upstream'>;
   /** Write calls are what is not a read. */
   isWrite(r: { method: string; path: string; amzTarget: string | undefined }): boolean;
   /** What identifies a call independent of the secret's name. */
@@ -52,6 +56,8 @@ export interface HttpStoreRig {
   env(home: string, proxyUrl: string): Promise<NodeJS.ProcessEnv>;
 }
 
+/** The peers' state (certificates), as scripts/peers.sh leaves it. */
+const PEERS = join(ROOT, '.peers');
 const vaultAddr = process.env.VH_TEST_VAULT_ADDR ?? 'http://127.0.0.1:8200';
 const awsEndpoint = process.env.VH_TEST_AWS_ENDPOINT ?? 'http://127.0.0.1:5055';
 
@@ -63,13 +69,30 @@ async function writeConfig(home: string, toml: string, extra: NodeJS.ProcessEnv)
   return baseEnv(home, { VH_SECRETS_CONFIG: path, VH_SECRETS_RETRIES: '3', ...extra });
 }
 
-export async function httpStoreRig(provider: 'vault' | 'aws'): Promise<HttpStoreRig> {
+export async function httpStoreRig(provider: HttpProvider): Promise<HttpStoreRig> {
+  if (provider === 'azure') {
+    const skip = await peerSkip('azure', azureUrl, 'scripts/peers.sh start azure');
+    // The proxy terminates TLS with the double's own certificate, which the CLI trusts (NODE_EXTRA_CA_CERTS).
+    const cert = skip ? '' : await fs.readFile(join(PEERS, 'azure-kv.crt'), 'utf8');
+    const key = skip ? '' : await fs.readFile(join(PEERS, 'azure-kv.key'), 'utf8');
+    return {
+      provider,
+      upstream: azureUrl,
+      skip,
+      proxy: { errorBody: azureErrorBody, tls: { cert, key }, upstreamCa: cert },
+      isWrite: (r) => r.method !== 'GET',
+      // `/secrets/<name>` → `PUT secret`, `/secrets/<name>/<version>` → `PATCH version`
+      kindOf: (r) => `${r.method} ${r.path.split('?')[0]!.split('/').length > 3 ? 'version' : 'secret'}`,
+      env: (home, url) =>
+        writeConfig(home, `default_store = "s"\n[stores.s]\nprovider = "azure"\nvault_url = "${url}"\ndisable_challenge_resource_verification = true\ntimeout_ms = ${CLIENT_TIMEOUT_MS}\n`, azureEnv),
+    };
+  }
   if (provider === 'vault') {
     return {
       provider,
       upstream: vaultAddr,
       skip: await peerSkip('vault', vaultAddr, 'scripts/peers.sh start openbao'),
-      errorBody: vaultErrorBody,
+      proxy: { errorBody: vaultErrorBody },
       isWrite: (r) => r.method !== 'GET' && r.method !== 'LIST',
       // `/v1/secret/metadata/<name>` → `PATCH metadata`
       kindOf: (r) => `${r.method} ${r.path.split('?')[0]!.split('/')[3] ?? r.path}`,
@@ -81,7 +104,7 @@ export async function httpStoreRig(provider: 'vault' | 'aws'): Promise<HttpStore
     provider,
     upstream: awsEndpoint,
     skip: await peerSkip('aws', awsEndpoint, 'scripts/peers.sh start moto'),
-    errorBody: awsErrorBody,
+    proxy: { errorBody: awsErrorBody },
     isWrite: (r) => !/\.(Describe|List|Get|BatchGet)/.test(r.amzTarget ?? '.Get'),
     kindOf: (r) => (r.amzTarget ?? `${r.method} ${r.path}`).replace(/^secretsmanager\./, ''),
     // timeout_ms: today's AWS provider has no request timeout and ignores it (a delay is then only slow); the
@@ -127,7 +150,7 @@ export class Bench implements Cli {
   ) {}
 
   static async open(rig: HttpStoreRig): Promise<Bench> {
-    const proxy = await startHttpFaultProxy({ upstream: rig.upstream, errorBody: rig.errorBody, lifetimeMs: 120_000 });
+    const proxy = await startHttpFaultProxy({ ...rig.proxy, upstream: rig.upstream, lifetimeMs: 120_000 });
     const home = tempHome(`vh-faults-${rig.provider}-`);
     return new Bench(rig, proxy, home, await rig.env(home, proxy.url));
   }

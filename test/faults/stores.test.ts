@@ -2,13 +2,13 @@ import { faultName } from '../helpers/fault-proxy.js';
 import { Bench, discoverWrites, httpStoreRig, judgeCreate, judgeRevoke, judgeRotation, selectCases, FAULTS, type Case, type HttpStoreRig, type WriteCall } from './store-matrix.js';
 
 /**
- * Faults on the wire between vh-secrets and OpenBao / moto, for every write call of `rotate`, `create` and
+ * Faults on the wire between vh-secrets and OpenBao / moto / the Key Vault double (TLS terminated at the proxy), for every write call of `rotate`, `create` and
  * `revoke` (see store-matrix.ts for how calls are found and what "legal" means). VH_FAULTS_FULL=1 runs every
  * call × every fault; the default is the sample described at `selectCases`.
  */
 
 const rigs: { rig: HttpStoreRig; calls: WriteCall[]; cases: Case[] }[] = [];
-for (const provider of ['vault', 'aws'] as const) {
+for (const provider of ['vault', 'aws', 'azure'] as const) {
   const rig = await httpStoreRig(provider);
   if (rig.skip) {
     process.stderr.write(`SKIP fault matrix on ${provider}: ${rig.skip}\n`);
