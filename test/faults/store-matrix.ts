@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, baseEnv, run, tempHome, type RunResult } from '../helpers/cli.js';
-import { awsErrorBody, azureErrorBody, startHttpFaultProxy, vaultErrorBody, type HttpFault, type HttpFaultProxy, type HttpFaultProxyOptions } from '../helpers/fault-proxy.js';
-import { azureEnv, azureUrl } from '../helpers/stores.js';
+import { awsErrorBody, azureErrorBody, startGrpcFaultProxy, startHttpFaultProxy, vaultErrorBody, type HttpFault, type HttpFaultProxy } from '../helpers/fault-proxy.js';
+import { azureEnv, azureUrl, gcpDoubleEndpoint } from '../helpers/stores.js';
 import { peerSkip } from '../providers/peers.js';
 
 /**
@@ -16,6 +16,8 @@ import { peerSkip } from '../providers/peers.js';
  */
 
 export const CLIENT_TIMEOUT_MS = 1500;
+/** Each case's proxy stops by itself after this, whatever happens to the test. */
+const PROXY_LIFETIME_MS = 120_000;
 /** Held past the client's timeout (a client without one just sees a slow answer). */
 const DELAY_MS = CLIENT_TIMEOUT_MS + 2500;
 
@@ -41,14 +43,14 @@ export interface WriteCall {
   occurrence: number;
 }
 
-export type HttpProvider = 'vault' | 'aws' | 'azure';
+export type HttpProvider = 'vault' | 'aws' | 'azure' | 'gcp';
 
 export interface HttpStoreRig {
   provider: HttpProvider;
   upstream: string;
   skip: string | undefined;
-  /** How the proxy reaches the peer and answers for it (TLS for the Key Vault double, the peer's error dialect). */
-  proxy: Omit<HttpFaultProxyOptions, 'upstream'>;
+  /** A proxy in front of the peer: HTTP/1.1 (TLS terminated for the Key Vault double) or gRPC for GCP. */
+  startProxy(): Promise<HttpFaultProxy>;
   /** Write calls are what is not a read. */
   isWrite(r: { method: string; path: string; amzTarget: string | undefined }): boolean;
   /** What identifies a call independent of the secret's name. */
@@ -70,6 +72,18 @@ async function writeConfig(home: string, toml: string, extra: NodeJS.ProcessEnv)
 }
 
 export async function httpStoreRig(provider: HttpProvider): Promise<HttpStoreRig> {
+  if (provider === 'gcp') {
+    return {
+      provider,
+      upstream: gcpDoubleEndpoint,
+      skip: await peerSkip('gcp-double', gcpDoubleEndpoint, 'scripts/peers.sh start gcp-double'),
+      startProxy: () => startGrpcFaultProxy({ upstream: gcpDoubleEndpoint, lifetimeMs: PROXY_LIFETIME_MS }),
+      // gRPC: every call is a POST to /<service>/<Method>
+      isWrite: (r) => !/^(Get|List|Access)/.test(r.path.split('/').pop() ?? ''),
+      kindOf: (r) => r.path.split('/').pop() ?? r.path,
+      env: (home, url) => writeConfig(home, `default_store = "s"\n[stores.s]\nprovider = "gcp"\nproject = "test-project"\nendpoint = "${url}"\ntimeout_ms = ${CLIENT_TIMEOUT_MS}\n`, {}),
+    };
+  }
   if (provider === 'azure') {
     const skip = await peerSkip('azure', azureUrl, 'scripts/peers.sh start azure');
     // The proxy terminates TLS with the double's own certificate, which the CLI trusts (NODE_EXTRA_CA_CERTS).
@@ -79,7 +93,7 @@ export async function httpStoreRig(provider: HttpProvider): Promise<HttpStoreRig
       provider,
       upstream: azureUrl,
       skip,
-      proxy: { errorBody: azureErrorBody, tls: { cert, key }, upstreamCa: cert },
+      startProxy: () => startHttpFaultProxy({ upstream: azureUrl, errorBody: azureErrorBody, tls: { cert, key }, upstreamCa: cert, lifetimeMs: PROXY_LIFETIME_MS }),
       isWrite: (r) => r.method !== 'GET',
       // `/secrets/<name>` → `PUT secret`, `/secrets/<name>/<version>` → `PATCH version`
       kindOf: (r) => `${r.method} ${r.path.split('?')[0]!.split('/').length > 3 ? 'version' : 'secret'}`,
@@ -92,7 +106,7 @@ export async function httpStoreRig(provider: HttpProvider): Promise<HttpStoreRig
       provider,
       upstream: vaultAddr,
       skip: await peerSkip('vault', vaultAddr, 'scripts/peers.sh start openbao'),
-      proxy: { errorBody: vaultErrorBody },
+      startProxy: () => startHttpFaultProxy({ upstream: vaultAddr, errorBody: vaultErrorBody, lifetimeMs: PROXY_LIFETIME_MS }),
       isWrite: (r) => r.method !== 'GET' && r.method !== 'LIST',
       // `/v1/secret/metadata/<name>` → `PATCH metadata`
       kindOf: (r) => `${r.method} ${r.path.split('?')[0]!.split('/')[3] ?? r.path}`,
@@ -104,7 +118,7 @@ export async function httpStoreRig(provider: HttpProvider): Promise<HttpStoreRig
     provider,
     upstream: awsEndpoint,
     skip: await peerSkip('aws', awsEndpoint, 'scripts/peers.sh start moto'),
-    proxy: { errorBody: awsErrorBody },
+    startProxy: () => startHttpFaultProxy({ upstream: awsEndpoint, errorBody: awsErrorBody, lifetimeMs: PROXY_LIFETIME_MS }),
     isWrite: (r) => !/\.(Describe|List|Get|BatchGet)/.test(r.amzTarget ?? '.Get'),
     kindOf: (r) => (r.amzTarget ?? `${r.method} ${r.path}`).replace(/^secretsmanager\./, ''),
     // timeout_ms: today's AWS provider has no request timeout and ignores it (a delay is then only slow); the
@@ -150,7 +164,7 @@ export class Bench implements Cli {
   ) {}
 
   static async open(rig: HttpStoreRig): Promise<Bench> {
-    const proxy = await startHttpFaultProxy({ ...rig.proxy, upstream: rig.upstream, lifetimeMs: 120_000 });
+    const proxy = await rig.startProxy();
     const home = tempHome(`vh-faults-${rig.provider}-`);
     return new Bench(rig, proxy, home, await rig.env(home, proxy.url));
   }

@@ -2,13 +2,16 @@ import { faultName } from '../helpers/fault-proxy.js';
 import { Bench, discoverWrites, httpStoreRig, judgeCreate, judgeRevoke, judgeRotation, selectCases, FAULTS, type Case, type HttpStoreRig, type WriteCall } from './store-matrix.js';
 
 /**
- * Faults on the wire between vh-secrets and OpenBao / moto / the Key Vault double (TLS terminated at the proxy), for every write call of `rotate`, `create` and
+ * Faults on the wire between vh-secrets and OpenBao, moto, the Key Vault double (TLS terminated at the proxy) and
+ * the Secret Manager double (gRPC), for every write call of `rotate`, `create` and
  * `revoke` (see store-matrix.ts for how calls are found and what "legal" means). VH_FAULTS_FULL=1 runs every
- * call × every fault; the default is the sample described at `selectCases`.
+ * call × every fault; the default is the sample described at `selectCases`. VH_FAULTS_STORES=vault,aws runs only
+ * those stores.
  */
 
 const rigs: { rig: HttpStoreRig; calls: WriteCall[]; cases: Case[] }[] = [];
-for (const provider of ['vault', 'aws', 'azure'] as const) {
+const only = process.env.VH_FAULTS_STORES?.split(',').filter(Boolean);
+for (const provider of (['vault', 'aws', 'azure', 'gcp'] as const).filter((p) => !only || only.includes(p))) {
   const rig = await httpStoreRig(provider);
   if (rig.skip) {
     process.stderr.write(`SKIP fault matrix on ${provider}: ${rig.skip}\n`);

@@ -475,3 +475,182 @@ export async function startTcpFaultProxy(options: { upstreamHost?: string; upstr
     },
   };
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// gRPC (HTTP/2, cleartext)
+
+/** What an HTTP status fault means in gRPC: 429 → RESOURCE_EXHAUSTED, 500 → INTERNAL, 503 → UNAVAILABLE. */
+const GRPC_STATUS: Record<number, number> = { 429: 8, 500: 13, 503: 14 };
+
+/**
+ * The same faults for a gRPC peer (the GCP Secret Manager double): each call is one HTTP/2 stream whose path is
+ * the method (`/google.cloud.secretmanager.v1.SecretManagerService/AddSecretVersion`, logged as `path`). A status
+ * fault is a trailers-only answer with the gRPC status the HTTP one stands for; "response lost" and "reset" drop
+ * the client's connection (a lost connection is what a gRPC client sees of a lost answer).
+ */
+export async function startGrpcFaultProxy(options: { upstream: string; lifetimeMs?: number; maxRequests?: number }): Promise<HttpFaultProxy> {
+  const http2 = await import('node:http2');
+  const lifetimeMs = options.lifetimeMs ?? 180_000;
+  const maxRequests = options.maxRequests ?? 5000;
+  const log: SeenRequest[] = [];
+  const rawSockets = new Map<number, Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  let rule: HttpRule | undefined;
+  let matched = 0;
+  let fired = 0;
+  let seq = 0;
+  let closed = false;
+  let upstream: import('node:http2').ClientHttp2Session | undefined;
+  const up = () => {
+    if (!upstream || upstream.closed || upstream.destroyed) {
+      upstream = http2.connect(`http://${options.upstream}`);
+      upstream.on('error', () => undefined);
+    }
+    return upstream;
+  };
+
+  const server = http2.createServer();
+  server.on('connection', (s: Socket) => {
+    rawSockets.set(s.remotePort ?? 0, s);
+    s.on('close', () => rawSockets.delete(s.remotePort ?? 0));
+  });
+  const rawOf = (stream: import('node:http2').ServerHttp2Stream) => rawSockets.get(stream.session?.socket?.remotePort ?? -1);
+
+  server.on('stream', (stream, headers) => {
+    stream.on('error', () => undefined);
+    const entry: SeenRequest = { seq: ++seq, method: String(headers[':method']), path: String(headers[':path']), amzTarget: undefined, outcome: 'pending', forwarded: false, fault: undefined };
+    log.push(entry);
+    if (seq > maxRequests) {
+      stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      entry.outcome = 'dropped';
+      return;
+    }
+    let fault: HttpFault | undefined;
+    if (rule && rule.match({ method: entry.method, path: entry.path, amzTarget: undefined })) {
+      matched++;
+      const first = rule.occurrence ?? 1;
+      if (matched >= first && matched < first + (rule.times ?? 1)) {
+        fault = rule.fault;
+        fired++;
+        entry.fault = faultName(fault);
+      }
+    }
+    const answerStatus = (code: number) => {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(code), 'grpc-message': `injected fault ${code}` }, { endStream: true });
+    };
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => {
+      if (fault?.kind === 'status') {
+        answerStatus(GRPC_STATUS[fault.status]!);
+        entry.outcome = fault.status;
+        return;
+      }
+      const forwardHeaders: Record<string, string | string[]> = {};
+      for (const [k, v] of Object.entries(headers)) if (v !== undefined && !(k.startsWith(':') && k !== ':method' && k !== ':path') && k !== 'connection') forwardHeaders[k] = v as string | string[];
+      const req = up().request(forwardHeaders);
+      entry.forwarded = true;
+      let resHeaders: Record<string, unknown> = {};
+      let trailers: Record<string, unknown> = {};
+      const body: Buffer[] = [];
+      req.on('response', (h) => (resHeaders = { ...h }));
+      req.on('trailers', (t) => (trailers = { ...t }));
+      req.on('data', (c: Buffer) => body.push(c));
+      req.on('error', () => {
+        if (!stream.closed) answerStatus(14);
+        entry.outcome = 502;
+      });
+      req.on('end', () => {
+        const data = Buffer.concat(body);
+        const send = () => {
+          if (stream.closed || stream.destroyed) {
+            entry.outcome = 'gone';
+            return false;
+          }
+          const h: Record<string, unknown> = {};
+          for (const [k, v] of Object.entries(resHeaders)) if (!k.startsWith(':') || k === ':status') h[k] = v;
+          const t: Record<string, unknown> = {};
+          for (const [k, v] of Object.entries(trailers)) if (!k.startsWith(':')) t[k] = v;
+          if (Object.keys(t).length === 0 && data.length === 0) {
+            // Trailers-only (how a gRPC server answers an error): the status is in these headers, and they end it.
+            stream.respond(h as import('node:http2').OutgoingHttpHeaders, { endStream: true });
+            return true;
+          }
+          stream.respond(h as import('node:http2').OutgoingHttpHeaders, { waitForTrailers: true });
+          stream.on('wantTrailers', () => stream.sendTrailers(t as import('node:http2').OutgoingHttpHeaders));
+          stream.end(data);
+          return true;
+        };
+        switch (fault?.kind) {
+          case undefined:
+            send();
+            entry.outcome = Number(resHeaders[':status'] ?? 200);
+            return;
+          case 'drop-response':
+            rawOf(stream)?.destroy();
+            entry.outcome = 'dropped';
+            return;
+          case 'commit-then-500':
+            answerStatus(GRPC_STATUS[500]!);
+            entry.outcome = 500;
+            return;
+          case 'reset-mid-body': {
+            const h: Record<string, unknown> = {};
+            for (const [k, v] of Object.entries(resHeaders)) if (!k.startsWith(':') || k === ':status') h[k] = v;
+            stream.respond(h as import('node:http2').OutgoingHttpHeaders);
+            stream.write(data.subarray(0, Math.floor(data.length / 2)), () => {
+              const raw = rawOf(stream);
+              if (raw) reset(raw);
+            });
+            entry.outcome = 'reset';
+            return;
+          }
+          case 'delay': {
+            entry.outcome = 'pending';
+            const t = setTimeout(() => {
+              timers.delete(t);
+              if (send()) entry.outcome = 'late';
+            }, Math.min(fault.ms, lifetimeMs));
+            t.unref();
+            timers.add(t);
+            return;
+          }
+        }
+      });
+      req.end(Buffer.concat(chunks));
+    });
+  });
+
+  const port = await listen(server as unknown as Server);
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    for (const t of timers) clearTimeout(t);
+    for (const s of rawSockets.values()) s.destroy();
+    upstream?.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  };
+  const stopTimer = setTimeout(() => void close(), lifetimeMs);
+  stopTimer.unref();
+  return {
+    url: `127.0.0.1:${port}`,
+    port,
+    log,
+    arm(r) {
+      rule = r;
+      matched = 0;
+      fired = 0;
+    },
+    disarm() {
+      rule = undefined;
+    },
+    fired: () => fired,
+    clearLog() {
+      log.length = 0;
+    },
+    close: async () => {
+      clearTimeout(stopTimer);
+      await close();
+    },
+  };
+}
