@@ -1,6 +1,7 @@
 import { createServer, request, Agent, type IncomingHttpHeaders } from 'node:http';
 import { connect, createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { startHttpFaultProxy, startTcpFaultProxy, type HttpFaultProxy } from '../helpers/fault-proxy.js';
+import { connect as h2connect, createServer as createH2Server, constants as h2, type Http2Server } from 'node:http2';
+import { startGrpcFaultProxy, startHttpFaultProxy, startTcpFaultProxy, type HttpFaultProxy } from '../helpers/fault-proxy.js';
 
 /**
  * The fault proxy itself, against a tiny upstream whose every request is counted: each fault does what the matrix
@@ -233,5 +234,101 @@ describe('tcp fault proxy', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe('grpc fault proxy', () => {
+  let h2server: Http2Server;
+  let h2port: number;
+  const calls: string[] = [];
+  beforeAll(async () => {
+    h2server = createH2Server();
+    h2server.on('stream', (stream, headers) => {
+      const path = String(headers[':path']);
+      stream.on('data', () => undefined);
+      stream.on('end', () => {
+        calls.push(path);
+        if (path.endsWith('/Missing')) {
+          stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '5', 'grpc-message': 'not found' }, { endStream: true });
+          return;
+        }
+        stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+        stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+        stream.end(Buffer.alloc(64, 1));
+      });
+    });
+    await new Promise<void>((r) => h2server.listen(0, '127.0.0.1', r));
+    h2port = (h2server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise<void>((r) => h2server.close(() => r()));
+  });
+
+  /** One unary call: the gRPC status (from trailers, or trailers-only headers), or how the connection failed. */
+  function grpcCall(proxy: HttpFaultProxy, method: string, cancelAfterMs?: number): Promise<{ status?: string; bytes?: number; error?: string }> {
+    return new Promise((resolve) => {
+      const session = h2connect(`http://${proxy.url}`);
+      session.on('error', () => undefined);
+      const done = (r: { status?: string; bytes?: number; error?: string }) => {
+        session.destroy();
+        resolve(r);
+      };
+      const req = session.request({ ':method': 'POST', ':path': `/svc.Test/${method}`, 'content-type': 'application/grpc', te: 'trailers' });
+      let status: string | undefined;
+      let bytes = 0;
+      req.on('response', (h) => (status = h['grpc-status'] as string | undefined));
+      req.on('trailers', (t) => (status = t['grpc-status'] as string | undefined));
+      req.on('data', (c: Buffer) => (bytes += c.length));
+      req.on('end', () => done(status === undefined ? { error: 'no status' } : { status, bytes }));
+      req.on('error', (e: NodeJS.ErrnoException) => done({ error: e.code ?? e.message }));
+      req.on('close', () => done(status === undefined ? { error: `closed (rst ${req.rstCode})` } : { status, bytes }));
+      if (cancelAfterMs !== undefined) setTimeout(() => req.close(h2.NGHTTP2_CANCEL), cancelAfterMs);
+      req.end(Buffer.alloc(16, 2));
+    });
+  }
+
+  let proxy: HttpFaultProxy;
+  beforeEach(async () => {
+    proxy = await startGrpcFaultProxy({ upstream: `127.0.0.1:${h2port}`, lifetimeMs: 30_000 });
+  });
+  afterEach(async () => {
+    await proxy.close();
+  });
+
+  test('forwards calls, trailers and trailers-only answers', async () => {
+    expect(await grpcCall(proxy, 'Get')).toEqual({ status: '0', bytes: 64 });
+    expect(await grpcCall(proxy, 'Missing')).toEqual({ status: '5', bytes: 0 });
+    expect(proxy.log.map((r) => [r.path, r.outcome])).toEqual([
+      ['/svc.Test/Get', 200],
+      ['/svc.Test/Missing', 200],
+    ]);
+  });
+
+  test('status faults answer the gRPC status they stand for, unforwarded; commit-then-500 forwards', async () => {
+    const n = calls.length;
+    proxy.arm({ match: (r) => r.path.endsWith('/Add'), fault: { kind: 'status', status: 503 } });
+    expect(await grpcCall(proxy, 'Add')).toEqual({ status: '14', bytes: 0 });
+    expect(calls.length).toBe(n);
+    proxy.arm({ match: (r) => r.path.endsWith('/Add'), fault: { kind: 'commit-then-500' } });
+    expect(await grpcCall(proxy, 'Add')).toEqual({ status: '13', bytes: 0 });
+    expect(calls.slice(n)).toEqual(['/svc.Test/Add']);
+  });
+
+  test('drop-response and reset-mid-body: forwarded, the client loses its connection', async () => {
+    for (const kind of ['drop-response', 'reset-mid-body'] as const) {
+      const n = calls.length;
+      proxy.arm({ match: () => true, fault: { kind } });
+      const r = await grpcCall(proxy, 'Update');
+      expect(r.status).toBeUndefined();
+      expect(calls.slice(n)).toEqual(['/svc.Test/Update']);
+    }
+  });
+
+  test('delay: a client that gives up is gone when the answer is ready', async () => {
+    proxy.arm({ match: () => true, fault: { kind: 'delay', ms: 800 } });
+    expect((await grpcCall(proxy, 'Update', 200)).status).toBeUndefined();
+    const deadline = Date.now() + 5000;
+    while (proxy.log[0]!.outcome === 'pending' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(proxy.log[0]!.outcome).toBe('gone');
   });
 });
