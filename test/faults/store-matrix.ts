@@ -351,8 +351,7 @@ export async function judgeRotation(bench: Cli, name: string, v0: string, first:
 
 async function judgeStore(bench: Cli, name: string, v0: string, word: Word): Promise<string[]> {
   const bad: string[] = [];
-  const d = await bench.describe(name);
-  const got = await bench.vh(['get', name]);
+  const [d, got] = await Promise.all([bench.describe(name), bench.vh(['get', name])]);
   if (!d || got.code !== 0) return [`the secret is not readable after the fault (get exit ${got.code}: ${got.stderr.trim()})`];
   if (d.pending_version !== null) bad.push(`pending version ${d.pending_version} left`);
   const pend = d.versions.filter((v) => v.stages.includes('pending'));
@@ -384,8 +383,7 @@ export async function judgeCreate(bench: Cli, name: string, value: string, first
   const bad: string[] = [];
   const word = wordOf(first);
   if (first.code === null) bad.push(`create did not end within the test's limit (${first.signal})`);
-  const d = await bench.describe(name);
-  const got = await bench.vh(['get', name]);
+  const [d, got] = await Promise.all([bench.describe(name), bench.vh(['get', name])]);
   const done = d !== undefined && got.code === 0 && got.out === value && d.type === 'api_key';
   const absent = d === undefined && got.code === 66;
   if (!done && !absent) bad.push(`half created: describe ${d ? `type ${d.type}, current ${d.current_version}` : 'fails'}, get exit ${got.code}${got.code === 0 && got.out !== value ? ' (another value)' : ''}`);
@@ -409,17 +407,14 @@ export async function judgeRevoke(bench: Cli, scenario: 'revoke-version' | 'revo
   let done: boolean;
   let notDone: boolean;
   if (scenario === 'revoke-version') {
-    const d = await bench.describe(name);
+    const [d, cur, old] = await Promise.all([bench.describe(name), bench.vh(['get', name]), bench.vh(['get', `${name}@${version}`])]);
     const state = d?.versions.find((v) => v.version === version)?.state;
-    const cur = await bench.vh(['get', name]);
     if (cur.code !== 0 || cur.out !== v0) bad.push(`the current value changed or became unreadable (get exit ${cur.code})`);
-    const old = await bench.vh(['get', `${name}@${version}`]);
     done = state !== undefined && state !== 'enabled' && old.code !== 0;
     notDone = state === 'enabled' && old.code === 0;
     if (!done && !notDone) bad.push(`half revoked: version ${version} state ${state}, get of it exit ${old.code}`);
   } else {
-    const d = await bench.describe(name);
-    const got = await bench.vh(['get', name]);
+    const [d, got] = await Promise.all([bench.describe(name), bench.vh(['get', name])]);
     done = got.code !== 0 && (d === undefined || d.revoked);
     notDone = got.code === 0 && got.out === v0 && d !== undefined && !d.revoked;
     if (!done && !notDone) bad.push(`half revoked: get exit ${got.code}, describe ${d ? `revoked=${d.revoked}` : 'fails'}`);
