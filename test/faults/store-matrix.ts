@@ -318,8 +318,8 @@ const said = (w: Word) => `exit ${w.code}${w.status ? ` "${w.status}"` : ''}${w.
  *  - the old value is current and nothing is pending, or the new value is current and an audit `rotated` event
  *    (written only after verify) names the current version;
  *  - what the command said agrees with the store: `rotated` ⇔ a new value is current, anything else ⇔ the old one;
- *  - no in-progress journal is left unless the command said to `--resume`/`--abort`; if it did, `--resume` (faults off) finishes
- *    and the same holds after it;
+ *  - no in-progress journal is left unless the command said to `--resume`/`--abort`; if it did, `--resume` (faults
+ *    off) finishes (should it fail, that is a violation, and `--abort` is tried), and the same holds after it;
  *  - the secret stays readable, the next rotation goes through, and `audit verify` passes.
  */
 export async function judgeRotation(bench: Cli, name: string, v0: string, first: RunResult, settled: () => Promise<string[]> = async () => []): Promise<string[]> {
@@ -334,9 +334,16 @@ export async function judgeRotation(bench: Cli, name: string, v0: string, first:
     const fin = await bench.vh(['rotate', name, '--resume', '--json']);
     const w = wordOf(fin);
     context.push(`--resume said ${said(w)}`);
-    if (fin.code !== 0) bad.push(`rotate said to resume (${said(word)}); --resume failed: ${said(w)}`);
     if (journal.length > 0 && w.status === 'nothing') bad.push(`rotate left a journal and said to resume, but --resume says there is nothing to do (${said(w)})`);
     word = w;
+    if (fin.code !== 0) {
+      bad.push(`rotate said to resume (${said(wordOf(first))}); --resume failed: ${said(w)}`);
+      // The other way out the operator was offered: the state after it is judged below.
+      const abort = await bench.vh(['rotate', name, '--abort', '--json']);
+      word = wordOf(abort);
+      context.push(`--abort said ${said(word)}`);
+      if (abort.code !== 0) bad.push(`--abort failed too: ${said(word)}`);
+    }
     const left = await bench.journal();
     if (left.length > 0) bad.push(`an in-progress journal is still left after --resume (${left.join(', ')})`);
   }

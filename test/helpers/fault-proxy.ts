@@ -5,15 +5,18 @@ import { createServer as createTcpServer, connect, type Server, type Socket } fr
 /**
  * Fault-injecting proxies for the wire between vh-secrets and its peers (test code only).
  *
- * Both listen on 127.0.0.1 only, on a port the kernel picks, and stop by themselves: after `lifetimeMs` (default
- * 3 min) or `maxRequests` requests / connections, whichever comes first. Nothing is ever held longer than the
- * lifetime, so a test that forgets to close one cannot keep the suite alive.
+ * All listen on 127.0.0.1 only, on a port the kernel picks, and stop by themselves after `lifetimeMs` (default
+ * 3 min); past `maxRequests` requests / `maxConnections` connections they refuse. Nothing is held longer than the
+ * lifetime (timers are unref'd), so a test that forgets to close one cannot keep the suite alive.
  *
- * - `startHttpFaultProxy` speaks HTTP/1.1 (Node's parser: keep-alive, Content-Length and chunked bodies), logs
- *   every request it sees (method, path, AWS `X-Amz-Target`, the status the client got) and applies one armed
- *   fault to a chosen request: matched by a predicate and its occurrence number among the matching requests.
+ * - `startHttpFaultProxy` speaks HTTP/1.1 (Node's parser: keep-alive, Content-Length and chunked bodies), optionally
+ *   terminating TLS with the peer's own certificate; logs every request it sees (method, path, AWS `X-Amz-Target`,
+ *   what the client got) and applies one armed fault to the requests a rule selects: a predicate on method / path /
+ *   target and an occurrence number among the matching requests.
+ * - `startGrpcFaultProxy` does the same for a gRPC peer over cleartext HTTP/2 (one stream per call).
  * - `startTcpFaultProxy` relays bytes for the PostgreSQL / MariaDB / Redis targets and, at the Nth client→server
- *   write containing a byte pattern, forwards it and then drops or resets the reply.
+ *   write containing a byte pattern (or the Nth connection's first write), forwards it and then loses the reply
+ *   (FIN or RST), or resets before forwarding.
  */
 
 export type HttpFault =
