@@ -249,6 +249,9 @@ class AwsStore implements SecretStore {
 
   async create(name: string, value: Buffer, metadata: Metadata): Promise<{ version: string }> {
     const token = randomUUID();
+    // The token makes CreateSecret idempotent for a while, but a second send after it landed may still be
+    // refused as existing: after an ambiguous failure, the version with our token is the answer.
+    const reconcile = async () => ((await this.describeRaw(name).catch(() => undefined))?.stages.has(token) ? { VersionId: token } : undefined);
     const res = await this.send<{ VersionId?: string }>(`create ${name}`, (s) =>
       new s.CreateSecretCommand({
         Name: name,
@@ -257,6 +260,7 @@ class AwsStore implements SecretStore {
         ...(this.options.kms_key_id ? { KmsKeyId: this.options.kms_key_id } : {}),
         ...(Object.keys(metadata).length > 0 ? { Tags: Object.entries(metadata).map(([Key, Value]) => ({ Key, Value })) } : {}),
       }),
+      { reconcile },
     );
     return { version: res.VersionId ?? token };
   }
@@ -443,7 +447,10 @@ class AwsStore implements SecretStore {
     if (version === undefined) {
       // Soft delete: recoverable with restore-secret during the recovery window.
       const days = this.options.recovery_window_days ?? 7;
-      await this.send(`revoke ${name}`, (s) => new s.DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: days }));
+      await this.send(`revoke ${name}`, (s) => new s.DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: days }), {
+        // Sent again after it landed, DeleteSecret says the secret is already deleted: read instead.
+        reconcile: async () => ((await this.describeRaw(name).catch(() => undefined))?.deleted ? {} : undefined),
+      });
       return { revoked: [...d.stages.keys()] };
     }
     const labels = d.stages.get(version);

@@ -321,13 +321,23 @@ class GcpStore implements SecretStore {
     const id = secretIdFor(name);
     let created: ISecret;
     try {
-      [created] = await this.call(`create ${name}`, (c, o) =>
-        c.createSecret({
+      // After an ambiguous failure the secret is read: ours if it exists under our name with no version yet.
+      created = await this.call(`create ${name}`, async (c, o) =>
+        (await c.createSecret({
           parent: `projects/${this.project}`,
           secretId: id,
           secret: { replication: { automatic: {} }, annotations: { ...metadata, [NAME]: name } },
-        }, o),
-      );
+        }, o))[0], {
+        reconcile: async () => {
+          const [s] = await this.call(`read ${name}`, (c, o) => c.getSecret({ name: this.secretPath(name) }, o)).catch((err: unknown) => {
+            if ((err as VhError).code === 'NOT_FOUND') return [undefined];
+            throw err;
+          });
+          if (!s || s.annotations?.[NAME] !== name) return undefined;
+          const versions = await this.access(name, 'latest').then(() => 1, () => 0);
+          return versions === 0 ? s : undefined;
+        },
+      });
     } catch (err) {
       if ((err as VhError).code === 'CONFLICT') throw new VhError('CONFLICT', `secret "${name}" already exists in gcp ${this.where} (id ${id})`, { hint: 'rotate it, or choose another name' });
       throw err;
