@@ -70,7 +70,13 @@ export class IgnoreFile {
   match(rel: string, isDir: boolean): boolean | undefined {
     const path = this.local(rel);
     if (path === undefined) return undefined;
-    const r = this.rules.test(isDir ? `${path}/` : path);
+    let r: ignore.TestResult;
+    try {
+      r = this.rules.test(isDir ? `${path}/` : path);
+    } catch {
+      // A path the package refuses (it never sees one from the walk): no pattern can match it, so it is scanned.
+      return undefined;
+    }
     return r.ignored ? true : r.unignored ? false : undefined;
   }
 }
