@@ -29,7 +29,7 @@ _vh_secrets() {
     restore) opts="--identity --to-store --dry-run --force"; valued="--identity --to-store --config --env --actor --policy" ;;
     audit) opts="--hours --since --until --log --source --output --fail-on-anomalies --anchor"; valued="--hours --since --until --log --source --output --fail-on-anomalies --anchor --config --env --actor --policy" ;;
     compliance) opts="--framework --days"; valued="--framework --days --config --env --actor --policy" ;;
-    scan) opts="--path --git --log-opts --staged --stdin --format --output --fail-on-secrets --baseline --rules --redact --no-redact --max-file-size --jobs --shard"; valued="--path --log-opts --format --output --baseline --rules --max-file-size --jobs --shard --config --env --actor --policy" ;;
+    scan) opts="--path --git --log-opts --staged --stdin --format --output --fail-on-secrets --baseline --rules --redact --no-redact --max-file-size --jobs --shard --no-ignore --hidden --no-hidden"; valued="--path --log-opts --format --output --baseline --rules --max-file-size --jobs --shard --config --env --actor --policy" ;;
     completion) opts=""; valued="--config --env --actor --policy" ;;
   esac
   case $prev in

@@ -125,5 +125,8 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l no-redact
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l max-file-size -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l jobs -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l shard -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l no-ignore
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l hidden
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l no-hidden
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'

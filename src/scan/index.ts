@@ -7,7 +7,7 @@ import { ScanPool } from './pool.js';
 import { ChunkScanner, scanBatch, scanFile, type BatchResult, type FileResult } from './read.js';
 import { buildRules } from './rule-config.js';
 import { inShard, type Shard } from '../base/shard.js';
-import type { Finding, Rule, RuleConfig, ScanError, Skipped } from './types.js';
+import { SKIP_CATEGORIES, skipCategory, type Finding, type Rule, type RuleConfig, type ScanError, type SkipCounts, type Skipped } from './types.js';
 import { walk, type WalkEntry } from './walk.js';
 
 export type ScanSource = 'dir' | 'git' | 'staged' | 'stdin';
@@ -28,6 +28,10 @@ export interface ScanOptions {
   decodeDepth?: number;
   /** Directory scans: a worker stuck this long in one step is stopped (see ScanPool); default STALL_MS. */
   stallMs?: number;
+  /** Directory scans: honour `.gitignore` (inside a git work tree) and `.vhsecretsignore`; default true. */
+  ignore?: boolean;
+  /** Directory scans: scan dot files and directories; default true. */
+  hidden?: boolean;
 }
 
 export interface ScanReport {
@@ -43,6 +47,10 @@ export interface ScanReport {
   baselined: number;
   durationMs: number;
   rules: readonly Rule[];
+  /** How many inputs were not scanned, by why (every category present, zeros included). */
+  skips: SkipCounts;
+  /** Of the ignored and hidden entries, how many were directories (not entered). */
+  skippedDirs: number;
 }
 
 /** Below this much work, starting worker threads costs more than it saves. */
@@ -97,8 +105,11 @@ async function scanDirectory(detector: Detector, options: ScanOptions, report: S
     if (pending.length) pool!.submit(pending);
     pending = [];
   };
-  for await (const ev of walk(options.path, { maxBytes: options.maxBytes, keep })) {
-    if (ev.kind === 'error') report.errors.push({ ...ev.error, file: displayPath(options.path, ev.error.file) });
+  for await (const ev of walk(options.path, { maxBytes: options.maxBytes, keep, ignore: options.ignore !== false, hidden: options.hidden !== false })) {
+    if (ev.kind === 'omitted') {
+      report.skips[ev.omitted.why]++;
+      if (ev.omitted.isDir) report.skippedDirs++;
+    } else if (ev.kind === 'error') report.errors.push({ ...ev.error, file: displayPath(options.path, ev.error.file) });
     else if (ev.kind === 'skipped') report.skipped.push({ ...ev.skipped, file: displayPath(options.path, ev.skipped.file) });
     else {
       pending.push({ abs: ev.entry.abs, rel: shownPath(ev.entry.rel) });
@@ -124,12 +135,13 @@ async function scanOneFile(detector: Detector, options: ScanOptions, report: Sca
   const shown = displayPath('.', options.path.split(sep).join('/'));
   const r = scanFile(detector, options.path, shown, options.maxBytes);
   if (r.error) report.errors.push(r.error);
-  if (r.skipped) {
-    report.skipped.push(r.skipped);
-    // Asked to scan exactly this file and could not: that is an error, not a skip.
-    if (r.skipped.reason === 'not-regular' || r.skipped.reason === 'too-large') report.errors.push({ file: shown, message: `not scanned: ${r.skipped.detail}` });
+  else if (r.skipped?.reason === 'not-regular' || r.skipped?.reason === 'too-large') {
+    // Asked to scan exactly this file and could not: that is an error (one), not a skip.
+    report.errors.push({ file: shown, message: `not scanned: ${r.skipped.detail}` });
+  } else {
+    if (r.skipped) report.skipped.push(r.skipped);
+    if (r.skipped?.reason !== 'binary') report.files++;
   }
-  if (!r.error) report.files++;
   report.bytes += r.bytes;
   report.findings.push(...r.findings);
 }
@@ -156,7 +168,8 @@ export async function runScan(options: ScanOptions): Promise<ScanReport> {
   const started = Date.now();
   const { rules, allowlists } = buildRules(options.ruleConfig);
   const detector = new Detector(rules, allowlists, { decodeDepth: options.decodeDepth ?? 2 });
-  const report: ScanReport = { source: options.source, target: options.path, findings: [], skipped: [], errors: [], files: 0, bytes: 0, baselined: 0, durationMs: 0, rules };
+  const skips = Object.fromEntries(SKIP_CATEGORIES.map((c) => [c, 0])) as SkipCounts;
+  const report: ScanReport = { source: options.source, target: options.path, findings: [], skipped: [], errors: [], files: 0, bytes: 0, baselined: 0, durationMs: 0, rules, skips, skippedDirs: 0 };
 
   if (options.source === 'stdin') {
     report.target = 'stdin';
@@ -190,6 +203,11 @@ export async function runScan(options: ScanOptions): Promise<ScanReport> {
   report.findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column || (a.commit ?? '').localeCompare(b.commit ?? '')));
   report.skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   report.errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  for (const s of report.skipped) {
+    const c = skipCategory(s.reason);
+    if (c) report.skips[c]++;
+  }
+  report.skips.unreadable = report.errors.length;
   report.durationMs = Date.now() - started;
   return report;
 }

@@ -111,6 +111,32 @@ export interface Skipped {
   detail: string;
 }
 
+/**
+ * Why inputs were not scanned, counted for the summary: left out by an ignore file, hidden (`--no-hidden`),
+ * binary, over the size limit, special (FIFO, socket, device), a symlink loop or a link to nothing, unreadable
+ * (the errors). A directory left out counts once: its contents are not walked.
+ */
+export type SkipCategory = 'ignored' | 'hidden' | 'binary' | 'too-large' | 'special' | 'symlink' | 'unreadable';
+
+export type SkipCounts = Record<SkipCategory, number>;
+
+export const SKIP_CATEGORIES: readonly SkipCategory[] = ['ignored', 'hidden', 'binary', 'too-large', 'special', 'symlink', 'unreadable'];
+
+export function skipCategory(reason: SkipReason): SkipCategory | undefined {
+  switch (reason) {
+    case 'binary':
+    case 'too-large':
+      return reason;
+    case 'not-regular':
+      return 'special';
+    case 'symlink-loop':
+    case 'broken-symlink':
+      return 'symlink';
+    case 'invalid-utf8':
+      return undefined;
+  }
+}
+
 /** Something the scan was asked to read and could not. Any of these makes the scan exit 2. */
 export interface ScanError {
   file: string;

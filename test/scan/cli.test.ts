@@ -60,7 +60,7 @@ describe('vh-secrets scan (directory)', () => {
     expect(r.stderr).toContain('does not exist');
   });
 
-  test('honours .gitignore (with negation) and .vhsecretsignore', async () => {
+  test('in a git work tree, honours .gitignore (with negation) and .vhsecretsignore', async () => {
     const s = () => `k = ${fake.githubPat()}\n`;
     const dir = tree({
       '.gitignore': 'build/\n*.log\n!keep.log\n',
@@ -73,6 +73,7 @@ describe('vh-secrets scan (directory)', () => {
       'sub/local.txt': s(),
       'sub/real.txt': s(),
     });
+    spawnSync('git', ['init', '-q', dir]);
     const r = await run(['scan', dir, '--format', 'json'], { env: env() });
     const rep = JSON.parse(r.out) as JsonReport;
     expect(rep.findings.map((f) => f.file.slice(dir.length + 1)).sort()).toEqual(['keep.log', 'sub/real.txt']);

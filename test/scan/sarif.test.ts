@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -75,6 +76,18 @@ describe('SARIF report', () => {
     const clean = tempHome('vh-scan-sarif-clean-');
     const r = await run(['scan', clean, '--format', 'sarif'], { env: env() });
     expect(validate(JSON.parse(r.out))).toBe(true);
+    // What was skipped (run properties, notifications) and an unreadable input keep the log valid.
+    const skipping = tempHome('vh-scan-sarif-skips-');
+    execFileSync('git', ['init', '-q', skipping]);
+    writeFileSync(join(skipping, '.gitignore'), 'ignored.txt\n');
+    writeFileSync(join(skipping, 'ignored.txt'), 'x\n');
+    writeFileSync(join(skipping, 'bin.dat'), Buffer.from([0, 1, 0]));
+    const skipped = JSON.parse((await run(['scan', skipping, '--format', 'sarif'], { env: env() })).out) as { runs: { properties: { skipped: number } }[] };
+    expect(skipped.runs[0]!.properties.skipped).toBe(2);
+    expect({ ok: validate(skipped), errors: validate.errors ?? null }).toEqual({ ok: true, errors: null });
+    const unreadable = await run(['scan', '/dev/zero', '--format', 'sarif'], { env: env() });
+    expect(unreadable.code).toBe(2);
+    expect(validate(JSON.parse(unreadable.out))).toBe(true);
     // The validator bites: a log without its version, or with a result of an unknown level, is refused.
     const { version: _v, ...noVersion } = sarif;
     void _v;

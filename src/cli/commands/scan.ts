@@ -24,6 +24,10 @@ interface ScanOpts {
   jobs?: string;
   shard?: string;
   rules?: string;
+  /** false with --no-ignore */
+  ignore?: boolean;
+  /** false with --no-hidden */
+  hidden?: boolean;
 }
 
 function readVersion(): Promise<string> {
@@ -70,6 +74,7 @@ async function scan(ctx: CommandContext, positional: string | undefined, opts: S
   if (sources.length > 1) throw new VhError('USAGE', `choose one of --git, --staged and --stdin, not ${sources.map((s) => `--${s}`).join(' and ')}`);
   if (positional !== undefined && opts.path !== undefined && resolve(positional) !== resolve(opts.path)) throw new VhError('USAGE', 'give the path either as an argument or with --path, not both');
   if (opts.logOpts !== undefined && !opts.git) throw new VhError('USAGE', '--log-opts needs --git');
+  if (sources.length && (opts.ignore === false || opts.hidden === false)) throw new VhError('USAGE', `--no-ignore and --no-hidden apply to files and directories, not to --${sources[0]}`);
   const source = sources[0] ?? 'dir';
   const path = positional ?? opts.path ?? '.';
   const format = ctx.io.json && opts.format === 'text' ? 'json' : (opts.format ?? 'text');
@@ -112,6 +117,8 @@ async function scan(ctx: CommandContext, positional: string | undefined, opts: S
     ...(shard ? { shard } : {}),
     ruleConfig,
     ...(baseline ? { baseline } : {}),
+    ignore: opts.ignore !== false,
+    hidden: opts.hidden !== false,
   });
 
   const version = await readVersion();
@@ -123,7 +130,12 @@ async function scan(ctx: CommandContext, positional: string | undefined, opts: S
   const binaries = report.skipped.filter((s) => s.reason === 'binary').length;
   for (const s of report.skipped) if (s.reason !== 'binary') ctx.io.note(`vh-secrets: ${s.reason === 'invalid-utf8' ? 'note' : 'skipped'}: ${s.file}: ${s.detail}`);
   if (binaries) ctx.io.note(`vh-secrets: skipped ${binaries} binary file${binaries === 1 ? '' : 's'}`);
-  for (const e of report.errors) ctx.io.err(`vh-secrets: error: ${e.file}: ${e.message}`);
+  // One unreadable input is one line; several get one line each and a closing one.
+  if (report.errors.length === 1) ctx.io.err(`vh-secrets: error: ${report.errors[0]!.file}: ${report.errors[0]!.message}; the scan is incomplete`);
+  else if (report.errors.length > 1) {
+    for (const e of report.errors) ctx.io.err(`vh-secrets: error: ${e.file}: ${e.message}`);
+    ctx.io.err(`vh-secrets: error: ${report.errors.length} inputs could not be read; the scan is incomplete`);
+  }
 
   // Findings join the audit trail (rule, file, line, fingerprint — never the secret).
   if (report.findings.length > 0) {
@@ -138,14 +150,14 @@ async function scan(ctx: CommandContext, positional: string | undefined, opts: S
     } catch (err) {
       throw new VhError('CANT_CREATE', `cannot write ${opts.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
     }
-    if (format !== 'text') ctx.io.note(`vh-secrets: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}; ${format} report written to ${opts.output}`);
+    if (format !== 'text') {
+      const { describeSkips } = await import('../../scan/reporters/skips.js');
+      ctx.io.note(`vh-secrets: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} in ${report.files} file${report.files === 1 ? '' : 's'} (${describeSkips(report)}); ${format} report written to ${opts.output}`);
+    }
     else ctx.io.note(rendered.trimEnd().split('\n').pop()!);
   } else ctx.io.out(rendered);
 
-  if (report.errors.length) {
-    ctx.io.err(`vh-secrets: error: ${report.errors.length} input${report.errors.length === 1 ? '' : 's'} could not be read; the scan is incomplete`);
-    return SCAN_EXIT.SCAN_ERROR;
-  }
+  if (report.errors.length) return SCAN_EXIT.SCAN_ERROR;
   if (report.findings.length && opts.failOnSecrets) return SCAN_EXIT.FINDINGS;
   return SCAN_EXIT.CLEAN;
 }

@@ -1,6 +1,7 @@
 import type { ScanReport } from '../index.js';
 import type { Finding } from '../types.js';
 import { maskSecret } from './mask.js';
+import { skippedTotal } from './skips.js';
 
 export interface JsonFinding {
   rule_id: string;
@@ -51,7 +52,9 @@ export function renderJson(report: ScanReport, meta: { version: string; redact: 
       files_scanned: report.files,
       bytes_scanned: report.bytes,
       ...(report.commits !== undefined ? { commits_scanned: report.commits } : {}),
-      skipped: report.skipped.length,
+      skipped: skippedTotal(report),
+      skipped_by_reason: Object.fromEntries(Object.entries(report.skips).map(([k, v]) => [k.replace('-', '_'), v])),
+      skipped_directories: report.skippedDirs,
       errors: report.errors.length,
       baselined: report.baselined,
       duration_ms: report.durationMs,

@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import type { ScanReport } from '../index.js';
-import type { Finding, Rule } from '../types.js';
+import { SKIP_CATEGORIES, type Finding, type Rule } from '../types.js';
+import { SKIP_MEANING, skippedTotal } from './skips.js';
 
 const INFORMATION_URI = 'https://github.com/voicehive/vh-secrets';
 
@@ -28,7 +29,8 @@ function ruleDescriptor(r: Rule) {
 /**
  * SARIF 2.1.0 for GitHub code scanning: every rule with its help, one result per finding with a region and a
  * `partialFingerprints` entry that hashes rule + file + secret (stable when lines move). Messages never carry
- * the secret, even with --no-redact.
+ * the secret, even with --no-redact. What was not scanned, and why, is in the run's `properties` and in the
+ * invocation's notifications.
  */
 export function renderSarif(report: ScanReport, meta: { version: string }): string {
   const rules = report.rules;
@@ -56,9 +58,24 @@ export function renderSarif(report: ScanReport, meta: { version: string }): stri
         invocations: [
           {
             executionSuccessful: report.errors.length === 0,
-            toolExecutionNotifications: report.errors.map((e) => ({ level: 'error', message: { text: `${e.file}: ${e.message}` } })),
+            toolExecutionNotifications: [
+              ...report.errors.map((e) => ({ level: 'error', message: { text: `${e.file}: ${e.message}` } })),
+              // One note per reason that left something out, so a reader of the log alone sees what was not scanned.
+              ...SKIP_CATEGORIES.filter((c) => c !== 'unreadable' && report.skips[c] > 0).map((c) => ({
+                level: 'note',
+                descriptor: { id: `skipped/${c}` },
+                message: { text: `${report.skips[c]} not scanned: ${SKIP_MEANING[c]}` },
+              })),
+            ],
           },
         ],
+        properties: {
+          filesScanned: report.files,
+          bytesScanned: report.bytes,
+          skipped: skippedTotal(report),
+          skippedByReason: Object.fromEntries(Object.entries(report.skips).map(([k, v]) => [k.replace(/-(\w)/g, (_m, ch: string) => ch.toUpperCase()), v])),
+          skippedDirectories: report.skippedDirs,
+        },
       },
     ],
   };

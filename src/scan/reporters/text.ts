@@ -1,12 +1,16 @@
 import type { ChalkInstance } from 'chalk';
 import type { ScanReport } from '../index.js';
 import { maskSecret } from './mask.js';
+import { describeSkips } from './skips.js';
 
 function mb(bytes: number): string {
   return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
 }
 
-/** Human report: findings grouped by file, secrets masked unless `redact` is false, then one summary line. */
+/**
+ * Human report: findings grouped by file, secrets masked unless `redact` is false, then one summary line that
+ * always says how many inputs were skipped and why.
+ */
 export function renderText(report: ScanReport, options: { redact: boolean; chalk: ChalkInstance }): string {
   const c = options.chalk;
   let out = '';
@@ -24,11 +28,8 @@ export function renderText(report: ScanReport, options: { redact: boolean; chalk
   const files = new Set(report.findings.map((f) => f.file)).size;
   const n = report.findings.length;
   const what = report.source === 'git' ? `${report.commits ?? 0} commits` : report.source === 'staged' ? 'staged changes' : report.source === 'stdin' ? 'stdin' : `${report.files} files`;
-  const extra = [
-    report.baselined ? `${report.baselined} in baseline` : '',
-    report.skipped.length ? `${report.skipped.length} skipped` : '',
-    report.errors.length ? `${report.errors.length} unreadable` : '',
-  ].filter(Boolean);
+  // Git sources read diffs, not files: nothing there is skipped by file.
+  const extra = [report.source === 'dir' || report.source === 'stdin' ? describeSkips(report) : '', report.baselined ? `${report.baselined} in baseline` : ''].filter(Boolean);
   const head = n === 0 ? c.green('no secrets found') : c.red(`${n} secret${n === 1 ? '' : 's'} found in ${files} file${files === 1 ? '' : 's'}`);
   out += `${out ? '\n' : ''}${head} (${what}, ${mb(report.bytes)} scanned in ${(report.durationMs / 1000).toFixed(2)} s${extra.length ? `; ${extra.join(', ')}` : ''})\n`;
   return out;
