@@ -36,7 +36,7 @@ for (const s of stores) {
         const before = new Map<string, string>();
         for (const n of names) before.set(`${s.alias}:${n}`, JSON.parse((await run(['describe', n, '--json'], { env: envA })).out).current_version);
 
-        const args = ['rotate-all', '--tag', `batch=${tag}`, '--concurrency', '8', '--confirm', '--json'];
+        const args = ['rotate-all', '--tag', `batch=${tag}`, '--concurrency', '8', '--include-unmanaged', '--confirm', '--json'];
         const [a, b] = await Promise.all([run(args, { env: envA, timeoutMs: 120_000 }), run(args, { env: envB, timeoutMs: 120_000 })]);
         expect([a.stderr, b.stderr]).toEqual(['', '']);
         expect([a.code, b.code]).toEqual([0, 0]);
