@@ -23,8 +23,9 @@ _vh_secrets() {
     purge) opts="--force --reason"; valued="--reason --config --env --actor --policy" ;;
     notify) opts="--within-days --dry-run --type --store --tag"; valued="--within-days --type --store --tag --config --env --actor --policy" ;;
     health) opts="--store --type --tag --metrics-file --pushgateway --metrics-names"; valued="--store --type --tag --metrics-file --pushgateway --config --env --actor --policy" ;;
-    rotate) opts="--secret-id --emergency --dry-run --resume --abort --reason --force"; valued="--secret-id --reason --config --env --actor --policy" ;;
-    rotate-all) opts="--type --store --tag --concurrency --shard --dry-run --confirm"; valued="--type --store --tag --concurrency --shard --config --env --actor --policy" ;;
+    rotate) opts="--secret-id --emergency --dry-run --resume --abort --all --store --type --tag --confirm --reason --force"; valued="--secret-id --store --type --tag --reason --config --env --actor --policy" ;;
+    rotate-all) opts="--type --store --tag --concurrency --shard --include-unmanaged --dry-run --confirm"; valued="--type --store --tag --concurrency --shard --config --env --actor --policy" ;;
+    rotations) opts="--store --type --tag"; valued="--store --type --tag --config --env --actor --policy" ;;
     backup) opts="--store --prefix --type --tag --all-versions --recipient --recipients-file --output"; valued="--store --prefix --type --tag --recipient --recipients-file --output --config --env --actor --policy" ;;
     restore) opts="--identity --to-store --dry-run --force"; valued="--identity --to-store --config --env --actor --policy" ;;
     audit) opts="--hours --since --until --log --source --output --fail-on-anomalies --anchor"; valued="--hours --since --until --log --source --output --fail-on-anomalies --anchor --config --env --actor --policy" ;;
@@ -39,7 +40,7 @@ _vh_secrets() {
     --config|--value-file|--output|--metrics-file|--baseline|--log|--path|--anchor|--identity|--recipients-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   if [[ -z $cmd ]]; then
-    COMPREPLY=($(compgen -W "get create put list ls describe revoke lifecycle deprecate archive purge notify health rotate rotate-all backup restore audit compliance scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --help -h" -- "$cur"))
+    COMPREPLY=($(compgen -W "get create put list ls describe revoke lifecycle deprecate archive purge notify health rotate rotate-all rotations backup restore audit compliance scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --help -h" -- "$cur"))
   elif [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$opts --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --help -h" -- "$cur"))
   else

@@ -14,6 +14,7 @@ complete -c vh-secrets -n '__fish_use_subcommand' -a 'notify' -d 'send expiry an
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'health' -d 'check age, expiry, due rotations and store reachability (Nagios exit codes 0/1/2'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotate' -d 'rotate one secret: prepare, generate, stage, verify, promote, cleanup — with rol'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotate-all' -d 'rotate every secret matching a filter, with bounded concurrency; safe to run fro'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotations' -d 'list interrupted and in-flight rotations (local journal and the stores\' markers'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'backup' -d 'write the secrets of a store (or of every configured store) to an age-encrypted '
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'restore' -d 'restore secrets from a backup archive into any store; never overwrites a newer v'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'audit' -d 'summarise the audit log and detect anomalies; `audit verify` checks the hash cha'
@@ -76,6 +77,11 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l emergency
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l dry-run
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l resume
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l abort
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l all
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l tag -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l confirm
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l reason -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l force
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
@@ -84,8 +90,12 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l store -x -
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l tag -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l concurrency -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l shard -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l include-unmanaged
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l dry-run
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l confirm
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotations' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotations' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotations' -l tag -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from backup' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
 complete -c vh-secrets -n '__fish_seen_subcommand_from backup' -l prefix -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from backup' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'

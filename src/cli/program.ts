@@ -7,11 +7,14 @@ import type { CommandModule } from './context.js';
  * action loads its module on demand.
  */
 
+/** The per-secret rotation mark (src/rotation/managed.ts), spelled here so help loads no rotation code. */
+const ROTATION_MODE_KEY = 'vh-rotation-mode';
+
 export const SECRET_TYPES_HELP = 'database_password, api_key, jwt_secret, encryption_key, webhook_secret, oauth_client_secret, tls_private_key, generic';
 
 export const EXIT_CODES: [number, string][] = [
   [0, 'success (health: OK; scan: no findings)'],
-  [1, 'health WARNING; compliance: a control fails; scan found secrets (with --fail-on-secrets); audit verify: chain broken; audit: anomalies (with --fail-on-anomalies); restore: a conflict was left alone'],
+  [1, 'health WARNING; rotations / rotate-all: an interrupted rotation waits for --resume or --abort; compliance: a control fails; scan found secrets (with --fail-on-secrets); audit verify: chain broken; audit: anomalies (with --fail-on-anomalies); restore: a conflict was left alone'],
   [2, 'health CRITICAL; rotate-all: at least one rotation failed; restore: at least one secret failed; scan could not read its input'],
   [3, 'health UNKNOWN'],
   [64, 'usage error: unknown command or option, bad argument; a lifecycle transition the state does not allow'],
@@ -203,9 +206,17 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--dry-run', 'show what would happen, change nothing')
     .option('--resume', 'finish an interrupted rotation')
     .option('--abort', 'roll back an interrupted rotation')
+    .option('--all', 'with --resume/--abort: every interrupted rotation (see `vh-secrets rotations`)')
+    .option('--store <alias>', 'with --all: only this store')
+    .option('--type <type>', 'with --all: only this secret type')
+    .option('--tag <key=value>', 'with --all: only secrets with this tag (repeatable)', collect, [])
+    .option('--confirm', 'with --all: same as --yes')
     .option('--reason <text>', 'reason recorded in the audit log')
-    .option('--force', 'cut a credential still inside its grace period; with --resume/--abort: take over a rotation another host started, before its timeout')
-    .addHelpText('after', '\nEach previous version stays valid through its own grace period, whatever rotations follow. Where the target\nholds only two credentials (alternating users), a rotation that would cut one still in its grace is deferred\n(exit 75, naming the version and when its grace ends) unless --force or --emergency; on a terminal it asks.\nExit: 0 rotated (or nothing to resume), 75 skipped because another rotation holds the secret, or deferred,\n66 no such secret, 65 type without a generator; a failed rotation is rolled back and exits with its error\'s code.\nEnvironment: VOICEHIVE_GRACE_PERIOD_HOURS (24), VOICEHIVE_ROTATION_TIMEOUT_MINUTES (30), VH_SECRETS_FAILPOINT (tests).')
+    .option('--force', 'cut a credential still inside its grace period, or rotate a secret whose value is issued elsewhere (see below); with --resume/--abort: take over a rotation another host started, before its timeout')
+    .addHelpText(
+      'after',
+      `\nEach previous version stays valid through its own grace period, whatever rotations follow. Where the target\nholds only two credentials (alternating users), a rotation that would cut one still in its grace is deferred\n(exit 75, naming the version and when its grace ends) unless --force or --emergency; on a terminal it asks.\nA secret whose value is issued elsewhere — type generic, oauth_client_secret or tls_private_key, or an api_key\nwithout a rotation target — is replaced by a generated value only with --force (on a terminal, after a\nquestion); one with a rotation target, or marked ${ROTATION_MODE_KEY}=generate in its metadata, rotates like any other.\n--resume --all / --abort --all finish every interrupted rotation \`vh-secrets rotations\` lists (filters:\n--store, --type, --tag); without a TTY they need --yes or --confirm, and never prompt under CI=true. A rotation\nwhose secret is gone from the store is cleared by --abort (nothing to discard).\nExit: 0 rotated (or nothing to resume), 75 skipped because another rotation holds the secret, or deferred,\n64 a value issued elsewhere without --force (no TTY), 66 no such secret, 65 type without a generator; a failed\nrotation is rolled back and exits with its error's code. --all: 0 all finished, 2 at least one failed.\nWith --all --json: {action,results:[{secret,store,type,status,version,note,error}],summary}.\nEnvironment: VOICEHIVE_GRACE_PERIOD_HOURS (24), VOICEHIVE_ROTATION_TIMEOUT_MINUTES (30), VH_SECRETS_FAILPOINT (tests).`,
+    )
     .action(action(hooks, () => import('./commands/rotate.js')));
 
   program
@@ -216,10 +227,26 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])
     .option('--concurrency <n>', 'parallel rotations (default VOICEHIVE_MAX_CONCURRENT_ROTATIONS or 3)')
     .option('--shard <i/n>', 'only shard i of n')
+    .option('--include-unmanaged', 'also rotate secrets whose values are issued elsewhere (see below)')
     .option('--dry-run', 'show what would happen, change nothing')
     .option('--confirm', 'same as --yes')
-    .addHelpText('after', '\nExit: 0 nothing failed (rotated or skipped), 2 at least one rotation failed.\nWith --json: {results:[{secret,status,version,note,error:{code,message}}], cleanups, summary}.\nEnvironment: VOICEHIVE_MAX_CONCURRENT_ROTATIONS (3), VOICEHIVE_ROTATION_TIMEOUT_MINUTES (30), VOICEHIVE_GRACE_PERIOD_HOURS (24).')
+    .addHelpText(
+      'after',
+      `\nOnly secrets vh-secrets can make again are rotated: those with a rotation target (vh-target, or a\n[targets.x] secrets pattern), and types whose generated value is what consumers accept (database_password,\njwt_secret, encryption_key, webhook_secret). Values issued elsewhere — generic, oauth_client_secret,\ntls_private_key, and api_key without a target — are left alone (status unmanaged) unless --include-unmanaged,\nor the secret's metadata says ${ROTATION_MODE_KEY}=generate (${ROTATION_MODE_KEY}=manual leaves any secret alone).\nA secret whose earlier rotation was interrupted (its process gone, or older than the rotation timeout) is\nreported interrupted: \`vh-secrets rotations\` lists them, \`rotate --resume --all\` finishes them. One locked by a\nrun that is alive elsewhere is skipped. Without a filter, on a terminal, it shows the count per store and\ntype and asks a second time.\nExit: 0 nothing failed (rotated, skipped or unmanaged), 1 (WARNING) at least one interrupted rotation and\nnothing failed, 2 at least one rotation failed.\nWith --json: {results:[{secret,store,type,status,version,note,error:{code,message}}], cleanups, summary}.\nEnvironment: VOICEHIVE_MAX_CONCURRENT_ROTATIONS (3), VOICEHIVE_ROTATION_TIMEOUT_MINUTES (30), VOICEHIVE_GRACE_PERIOD_HOURS (24).`,
+    )
     .action(action(hooks, () => import('./commands/rotate-all.js')));
+
+  program
+    .command('rotations')
+    .description('list interrupted and in-flight rotations (local journal and the stores\' markers) and what --resume / --abort would do')
+    .option('--store <alias>', 'only this store')
+    .option('--type <type>', 'only this secret type')
+    .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])
+    .addHelpText(
+      'after',
+      '\nA rotation is in flight while its holder may still run: on this host while its process holds the rotation\nlock; from another host until it is older than VOICEHIVE_ROTATION_TIMEOUT_MINUTES (30). Otherwise it is\ninterrupted and waits for `vh-secrets rotate <ref> --resume` or `--abort` (or `rotate --resume --all`).\nExit (like health): 0 nothing interrupted, 1 (WARNING) at least one interrupted rotation, 3 (UNKNOWN) a store or\na journal file could not be read.\nWith --json: {generated_at, rotations:[{secret,store,rotation_id,source,type,phase,host,pid,started_at,\nage_seconds,holder,state,why,from_version,current_version,pending_version,secret_exists,resume,abort}],\nerrors:[{where,code,message}], summary:{total,interrupted,in_flight}}.',
+    )
+    .action(action(hooks, () => import('./commands/rotations.js')));
 
   program
     .command('backup')

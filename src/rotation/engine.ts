@@ -63,6 +63,11 @@ function outcome(secret: string, status: RotationStatus, fields: Partial<Rotatio
   return { secret, status, version: null, previous_version: null, rotation_id: null, note: null, cleanup: 'none', error: null, ...fields };
 }
 
+/** The same-host lock a rotation of `secret` holds (`locks/rotate-<hash>.lock`); `rotations` asks who holds it. */
+export function rotationLockPath(lockDir: string, secret: string): string {
+  return join(lockDir, `rotate-${createHash('sha256').update(secret).digest('hex').slice(0, 32)}.lock`);
+}
+
 /**
  * The grace promise across rotations. Each previous version waits out its own grace (`vh-cleanup` lists them);
  * a later rotation never shortens it where the store and target can hold it. Where they cannot — a target with
@@ -127,7 +132,7 @@ export class RotationEngine {
   private async localLock(secret: string): Promise<FileLock | undefined> {
     const dir = this.rt.config.paths.lockDir;
     await ensurePrivateDir(dir);
-    const path = join(dir, `rotate-${createHash('sha256').update(secret).digest('hex').slice(0, 32)}.lock`);
+    const path = rotationLockPath(dir, secret);
     try {
       return await FileLock.acquire(path, { timeoutMs: 0 });
     } catch (err) {

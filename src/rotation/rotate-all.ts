@@ -4,7 +4,10 @@ import { barrier } from '../base/failpoint.js';
 import { inShard, type Shard } from '../base/shard.js';
 import { mapBounded } from '../base/pool.js';
 import { RotationEngine, type RotationOutcome } from './engine.js';
-import { CLEANUP } from '../core/rotation-state.js';
+import { CLEANUP, MARKER } from '../core/rotation-state.js';
+import { RotationJournal } from './journal.js';
+import { rotationOf } from './interrupted.js';
+import { includeHint, rotationManagement } from './managed.js';
 import type { Runtime } from '../core/runtime.js';
 import type { SecretType } from '../core/types.js';
 
@@ -23,12 +26,22 @@ export interface RotateAllInput {
   concurrency: number;
   shard?: Shard;
   dryRun?: boolean;
+  /** Also rotate secrets whose values are issued elsewhere (see managed.ts). */
+  includeUnmanaged?: boolean;
   onProgress?: (done: number, total: number, failed: number) => void;
 }
 
+/**
+ * `interrupted`: left alone because an earlier rotation of it was interrupted (its holder is gone) and waits for
+ * `rotate --resume` / `--abort`; `unmanaged`: left alone because its value is issued elsewhere.
+ */
+export type RotateAllStatus = RotationOutcome['status'] | 'interrupted' | 'unmanaged';
+
 export interface RotateAllResult {
   secret: string;
-  status: RotationOutcome['status'];
+  store: string;
+  type: string;
+  status: RotateAllStatus;
   version: string | null;
   note: string | null;
   error: { code: string; message: string } | null;
@@ -37,19 +50,42 @@ export interface RotateAllResult {
 export interface RotateAllReport {
   results: RotateAllResult[];
   cleanups: { secret: string; revoked_version: string }[];
-  summary: { total: number; rotated: number; skipped: number; failed: number; planned: number; cleanups: number };
+  summary: { total: number; rotated: number; skipped: number; failed: number; planned: number; interrupted: number; unmanaged: number; deferred: number; cleanups: number };
+}
+
+/**
+ * A secret the engine skipped, told apart: `interrupted` when a rotation of it waits for resume or abort and
+ * nobody is running it (its process on this host is gone, or it is older than the rotation timeout), so that
+ * a quiet run is not green while work is stuck; `skipped` when a live run holds it or rotated it first.
+ */
+async function classifySkip(rt: Runtime, secret: string, note: string | null): Promise<{ status: 'skipped' | 'interrupted'; note: string | null }> {
+  if (note?.startsWith('already rotated by another run')) return { status: 'skipped', note };
+  try {
+    const r = await rotationOf(rt, secret);
+    if (r?.state === 'interrupted') return { status: 'interrupted', note: `rotation ${r.rotation_id ?? '?'} was interrupted (${r.why}); \`vh-secrets rotate ${secret} --resume\` would ${r.resume}, or --abort` };
+    return { status: 'skipped', note };
+  } catch {
+    // The store could not be read again: fall back on what the engine saw.
+    return { status: note?.includes('interrupted') || note?.includes('stale') ? 'interrupted' : 'skipped', note };
+  }
+}
+
+function errorOf(err: unknown): { code: string; message: string } {
+  return { code: isVhError(err) ? err.code : 'INTERNAL', message: (err as Error).message };
 }
 
 /**
  * Rotates every matching secret with bounded concurrency. Each rotation is conditional on the version seen
  * when the run listed it, so two runs started together (on one host or many) rotate each secret once: the
- * loser of each race reports it skipped. Due deferred cleanups are done first.
+ * loser of each race reports it skipped. Due deferred cleanups are done first. Secrets whose values are issued
+ * elsewhere are left alone (`unmanaged`) unless asked for; an interrupted rotation is reported, not skipped.
  */
 export async function rotateAll(rt: Runtime, input: RotateAllInput): Promise<RotateAllReport> {
   const engine = new RotationEngine(rt);
+  const journal = new RotationJournal(rt.config.paths.journalDir);
   const aliases = input.store !== undefined ? [rt.resolveAlias(input.store)] : [...rt.config.stores.keys()].sort();
   const filter = { metadata: metaFilter(input.type, input.tags) };
-  const work: { secret: string; version: string; metadata: Record<string, string> }[] = [];
+  const work: { secret: string; store: string; type: string; version: string; metadata: Record<string, string> }[] = [];
   const results: RotateAllResult[] = [];
   for (const alias of aliases) {
     try {
@@ -57,10 +93,10 @@ export async function rotateAll(rt: Runtime, input: RotateAllInput): Promise<Rot
       for await (const s of store.list(filter)) {
         const secret = `${alias}:${s.name}`;
         if (!s.currentVersion || !inShard(secret, input.shard)) continue;
-        work.push({ secret, version: s.currentVersion, metadata: s.metadata });
+        work.push({ secret, store: alias, type: s.metadata['vh-type'] ?? 'generic', version: s.currentVersion, metadata: s.metadata });
       }
     } catch (err) {
-      results.push({ secret: `${alias}:*`, status: 'failed', version: null, note: 'could not list this store', error: { code: isVhError(err) ? err.code : 'INTERNAL', message: (err as Error).message } });
+      results.push({ secret: `${alias}:*`, store: alias, type: '-', status: 'failed', version: null, note: 'could not list this store', error: errorOf(err) });
     }
   }
   // Tests make two runs overlap here, after both have listed, however busy the machine is.
@@ -69,16 +105,27 @@ export async function rotateAll(rt: Runtime, input: RotateAllInput): Promise<Rot
   let done = 0;
   let failed = results.length;
   const rotated = await mapBounded(work, input.concurrency, async (item): Promise<RotateAllResult> => {
+    const base = { secret: item.secret, store: item.store, type: item.type };
     let result: RotateAllResult;
     try {
       if (!input.dryRun && item.metadata[CLEANUP]) {
         const revoked = await engine.cleanupIfDue(item.secret, item.metadata);
         if (revoked) cleanups.push({ secret: item.secret, revoked_version: revoked });
       }
-      const o = await engine.rotate(item.secret, { expectedCurrent: item.version, ...(input.dryRun ? { dryRun: true } : {}) });
-      result = { secret: o.secret, status: o.status, version: o.version, note: o.note, error: o.error ? { code: o.error.code, message: o.error.message } : null };
+      const management = rotationManagement(rt.config, item.secret, item.metadata);
+      if (!management.managed && !input.includeUnmanaged) {
+        // Never rotated here; but a rotation of it someone forced and left behind is still reported.
+        const journaled = (await journal.read(item.secret).catch(() => undefined))?.status === 'in_progress';
+        const held = journaled || item.metadata[MARKER] !== undefined ? await classifySkip(rt, item.secret, null) : undefined;
+        if (held?.status === 'interrupted') result = { ...base, status: 'interrupted', version: item.version, note: held.note, error: null };
+        else result = { ...base, status: 'unmanaged', version: item.version, note: `left alone: ${management.why}; ${includeHint()}`, error: null };
+      } else {
+        const o = await engine.rotate(item.secret, { expectedCurrent: item.version, ...(input.dryRun ? { dryRun: true } : {}) });
+        result = { ...base, status: o.status, version: o.version, note: o.note, error: o.error ? { code: o.error.code, message: o.error.message } : null };
+        if (o.status === 'skipped') Object.assign(result, await classifySkip(rt, item.secret, o.note));
+      }
     } catch (err) {
-      result = { secret: item.secret, status: 'failed', version: item.version, note: null, error: { code: isVhError(err) ? err.code : 'INTERNAL', message: (err as Error).message } };
+      result = { ...base, status: 'failed', version: item.version, note: null, error: errorOf(err) };
     }
     done++;
     if (result.status === 'failed') failed++;
@@ -86,10 +133,21 @@ export async function rotateAll(rt: Runtime, input: RotateAllInput): Promise<Rot
     return result;
   });
   results.push(...rotated);
-  const count = (s: RotateAllResult['status']) => results.filter((r) => r.status === s).length;
+  const count = (s: RotateAllStatus) => results.filter((r) => r.status === s).length;
   return {
     results,
     cleanups,
-    summary: { total: results.length, rotated: count('rotated'), skipped: count('skipped'), failed: count('failed'), planned: count('planned'), cleanups: cleanups.length },
+    summary: {
+      total: results.length,
+      rotated: count('rotated'),
+      skipped: count('skipped'),
+      failed: count('failed'),
+      planned: count('planned'),
+      interrupted: count('interrupted'),
+      unmanaged: count('unmanaged'),
+      // Rotating them now would cut a credential inside its grace: a later run rotates them once it is over.
+      deferred: count('deferred'),
+      cleanups: cleanups.length,
+    },
   };
 }

@@ -51,7 +51,7 @@ async function shim(): Promise<string> {
 
 async function seed(n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
-    const r = await run(['create', `app/s${i}`, '--type', 'api_key', '--generate'], { env });
+    const r = await run(['create', `app/s${i}`, '--type', 'database_password', '--generate'], { env });
     expect(r.code).toBe(0);
   }
 }

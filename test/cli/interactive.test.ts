@@ -90,11 +90,13 @@ function shellQuote(s: string): string {
     expect(await current()).toBe('2');
   });
 
-  test('rotate-all lists exactly what it will rotate, then rotates on yes', async () => {
-    expect((await run(['create', 'app/api', '--type', 'api_key', '--generate'], { env })).code).toBe(0);
+  test('rotate-all lists exactly what it will rotate, then rotates on yes (twice: no filter at all)', async () => {
+    expect((await run(['create', 'app/api', '--type', 'jwt_secret', '--generate'], { env })).code).toBe(0);
     const t = await start(['rotate-all']);
     await waitFor(async () => /Rotate these 2 secret\(s\)\?/.test(t.screen()), 10_000, 'the prompt');
     expect(t.screen()).toMatch(/2 secret\(s\) would be rotated:\n\s+local:app\/api\n\s+local:app\/db/);
+    spawnSync('tmux', ['send-keys', '-t', session, 'y', 'Enter']);
+    await waitFor(async () => /Really rotate all 2 secret\(s\) in every store\?/.test(t.screen()), 10_000, 'the second prompt');
     spawnSync('tmux', ['send-keys', '-t', session, 'y', 'Enter']);
     await waitFor(async () => (await t.exitCode()) !== undefined, 20_000, 'exit');
     expect(await t.exitCode()).toBe(0);

@@ -117,9 +117,9 @@ describe('policy rules on the file store', () => {
     const asEnv = await vh(['revoke', 'app/db', '--yes'], undefined, { ...env, VH_SECRETS_ACTOR: 'svc-web' });
     expect(asEnv.code).toBe(77);
     expect(asEnv.stderr).toContain('no grant lets actor "svc-web" revoke local:app/db');
-    const rotateDenied = await vh(['rotate', 'app/db', '--yes', '--actor', 'svc-web']);
+    const rotateDenied = await vh(['rotate', 'app/db', '--yes', '--force', '--actor', 'svc-web']);
     expect(rotateDenied.code).toBe(77);
-    expect((await vh(['rotate', 'app/db', '--yes', '--actor', 'alice'], undefined, { ...env, VH_SECRETS_ACTOR: 'svc-web' })).code).toBe(0);
+    expect((await vh(['rotate', 'app/db', '--yes', '--force', '--actor', 'alice'], undefined, { ...env, VH_SECRETS_ACTOR: 'svc-web' })).code).toBe(0);
 
     const log = await events();
     expect(log.find((e) => e.event === 'created')).toMatchObject({ actor: 'alice', success: true });
@@ -140,10 +140,10 @@ describe('policy rules on the file store', () => {
     expect(warned.stderr).toContain('vh-secrets: warning: policy rule "access" (access) warns on get of local:app/a: no grant lets actor "bob" get local:app/a');
 
     await fs.writeFile(policyFile, `[access]\n[[access.grants]]\nactors = ["alice"]\nactions = ["*"]\n`);
-    const all = await vh(['rotate-all', '--yes', '--json', '--actor', 'bob']);
+    const all = await vh(['rotate-all', '--yes', '--include-unmanaged', '--json', '--actor', 'bob']);
     expect(all.code).toBe(2);
     expect(JSON.parse(all.out).results).toEqual([expect.objectContaining({ secret: 'local:app/a', status: 'failed', error: expect.objectContaining({ code: 'PERMISSION_DENIED' }) })]);
-    expect((await vh(['rotate-all', '--yes', '--actor', 'alice'])).code).toBe(0);
+    expect((await vh(['rotate-all', '--yes', '--include-unmanaged', '--actor', 'alice'])).code).toBe(0);
 
     const bad = await vh(['list', '--actor', 'bob smith']);
     expect(bad.code).toBe(64);
@@ -156,7 +156,7 @@ describe('policy rules on the file store', () => {
     const generated = (await vh(['get', 'app/api'])).out;
     expect(generated.length).toBeGreaterThanOrEqual(64);
     expect(generated).toMatch(/[-_.~+=^]/);
-    expect((await vh(['rotate', 'app/api', '--yes'])).code).toBe(0);
+    expect((await vh(['rotate', 'app/api', '--yes', '--force'])).code).toBe(0);
     expect((await vh(['get', 'app/api'])).out.length).toBeGreaterThanOrEqual(64);
 
     // A hand-made value that breaks the rule is refused at create.

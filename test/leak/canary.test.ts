@@ -61,8 +61,15 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
   expect((await vh('describe', ['describe', 'app/db'])).code).toBe(0);
   expect((await vh('describe json', ['describe', 'app/kv', '--json'])).code).toBe(0);
   // Rotation, reports, verification, metrics and a scan of the very directory that holds the values.
-  expect((await vh('rotate', ['rotate', 'app/kv#password', '--yes'], undefined, false, debugEnv)).code).toBe(0);
+  expect((await vh('rotate', ['rotate', 'app/kv#password', '--yes', '--force'], undefined, false, debugEnv)).code).toBe(0);
   ledger.add((await vh('get rotated', ['get', 'app/kv#password'], undefined, true)).out);
+  // An interrupted rotation (killed with the new value staged), as `rotations` and `rotate --resume --all` show it.
+  expect((await vh('rotate killed', ['rotate', 'app/db', '--yes'], undefined, false, { ...env, VH_SECRETS_FAILPOINT: 'after:stage' })).signal).toBe('SIGKILL');
+  ledger.add((await vh('get staged', ['get', 'app/db', '--version', 'pending'], undefined, true)).out);
+  expect((await vh('rotations', ['rotations'])).code).toBe(1);
+  expect((await vh('rotations json', ['rotations', '--json'])).code).toBe(1);
+  expect((await vh('rotate-all interrupted', ['rotate-all', '--type', 'database_password', '--yes', '--json'])).code).toBe(1);
+  expect((await vh('resume all', ['rotate', '--resume', '--all', '--yes', '--debug'])).code).toBe(0);
   expect((await vh('audit', ['audit', '--hours', '1'])).code).toBe(0);
   expect((await vh('audit json', ['audit', '--json', '--output', join(home, 'audit-report.json')])).code).toBe(0);
   expect((await vh('audit verify', ['audit', 'verify'])).code).toBe(0);
@@ -103,7 +110,7 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
   expect((await vh('policy refused create', [...pol, 'create', 'strict/a', '--json'], ledger.add(canary('policy-refused')), false, debugEnv)).code).toBe(77);
   expect((await vh('policy denied create', ['--policy', policy, '--actor', 'mallory', 'create', 'pol/b'], ledger.add(canary('policy-denied')), false, debugEnv)).code).toBe(77);
   expect((await vh('policy denied get', ['--policy', policy, '--actor', 'mallory', 'get', 'pol/a'])).code).toBe(77);
-  expect((await vh('policy rotate', [...pol, 'rotate', 'pol/a', '--yes'], undefined, false, debugEnv)).code).toBe(0);
+  expect((await vh('policy rotate', [...pol, 'rotate', 'pol/a', '--yes', '--force'], undefined, false, debugEnv)).code).toBe(0);
   ledger.add((await vh('get policy rotated', [...pol, 'get', 'pol/a'], undefined, true)).out);
   expect([0, 1, 2]).toContain((await vh('policy health', [...pol, 'health', '--json'])).code);
   expect([0, 1]).toContain((await vh('compliance', [...pol, 'compliance'])).code);

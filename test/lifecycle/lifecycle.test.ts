@@ -56,7 +56,7 @@ for (const s of stores) {
       expect((await vh(['get', name])).code).toBe(0);
       expect((await vh(['get', name])).code).toBe(0);
       expect((await view(name)).state).toBe('ACCESSED');
-      expect((await vh(['rotate', name, '--yes'])).code).toBe(0);
+      expect((await vh(['rotate', name, '--yes', '--force'])).code).toBe(0);
       expect((await view(name)).state).toBe('ROTATED');
       expect((await vh(['deprecate', name, '--reason', 'replaced by v2 api'])).code).toBe(0);
       expect((await view(name)).state).toBe('DEPRECATED');

@@ -171,7 +171,7 @@ test('one notice per secret entering its window, on both channels; the second ru
 });
 
 test('after a rotation the window resets: the new due date gets its own notice', async () => {
-  expect((await vh(['rotate', 'app/due-soon', '--yes'])).code).toBe(0);
+  expect((await vh(['rotate', 'app/due-soon', '--yes', '--force'])).code).toBe(0);
   const quiet = await vh(['notify', '--json']);
   expect(quiet.code).toBe(0);
   expect(JSON.parse(quiet.out).notices).toEqual([]);

@@ -41,7 +41,7 @@ export async function crashMatrix(provider: string): Promise<void> {
             const v0 = (await vh(['get', name])).out;
             const c0 = (JSON.parse((await vh(['describe', name, '--json'])).out) as Described).current_version;
 
-            const crashed = await vh(['rotate', name, '--yes'], { VH_SECRETS_FAILPOINT: boundary });
+            const crashed = await vh(['rotate', name, '--yes', '--force'], { VH_SECRETS_FAILPOINT: boundary });
             expect(crashed.signal).toBe('SIGKILL');
 
             // Readable right after the crash, and consistent with what is current.
@@ -65,7 +65,7 @@ export async function crashMatrix(provider: string): Promise<void> {
             else expect(endValue.out).toMatch(/^[A-Za-z0-9]{40}$/);
             // No journal left behind, and the secret is free for the next rotation.
             expect(await fs.readdir(join(home, 'vh', 'journal')).catch(() => [])).toEqual([]);
-            const next = await vh(['rotate', name, '--yes', '--json']);
+            const next = await vh(['rotate', name, '--yes', '--force', '--json']);
             expect(JSON.parse(next.out).status).toBe('rotated');
 
             const log = (await fs.readFile(join(home, 'vh', 'audit.log'), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as Json);

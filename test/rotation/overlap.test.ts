@@ -36,7 +36,7 @@ for (const s of stores) {
         const before = new Map<string, string>();
         for (const n of names) before.set(`${s.alias}:${n}`, JSON.parse((await run(['describe', n, '--json'], { env: envA })).out).current_version);
 
-        const args = ['rotate-all', '--tag', `batch=${tag}`, '--concurrency', '8', '--confirm', '--json'];
+        const args = ['rotate-all', '--tag', `batch=${tag}`, '--concurrency', '8', '--include-unmanaged', '--confirm', '--json'];
         // Both runs list the secrets before either rotates one: they overlap however busy the machine is.
         const meet = { VH_SECRETS_BARRIER: `listed:${tempHome('vh-overlap-barrier-')}:2` };
         const [a, b] = await Promise.all([run(args, { env: { ...envA, ...meet }, timeoutMs: 300_000 }), run(args, { env: { ...envB, ...meet }, timeoutMs: 300_000 })]);

@@ -33,7 +33,7 @@ for (const s of stores) {
       expect((await vh(['create', name, '--type', 'api_key', '--generate'])).code).toBe(0);
       const before = (await vh(['get', name])).out;
       const v1 = JSON.parse((await vh(['describe', name, '--json'])).out).current_version;
-      const r = await vh(['rotate', name, '--yes', '--json']);
+      const r = await vh(['rotate', name, '--yes', '--force', '--json']);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const o = JSON.parse(r.out);
@@ -111,7 +111,7 @@ for (const s of stores) {
       expect((await vh(['create', name, '--type', 'api_key', '--generate'])).code).toBe(0);
       const value = (await vh(['get', name])).out;
       const before = JSON.parse((await vh(['describe', name, '--json'])).out);
-      const r = await vh(['rotate', name, '--yes'], undefined, { VH_SECRETS_FAILPOINT: `fail:${phase}` });
+      const r = await vh(['rotate', name, '--yes', '--force'], undefined, { VH_SECRETS_FAILPOINT: `fail:${phase}` });
       expect(r.code).toBe(70);
       expect(r.stderr).toContain(`failed in phase ${phase}`);
       expect(r.stderr).toMatch(/rolled back/);
@@ -122,7 +122,7 @@ for (const s of stores) {
       const evs = (await events(home)).map((e) => e.event);
       expect(evs).toEqual(expect.arrayContaining(['rotation_failed', 'rolled_back']));
       // And the secret rotates fine afterwards.
-      expect((await vh(['rotate', name, '--yes'])).code).toBe(0);
+      expect((await vh(['rotate', name, '--yes', '--force'])).code).toBe(0);
     });
 
     test('JSON-object secrets: the key given at create (or in the ref) is rotated, the other fields kept; a foreign map without a key is refused', async () => {
@@ -140,11 +140,11 @@ for (const s of stores) {
       } finally {
         await store.close?.();
       }
-      const refused = await vh(['rotate', foreign, '--yes']);
+      const refused = await vh(['rotate', foreign, '--yes', '--force']);
       expect(refused.code).toBe(65);
       expect(refused.stderr).toMatch(/is a JSON object \(password, username\): say which key to rotate/);
       expect((await vh(['get', `${foreign}#password`])).out).toBe('p0');
-      expect((await vh(['rotate', `${foreign}#password`, '--yes'])).code).toBe(0);
+      expect((await vh(['rotate', `${foreign}#password`, '--yes', '--force'])).code).toBe(0);
       const after = JSON.parse((await vh(['get', foreign])).out);
       expect(after.username).toBe('app');
       expect(after.password).not.toBe('p0');
@@ -168,7 +168,7 @@ for (const s of stores) {
       expect(nothing.code).toBe(0);
       expect(nothing.stderr).toMatch(/no interrupted rotation/);
       // Crash mid-rotation, then corrupt its journal.
-      expect((await vh(['rotate', name, '--yes'], undefined, { VH_SECRETS_FAILPOINT: 'after:stage' })).signal).toBe('SIGKILL');
+      expect((await vh(['rotate', name, '--yes', '--force'], undefined, { VH_SECRETS_FAILPOINT: 'after:stage' })).signal).toBe('SIGKILL');
       const dir = join(home, 'vh', 'journal');
       const [file] = await fs.readdir(dir);
       await fs.writeFile(join(dir, file!), '{"id": "rot-1", "secr');

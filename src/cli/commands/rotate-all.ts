@@ -1,11 +1,36 @@
 import { EXIT, VhError } from '../../base/errors.js';
 import { parseTags } from '../../core/metadata.js';
-import { parseConcurrency, rotateAll } from '../../rotation/rotate-all.js';
+import { parseConcurrency, rotateAll, type RotateAllReport, type RotateAllResult } from '../../rotation/rotate-all.js';
 import { parseShard } from '../../base/shard.js';
 import { parseSecretType } from '../../core/types.js';
 import type { CommandContext } from '../context.js';
 import { progress } from '../progress.js';
 import { confirm } from '../prompt.js';
+
+/** Counts per store and type, largest first: what an unfiltered run is about to touch. */
+function breakdown(items: RotateAllResult[]): string[][] {
+  const counts = new Map<string, { store: string; type: string; n: number }>();
+  for (const r of items) {
+    const k = `${r.store}\u0000${r.type}`;
+    const c = counts.get(k) ?? { store: r.store, type: r.type, n: 0 };
+    c.n++;
+    counts.set(k, c);
+  }
+  return [...counts.values()].sort((a, b) => a.store.localeCompare(b.store) || b.n - a.n || a.type.localeCompare(b.type)).map((c) => [c.store, c.type, String(c.n)]);
+}
+
+export async function renderResults(ctx: CommandContext, results: RotateAllResult[]): Promise<void> {
+  if (results.length === 0) return;
+  const c = await ctx.io.chalk();
+  const paint = (s: string) => (s === 'rotated' || s === 'aborted' ? c.green(s) : s === 'failed' ? c.red(s) : s === 'interrupted' ? c.magenta(s) : s === 'skipped' || s === 'unmanaged' || s === 'deferred' ? c.yellow(s) : s);
+  const rows = results.map((r) => [r.secret, paint(r.status), r.version ?? '-', r.error ? `${r.error.code}: ${r.error.message}${r.note ? ` (${r.note})` : ''}` : (r.note ?? '')]);
+  ctx.io.out(`${await ctx.io.table(['SECRET', 'STATUS', 'VERSION', 'DETAIL'], rows)}\n`);
+}
+
+/** 2 when anything failed, 1 (WARNING) when a rotation waits for resume or abort, else 0. */
+export function exitFor(summary: { failed: number; interrupted: number }): number {
+  return summary.failed > 0 ? EXIT.CRITICAL : summary.interrupted > 0 ? EXIT.WARNING : EXIT.OK;
+}
 
 export async function run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<number> {
   const type = opts.type === undefined ? undefined : parseSecretType(opts.type as string);
@@ -13,38 +38,54 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
   const concurrency = parseConcurrency(opts.concurrency as string | undefined);
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard as string);
   const dryRun = opts.dryRun === true;
+  const includeUnmanaged = opts.includeUnmanaged === true;
+  const unfiltered = type === undefined && Object.keys(tags).length === 0 && shard === undefined && opts.store === undefined;
   const rt = await ctx.runtime();
-  const input = { tags, concurrency, ...(type ? { type } : {}), ...(shard ? { shard } : {}), ...(opts.store !== undefined ? { store: opts.store as string } : {}) };
+  const input = { tags, concurrency, includeUnmanaged, ...(type ? { type } : {}), ...(shard ? { shard } : {}), ...(opts.store !== undefined ? { store: opts.store as string } : {}) };
 
   if (!dryRun && !ctx.io.globals.yes && opts.confirm !== true) {
     if (!ctx.io.interactive) throw new VhError('USAGE', 'rotate-all changes every matching secret and needs confirmation', { hint: 'pass --confirm (or --yes) when not running interactively' });
     const plan = await rotateAll(rt, { ...input, dryRun: true });
-    const targets = plan.results.filter((r) => r.status === 'planned').map((r) => r.secret);
-    ctx.io.err(`${targets.length} secret(s) would be rotated:\n${targets.map((t) => `  ${t}`).join('\n')}`);
-    if (targets.length === 0 || !(await confirm(ctx.io, `Rotate these ${targets.length} secret(s)?`))) {
+    const planned = plan.results.filter((r) => r.status === 'planned');
+    const left = plan.results.filter((r) => r.status === 'unmanaged').length;
+    const stuck = plan.results.filter((r) => r.status === 'interrupted').length;
+    ctx.io.err(`${planned.length} secret(s) would be rotated:\n${planned.map((t) => `  ${t.secret}`).join('\n')}`);
+    if (left) ctx.io.err(`${left} secret(s) whose values are issued elsewhere are left alone (unmanaged; --include-unmanaged rotates them too)`);
+    if (stuck) ctx.io.err(`${stuck} secret(s) have an interrupted rotation and are left alone: see \`vh-secrets rotations\``);
+    if (planned.length === 0 || !(await confirm(ctx.io, `Rotate these ${planned.length} secret(s)?`))) {
       ctx.io.err('vh-secrets: nothing was changed');
       return EXIT.OK;
+    }
+    if (unfiltered) {
+      // No filter at all: every store, every type. Show the scale of it and ask once more.
+      const stores = new Set(planned.map((r) => r.store)).size;
+      ctx.io.err(`\nNo --store, --type, --tag or --shard: this is every rotatable secret in ${stores} store(s):\n${await ctx.io.table(['STORE', 'TYPE', 'SECRETS'], breakdown(planned))}`);
+      if (!(await confirm(ctx.io, `Really rotate all ${planned.length} secret(s) in every store?`))) {
+        ctx.io.err('vh-secrets: nothing was changed');
+        return EXIT.OK;
+      }
     }
   }
 
   const spinner = await progress(ctx.io, 'listing secrets');
-  const report = await rotateAll(rt, {
-    ...input,
-    dryRun,
-    onProgress: (done, total, failed) => spinner.text(`rotating: ${done}/${total} done${failed ? `, ${failed} failed` : ''}`),
-  });
-  spinner.stop();
+  let report: RotateAllReport;
+  try {
+    report = await rotateAll(rt, {
+      ...input,
+      dryRun,
+      onProgress: (done, total, failed) => spinner.text(`rotating: ${done}/${total} done${failed ? `, ${failed} failed` : ''}`),
+    });
+  } finally {
+    spinner.stop();
+  }
   if (ctx.io.json) {
     ctx.io.outJson(report);
   } else {
-    if (report.results.length > 0) {
-      const c = await ctx.io.chalk();
-      const paint = (s: string) => (s === 'rotated' ? c.green(s) : s === 'failed' ? c.red(s) : s === 'skipped' ? c.yellow(s) : s);
-      const rows = report.results.map((r) => [r.secret, paint(r.status), r.version ?? '-', r.error ? `${r.error.code}: ${r.error.message}` : (r.note ?? '')]);
-      ctx.io.out(`${await ctx.io.table(['SECRET', 'STATUS', 'VERSION', 'DETAIL'], rows)}\n`);
-    }
+    await renderResults(ctx, report.results);
     const s = report.summary;
-    ctx.io.note(`${s.total} secret(s): ${s.rotated} rotated, ${s.skipped} skipped, ${s.failed} failed${s.planned ? `, ${s.planned} planned` : ''}${s.cleanups ? `; ${s.cleanups} old version(s) revoked after their grace period` : ''}`);
+    const extra = [s.interrupted ? `${s.interrupted} interrupted` : '', s.unmanaged ? `${s.unmanaged} unmanaged` : '', s.deferred ? `${s.deferred} deferred (a credential still in its grace period)` : '', s.planned ? `${s.planned} planned` : ''].filter(Boolean);
+    ctx.io.note(`${s.total} secret(s): ${s.rotated} rotated, ${s.skipped} skipped, ${s.failed} failed${extra.map((e) => `, ${e}`).join('')}${s.cleanups ? `; ${s.cleanups} old version(s) revoked after their grace period` : ''}`);
+    if (s.interrupted) ctx.io.err(`vh-secrets: ${s.interrupted} secret(s) have an interrupted rotation: \`vh-secrets rotations\` lists them, \`vh-secrets rotate --resume --all\` (or --abort --all) finishes them`);
   }
-  return report.summary.failed > 0 ? EXIT.CRITICAL : EXIT.OK;
+  return exitFor(report.summary);
 }

@@ -1,8 +1,17 @@
-import { EXIT, VhError, exitCodeFor, type ErrorCode } from '../../base/errors.js';
+import { EXIT, VhError, exitCodeFor, isVhError, type ErrorCode } from '../../base/errors.js';
+import { mapBounded } from '../../base/pool.js';
+import { parseTags } from '../../core/metadata.js';
+import type { Runtime } from '../../core/runtime.js';
+import { resolveRef } from '../../core/secrets.js';
+import { parseSecretType } from '../../core/types.js';
 import { RotationEngine, type RotationOutcome } from '../../rotation/engine.js';
+import { findRotations, type RotationRecord } from '../../rotation/interrupted.js';
+import { ROTATION_MODE, rotationManagement } from '../../rotation/managed.js';
+import { parseConcurrency, type RotateAllResult } from '../../rotation/rotate-all.js';
 import type { CommandContext } from '../context.js';
 import { progress } from '../progress.js';
 import { confirm } from '../prompt.js';
+import { renderResults } from './rotate-all.js';
 
 interface RotateOptions {
   secretId?: string;
@@ -10,6 +19,11 @@ interface RotateOptions {
   dryRun?: boolean;
   resume?: boolean;
   abort?: boolean;
+  all?: boolean;
+  store?: string;
+  type?: string;
+  tag?: string[];
+  confirm?: boolean;
   force?: boolean;
   reason?: string;
 }
@@ -44,12 +58,80 @@ function render(ctx: CommandContext, o: RotationOutcome): number {
   }
 }
 
+/** `rotate --resume --all` / `--abort --all`: every interrupted rotation (matching the filters), with one confirmation. */
+async function runAll(ctx: CommandContext, rt: Runtime, opts: RotateOptions): Promise<number> {
+  const action = opts.resume ? 'resume' : 'abort';
+  const type = opts.type === undefined ? undefined : parseSecretType(opts.type);
+  const tags = parseTags(opts.tag ?? []);
+  const force = opts.force === true;
+  const found = await findRotations(rt, { tags, ...(type ? { type } : {}), ...(opts.store !== undefined ? { store: opts.store } : {}) });
+  // In flight on this host: its process runs and holds the lock. Elsewhere and younger than the timeout: only --force.
+  const takes = (r: RotationRecord) => r.state === 'interrupted' || (force && r.holder !== 'alive');
+  const todo = found.rotations.filter(takes);
+  const left = found.rotations.filter((r) => !takes(r));
+  const plan = (r: RotationRecord) => (action === 'resume' ? r.resume : r.abort);
+
+  for (const e of found.errors) ctx.io.err(`vh-secrets: could not read ${e.where}: ${e.code}: ${e.message}`);
+  if (todo.length > 0 && !ctx.io.globals.yes && opts.confirm !== true) {
+    if (!ctx.io.interactive) throw new VhError('USAGE', `rotate --${action} --all changes every interrupted rotation and needs confirmation`, { hint: 'pass --confirm (or --yes) when not running interactively; `vh-secrets rotations` shows what it would do' });
+    ctx.io.err(`${todo.length} interrupted rotation(s) would be ${action === 'resume' ? 'resumed' : 'aborted'}:\n${todo.map((r) => `  ${r.secret}: ${plan(r)}`).join('\n')}`);
+    if (left.length) ctx.io.err(`${left.length} rotation(s) still in flight are left alone${force ? '' : ' (--force takes over those another host started)'}`);
+    if (!(await confirm(ctx.io, `${action === 'resume' ? 'Resume' : 'Abort'} these ${todo.length} rotation(s)?`))) {
+      ctx.io.err('vh-secrets: nothing was changed');
+      return EXIT.OK;
+    }
+  }
+
+  const engine = new RotationEngine(rt);
+  const spinner = await progress(ctx.io, `${action === 'resume' ? 'resuming' : 'aborting'} interrupted rotations`);
+  let finished = 0;
+  const rows = await mapBounded(todo, parseConcurrency(undefined), async (r) => {
+    const base = { secret: r.secret, store: r.store, type: r.type ?? 'generic' };
+    let row: RotateAllResult;
+    try {
+      const o = action === 'resume' ? await engine.resume(r.secret, { force }) : await engine.abort(r.secret, { force });
+      row = { ...base, status: o.status, version: o.version, note: o.note, error: o.error ? { code: o.error.code, message: o.error.message } : null };
+    } catch (err) {
+      row = { ...base, status: 'failed', version: r.current_version, note: isVhError(err) ? (err.hint ?? null) : null, error: { code: isVhError(err) ? err.code : 'INTERNAL', message: (err as Error).message } };
+    }
+    spinner.text(`${action}: ${++finished}/${todo.length} done`);
+    return row;
+  });
+  spinner.stop();
+  const results = [
+    ...rows,
+    ...left.map((r) => ({ secret: r.secret, store: r.store, type: r.type ?? 'generic', status: 'skipped' as const, version: r.current_version, note: `in flight: ${r.why}`, error: null })),
+    ...found.errors.map((e) => ({ secret: e.where, store: '-', type: '-', status: 'failed' as const, version: null, note: 'could not be read', error: { code: e.code, message: e.message } })),
+  ];
+  const count = (s: string) => results.filter((x) => x.status === s).length;
+  const summary = { total: results.length, rotated: count('rotated'), aborted: count('aborted'), nothing: count('nothing'), skipped: count('skipped'), failed: count('failed') };
+  if (ctx.io.json) {
+    ctx.io.outJson({ action, results, summary });
+  } else {
+    await renderResults(ctx, results);
+    ctx.io.note(
+      results.length === 0
+        ? 'no interrupted rotations'
+        : `${summary.total} rotation(s): ${summary.rotated} finished (rotated), ${summary.aborted} aborted, ${summary.skipped} left in flight, ${summary.failed} failed${summary.nothing ? `, ${summary.nothing} had nothing left to do` : ''}`,
+    );
+  }
+  return summary.failed > 0 ? EXIT.CRITICAL : EXIT.OK;
+}
+
 export async function run(ctx: CommandContext, [positional]: string[], raw: Record<string, unknown>): Promise<number> {
   const opts = raw as RotateOptions;
+  if (opts.resume && opts.abort) throw new VhError('USAGE', '--resume and --abort cannot be used together');
+  const filtered = opts.store !== undefined || opts.type !== undefined || (opts.tag ?? []).length > 0;
+  if (opts.all) {
+    if (!opts.resume && !opts.abort) throw new VhError('USAGE', '--all goes with --resume or --abort', { hint: 'to rotate every matching secret, use `vh-secrets rotate-all`' });
+    if (positional || opts.secretId) throw new VhError('USAGE', '--all takes no secret reference', { hint: 'filter with --store, --type or --tag' });
+    if (opts.emergency || opts.dryRun) throw new VhError('USAGE', `--${opts.emergency ? 'emergency' : 'dry-run'} does not go with --all`, { hint: '`vh-secrets rotations` shows what --resume / --abort would do' });
+    return runAll(ctx, await ctx.runtime(), opts);
+  }
+  if (filtered) throw new VhError('USAGE', '--store, --type and --tag go with --resume --all or --abort --all', { hint: 'to rotate every matching secret, use `vh-secrets rotate-all`' });
   if (positional && opts.secretId && positional !== opts.secretId) throw new VhError('USAGE', 'give the secret once: as an argument or with --secret-id');
   const ref = positional ?? opts.secretId;
-  if (!ref) throw new VhError('USAGE', 'which secret? vh-secrets rotate <ref> (or --secret-id <ref>)');
-  if (opts.resume && opts.abort) throw new VhError('USAGE', '--resume and --abort cannot be used together');
+  if (!ref) throw new VhError('USAGE', 'which secret? vh-secrets rotate <ref> (or --secret-id <ref>, or --resume/--abort --all)');
   if (opts.emergency && !opts.reason) throw new VhError('USAGE', '--emergency needs --reason "…" (it is recorded in the audit log)');
   const rt = await ctx.runtime();
   const engine = new RotationEngine(rt);
@@ -69,8 +151,23 @@ export async function run(ctx: CommandContext, [positional]: string[], raw: Reco
       Object.assign(base, { force: true });
       plan = await engine.rotate(ref, { ...base, dryRun: true });
     }
-    if (opts.dryRun || plan.status !== 'planned') return render(ctx, plan);
-    if (!ctx.io.globals.yes) {
+    const unmanaged = plan.status === 'planned' ? await unmanagedWhy(rt, ref) : undefined;
+    if (opts.dryRun || plan.status !== 'planned') {
+      if (unmanaged) plan.note = `${plan.note}; its value is issued elsewhere (${unmanaged}), so a rotation needs --force`;
+      return render(ctx, plan);
+    }
+    let confirmed = ctx.io.globals.yes === true;
+    if (unmanaged && opts.force !== true) {
+      const what = `${plan.secret}'s value is issued elsewhere (${unmanaged}): a rotation replaces it with a generated value that its consumers may not accept, and nothing can make the old one again`;
+      if (!ctx.io.interactive) throw new VhError('USAGE', `not rotating ${plan.secret}: ${what}`, { hint: `pass --force to rotate it anyway; or give it a rotation target, or set ${ROTATION_MODE}=generate in its metadata` });
+      ctx.io.err(`${plan.secret} (current version ${plan.version}): ${what}.`);
+      if (!(await confirm(ctx.io, `Replace ${plan.secret} with a generated value anyway${opts.emergency ? ', revoking the current value NOW' : ''}?`))) {
+        ctx.io.err('vh-secrets: not confirmed; nothing was changed');
+        return EXIT.OK;
+      }
+      confirmed = true;
+    }
+    if (!confirmed) {
       if (!ctx.io.interactive) throw new VhError('USAGE', `rotating ${plan.secret} needs confirmation`, { hint: 'pass --yes to confirm when not running interactively' });
       ctx.io.err(`${plan.secret} (current version ${plan.version}): ${plan.note}`);
       if (!(await confirm(ctx.io, `Rotate ${plan.secret}${opts.emergency ? ' NOW, revoking the current value' : ''}?`))) {
@@ -91,4 +188,12 @@ export async function run(ctx: CommandContext, [positional]: string[], raw: Reco
     spinner.stop();
     throw err;
   }
+}
+
+/** Why rotating `ref` would destroy a value issued elsewhere; undefined when the tool can make it again. */
+async function unmanagedWhy(rt: Runtime, refText: string): Promise<string | undefined> {
+  const ref = resolveRef(rt, refText);
+  const desc = await (await rt.store(ref.store)).describe(ref.name);
+  const m = rotationManagement(rt.config, ref.id, desc.metadata);
+  return m.managed ? undefined : m.why;
 }
