@@ -5,9 +5,9 @@ import type { SecretStore } from '../../src/core/store.js';
 import { uniqueName } from '../providers/contract.js';
 import { run, tempHome } from '../helpers/cli.js';
 import { storesUnderTest } from '../helpers/stores.js';
-import { auditEvents } from '../helpers/audit-log.js';
-import { journals, promotionFindings } from '../helpers/kill.js';
-import { awsLabelFindings, awsStages } from '../helpers/kill-inspect.js';
+import { journals } from '../helpers/kill.js';
+import { awsStages } from '../helpers/kill-inspect.js';
+import { settledFindings } from '../helpers/kill-state.js';
 
 /**
  * The AWS case of issue 19, part 3, made deterministic: a rotation killed inside its stage phase after
@@ -15,7 +15,8 @@ import { awsLabelFindings, awsStages } from '../helpers/kill-inspect.js';
  * moved, so its journal's last phase is `generate`. The rotation is killed at `after:generate` by the engine's
  * own failpoint; the write it would have made next is then made with the SDK exactly as src/providers/aws.ts
  * makes it. `--resume` must finish the rotation (or name the exact command that will), and `--abort` must undo
- * it, leaving no label behind.
+ * it, leaving no label behind. And the next window, which the random-kill matrix also lands in: AWSPENDING moved,
+ * the private label not yet removed.
  */
 
 const shared = tempHome('vh-kills-aws-');
@@ -41,7 +42,7 @@ interface Killed {
 }
 
 /** A secret whose rotation died right after PutSecretValue in stage: the state the issue describes. */
-async function killedAfterPut(): Promise<Killed> {
+async function killedAfterPut(movedPending = false): Promise<Killed> {
   const home = tempHome('vh-kills-aws-stage-');
   const env = await aws.env(home);
   const name = uniqueName('kill-aws-stage');
@@ -63,11 +64,13 @@ async function killedAfterPut(): Promise<Killed> {
   const client = new sdk.SecretsManagerClient({ endpoint: awsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   try {
     await client.send(new sdk.PutSecretValueCommand({ SecretId: name, ClientRequestToken: token, VersionStages: [`vh-staging-${token.slice(0, 12)}`], SecretString: staged }));
+    // Its next write: AWSPENDING moved onto the new version (the private label is removed only after that).
+    if (movedPending) await client.send(new sdk.UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: 'AWSPENDING', MoveToVersionId: token }));
   } finally {
     client.destroy();
   }
   const stages = await awsStages(name);
-  expect(stages[token]).toEqual([`vh-staging-${token.slice(0, 12)}`]);
+  expect([...(stages[token] ?? [])].sort()).toEqual(movedPending ? ['AWSPENDING', `vh-staging-${token.slice(0, 12)}`] : [`vh-staging-${token.slice(0, 12)}`]);
   expect(stages[c0]).toContain('AWSCURRENT');
   // Still readable, still the old value.
   const mid = await run(['get', name], { env });
@@ -76,17 +79,7 @@ async function killedAfterPut(): Promise<Killed> {
   return { home, env, name, ref, c0, v0, staged, token, direct };
 }
 
-/** Nothing left behind: no pending version, no marker, no label on a version that is not current, no journal. */
-async function leftovers(k: Killed): Promise<string[]> {
-  const found = awsLabelFindings(await awsStages(k.name));
-  const d = await k.direct.describe(k.name);
-  if (d.pendingVersion) found.push(`version ${d.pendingVersion} is still pending`);
-  if (d.metadata['vh-rotation']) found.push(`the rotation marker is still set: ${d.metadata['vh-rotation']}`);
-  for (const j of await journals(k.home)) if (j.secret === k.ref && j.status === 'in_progress') found.push(`journal left in_progress at phase ${j.phase}`);
-  const verify = await run(['audit', 'verify'], { env: k.env });
-  if (verify.code !== 0) found.push(`audit verify exited ${verify.code}: ${verify.stderr.trim()}`);
-  return found;
-}
+const settled = (k: Killed) => settledFindings({ provider: 'aws', store: k.direct, name: k.name, ref: k.ref, home: k.home, env: k.env, c0: k.c0, v0: k.v0 });
 
 (aws.skip ? describe.skip : describe)('aws: a rotation killed after PutSecretValue, before AWSPENDING moved', () => {
   test('rotate --resume finishes it (new value current, verified), or names the exact command that will', async () => {
@@ -109,12 +102,9 @@ async function leftovers(k: Killed): Promise<string[]> {
         outcome = JSON.parse(next.out) as typeof outcome;
         expect({ command: named, code: next.code, status: outcome.status }).toEqual({ command: named, code: 0, status: 'rotated' });
       }
-      const d = await k.direct.describe(k.name);
-      expect(d.currentVersion).not.toBe(k.c0);
-      const current = (await k.direct.get(k.name)).value;
-      expect(current.equals(k.v0)).toBe(false);
-      expect(promotionFindings(await auditEvents(k.home), k.ref, k.c0, d.currentVersion)).toEqual([]);
-      expect(await leftovers(k)).toEqual([]);
+      const end = await settled(k);
+      expect(end.findings).toEqual([]);
+      expect(end.end).toBe('new');
       // And the secret is free for the next rotation.
       const again = await run(['rotate', k.name, '--yes', '--json'], { env: k.env });
       expect(again.code).toBe(0);
@@ -130,13 +120,26 @@ async function leftovers(k: Killed): Promise<string[]> {
     try {
       const aborted = await run(['rotate', k.name, '--abort', '--json'], { env: k.env });
       expect({ code: aborted.code, status: (JSON.parse(aborted.out) as { status: string }).status }).toEqual({ code: 0, status: 'aborted' });
-      const d = await k.direct.describe(k.name);
-      expect(d.currentVersion).toBe(k.c0);
-      expect((await k.direct.get(k.name)).value.equals(k.v0)).toBe(true);
-      expect(await leftovers(k)).toEqual([]);
+      const end = await settled(k);
+      expect(end.findings).toEqual([]);
+      expect(end.end).toBe('old');
       const again = await run(['rotate', k.name, '--yes', '--json'], { env: k.env });
       expect(again.code).toBe(0);
       expect(JSON.parse(again.out).status).toBe('rotated');
+    } finally {
+      await k.direct.close?.();
+      await fs.rm(k.home, { recursive: true, force: true });
+    }
+  });
+
+  test('killed one step later (AWSPENDING moved, private label not yet removed): rotate --resume finishes and removes the label', async () => {
+    const k = await killedAfterPut(true);
+    try {
+      const resumed = await run(['rotate', k.name, '--resume', '--json'], { env: k.env });
+      expect({ code: resumed.code, status: (JSON.parse(resumed.out || '{}') as { status?: string }).status }).toEqual({ code: 0, status: 'rotated' });
+      const end = await settled(k);
+      expect(end.findings).toEqual([]);
+      expect(end.end).toBe('new');
     } finally {
       await k.direct.close?.();
       await fs.rm(k.home, { recursive: true, force: true });

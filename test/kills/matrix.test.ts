@@ -53,7 +53,7 @@ describe('kills at any moment', () => {
         (k) => `  kill ${String(k.index).padStart(3, '0')} at ${k.fraction.toFixed(3)} of its ${k.window} window (${Math.round(k.ms)} ms${k.strategy ? `, ${k.strategy}` : ''}), last phase ${k.phase}, then ${k.finish} → ${k.status}:\n${k.problems.map((p) => `      - ${p}`).join('\n')}`,
       );
       process.stderr.write(`\n${r.summary}\n${rows.join('\n')}${rows.length ? '\n' : ''}`);
-      expect(r.records.length).toBe(killCount());
+      expect(r.records.filter((k) => k.phase !== 'finished').length).toBeGreaterThanOrEqual(killCount());
       expect(rows).toEqual([]);
     }, HOUR);
   }

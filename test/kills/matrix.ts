@@ -4,8 +4,8 @@ import { run, tempHome } from '../helpers/cli.js';
 import { storesUnderTest, type StoreUnderTest } from '../helpers/stores.js';
 import { auditEvents, type AuditLine } from '../helpers/audit-log.js';
 import { ADMIN_PASSWORD, ADMIN_USER, HOST, PG_PORT, credential, dbName, password, pgAdmin, pgLogin, skipPg } from '../helpers/databases.js';
-import { formatPhases, journals, killCount, lastRecordedPhase, median, promotionFindings, runKilledAt, seededRandom, subSeed, type Phase } from '../helpers/kill.js';
-import { storeFindings } from '../helpers/kill-inspect.js';
+import { formatPhases, journals, killCount, lastRecordedPhase, median, runKilledAt, seededRandom, subSeed, type Phase } from '../helpers/kill.js';
+import { settledFindings } from '../helpers/kill-state.js';
 import type { SecretStore } from '../../src/core/store.js';
 
 /**
@@ -36,6 +36,8 @@ export interface KillRecord {
   finish: '--resume' | '--abort';
   strategy: 'single' | 'alternating' | null;
   phase: Phase | 'none' | 'finished';
+  /** The killed run, spawn to exit. */
+  elapsedMs: number;
   /** What resume/abort reported (`rotated`, `aborted`, `nothing`, …) and the end: kept old / rotated. */
   status: string;
   end: 'old' | 'new' | '?';
@@ -103,63 +105,68 @@ export async function killMatrix(config: KillMatrixConfig, seed: number, ready: 
     direct = await store.open();
     const rng = seededRandom(result.seed);
     const n = killCount();
-    const plan = Array.from({ length: n }, (_, index) => ({
+    const strategies = config.target ? (['single', 'alternating'] as const) : [null];
+    // Attempt i: its moment in its window, its window, how it is finished, and (with a target) its strategy.
+    const draw = (index: number) => ({
       index,
       fraction: rng() * KILL_WINDOW,
       window: ((index >> 1) % 2 === 0 ? 'process' : 'rotation') as KillRecord['window'],
       finish: (rng() < 0.5 ? '--resume' : '--abort') as KillRecord['finish'],
       strategy: config.target ? ((index % 2 === 0 ? 'single' : 'alternating') as Subject['strategy']) : null,
-    }));
-    const strategies = config.target ? (['single', 'alternating'] as const) : [null];
+    });
 
     // The subjects: one fresh secret per kill and per clean run (a first rotation is what every kill interrupts).
     const tag = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-    const targets: string[] = [];
     if (config.target === 'postgres') {
-      targets.push(`[targets.self]\nkind = "postgres"\nhost = "${HOST}"\nport = ${PG_PORT}\n`);
+      await fs.appendFile(env.VH_SECRETS_CONFIG!, `\n[targets.self]\nkind = "postgres"\nhost = "${HOST}"\nport = ${PG_PORT}\n`);
       const admin = await vh(['create', 'local:admin/pg', '--type', 'database_password'], credential(ADMIN_USER, ADMIN_PASSWORD));
       if (admin.code !== 0) throw new Error(`cannot create the admin secret: ${admin.stderr}`);
     }
-    const wanted: { kind: Subject['kind']; strategy: Subject['strategy'] }[] = [
-      ...plan.map((q) => ({ kind: 'kill' as const, strategy: q.strategy })),
-      ...strategies.flatMap((strategy) => {
-        const kills = plan.filter((q) => q.strategy === strategy).length;
-        return Array.from({ length: BASELINE_RUNS + Math.ceil(kills / REMEASURE_EVERY) }, () => ({ kind: 'clean' as const, strategy }));
-      }),
-    ];
-    for (const [i, w] of wanted.entries()) {
-      const name = `vh-test/kills-${tag}/${w.kind === 'kill' ? 'k' : 'c'}${String(i).padStart(3, '0')}`;
-      const roles: string[] = [];
-      if (w.strategy) {
-        const user = dbName(`vhk_${w.strategy.slice(0, 3)}`);
-        roles.push(`${user}_clone`, user);
-        if (w.strategy === 'alternating') targets.push(`[targets.alt-${user}]\nkind = "postgres"\nhost = "${HOST}"\nport = ${PG_PORT}\nstrategy = "alternating"\nadmin = "local:admin/pg"\nuser = "${user}"\n`);
-      }
-      subjects.push({ name, kind: w.kind, strategy: w.strategy, roles });
+    const describeSubject = (kind: Subject['kind'], strategy: Subject['strategy']): Subject => {
+      const name = `vh-test/kills-${tag}/${kind === 'kill' ? 'k' : 'c'}${String(subjects.length).padStart(3, '0')}`;
+      const roles = strategy ? [`${dbName(`vhk_${strategy.slice(0, 3)}`)}`].flatMap((u) => [`${u}_clone`, u]) : [];
+      const s = { name, kind, strategy, roles };
+      subjects.push(s);
+      return s;
+    };
+    const makeSubjects = async (list: Subject[]) => {
+      const alt = list.filter((s) => s.strategy === 'alternating').map((s) => `[targets.alt-${s.roles[1]}]\nkind = "postgres"\nhost = "${HOST}"\nport = ${PG_PORT}\nstrategy = "alternating"\nadmin = "local:admin/pg"\nuser = "${s.roles[1]}"\n`);
+      if (alt.length) await fs.appendFile(env.VH_SECRETS_CONFIG!, `\n${alt.join('\n')}`);
+      await inBatches(list, 4, async (s) => {
+        let created;
+        if (s.strategy) {
+          const user = s.roles[1]!;
+          const pass = password();
+          await pgAdmin(`CREATE ROLE ${user} LOGIN PASSWORD '${pass}'`);
+          created = await vh(['create', s.name, '--type', 'database_password', '--target', s.strategy === 'single' ? 'self' : `alt-${user}`], credential(user, pass));
+        } else {
+          created = await vh(['create', s.name, '--type', 'api_key', '--generate']);
+        }
+        if (created.code !== 0) throw new Error(`cannot create ${s.name}: ${created.stderr}`);
+      });
+      return list;
+    };
+    const pool = new Map(strategies.map((st) => [st, [] as Subject[]]));
+    const spare = new Map(strategies.map((st) => [st, [] as Subject[]]));
+    const initial: Subject[] = [];
+    for (const st of strategies) {
+      const kills = Math.ceil(n / strategies.length);
+      for (let i = 0; i < kills; i++) pool.get(st)!.push(describeSubject('kill', st));
+      for (let i = 0; i < BASELINE_RUNS + Math.ceil(kills / REMEASURE_EVERY) + 2; i++) spare.get(st)!.push(describeSubject('clean', st));
+      initial.push(...pool.get(st)!, ...spare.get(st)!);
     }
-    if (targets.length) await fs.appendFile(env.VH_SECRETS_CONFIG!, `\n${targets.join('\n')}`);
-    await inBatches(subjects, 4, async (s) => {
-      let created;
-      if (s.strategy) {
-        const user = s.roles[1]!;
-        const pass = password();
-        await pgAdmin(`CREATE ROLE ${user} LOGIN PASSWORD '${pass}'`);
-        created = await vh(['create', s.name, '--type', 'database_password', '--target', s.strategy === 'single' ? 'self' : `alt-${user}`], credential(user, pass));
-      } else {
-        created = await vh(['create', s.name, '--type', 'api_key', '--generate']);
-      }
-      if (created.code !== 0) throw new Error(`cannot create ${s.name}: ${created.stderr}`);
-    });
+    await makeSubjects(initial);
     await arrive();
+    const next = async (from: Map<Subject['strategy'], Subject[]>, kind: Subject['kind'], strategy: Subject['strategy']) =>
+      from.get(strategy)!.shift() ?? (await makeSubjects([describeSubject(kind, strategy)]))[0]!;
 
     // The baseline: clean first rotations, timed from spawn to exit like every kill. The median of 3 to start,
-    // then one more clean run every REMEASURE_EVERY kills (median of the last 5), so that the kill times follow
-    // the machine's load as the matrices running alongside start and finish.
-    const spare = new Map(strategies.map((st) => [st, subjects.filter((x) => x.kind === 'clean' && x.strategy === st)]));
+    // then one more clean run every REMEASURE_EVERY kills, and every run that ended before its kill time (also a
+    // clean run); the median of the last 5, so that the kill times follow the machine's load as it changes.
     const samples = new Map(strategies.map((st) => [st, [] as number[]]));
     const startOffsets: number[] = [];
     const clean = async (strategy: Subject['strategy']) => {
-      const s = spare.get(strategy)!.shift()!;
+      const s = await next(spare, 'clean', strategy);
       const spawnedAt = Date.now();
       const before = (await auditEvents(home)).length;
       const r = await runKilledAt(['rotate', s.name, '--yes'], env, Infinity);
@@ -169,16 +176,19 @@ export async function killMatrix(config: KillMatrixConfig, seed: number, ready: 
       if (started?.ts) startOffsets.push(Date.parse(started.ts) - spawnedAt);
     };
     for (const strategy of strategies) for (let i = 0; i < BASELINE_RUNS; i++) await clean(strategy);
-    const killsOf = new Map(strategies.map((st) => [st, 0]));
+    const attemptsOf = new Map(strategies.map((st) => [st, 0]));
 
-    const kills = subjects.filter((x) => x.kind === 'kill');
-    for (const q of plan) {
-      const done = killsOf.get(q.strategy)!;
+    // Until n runs were really killed: a run that ends before its kill time is recorded (`finished`), not counted.
+    for (let index = 0; result.records.filter((r) => r.phase !== 'finished').length < n && index < 3 * n; index++) {
+      const q = draw(index);
+      const done = attemptsOf.get(q.strategy)!;
       if (done > 0 && done % REMEASURE_EVERY === 0) await clean(q.strategy);
-      killsOf.set(q.strategy, done + 1);
+      attemptsOf.set(q.strategy, done + 1);
       const baseline = median(samples.get(q.strategy)!.slice(-5));
       const start = q.window === 'rotation' && startOffsets.length ? Math.min(median(startOffsets.slice(-5)), baseline) : 0;
-      result.records.push(await killOnce(config, store, direct, home, env, kills[q.index]!, { ...q, ms: start + q.fraction * (baseline - start) }));
+      const record = await killOnce(config, store, direct, home, env, await next(pool, 'kill', q.strategy), { ...q, ms: start + q.fraction * (baseline - start) });
+      if (record.phase === 'finished') samples.get(q.strategy)!.push(record.elapsedMs);
+      result.records.push(record);
     }
     for (const [st, xs] of samples) result.baselineMs[st ?? 'plain'] = median(xs);
     result.startMs = startOffsets.length ? median(startOffsets) : null;
@@ -192,11 +202,13 @@ export async function killMatrix(config: KillMatrixConfig, seed: number, ready: 
   const phases = new Map<string, number>();
   for (const r of result.records) phases.set(r.phase, (phases.get(r.phase) ?? 0) + 1);
   const legal = result.records.filter((r) => r.problems.length === 0).length;
+  const killedRuns = result.records.filter((r) => r.phase !== 'finished').length;
+  const finished = result.records.length - killedRuns;
   const baseline = Object.entries(result.baselineMs).map(([k, v]) => `${k === 'plain' ? '' : `${k} `}${Math.round(v)} ms`).join(', ');
   const outcomes = ['rotated', 'aborted', 'nothing'].map((s) => `${s} ${result.records.filter((r) => r.status === s).length}`).join(', ');
   result.summary =
-    `${config.label}: kills: ${result.records.length}, legal after resume/abort: ${legal}/${result.records.length}, seed ${seed}, ` +
-    `phases ${formatPhases(phases)} (last phase recorded before the kill; baseline ${baseline}, rotation_started at ~${result.startMs === null ? '?' : Math.round(result.startMs)} ms; resume/abort said: ${outcomes})`;
+    `${config.label}: kills: ${killedRuns}, legal after resume/abort: ${legal}/${result.records.length}, seed ${seed}, ` +
+    `phases ${formatPhases(phases)} (last phase recorded before the kill${finished ? `; ${finished} more run(s) ended before their kill time, checked the same way` : ''}; baseline ${baseline}, rotation_started at ~${result.startMs === null ? '?' : Math.round(result.startMs)} ms; resume/abort said: ${outcomes})`;
   return result;
 }
 
@@ -211,7 +223,7 @@ async function killOnce(
 ): Promise<KillRecord> {
   const { name } = subject;
   const ref = `${store.alias}:${name}`;
-  const record: KillRecord = { index: p.index, fraction: p.fraction, window: p.window, ms: p.ms, finish: p.finish, strategy: p.strategy, phase: 'none', status: '?', end: '?', problems: [] };
+  const record: KillRecord = { index: p.index, fraction: p.fraction, window: p.window, ms: p.ms, finish: p.finish, strategy: p.strategy, phase: 'none', status: '?', end: '?', problems: [], elapsedMs: 0 };
   const problem = (text: string) => record.problems.push(text);
   const vh = (args: string[]) => run(args, { env, timeoutMs: 60_000 });
   try {
@@ -221,6 +233,7 @@ async function killOnce(
     const auditBefore = (await auditEvents(home)).length;
 
     const killed = await runKilledAt(['rotate', name, '--yes'], env, p.ms);
+    record.elapsedMs = killed.elapsedMs;
     if (!killed.killed && killed.code !== 0) problem(`the rotation ended by itself before its kill time with exit ${killed.code}: ${killed.stderr.trim()}`);
     const events = (await auditEvents(home)).slice(auditBefore);
     const journal = (await journals(home)).find((j) => j.secret === ref);
@@ -252,34 +265,11 @@ async function killOnce(
     }
 
     // The end state: settled, old value current or the new one after verify, nothing left behind.
-    const end = await direct.describe(name);
-    const endVersion = end.currentVersion;
-    if (end.pendingVersion) problem(`version ${end.pendingVersion} is still pending`);
-    if (end.versions.filter((v) => v.stages.includes('current')).length !== 1) problem('not exactly one current version');
-    if (end.versions.some((v) => v.stages.includes('pending'))) problem('a version is still staged as pending');
-    if (end.metadata['vh-rotation']) problem(`the rotation marker is still set: ${end.metadata['vh-rotation']}`);
-    const endValue = (await direct.get(name)).value;
-    const log = await auditEvents(home);
-    if (endVersion === c0) {
-      record.end = 'old';
-      if (!endValue.equals(v0)) problem('the current version is the old one but reads as another value');
-    } else {
-      record.end = 'new';
-      for (const f of promotionFindings(log, ref, c0, endVersion)) problem(f);
-    }
+    const settled = await settledFindings({ provider: config.provider, store: direct, name, ref, home, env, c0, v0 });
+    record.problems.push(...settled.findings);
+    record.end = settled.end;
+    const { endValue, endVersion } = settled;
     if (midIsNew && !endValue.equals(mid.stdout)) problem('a reader got a new value right after the kill, and the current value changed again afterwards');
-    for (const v of end.versions) {
-      if (v.state !== 'enabled') continue;
-      // AWS has no per-version disable: a version without labels is deprecated (AWS deletes it in time), which is
-      // how a discarded one ends; labels it still carries are checked by storeFindings.
-      if (config.provider === 'aws' && v.stages.length === 0) continue;
-      const read = await direct.get(name, { version: v.version }).catch(() => undefined);
-      if (read && !read.value.equals(v0) && !read.value.equals(endValue)) problem(`version ${v.version} (${v.stages.join('/') || 'no stage'}) holds a value that is neither the old nor the current one, and is still enabled`);
-    }
-    for (const f of await storeFindings(config.provider, name, direct, endValue)) problem(f);
-    for (const j of await journals(home)) if (j.secret === ref && j.status === 'in_progress') problem(`journal ${j.file} is left in_progress (phase ${j.phase})`);
-    const verify = await vh(['audit', 'verify']);
-    if (verify.code !== 0) problem(`audit verify exited ${verify.code}: ${verify.stderr.trim() || verify.out.trim()}`);
 
     if (p.strategy) await checkDatabase(p.strategy, JSON.parse(v0.toString()) as Cred, JSON.parse(endValue.toString()) as Cred, created, endVersion !== c0, problem);
   } catch (err) {
