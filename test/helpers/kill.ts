@@ -164,6 +164,6 @@ export function promotionFindings(log: AuditLine[], secret: string, c0: string, 
   const found: string[] = [];
   if (r.details.from_version !== c0) found.push(`version ${version} was promoted from version ${String(r.details.from_version)}, not from ${c0} (current before the kill): an unverified version was taken as current`);
   const verified = mine.slice(0, mine.indexOf(r)).some((e) => e.details.rotation_id === r.details.rotation_id && e.details.phase === 'verify' && e.success);
-  if (!verified) found.push(`version ${version} was promoted by ${String(r.details.rotation_id)} with no verify phase recorded before it`);
+  if (!verified) found.push(`version ${version} was promoted by ${String(r.details.rotation_id)} with no verify phase in the audit log before it`);
   return found;
 }

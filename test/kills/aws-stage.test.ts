@@ -81,7 +81,7 @@ async function killedAfterPut(movedPending = false): Promise<Killed> {
 
 const settled = (k: Killed) => settledFindings({ provider: 'aws', store: k.direct, name: k.name, ref: k.ref, home: k.home, env: k.env, c0: k.c0, v0: k.v0 });
 
-(aws.skip ? describe.skip : describe)('aws: a rotation killed after PutSecretValue, before AWSPENDING moved', () => {
+(aws.skip ? describe.skip : describe)('aws: a rotation killed inside stage, after PutSecretValue and before the provider\'s put returned', () => {
   test('rotate --resume finishes it (new value current, verified), or names the exact command that will', async () => {
     const k = await killedAfterPut();
     try {

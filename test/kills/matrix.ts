@@ -161,8 +161,9 @@ export async function killMatrix(config: KillMatrixConfig, seed: number, ready: 
       from.get(strategy)!.shift() ?? (await makeSubjects([describeSubject(kind, strategy)]))[0]!;
 
     // The baseline: clean first rotations, timed from spawn to exit like every kill. The median of 3 to start,
-    // then one more clean run every REMEASURE_EVERY kills, and every run that ended before its kill time (also a
-    // clean run); the median of the last 5, so that the kill times follow the machine's load as it changes.
+    // then one more clean run every REMEASURE_EVERY kills; the median of the last 5, so that the kill times
+    // follow the machine's load as it changes. (Runs that ended before their kill time are not used: they are
+    // the short ones by construction.)
     const samples = new Map(strategies.map((st) => [st, [] as number[]]));
     const startOffsets: number[] = [];
     const clean = async (strategy: Subject['strategy']) => {
@@ -187,7 +188,6 @@ export async function killMatrix(config: KillMatrixConfig, seed: number, ready: 
       const baseline = median(samples.get(q.strategy)!.slice(-5));
       const start = q.window === 'rotation' && startOffsets.length ? Math.min(median(startOffsets.slice(-5)), baseline) : 0;
       const record = await killOnce(config, store, direct, home, env, await next(pool, 'kill', q.strategy), { ...q, ms: start + q.fraction * (baseline - start) });
-      if (record.phase === 'finished') samples.get(q.strategy)!.push(record.elapsedMs);
       result.records.push(record);
     }
     for (const [st, xs] of samples) result.baselineMs[st ?? 'plain'] = median(xs);
