@@ -319,9 +319,11 @@ export class RotationEngine {
       options.onPhase?.(phase);
       if (phase !== 'cleanup') deadline.check(phase);
       await fn();
+      // The audit log first, then the journal: killed between the two, the phase is done again on resume (every
+      // phase is idempotent) and logged twice — never done and missing from the trail.
+      await this.audit(event, ref, entry.type, true, { rotation_id: entry.id, phase, ...details });
       entry.phase = phase;
       await this.journal.write(entry);
-      await this.audit(event, ref, entry.type, true, { rotation_id: entry.id, phase, ...details });
       failpoint('after', phase);
     };
 
