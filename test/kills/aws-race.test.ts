@@ -36,7 +36,7 @@ interface Report {
   try {
     const names = Array.from({ length: SECRETS }, (_, i) => `vh-test/kills-race-${tag}/s${String(i).padStart(2, '0')}`);
     for (let i = 0; i < names.length; i += 5) {
-      const batch = await Promise.all(names.slice(i, i + 5).map((n) => run(['create', n, '--type', 'api_key', '--generate', '--tag', `batch=${tag}`], { env: envA })));
+      const batch = await Promise.all(names.slice(i, i + 5).map((n) => run(['create', n, '--type', 'database_password', '--generate', '--tag', `batch=${tag}`], { env: envA })));
       expect(batch.map((r) => r.code)).toEqual(Array(batch.length).fill(0));
     }
     const findings: string[] = [];
@@ -44,7 +44,9 @@ interface Report {
       const before = new Map<string, string>();
       for (const n of names) before.set(n, (await direct.describe(n)).currentVersion!);
       const args = ['rotate-all', '--tag', `batch=${tag}`, '--concurrency', '8', '--confirm', '--json'];
-      const [a, b] = await Promise.all([run(args, { env: envA, timeoutMs: 180_000 }), run(args, { env: envB, timeoutMs: 180_000 })]);
+      // Both runs list before either rotates: they race however busy the machine is.
+      const meet = { VH_SECRETS_BARRIER: `listed:${tempHome('vh-race-barrier-')}:2` };
+      const [a, b] = await Promise.all([run(args, { env: { ...envA, ...meet }, timeoutMs: 180_000 }), run(args, { env: { ...envB, ...meet }, timeoutMs: 180_000 })]);
       expect({ round, codes: [a.code, b.code], stderr: [a.stderr, b.stderr] }).toEqual({ round, codes: [0, 0], stderr: ['', ''] });
       const ra = JSON.parse(a.out) as Report;
       const rb = JSON.parse(b.out) as Report;

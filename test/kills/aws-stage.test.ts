@@ -47,7 +47,7 @@ async function killedAfterPut(movedPending = false): Promise<Killed> {
   const env = await aws.env(home);
   const name = uniqueName('kill-aws-stage');
   const ref = `${aws.alias}:${name}`;
-  expect((await run(['create', name, '--type', 'api_key', '--generate'], { env })).code).toBe(0);
+  expect((await run(['create', name, '--type', 'database_password', '--generate'], { env })).code).toBe(0);
   const direct = await aws.open();
   const c0 = (await direct.describe(name)).currentVersion!;
   const v0 = (await direct.get(name)).value;

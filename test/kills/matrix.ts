@@ -140,7 +140,7 @@ export async function killMatrix(config: KillMatrixConfig, seed: number, ready: 
           await pgAdmin(`CREATE ROLE ${user} LOGIN PASSWORD '${pass}'`);
           created = await vh(['create', s.name, '--type', 'database_password', '--target', s.strategy === 'single' ? 'self' : `alt-${user}`], credential(user, pass));
         } else {
-          created = await vh(['create', s.name, '--type', 'api_key', '--generate']);
+          created = await vh(['create', s.name, '--type', 'database_password', '--generate']);
         }
         if (created.code !== 0) throw new Error(`cannot create ${s.name}: ${created.stderr}`);
       });

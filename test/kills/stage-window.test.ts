@@ -81,7 +81,7 @@ for (const provider of ['vault', 'gcp'] as const) {
     const env = await store.env(home);
     const name = uniqueName(`kill-${provider}-stage`);
     const ref = `${store.alias}:${name}`;
-    expect((await run(['create', name, '--type', 'api_key', '--generate'], { env })).code).toBe(0);
+    expect((await run(['create', name, '--type', 'database_password', '--generate'], { env })).code).toBe(0);
     const direct = await store.open();
     const c0 = (await direct.describe(name)).currentVersion!;
     const v0 = (await direct.get(name)).value;

@@ -202,12 +202,12 @@ for (const s of stores) {
       expect(rec!.abort).toMatch(/secret is gone from the store, nothing to discard/);
       const resumeOne = await vh(['rotate', a, '--resume']);
       expect(resumeOne.code).toBe(66);
-      expect(resumeOne.stderr).toMatch(/--abort` clears its record/);
+      expect(resumeOne.stderr).toMatch(/cannot be resumed\n {2}hint: clear its journal with `vh-secrets rotate \S+ --abort`/);
       // Only this secret: the store may hold other tests' rotations, which this one must not touch.
       const aborted = await vh(['rotate', a, '--abort', '--json']);
       expect(aborted.code).toBe(0);
       expect(JSON.parse(aborted.out)).toMatchObject({ status: 'aborted' });
-      expect(JSON.parse(aborted.out).note).toMatch(/gone from store .*cleared from the journal; nothing was discarded/);
+      expect(JSON.parse(aborted.out).note).toMatch(/is not in the store any more: the journal of rotation \S+ was cleared; nothing was discarded/);
       expect(await fs.readdir(join(home, 'vh', 'journal')).catch(() => [])).toEqual([]);
       const events = (await fs.readFile(join(home, 'vh', 'audit.log'), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { event: string; secret: string; details: Record<string, unknown> });
       expect(events.find((e) => e.event === 'rolled_back' && e.secret === `${s.alias}:${a}` && e.details.secret_gone === true)).toBeDefined();
