@@ -195,7 +195,7 @@ export class Bench implements Cli {
     const name = uniq(scenario);
     const value = `v0-${randomBytes(12).toString('hex')}`;
     if (scenario === 'create') return { name, value };
-    must(await this.vh(['create', name, '--type', 'api_key'], value), 'set-up create');
+    must(await this.vh(['create', name, '--type', 'database_password'], value), 'set-up create');
     if (scenario === 'revoke-version') {
       must(await this.vh(['rotate', name, '--yes']), 'set-up rotate');
       return { name, value: (await this.vh(['get', name])).out };
@@ -209,7 +209,7 @@ export class Bench implements Cli {
       case 'rotate':
         return this.vh(['rotate', name, '--yes', '--json']);
       case 'create':
-        return this.vh(['create', name, '--type', 'api_key', '--json'], value);
+        return this.vh(['create', name, '--type', 'database_password', '--json'], value);
       case 'revoke-version':
         return this.vh(['revoke', name, '--version', version!, '--yes', '--json']);
       case 'revoke-secret':
@@ -391,14 +391,14 @@ export async function judgeCreate(bench: Cli, name: string, value: string, first
   const word = wordOf(first);
   if (first.code === null) bad.push(`create did not end within the test's limit (${first.signal})`);
   const [d, got] = await Promise.all([bench.describe(name), bench.vh(['get', name])]);
-  const done = d !== undefined && got.code === 0 && got.out === value && d.type === 'api_key';
+  const done = d !== undefined && got.code === 0 && got.out === value && d.type === 'database_password';
   const absent = d === undefined && got.code === 66;
   if (!done && !absent) bad.push(`half created: describe ${d ? `type ${d.type}, current ${d.current_version}` : 'fails'}, get exit ${got.code}${got.code === 0 && got.out !== value ? ' (another value)' : ''}`);
   if (first.code === 0 && !done) bad.push(`create said done (${said(word)}) but the secret is ${absent ? 'absent' : 'not as written'}`);
   if (first.code !== 0 && done) bad.push(`create failed (${said(word)}) but the secret was created`);
   if (bad.length) bad.unshift(`context: create said ${said(word)}`);
   if (first.code !== 0 && absent) {
-    const again = await bench.vh(['create', name, '--type', 'api_key'], value);
+    const again = await bench.vh(['create', name, '--type', 'database_password'], value);
     if (again.code !== 0) bad.push(`create failed and a retry fails too: ${said(wordOf(again))}`);
   }
   const audit = await bench.vh(['audit', 'verify']);

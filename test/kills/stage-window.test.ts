@@ -14,8 +14,8 @@ import { settledFindings } from '../helpers/kill-state.js';
  * own failpoint, then the store write it would have made next is made directly, as the provider makes it, and
  * the process dies before the provider's following write and before the journal records a pending version.
  *
- * - vault: the KV data write (cas = the latest version) landed, the custom_metadata patch (pin, pending, token,
- *   marker) did not — the new, never verified version is Vault's latest and nothing pins the old one.
+ * - vault: the pin and token were claimed and the KV data write (cas = the latest version) landed, the patch
+ *   naming it pending did not — the new, never verified version is Vault's latest, the pin keeps the old current.
  * - gcp: the slot was claimed (pin + token annotations) and the version added, the pending annotation not yet
  *   written — an enabled version that nothing names.
  *
@@ -34,10 +34,15 @@ const apiKeyLike = () => Array.from({ length: 40 }, () => ALNUM[randomInt(ALNUM.
 const vaultAddr = process.env.VH_TEST_VAULT_ADDR ?? 'http://127.0.0.1:8200';
 const vaultToken = process.env.VH_TEST_VAULT_TOKEN ?? 'root';
 
-/** VaultStore.put's first write: the new version, conditional on the latest one; no metadata yet. */
-async function vaultDataWrite(name: string, value: string): Promise<void> {
+/**
+ * VaultStore.put up to its data write: the current version pinned and the token claimed (one metadata merge
+ * patch), then the new version, conditional on the latest one; the patch naming it pending not yet made.
+ */
+async function vaultDataWrite(name: string, c0: string, rotationId: string, value: string): Promise<void> {
   const path = name.split('/').map(encodeURIComponent).join('/');
   const headers = { 'X-Vault-Token': vaultToken, 'Content-Type': 'application/json' };
+  const pin = await fetch(`${vaultAddr}/v1/secret/metadata/${path}`, { method: 'PATCH', headers: { ...headers, 'Content-Type': 'application/merge-patch+json' }, body: JSON.stringify({ custom_metadata: { 'vh-stage-current': c0, 'vh-stage-token': rotationId } }) });
+  if (!pin.ok) throw new Error(`vault pin: ${pin.status} ${await pin.text()}`);
   const md = (await (await fetch(`${vaultAddr}/v1/secret/metadata/${path}`, { headers })).json()) as { data: { current_version: number } };
   const res = await fetch(`${vaultAddr}/v1/secret/data/${path}`, { method: 'POST', headers, body: JSON.stringify({ options: { cas: md.data.current_version }, data: { value } }) });
   if (!res.ok) throw new Error(`vault write: ${res.status} ${await res.text()}`);
@@ -90,7 +95,7 @@ for (const provider of ['vault', 'gcp'] as const) {
     const journal = (await journals(home)).find((j) => j.secret === ref)!;
     expect(journal).toMatchObject({ phase: 'generate', status: 'in_progress', pending_version: null });
     const staged = apiKeyLike();
-    if (provider === 'vault') await vaultDataWrite(name, staged);
+    if (provider === 'vault') await vaultDataWrite(name, c0, journal.id, staged);
     else await gcpClaimAndAdd(name, c0, journal.id, staged);
     // Readable: the old value, or the value the rotation wrote.
     const mid = await run(['get', name], { env });
