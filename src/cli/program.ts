@@ -24,7 +24,8 @@ export const EXIT_CODES: [number, string][] = [
   [75, 'temporary failure: conflicting concurrent change or lock held; a notify channel refused; retry'],
   [77, 'permission denied: authentication or authorisation failed, or an enforced policy rule forbids the action'],
   [78, 'configuration error (config or policy file)'],
-  [130, 'interrupted (Ctrl-C at a prompt); nothing was changed'],
+  [130, 'interrupted: Ctrl-C at a prompt (nothing was changed), or SIGINT while working'],
+  [143, 'stopped by SIGTERM (a rotation in flight is journaled: `rotate --resume` or `--abort` finishes it)'],
 ];
 
 export const ENVIRONMENT: [string, string][] = [

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { CommanderError, type Command } from 'commander';
 import type { SinkStatus } from '../audit/forward.js';
 import { EXIT } from '../base/errors.js';
@@ -6,6 +7,8 @@ import type { CommandContext } from './context.js';
 import { Io, type GlobalOptions, type Streams } from './io.js';
 import { buildProgram } from './program.js';
 import { renderError } from './render-error.js';
+import { stopAllProgress } from './progress.js';
+import { requestStop } from '../base/deadline.js';
 
 const COMMANDER_OK = new Set(['commander.helpDisplayed', 'commander.version']);
 export const HELP_WIDTH = 80;
@@ -76,6 +79,8 @@ export async function runCli(argv: string[], version: string, streams: Streams):
       exitCode = renderError(io, err, io.globals.debug === true || debugEnv);
     }
   } finally {
+    // Whatever way the command ended, no spinner outlives it.
+    stopAllProgress();
     if (runtime) {
       const warnings = await runtime.then((r) => r.warnings).catch((): string[] => []);
       for (const w of warnings) io.err(`vh-secrets: warning: ${w}`);
@@ -84,6 +89,34 @@ export async function runCli(argv: string[], version: string, streams: Streams):
     }
   }
   return exitCode;
+}
+
+/** How long a stop request lets the current step finish (and journal itself) before the process leaves anyway. */
+const STOP_GRACE_MS = 5_000;
+
+function leave(code: number): never {
+  stopAllProgress();
+  process.exit(code);
+}
+
+/**
+ * For the process entry (main.ts) only. SIGTERM / SIGINT always end the process: the first asks work in flight
+ * to stop after the step it is in (`stopSignal` in base/deadline.ts) and leaves at the latest after a short
+ * grace; a second leaves at once. Exit 128 + the signal's number (130 SIGINT, 143 SIGTERM) unless the command
+ * finished first. (Ora's stdin discarder turns Ctrl-C on a raw-mode terminal into a SIGINT event too.)
+ */
+export function endOnStopSignals(): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const code = 128 + constants.signals[signal];
+    if (stopping) leave(code);
+    stopping = true;
+    requestStop(signal);
+    stopAllProgress();
+    process.stderr.write(`vh-secrets: ${signal}: stopping after the current step (at most ${STOP_GRACE_MS / 1000}s; ${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to stop now)\n`);
+    setTimeout(() => leave(code), STOP_GRACE_MS).unref();
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, onSignal);
 }
 
 /** One line per remote audit sink that is behind; the exit code does not change. */

@@ -4,7 +4,7 @@ import { parseConcurrency, rotateAll } from '../../rotation/rotate-all.js';
 import { parseShard } from '../../base/shard.js';
 import { parseSecretType } from '../../core/types.js';
 import type { CommandContext } from '../context.js';
-import { progress } from '../progress.js';
+import { withProgress } from '../progress.js';
 import { confirm } from '../prompt.js';
 
 export async function run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<number> {
@@ -27,13 +27,13 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
     }
   }
 
-  const spinner = await progress(ctx.io, 'listing secrets');
-  const report = await rotateAll(rt, {
-    ...input,
-    dryRun,
-    onProgress: (done, total, failed) => spinner.text(`rotating: ${done}/${total} done${failed ? `, ${failed} failed` : ''}`),
-  });
-  spinner.stop();
+  const report = await withProgress(ctx.io, 'listing secrets', (spinner) =>
+    rotateAll(rt, {
+      ...input,
+      dryRun,
+      onProgress: (done, total, failed) => spinner.text(`rotating: ${done}/${total} done${failed ? `, ${failed} failed` : ''}`),
+    }),
+  );
   if (ctx.io.json) {
     ctx.io.outJson(report);
   } else {
