@@ -24,7 +24,7 @@ export async function runCli(argv: string[], version: string, streams: Streams):
     async invoke(load, cmd: Command, args) {
       // A global given after the command name lives on the subcommand; one given before, on the program.
       const globals: GlobalOptions = { ...(program.opts() as GlobalOptions) };
-      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug', 'actor', 'policy'] as const) {
+      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug', 'actor', 'policy', 'timeout'] as const) {
         if (cmd.getOptionValueSource(key) === 'cli') (globals as Record<string, unknown>)[key] = cmd.getOptionValue(key);
       }
       io = new Io(streams, globals);
@@ -46,7 +46,7 @@ export async function runCli(argv: string[], version: string, streams: Streams):
       };
       const mod = await load();
       const own = { ...cmd.opts() };
-      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug', 'actor', 'policy']) delete own[key];
+      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug', 'actor', 'policy', 'timeout']) delete own[key];
       exitCode = await mod.run(ctx, args, own);
     },
   });
