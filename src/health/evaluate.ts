@@ -8,6 +8,7 @@ import type { Runtime } from '../core/runtime.js';
 import type { Metadata, SecretDescription, SecretSummary } from '../core/store.js';
 import { Budget } from '../base/deadline.js';
 import { readInventory, recordListing, matches } from './inventory.js';
+import { holderGone, localRotations, type LocalRotation } from './interrupted.js';
 import { TYPE_POLICIES, type SecretType } from '../core/types.js';
 
 /**
@@ -91,8 +92,11 @@ function days(ms: number): number {
   return Math.round((ms / DAY) * 10) / 10;
 }
 
-/** Evaluates one secret from its description alone: no value is read. */
-export function evaluateSecret(alias: string, d: SecretDescription, now: Date, settings: RotationSettings, rules: Policy | null = null): SecretHealth {
+/**
+ * Evaluates one secret from its description alone (no value is read), plus, when this host's journal holds a
+ * rotation of it, whether that rotation's process is gone.
+ */
+export function evaluateSecret(alias: string, d: SecretDescription, now: Date, settings: RotationSettings, rules: Policy | null = null, local?: LocalRotation & { holderGone: boolean }): SecretHealth {
   const meta = decodeMeta(d.metadata);
   const policy = TYPE_POLICIES[meta.type];
   const warnMs = policy.warnDays * DAY;
@@ -123,17 +127,21 @@ export function evaluateSecret(alias: string, d: SecretDescription, now: Date, s
   }
 
   const marker = parseMarker(d.metadata[MARKER]);
-  const pendingSince = marker?.at ?? d.versions.find((v) => v.version === d.pendingVersion)?.createdAt;
-  if (marker || d.pendingVersion) {
+  const pendingSince = marker?.at ?? d.versions.find((v) => v.version === d.pendingVersion)?.createdAt ?? local?.started_at;
+  if (marker || d.pendingVersion || local) {
     const age = pendingSince ? t - Date.parse(pendingSince) : NaN;
     const stuck = !Number.isFinite(age) || age > settings.timeoutMinutes * 60_000;
-    checks.push({
-      check: 'rotation_in_progress',
-      status: stuck ? 'CRITICAL' : 'OK',
-      message: stuck
-        ? `rotation stuck${marker ? ` (${marker.id} on ${marker.host || 'unknown host'})` : ''} since ${pendingSince ?? 'unknown'}: run \`vh-secrets rotate ${alias}:${d.name} --resume\` or \`--abort\``
-        : `rotation in progress since ${pendingSince}`,
-    });
+    const next = `run \`vh-secrets rotate ${alias}:${d.name} --resume\` or \`--abort\``;
+    const id = marker?.id ?? local?.id;
+    if (stuck) {
+      checks.push({ check: 'rotation_in_progress', status: 'CRITICAL', message: `rotation stuck${id ? ` (${id} on ${marker?.host || local?.host || 'unknown host'})` : ''} since ${pendingSince ?? 'unknown'}: ${next}` });
+    } else if (local?.holderGone) {
+      // The process that held it is gone from this very host: nothing will finish it, so say so now rather
+      // than after the rotation timeout.
+      checks.push({ check: 'rotation_in_progress', status: 'WARNING', message: `rotation ${local.id} interrupted after ${local.phase ?? 'start'}: its process (pid ${local.pid} on this host) is gone: ${next}` });
+    } else {
+      checks.push({ check: 'rotation_in_progress', status: 'OK', message: `rotation in progress since ${pendingSince}` });
+    }
   }
 
   const failedAt = d.metadata['vh-rotation-failed-at'];
@@ -201,6 +209,7 @@ export async function checkHealth(rt: Runtime, input: HealthInput): Promise<Heal
   const budget = input.timeoutMs === undefined ? undefined : new Budget(input.timeoutMs);
   const within = <T>(p: Promise<T>, alias: string): Promise<T> => (budget ? budget.race(p, `store ${alias}`) : p);
   const cacheDir = rt.config.paths.cacheDir;
+  const local = await localRotations(rt.config.paths.journalDir);
 
   // Every store at once: a store that hangs must not hold back the start of another.
   const perStore = await mapBounded(aliases, aliases.length, async (alias) => {
@@ -240,7 +249,8 @@ export async function checkHealth(rt: Runtime, input: HealthInput): Promise<Heal
         const evaluated = await mapBounded(summaries, concurrency, async ({ name, metadata }): Promise<SecretHealth> => {
           try {
             const desc = await within(store.describe(name), alias);
-            const health = evaluateSecret(alias, desc, now, settings, rt.policy);
+            const journal = local.get(`${alias}:${name}`);
+            const health = evaluateSecret(alias, desc, now, settings, rt.policy, journal && { ...journal, holderGone: holderGone(journal) });
             if (health.checks.some((c) => c.check === 'expiry' && c.status === 'CRITICAL')) await within(noticeExpiry(rt, alias, store, desc, now), alias).catch(() => undefined);
             listed.delete(name);
             return health;

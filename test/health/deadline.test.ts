@@ -195,3 +195,37 @@ describe('health against a store that accepts connections and never answers', ()
     }
   });
 });
+
+describe('health and an interrupted rotation on this host', () => {
+  test('WARNING at once when the process that held it is gone; a live holder stays OK', async () => {
+    const home = tempHome('vh-health-interrupted-');
+    const env = baseEnv(home);
+    try {
+      expect((await run(['create', 'app/db', '--type', 'api_key', '--generate'], { env })).code).toBe(0);
+      const killed = await run(['rotate', 'app/db', '--yes'], { env: { ...env, VH_SECRETS_FAILPOINT: 'after:stage' } });
+      expect(killed.signal).toBe('SIGKILL');
+      const journalDir = join(home, 'vh', 'journal');
+      const [file] = await fs.readdir(journalDir);
+      const journalPath = join(journalDir, file!);
+      const entry = JSON.parse(await fs.readFile(journalPath, 'utf8')) as { pid: number; status: string };
+      expect(entry.status).toBe('in_progress');
+
+      const r = await run(['health', '--json'], { env });
+      expect(r.code).toBe(1);
+      const check = (JSON.parse(r.out) as Health).secrets[0]!.checks.find((c) => c.check === 'rotation_in_progress');
+      expect(check).toEqual({
+        check: 'rotation_in_progress',
+        status: 'WARNING',
+        message: expect.stringMatching(new RegExp(`^rotation rot-\\S+ interrupted after stage: its process \\(pid ${entry.pid} on this host\\) is gone: run \`vh-secrets rotate local:app/db --resume\` or \`--abort\`$`)) as unknown as string,
+      });
+
+      // The same journal held by a process that is alive (this test's own): a rotation in progress, as before.
+      await fs.writeFile(journalPath, JSON.stringify({ ...entry, pid: process.pid }));
+      const live = await run(['health', '--json'], { env });
+      expect(live.code).toBe(0);
+      expect((JSON.parse(live.out) as Health).secrets[0]!.checks.find((c) => c.check === 'rotation_in_progress')?.status).toBe('OK');
+    } finally {
+      await fs.rm(home, { recursive: true, force: true });
+    }
+  });
+});
