@@ -8,7 +8,7 @@ import { Io, type GlobalOptions, type Streams } from './io.js';
 import { buildProgram } from './program.js';
 import { renderError } from './render-error.js';
 import { stopAllProgress } from './progress.js';
-import { requestStop } from '../base/deadline.js';
+import { parseDuration, requestStop } from '../base/deadline.js';
 
 const COMMANDER_OK = new Set(['commander.helpDisplayed', 'commander.version']);
 export const HELP_WIDTH = 80;
@@ -28,6 +28,8 @@ export async function runCli(argv: string[], version: string, streams: Streams):
         if (cmd.getOptionValueSource(key) === 'cli') (globals as Record<string, unknown>)[key] = cmd.getOptionValue(key);
       }
       io = new Io(streams, globals);
+      // A mistyped --timeout is a usage error for every command, not only for the ones that wait on it.
+      if (globals.timeout !== undefined) parseDuration(globals.timeout, '--timeout');
       const ctx: CommandContext = {
         io,
         program,

@@ -7,14 +7,15 @@ import { CLEANUP, MARKER, parseCleanup, parseMarker, rotationSettings, type Rota
 import type { Runtime } from '../core/runtime.js';
 import type { Metadata, SecretDescription, SecretSummary } from '../core/store.js';
 import { Budget } from '../base/deadline.js';
-import { readInventory, recordListing, matches } from './inventory.js';
-import { holderGone, localRotations, type LocalRotation } from './interrupted.js';
 import { TYPE_POLICIES, type SecretType } from '../core/types.js';
+import { holderGone, localRotations, type LocalRotation } from './interrupted.js';
+import { matches, readInventory, recordListing } from './inventory.js';
 
 /**
- * Secret and store health, Nagios-style: OK, WARNING (something due soon), CRITICAL (expired, overdue past
- * the hard limit, stuck or failed rotation, revoked-but-current, store unreachable), UNKNOWN (could not be
- * evaluated). One store being down never hides the others.
+ * Secret and store health, Nagios-style: OK, WARNING (something due soon, a rotation interrupted here),
+ * CRITICAL (expired, overdue past the hard limit, stuck or failed rotation, revoked-but-current, store
+ * unreachable or not answering within the budget), UNKNOWN (could not be evaluated). One store being down never
+ * hides the others, nor its own secrets.
  */
 
 export type HealthStatus = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
@@ -216,7 +217,7 @@ export async function checkHealth(rt: Runtime, input: HealthInput): Promise<Heal
     const cfg = rt.config.stores.get(alias)!;
     const storeHealth: StoreHealth = { store: alias, provider: cfg.provider, status: 'OK', reachable: false, authenticated: false, latency_ms: null, secrets: 0, unknown_secrets: 0, last_listed_at: null, error: null };
     const secrets: SecretHealth[] = [];
-    /** Listed in this run but not (yet) evaluated, with their metadata. */
+    /** What this run's listing found so far, with metadata: the secrets to report if the listing breaks off. */
     const listed = new Map<string, Metadata>();
     let listingComplete = false;
     const fail = (err: unknown) => {
@@ -252,11 +253,9 @@ export async function checkHealth(rt: Runtime, input: HealthInput): Promise<Heal
             const journal = local.get(`${alias}:${name}`);
             const health = evaluateSecret(alias, desc, now, settings, rt.policy, journal && { ...journal, holderGone: holderGone(journal) });
             if (health.checks.some((c) => c.check === 'expiry' && c.status === 'CRITICAL')) await within(noticeExpiry(rt, alias, store, desc, now), alias).catch(() => undefined);
-            listed.delete(name);
             return health;
           } catch (err) {
             if (isVhError(err) && err.code === 'TIMEOUT') fail(err);
-            listed.delete(name);
             return unknownSecret(alias, name, metadata, isVhError(err) ? err.message : String(err));
           }
         });
