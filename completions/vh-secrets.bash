@@ -8,30 +8,29 @@ _vh_secrets() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
       -*) ;;
-      *) case " --config --env --actor --policy " in *" ${COMP_WORDS[i-1]} "*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac ;;
+      *) case " --config --env --actor --policy --timeout " in *" ${COMP_WORDS[i-1]} "*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac ;;
     esac
   done
   case $cmd in
-    get) opts="--version"; valued="--version --config --env --actor --policy" ;;
-    create|put) opts="--type --generate --value-file --expires-in-days --rotation-days --owner --target --tag"; valued="--type --value-file --expires-in-days --rotation-days --owner --target --tag --config --env --actor --policy" ;;
-    list|ls) opts="--type --store --tag"; valued="--type --store --tag --config --env --actor --policy" ;;
-    describe) opts=""; valued="--config --env --actor --policy" ;;
-    revoke) opts="--version --force"; valued="--version --config --env --actor --policy" ;;
-    lifecycle) opts="--type --store"; valued="--type --store --config --env --actor --policy" ;;
-    deprecate) opts="--reason"; valued="--reason --config --env --actor --policy" ;;
-    archive) opts="--reason"; valued="--reason --config --env --actor --policy" ;;
-    purge) opts="--force --reason"; valued="--reason --config --env --actor --policy" ;;
-    notify) opts="--within-days --dry-run --type --store --tag"; valued="--within-days --type --store --tag --config --env --actor --policy" ;;
-    health) opts="--store --type --tag --metrics-file --pushgateway --metrics-names"; valued="--store --type --tag --metrics-file --pushgateway --config --env --actor --policy" ;;
-    rotate) opts="--secret-id --emergency --dry-run --resume --abort --all --store --type --tag --confirm --reason --force"; valued="--secret-id --store --type --tag --reason --config --env --actor --policy" ;;
-    rotate-all) opts="--type --store --tag --concurrency --shard --include-unmanaged --dry-run --confirm"; valued="--type --store --tag --concurrency --shard --config --env --actor --policy" ;;
-    rotations) opts="--store --type --tag"; valued="--store --type --tag --config --env --actor --policy" ;;
-    backup) opts="--store --prefix --type --tag --all-versions --recipient --recipients-file --output"; valued="--store --prefix --type --tag --recipient --recipients-file --output --config --env --actor --policy" ;;
-    restore) opts="--identity --to-store --dry-run --force"; valued="--identity --to-store --config --env --actor --policy" ;;
-    audit) opts="--hours --since --until --log --source --output --fail-on-anomalies --anchor"; valued="--hours --since --until --log --source --output --fail-on-anomalies --anchor --config --env --actor --policy" ;;
-    compliance) opts="--framework --days"; valued="--framework --days --config --env --actor --policy" ;;
-    scan) opts="--path --git --log-opts --staged --stdin --format --output --fail-on-secrets --baseline --rules --redact --no-redact --max-file-size --jobs --shard --no-ignore --hidden --no-hidden"; valued="--path --log-opts --format --output --baseline --rules --max-file-size --jobs --shard --config --env --actor --policy" ;;
-    completion) opts=""; valued="--config --env --actor --policy" ;;
+    get) opts="--version"; valued="--version --config --env --actor --policy --timeout" ;;
+    create|put) opts="--type --generate --value-file --expires-in-days --rotation-days --owner --target --tag"; valued="--type --value-file --expires-in-days --rotation-days --owner --target --tag --config --env --actor --policy --timeout" ;;
+    list|ls) opts="--type --store --tag"; valued="--type --store --tag --config --env --actor --policy --timeout" ;;
+    describe) opts=""; valued="--config --env --actor --policy --timeout" ;;
+    revoke) opts="--version --force"; valued="--version --config --env --actor --policy --timeout" ;;
+    lifecycle) opts="--type --store"; valued="--type --store --config --env --actor --policy --timeout" ;;
+    deprecate) opts="--reason"; valued="--reason --config --env --actor --policy --timeout" ;;
+    archive) opts="--reason"; valued="--reason --config --env --actor --policy --timeout" ;;
+    purge) opts="--force --reason"; valued="--reason --config --env --actor --policy --timeout" ;;
+    notify) opts="--within-days --dry-run --type --store --tag"; valued="--within-days --type --store --tag --config --env --actor --policy --timeout" ;;
+    health) opts="--store --type --tag --metrics-file --pushgateway --metrics-names"; valued="--store --type --tag --metrics-file --pushgateway --config --env --actor --policy --timeout" ;;
+    rotate) opts="--secret-id --emergency --dry-run --resume --abort --reason --force"; valued="--secret-id --reason --config --env --actor --policy --timeout" ;;
+    rotate-all) opts="--type --store --tag --concurrency --shard --dry-run --confirm"; valued="--type --store --tag --concurrency --shard --config --env --actor --policy --timeout" ;;
+    backup) opts="--store --prefix --type --tag --all-versions --recipient --recipients-file --output"; valued="--store --prefix --type --tag --recipient --recipients-file --output --config --env --actor --policy --timeout" ;;
+    restore) opts="--identity --to-store --dry-run --force"; valued="--identity --to-store --config --env --actor --policy --timeout" ;;
+    audit) opts="--hours --since --until --log --source --output --fail-on-anomalies --anchor"; valued="--hours --since --until --log --source --output --fail-on-anomalies --anchor --config --env --actor --policy --timeout" ;;
+    compliance) opts="--framework --days"; valued="--framework --days --config --env --actor --policy --timeout" ;;
+    scan) opts="--path --git --log-opts --staged --stdin --format --output --fail-on-secrets --baseline --rules --redact --no-redact --max-file-size --jobs --shard"; valued="--path --log-opts --format --output --baseline --rules --max-file-size --jobs --shard --config --env --actor --policy --timeout" ;;
+    completion) opts=""; valued="--config --env --actor --policy --timeout" ;;
   esac
   case $prev in
     --type) COMPREPLY=($(compgen -W "database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic" -- "$cur")); return ;;
@@ -40,9 +39,9 @@ _vh_secrets() {
     --config|--value-file|--output|--metrics-file|--baseline|--log|--path|--anchor|--identity|--recipients-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   if [[ -z $cmd ]]; then
-    COMPREPLY=($(compgen -W "get create put list ls describe revoke lifecycle deprecate archive purge notify health rotate rotate-all rotations backup restore audit compliance scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --help -h" -- "$cur"))
+    COMPREPLY=($(compgen -W "get create put list ls describe revoke lifecycle deprecate archive purge notify health rotate rotate-all backup restore audit compliance scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --timeout --help -h" -- "$cur"))
   elif [[ $cur == -* ]]; then
-    COMPREPLY=($(compgen -W "$opts --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --help -h" -- "$cur"))
+    COMPREPLY=($(compgen -W "$opts --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --timeout --help -h" -- "$cur"))
   else
     case $cmd in
       lifecycle) COMPREPLY=($(compgen -W "report $(vh-secrets __complete refs "$cur" 2>/dev/null)" -- "$cur")) ;;

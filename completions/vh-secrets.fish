@@ -31,6 +31,7 @@ complete -c vh-secrets -l yes
 complete -c vh-secrets -l debug
 complete -c vh-secrets -l actor
 complete -c vh-secrets -l policy
+complete -c vh-secrets -l timeout
 complete -c vh-secrets -l help
 complete -c vh-secrets -n '__fish_seen_subcommand_from get' -l version -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from get' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'

@@ -11,6 +11,8 @@ export interface GlobalOptions {
   debug?: boolean;
   actor?: string;
   policy?: string;
+  /** `--timeout` as given (a duration); see base/deadline.ts parseDuration. */
+  timeout?: string;
 }
 
 export interface Streams {

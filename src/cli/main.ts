@@ -57,15 +57,18 @@ async function main(argv: string[]): Promise<number> {
   }
   // Every TAB in a shell runs this: answer before commander and the runtime load.
   if (argv[0] === '__complete') return (await import('./commands/complete.js')).completeFromMain(argv.slice(1));
-  const { runCli } = await import('./run.js');
+  const { runCli, endOnStopSignals } = await import('./run.js');
+  endOnStopSignals();
   return runCli(argv, readVersion(), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
 }
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    // Let stdout drain (pipes), then leave even if an SDK keeps a socket open.
+    // Let stdout drain (pipes), then leave even if an SDK keeps a socket open (a store that did not answer).
     process.stdout.write('', () => process.exit(code));
+    // A reader that never reads must not keep a finished command either.
+    setTimeout(() => process.exit(code), 5_000).unref();
   },
   (err: unknown) => {
     process.stderr.write(`vh-secrets: internal error: ${err instanceof Error ? err.message : String(err)}\n`);

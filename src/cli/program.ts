@@ -27,7 +27,8 @@ export const EXIT_CODES: [number, string][] = [
   [75, 'temporary failure: conflicting concurrent change or lock held; a notify channel refused; retry'],
   [77, 'permission denied: authentication or authorisation failed, or an enforced policy rule forbids the action'],
   [78, 'configuration error (config or policy file)'],
-  [130, 'interrupted (Ctrl-C at a prompt); nothing was changed'],
+  [130, 'interrupted: Ctrl-C at a prompt (nothing was changed), or SIGINT while working'],
+  [143, 'stopped by SIGTERM (a rotation in flight is journaled: `rotate --resume` or `--abort` finishes it)'],
 ];
 
 export const ENVIRONMENT: [string, string][] = [
@@ -40,6 +41,7 @@ export const ENVIRONMENT: [string, string][] = [
   ['VOICEHIVE_EMERGENCY_CONTACTS', 'notify: addresses included in notices (comma separated; overrides [notify] contacts)'],
   ['VOICEHIVE_ALLOWED_IP_RANGES', 'audit: CIDR ranges source IPs must fall in (comma separated; overrides [audit.anomalies])'],
   ['VOICEHIVE_ALLOWED_COUNTRIES', 'audit: ISO country codes source IPs must be placed in (comma separated; needs geoip_db)'],
+  ['VH_SECRETS_TIMEOUT', 'how long to wait for the stores when --timeout is not given (e.g. 10s; health: its whole budget)'],
   ['VH_SECRETS_DEBUG', 'set to 1 to print stack traces'],
   ['NO_COLOR, FORCE_COLOR', 'turn colour off / on'],
   ['CI', 'when true, never prompt'],
@@ -56,6 +58,7 @@ export const GLOBAL_OPTIONS: [string, string][] = [
   ['--debug', 'print stack traces on errors'],
   ['--actor <name>', 'actor recorded in audit events and checked by the policy (default VH_SECRETS_ACTOR, else the OS user)'],
   ['--policy <file>', 'policy file (TOML; default [policy] file in the config, else VH_SECRETS_POLICY)'],
+  ['--timeout <duration>', 'how long to wait for the stores (500ms, 10s, 2m; default VH_SECRETS_TIMEOUT; health: its whole budget, 20s)'],
 ];
 
 type Loader = () => Promise<CommandModule>;
@@ -194,7 +197,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--metrics-file <path>', 'write Prometheus metrics atomically to this file')
     .option('--pushgateway <url>', 'push metrics to a Prometheus Pushgateway')
     .option('--metrics-names', 'also export one series per secret, labelled with its name (names can be sensitive)')
-    .addHelpText('after', '\nExit: 0 OK, 1 WARNING (due soon), 2 CRITICAL (expired, overdue past the hard limit, stuck or failed rotation,\nrevoked-but-current, store down), 3 UNKNOWN (could not evaluate). An unwritable --metrics-file exits 73 and\nleaves no partial file; a Pushgateway that cannot be reached only warns.\nPolicy rules (--policy / [policy] file) are checked from metadata: an enforce-mode violation is CRITICAL,\na warn-mode one WARNING (check "policy").\nWith --json: {status, generated_at, summary, policy, stores:[…], secrets:[{secret,store,type,status,age_days,rotated_at,\nrotation_due_at,expires_at,current_version,checks:[{check,status,message}],policy_violations:[{rule,check,mode,message}]}]}.')
+    .addHelpText('after', '\nExit: 0 OK, 1 WARNING (due soon, a rotation interrupted on this host), 2 CRITICAL (expired, overdue past the\nhard limit, stuck or failed rotation, revoked-but-current, store down or not answering within --timeout),\n3 UNKNOWN (could not evaluate). The whole check ends within --timeout (default 20s, VH_SECRETS_TIMEOUT): a store\nthat has not answered by then is CRITICAL and its secrets UNKNOWN (those it last listed on this host).\nAn unwritable --metrics-file exits 73 and leaves no partial file; a Pushgateway that cannot be reached only warns.\nPolicy rules (--policy / [policy] file) are checked from metadata: an enforce-mode violation is CRITICAL,\na warn-mode one WARNING (check "policy").\nWith --json: {status, generated_at, summary, policy, stores:[{store,provider,status,reachable,authenticated,\nlatency_ms,secrets,unknown_secrets,last_listed_at,error}], secrets:[{secret,store,type,status,age_days,rotated_at,\nrotation_due_at,expires_at,current_version,checks:[{check,status,message}],policy_violations:[{rule,check,mode,message}]}]}.')
     .action(action(hooks, () => import('./commands/health.js')));
 
   program

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { CommanderError, type Command } from 'commander';
 import type { SinkStatus } from '../audit/forward.js';
 import { EXIT } from '../base/errors.js';
@@ -6,6 +7,8 @@ import type { CommandContext } from './context.js';
 import { Io, type GlobalOptions, type Streams } from './io.js';
 import { buildProgram } from './program.js';
 import { renderError } from './render-error.js';
+import { stopAllProgress } from './progress.js';
+import { parseDuration, requestStop } from '../base/deadline.js';
 
 const COMMANDER_OK = new Set(['commander.helpDisplayed', 'commander.version']);
 export const HELP_WIDTH = 80;
@@ -21,10 +24,12 @@ export async function runCli(argv: string[], version: string, streams: Streams):
     async invoke(load, cmd: Command, args) {
       // A global given after the command name lives on the subcommand; one given before, on the program.
       const globals: GlobalOptions = { ...(program.opts() as GlobalOptions) };
-      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug', 'actor', 'policy'] as const) {
+      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug', 'actor', 'policy', 'timeout'] as const) {
         if (cmd.getOptionValueSource(key) === 'cli') (globals as Record<string, unknown>)[key] = cmd.getOptionValue(key);
       }
       io = new Io(streams, globals);
+      // A mistyped --timeout is a usage error for every command, not only for the ones that wait on it.
+      if (globals.timeout !== undefined) parseDuration(globals.timeout, '--timeout');
       const ctx: CommandContext = {
         io,
         program,
@@ -43,7 +48,7 @@ export async function runCli(argv: string[], version: string, streams: Streams):
       };
       const mod = await load();
       const own = { ...cmd.opts() };
-      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug', 'actor', 'policy']) delete own[key];
+      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug', 'actor', 'policy', 'timeout']) delete own[key];
       exitCode = await mod.run(ctx, args, own);
     },
   });
@@ -76,6 +81,8 @@ export async function runCli(argv: string[], version: string, streams: Streams):
       exitCode = renderError(io, err, io.globals.debug === true || debugEnv);
     }
   } finally {
+    // Whatever way the command ended, no spinner outlives it.
+    stopAllProgress();
     if (runtime) {
       const warnings = await runtime.then((r) => r.warnings).catch((): string[] => []);
       for (const w of warnings) io.err(`vh-secrets: warning: ${w}`);
@@ -84,6 +91,34 @@ export async function runCli(argv: string[], version: string, streams: Streams):
     }
   }
   return exitCode;
+}
+
+/** How long a stop request lets the current step finish (and journal itself) before the process leaves anyway. */
+const STOP_GRACE_MS = 5_000;
+
+function leave(code: number): never {
+  stopAllProgress();
+  process.exit(code);
+}
+
+/**
+ * For the process entry (main.ts) only. SIGTERM / SIGINT always end the process: the first asks work in flight
+ * to stop after the step it is in (`stopSignal` in base/deadline.ts) and leaves at the latest after a short
+ * grace; a second leaves at once. Exit 128 + the signal's number (130 SIGINT, 143 SIGTERM) unless the command
+ * finished first. (Ora's stdin discarder turns Ctrl-C on a raw-mode terminal into a SIGINT event too.)
+ */
+export function endOnStopSignals(): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const code = 128 + constants.signals[signal];
+    if (stopping) leave(code);
+    stopping = true;
+    requestStop(signal);
+    stopAllProgress();
+    process.stderr.write(`vh-secrets: ${signal}: stopping after the current step (at most ${STOP_GRACE_MS / 1000}s; ${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to stop now)\n`);
+    setTimeout(() => leave(code), STOP_GRACE_MS).unref();
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, onSignal);
 }
 
 /** One line per remote audit sink that is behind; the exit code does not change. */

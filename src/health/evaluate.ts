@@ -5,13 +5,17 @@ import { checkSecretState, describeViolation, type Policy, type Violation } from
 import { mapBounded } from '../base/pool.js';
 import { CLEANUP, MARKER, parseCleanup, parseMarker, rotationSettings, type RotationSettings } from '../core/rotation-state.js';
 import type { Runtime } from '../core/runtime.js';
-import type { SecretDescription } from '../core/store.js';
+import type { Metadata, SecretDescription, SecretSummary } from '../core/store.js';
+import { Budget } from '../base/deadline.js';
 import { TYPE_POLICIES, type SecretType } from '../core/types.js';
+import { holderGone, localRotations, type LocalRotation } from './interrupted.js';
+import { matches, readInventory, recordListing } from './inventory.js';
 
 /**
- * Secret and store health, Nagios-style: OK, WARNING (something due soon), CRITICAL (expired, overdue past
- * the hard limit, stuck or failed rotation, revoked-but-current, store unreachable), UNKNOWN (could not be
- * evaluated). One store being down never hides the others.
+ * Secret and store health, Nagios-style: OK, WARNING (something due soon, a rotation interrupted here),
+ * CRITICAL (expired, overdue past the hard limit, stuck or failed rotation, revoked-but-current, store
+ * unreachable or not answering within the budget), UNKNOWN (could not be evaluated). One store being down never
+ * hides the others, nor its own secrets.
  */
 
 export type HealthStatus = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
@@ -51,7 +55,15 @@ export interface StoreHealth {
   reachable: boolean;
   authenticated: boolean;
   latency_ms: number | null;
+  /** Rows this store has in `secrets`, evaluated or not. */
   secrets: number;
+  /** Of those, the ones that could not be evaluated (UNKNOWN), e.g. because the store did not answer. */
+  unknown_secrets: number;
+  /**
+   * When the store did not say what it holds: the time of the last complete listing on this host that its
+   * UNKNOWN rows come from; null when it was listed in this run or never before.
+   */
+  last_listed_at: string | null;
   error: { code: string; message: string } | null;
 }
 
@@ -71,6 +83,8 @@ export interface HealthInput {
   tags: Record<string, string>;
   now?: Date;
   concurrency?: number;
+  /** Budget for the whole evaluation: a store that has not answered by then is CRITICAL, its secrets UNKNOWN. */
+  timeoutMs?: number;
 }
 
 const DAY = 86_400_000;
@@ -79,8 +93,11 @@ function days(ms: number): number {
   return Math.round((ms / DAY) * 10) / 10;
 }
 
-/** Evaluates one secret from its description alone: no value is read. */
-export function evaluateSecret(alias: string, d: SecretDescription, now: Date, settings: RotationSettings, rules: Policy | null = null): SecretHealth {
+/**
+ * Evaluates one secret from its description alone (no value is read), plus, when this host's journal holds a
+ * rotation of it, whether that rotation's process is gone.
+ */
+export function evaluateSecret(alias: string, d: SecretDescription, now: Date, settings: RotationSettings, rules: Policy | null = null, local?: LocalRotation & { holderGone: boolean }): SecretHealth {
   const meta = decodeMeta(d.metadata);
   const policy = TYPE_POLICIES[meta.type];
   const warnMs = policy.warnDays * DAY;
@@ -111,17 +128,21 @@ export function evaluateSecret(alias: string, d: SecretDescription, now: Date, s
   }
 
   const marker = parseMarker(d.metadata[MARKER]);
-  const pendingSince = marker?.at ?? d.versions.find((v) => v.version === d.pendingVersion)?.createdAt;
-  if (marker || d.pendingVersion) {
+  const pendingSince = marker?.at ?? d.versions.find((v) => v.version === d.pendingVersion)?.createdAt ?? local?.started_at;
+  if (marker || d.pendingVersion || local) {
     const age = pendingSince ? t - Date.parse(pendingSince) : NaN;
     const stuck = !Number.isFinite(age) || age > settings.timeoutMinutes * 60_000;
-    checks.push({
-      check: 'rotation_in_progress',
-      status: stuck ? 'CRITICAL' : 'OK',
-      message: stuck
-        ? `rotation stuck${marker ? ` (${marker.id} on ${marker.host || 'unknown host'})` : ''} since ${pendingSince ?? 'unknown'}: run \`vh-secrets rotate ${alias}:${d.name} --resume\` or \`--abort\``
-        : `rotation in progress since ${pendingSince}`,
-    });
+    const next = `run \`vh-secrets rotate ${alias}:${d.name} --resume\` or \`--abort\``;
+    const id = marker?.id ?? local?.id;
+    if (stuck) {
+      checks.push({ check: 'rotation_in_progress', status: 'CRITICAL', message: `rotation stuck${id ? ` (${id} on ${marker?.host || local?.host || 'unknown host'})` : ''} since ${pendingSince ?? 'unknown'}: ${next}` });
+    } else if (local?.holderGone) {
+      // The process that held it is gone from this very host: nothing will finish it, so say so now rather
+      // than after the rotation timeout.
+      checks.push({ check: 'rotation_in_progress', status: 'WARNING', message: `rotation ${local.id} interrupted after ${local.phase ?? 'start'}: its process (pid ${local.pid} on this host) is gone: ${next}` });
+    } else {
+      checks.push({ check: 'rotation_in_progress', status: 'OK', message: `rotation in progress since ${pendingSince}` });
+    }
   }
 
   const failedAt = d.metadata['vh-rotation-failed-at'];
@@ -160,45 +181,103 @@ export function evaluateSecret(alias: string, d: SecretDescription, now: Date, s
   };
 }
 
+/** `health` answers within this unless `--timeout` / `VH_SECRETS_TIMEOUT` says otherwise. */
+export const DEFAULT_HEALTH_TIMEOUT_MS = 20_000;
+
+function unknownSecret(alias: string, name: string, metadata: Metadata, message: string): SecretHealth {
+  return {
+    secret: `${alias}:${name}`,
+    store: alias,
+    type: decodeMeta(metadata).type,
+    status: 'UNKNOWN',
+    age_days: null,
+    rotated_at: null,
+    rotation_due_at: null,
+    expires_at: null,
+    current_version: null,
+    checks: [{ check: 'evaluate', status: 'UNKNOWN', message }],
+    policy_violations: [],
+  };
+}
+
 export async function checkHealth(rt: Runtime, input: HealthInput): Promise<HealthReport> {
   const now = input.now ?? new Date();
   const settings = rotationSettings();
   const aliases = input.store !== undefined ? [rt.resolveAlias(input.store)] : [...rt.config.stores.keys()].sort();
   const filter = { metadata: metaFilter(input.type, input.tags) };
   const concurrency = input.concurrency ?? 16;
+  // Without a budget (compliance, lifecycle) each call is bounded by its provider alone.
+  const budget = input.timeoutMs === undefined ? undefined : new Budget(input.timeoutMs);
+  const within = <T>(p: Promise<T>, alias: string): Promise<T> => (budget ? budget.race(p, `store ${alias}`) : p);
+  const cacheDir = rt.config.paths.cacheDir;
+  const local = await localRotations(rt.config.paths.journalDir);
 
-  const perStore = await mapBounded(aliases, 4, async (alias) => {
+  // Every store at once: a store that hangs must not hold back the start of another.
+  const perStore = await mapBounded(aliases, aliases.length, async (alias) => {
     const cfg = rt.config.stores.get(alias)!;
-    const storeHealth: StoreHealth = { store: alias, provider: cfg.provider, status: 'OK', reachable: false, authenticated: false, latency_ms: null, secrets: 0, error: null };
+    const storeHealth: StoreHealth = { store: alias, provider: cfg.provider, status: 'OK', reachable: false, authenticated: false, latency_ms: null, secrets: 0, unknown_secrets: 0, last_listed_at: null, error: null };
     const secrets: SecretHealth[] = [];
+    /** What this run's listing found so far, with metadata: the secrets to report if the listing breaks off. */
+    const listed = new Map<string, Metadata>();
+    let listingComplete = false;
+    const fail = (err: unknown) => {
+      storeHealth.status = 'CRITICAL';
+      storeHealth.error ??= { code: isVhError(err) ? err.code : 'INTERNAL', message: (err as Error).message };
+    };
     try {
-      const store = await rt.store(alias);
-      const ping = await store.ping();
+      const store = await within(rt.store(alias), alias);
+      const ping = await within(store.ping(), alias);
       Object.assign(storeHealth, { reachable: ping.reachable, authenticated: ping.authenticated, latency_ms: Math.round(ping.latencyMs * 10) / 10 });
       if (!ping.reachable || !ping.authenticated) {
         storeHealth.status = 'CRITICAL';
         storeHealth.error = { code: ping.reachable ? 'AUTH_FAILED' : 'NETWORK', message: ping.reachable ? 'store reachable but not authenticated' : 'store unreachable' };
-        return { storeHealth, secrets };
-      }
-      const names: string[] = [];
-      for await (const s of store.list(filter)) names.push(s.name);
-      const evaluated = await mapBounded(names, concurrency, async (name): Promise<SecretHealth> => {
+      } else {
+        const summaries: SecretSummary[] = [];
+        const it = store.list(filter)[Symbol.asyncIterator]();
         try {
-          const desc = await store.describe(name);
-          const health = evaluateSecret(alias, desc, now, settings, rt.policy);
-          if (health.checks.some((c) => c.check === 'expiry' && c.status === 'CRITICAL')) await noticeExpiry(rt, alias, store, desc, now);
-          return health;
+          for (;;) {
+            const next = await within(it.next(), alias);
+            if (next.done) break;
+            summaries.push(next.value);
+            listed.set(next.value.name, next.value.metadata);
+          }
         } catch (err) {
-          const message = isVhError(err) ? err.message : String(err);
-          return { secret: `${alias}:${name}`, store: alias, type: 'generic', status: 'UNKNOWN', age_days: null, rotated_at: null, rotation_due_at: null, expires_at: null, current_version: null, checks: [{ check: 'evaluate', status: 'UNKNOWN', message }], policy_violations: [] };
+          void it.return?.()?.catch(() => undefined);
+          throw err;
         }
-      });
-      secrets.push(...evaluated);
-      storeHealth.secrets = secrets.length;
+        listingComplete = true;
+        await recordListing(cacheDir, alias, filter.metadata, summaries, now);
+        const evaluated = await mapBounded(summaries, concurrency, async ({ name, metadata }): Promise<SecretHealth> => {
+          try {
+            const desc = await within(store.describe(name), alias);
+            const journal = local.get(`${alias}:${name}`);
+            const health = evaluateSecret(alias, desc, now, settings, rt.policy, journal && { ...journal, holderGone: holderGone(journal) });
+            if (health.checks.some((c) => c.check === 'expiry' && c.status === 'CRITICAL')) await within(noticeExpiry(rt, alias, store, desc, now), alias).catch(() => undefined);
+            return health;
+          } catch (err) {
+            if (isVhError(err) && err.code === 'TIMEOUT') fail(err);
+            return unknownSecret(alias, name, metadata, isVhError(err) ? err.message : String(err));
+          }
+        });
+        secrets.push(...evaluated);
+      }
     } catch (err) {
-      storeHealth.status = 'CRITICAL';
-      storeHealth.error = { code: isVhError(err) ? err.code : 'INTERNAL', message: (err as Error).message };
+      fail(err);
     }
+    if (storeHealth.status !== 'OK' && !listingComplete) {
+      // The store did not say what it holds: its secrets stay in the report, as UNKNOWN, from what this run
+      // listed before it stopped answering and from the last complete listing on this host.
+      const inv = await readInventory(cacheDir, alias);
+      for (const s of inv?.secrets ?? []) if (!listed.has(s.name) && matches(s.metadata, filter.metadata)) listed.set(s.name, s.metadata);
+      const message = storeHealth.error?.message ?? 'unavailable';
+      const why = message.startsWith(`store ${alias} `) ? message : `store ${alias}: ${message}`;
+      for (const [name, metadata] of [...listed].sort(([a], [b]) => a.localeCompare(b))) {
+        secrets.push(unknownSecret(alias, name, metadata, `not evaluated: ${why}${inv ? ` (known from the listing of ${inv.listed_at})` : ''}`));
+      }
+      storeHealth.last_listed_at = inv?.listed_at ?? null;
+    }
+    storeHealth.secrets = secrets.length;
+    storeHealth.unknown_secrets = secrets.filter((s) => s.status === 'UNKNOWN').length;
     return { storeHealth, secrets };
   });
 

@@ -59,7 +59,9 @@ export async function renderMetrics(report: HealthReport, audit: AuditConfig, in
     'Policy rules broken by the secrets of this store and type, by rule mode (enforce, warn).',
     [...violations.values()].sort((a, b) => `${a.store}${a.type}${a.mode}`.localeCompare(`${b.store}${b.type}${b.mode}`)).map((e) => [{ store: e.store, type: e.type, mode: e.mode }, e.n]),
   );
-  x.metric('voicehive_secrets_store_up', 'gauge', '1 when the store is reachable and authenticated.', report.stores.map((s) => [{ store: s.store, provider: s.provider }, s.reachable && s.authenticated ? 1 : 0]));
+  x.metric('voicehive_secrets_store_up', 'gauge', '1 when the store is reachable and authenticated and answered within the health budget.', report.stores.map((s) => [{ store: s.store, provider: s.provider }, s.reachable && s.authenticated && s.error === null ? 1 : 0]));
+  x.metric('voicehive_secrets_store_health_status', 'gauge', 'Health of the store itself: 0 OK, 2 CRITICAL (down, not authenticated, or no answer within the health budget).', report.stores.map((s) => [{ store: s.store, provider: s.provider }, STATUS_CODE[s.status]]));
+  x.metric('voicehive_secrets_store_unknown_secrets', 'gauge', 'Secrets of the store that could not be evaluated (UNKNOWN), e.g. because the store did not answer; known from its last listing on this host.', report.stores.map((s) => [{ store: s.store, provider: s.provider }, s.unknown_secrets]));
   x.metric('voicehive_secrets_store_latency_seconds', 'gauge', 'Latency of the store health probe.', report.stores.filter((s) => s.latency_ms !== null).map((s) => [{ store: s.store, provider: s.provider }, (s.latency_ms ?? 0) / 1000]));
   if (includeNames) {
     x.metric('voicehive_secret_health_status', 'gauge', 'Health of one secret: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.', report.secrets.map((s) => [{ store: s.store, type: s.type, secret: s.secret }, STATUS_CODE[s.status]]));

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { VhError, fromSystemError } from '../../base/errors.js';
 import { writeFileAtomic } from '../../base/fsutil.js';
-import { STATUS_CODE, checkHealth, type HealthReport, type HealthStatus } from '../../health/evaluate.js';
+import { parseDuration } from '../../base/deadline.js';
+import { DEFAULT_HEALTH_TIMEOUT_MS, STATUS_CODE, checkHealth, type HealthReport, type HealthStatus, type StoreHealth } from '../../health/evaluate.js';
 import { parseTags } from '../../core/metadata.js';
 import { renderMetrics } from '../../health/metrics.js';
 import { parseSecretType } from '../../core/types.js';
@@ -15,13 +16,30 @@ async function pushMetrics(url: string, body: string): Promise<void> {
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
 }
 
+/** What went wrong with a store, and what became of its secrets. */
+function storeDetail(s: StoreHealth): string {
+  const error = s.error ? `${s.error.message} (${s.error.code})` : '';
+  const plural = (n: number) => `${n} secret${n === 1 ? '' : 's'}`;
+  const unknown =
+    s.unknown_secrets > 0 ? `${plural(s.unknown_secrets)} not evaluated (UNKNOWN)${s.last_listed_at ? `, as listed at ${s.last_listed_at}` : ''}`
+    : s.status !== 'OK' && s.secrets === 0 ? 'its secrets are unknown: never listed from this host' : '';
+  return [error, unknown].filter(Boolean).join('; ');
+}
+
+/** `--timeout`, else VH_SECRETS_TIMEOUT, else the default budget. */
+function budgetMs(ctx: CommandContext): number {
+  if (ctx.io.globals.timeout !== undefined) return parseDuration(ctx.io.globals.timeout, '--timeout');
+  const env = ctx.io.streams.env.VH_SECRETS_TIMEOUT;
+  return env !== undefined && env !== '' ? parseDuration(env, 'VH_SECRETS_TIMEOUT') : DEFAULT_HEALTH_TIMEOUT_MS;
+}
+
 async function renderTable(ctx: CommandContext, report: HealthReport): Promise<void> {
   const c = await ctx.io.chalk();
   const paint = (s: HealthStatus) => (s === 'OK' ? c.green(s) : s === 'WARNING' ? c.yellow(s) : c.red(s));
   const rows: string[][] = [];
   for (const st of ORDER) {
     for (const s of report.stores.filter((x) => x.status === st && st !== 'OK')) {
-      rows.push([paint(st), `store ${s.store}`, s.provider, '-', '-', '-', s.error ? `${s.error.message} (${s.error.code})` : '']);
+      rows.push([paint(st), `store ${s.store}`, s.provider, '-', '-', '-', storeDetail(s)]);
     }
     for (const s of report.secrets.filter((x) => x.status === st)) {
       const detail = s.checks.filter((k) => k.status !== 'OK').map((k) => k.message).join('; ') || (s.checks[0]?.message ?? '');
@@ -30,15 +48,16 @@ async function renderTable(ctx: CommandContext, report: HealthReport): Promise<v
   }
   if (rows.length > 0) ctx.io.out(`${await ctx.io.table(['STATUS', 'SECRET', 'TYPE', 'AGE', 'ROTATE BY', 'EXPIRES', 'DETAIL'], rows)}\n`);
   const m = report.summary;
-  const stores = report.stores.map((s) => `${s.store} ${s.reachable && s.authenticated ? `up ${s.latency_ms}ms` : 'DOWN'}`).join(', ');
+  const stores = report.stores.map((s) => `${s.store} ${s.error?.code === 'TIMEOUT' ? 'NO ANSWER' : s.reachable && s.authenticated ? `up ${s.latency_ms}ms` : 'DOWN'}`).join(', ');
   ctx.io.out(`${report.status}: ${m.secrets} secrets — ${m.CRITICAL} critical, ${m.WARNING} warning, ${m.UNKNOWN} unknown, ${m.OK} ok; stores: ${stores}\n`);
 }
 
 export async function run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<number> {
   const type = opts.type === undefined ? undefined : parseSecretType(opts.type as string);
   const tags = parseTags(opts.tag as string[]);
+  const timeoutMs = budgetMs(ctx);
   const rt = await ctx.runtime();
-  const report = await checkHealth(rt, { tags, ...(type ? { type } : {}), ...(opts.store !== undefined ? { store: opts.store as string } : {}) });
+  const report = await checkHealth(rt, { tags, timeoutMs, ...(type ? { type } : {}), ...(opts.store !== undefined ? { store: opts.store as string } : {}) });
 
   const metricsFile = opts.metricsFile as string | undefined;
   const pushgateway = opts.pushgateway as string | undefined;

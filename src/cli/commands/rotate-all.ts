@@ -1,10 +1,10 @@
 import { EXIT, VhError } from '../../base/errors.js';
 import { parseTags } from '../../core/metadata.js';
-import { parseConcurrency, rotateAll, type RotateAllReport, type RotateAllResult } from '../../rotation/rotate-all.js';
+import { parseConcurrency, rotateAll, type RotateAllResult } from '../../rotation/rotate-all.js';
 import { parseShard } from '../../base/shard.js';
 import { parseSecretType } from '../../core/types.js';
 import type { CommandContext } from '../context.js';
-import { progress } from '../progress.js';
+import { withProgress } from '../progress.js';
 import { confirm } from '../prompt.js';
 
 /** Counts per store and type, largest first: what an unfiltered run is about to touch. */
@@ -67,17 +67,13 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
     }
   }
 
-  const spinner = await progress(ctx.io, 'listing secrets');
-  let report: RotateAllReport;
-  try {
-    report = await rotateAll(rt, {
+  const report = await withProgress(ctx.io, 'listing secrets', (spinner) =>
+    rotateAll(rt, {
       ...input,
       dryRun,
       onProgress: (done, total, failed) => spinner.text(`rotating: ${done}/${total} done${failed ? `, ${failed} failed` : ''}`),
-    });
-  } finally {
-    spinner.stop();
-  }
+    }),
+  );
   if (ctx.io.json) {
     ctx.io.outJson(report);
   } else {

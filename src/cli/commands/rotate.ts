@@ -9,7 +9,7 @@ import { findRotations, type RotationRecord } from '../../rotation/interrupted.j
 import { ROTATION_MODE, rotationManagement } from '../../rotation/managed.js';
 import { parseConcurrency, type RotateAllResult } from '../../rotation/rotate-all.js';
 import type { CommandContext } from '../context.js';
-import { progress } from '../progress.js';
+import { progress, withProgress } from '../progress.js';
 import { confirm } from '../prompt.js';
 import { renderResults } from './rotate-all.js';
 
@@ -83,9 +83,8 @@ async function runAll(ctx: CommandContext, rt: Runtime, opts: RotateOptions): Pr
   }
 
   const engine = new RotationEngine(rt);
-  const spinner = await progress(ctx.io, `${action === 'resume' ? 'resuming' : 'aborting'} interrupted rotations`);
   let finished = 0;
-  const rows = await mapBounded(todo, parseConcurrency(undefined), async (r) => {
+  const rows = await withProgress(ctx.io, `${action === 'resume' ? 'resuming' : 'aborting'} interrupted rotations`, (spinner) => mapBounded(todo, parseConcurrency(undefined), async (r) => {
     const base = { secret: r.secret, store: r.store, type: r.type ?? 'generic' };
     let row: RotateAllResult;
     try {
@@ -96,8 +95,7 @@ async function runAll(ctx: CommandContext, rt: Runtime, opts: RotateOptions): Pr
     }
     spinner.text(`${action}: ${++finished}/${todo.length} done`);
     return row;
-  });
-  spinner.stop();
+  }));
   const results = [
     ...rows,
     ...left.map((r) => ({ secret: r.secret, store: r.store, type: r.type ?? 'generic', status: 'skipped' as const, version: r.current_version, note: `in flight: ${r.why}`, error: null })),
