@@ -29,7 +29,11 @@ export async function runCli(argv: string[], version: string, streams: Streams):
       }
       io = new Io(streams, globals);
       // A mistyped --timeout is a usage error for every command, not only for the ones that wait on it.
-      if (globals.timeout !== undefined) parseDuration(globals.timeout, '--timeout');
+      if (globals.timeout !== undefined) {
+        parseDuration(globals.timeout, '--timeout');
+        // Every store request of this run gets it as its deadline (providers read VH_SECRETS_TIMEOUT).
+        streams.env.VH_SECRETS_TIMEOUT = globals.timeout;
+      }
       const ctx: CommandContext = {
         io,
         program,

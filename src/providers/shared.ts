@@ -1,4 +1,5 @@
 import { isVhError } from '../base/errors.js';
+import { parseDuration } from '../base/deadline.js';
 import type { ListFilter, Metadata, MetadataPatch, PingResult, ProviderFactory } from '../core/store.js';
 
 /** What every provider shares: nothing here imports an SDK. */
@@ -41,16 +42,12 @@ export function defineProvider<O>(factory: ProviderFactory<O>): ProviderFactory<
   return factory;
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/;
-const UNIT: Record<string, number> = { ms: 1, s: 1_000, m: 60_000 };
-
 /**
- * The deadline of one store request: the store's own `timeout_ms`, else `VH_SECRETS_TIMEOUT` (`--timeout`;
- * milliseconds, or a duration such as `10s`), else 15 s. A frozen store then fails a call instead of hanging it.
+ * The deadline of one store request: the store's own `timeout_ms`, else `VH_SECRETS_TIMEOUT` (what `--timeout`
+ * sets: a duration such as `10s`, `500ms`; a bare number is seconds), else 15 s.
  */
 export function requestTimeoutMs(option: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
   if (typeof option === 'number' && Number.isFinite(option) && option > 0) return option;
-  const m = DURATION.exec((env.VH_SECRETS_TIMEOUT ?? '').trim());
-  const ms = m ? Number(m[1]) * UNIT[m[2] ?? 'ms']! : NaN;
-  return Number.isFinite(ms) && ms > 0 ? ms : 15_000;
+  const text = env.VH_SECRETS_TIMEOUT;
+  return text !== undefined && text.trim() !== '' ? parseDuration(text, 'VH_SECRETS_TIMEOUT') : 15_000;
 }
