@@ -39,10 +39,13 @@ export const connectionRules = [
   defineRule({
     id: 'netrc-password',
     description: 'Password in a .netrc entry',
-    keywords: ['machine'],
-    regex: /\bmachine\s{1,10}[^\s]{1,255}\s{1,10}login\s{1,10}[^\s]{1,255}\s{1,10}password\s{1,10}([^\s]{1,255})/,
+    keywords: ['machine', 'default'],
+    // Only the password token is matched; the entry it belongs to (`machine …` or `default`) is looked for just
+    // before it, so the work per match is bounded whatever the line holds.
+    regex: /password(?<![^\s]password)\s{1,10}([^\s]{1,255})/,
     help: help('A .netrc entry logs in to the named machine (curl, git, ftp). Change the password and keep .netrc out of repositories.'),
-    validate: (secret) => !isPlaceholder(secret),
+    validate: (secret, match, text) =>
+      secret.length >= 3 && !isPlaceholder(secret) && /(?:^|\n)[ \t]*(?:machine[ \t]+\S+|default)(?:[ \t]|\n)/.test(before(text, match.index + 1, 300)),
   }),
   defineRule({
     id: 'pgpass-password',
