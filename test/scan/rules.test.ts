@@ -1,6 +1,7 @@
 import { Detector } from '../../src/scan/detector.js';
 import { BUILTIN_RULES } from '../../src/scan/rules/index.js';
 import { ALNUM, B64, DIGITS, HEX, LOWER, UPPER, b64url, cat, fake, privateKey, rand, reseed } from './fakes.js';
+import { FAMILY_CASES } from './rules/families.js';
 
 const detector = new Detector(BUILTIN_RULES);
 const ids = (text: string, file = 'app/config.txt') => detector.scan(text, file).map((f) => f.ruleId);
@@ -12,7 +13,7 @@ interface Case {
 }
 
 /** Every built-in rule: inputs it must find (and the secret it must report), near-misses it must not. */
-const CASES: Case[] = [
+const BASE_CASES: Case[] = [
   {
     rule: 'aws-access-key-id',
     find: () => {
@@ -289,11 +290,13 @@ const CASES: Case[] = [
   },
 ];
 
+const CASES: Case[] = [...BASE_CASES, ...FAMILY_CASES];
+
 describe('built-in rules', () => {
   beforeEach(() => reseed(42));
 
   test('every built-in rule has fixtures, help, keywords or a path, and the g and d flags', () => {
-    expect(CASES.map((c) => c.rule).sort()).toEqual(BUILTIN_RULES.map((r) => r.id).sort());
+    expect([...new Set(CASES.map((c) => c.rule))].sort()).toEqual(BUILTIN_RULES.map((r) => r.id).sort());
     for (const r of BUILTIN_RULES) {
       expect(r.help.length).toBeGreaterThan(40);
       expect(r.keywords.length > 0 || r.path !== undefined).toBe(true);
@@ -302,8 +305,8 @@ describe('built-in rules', () => {
     }
   });
 
-  for (const c of CASES) {
-    test(`${c.rule}: finds its credentials`, () => {
+  for (const [i, c] of CASES.entries()) {
+    test(`${c.rule}: finds its credentials (#${i})`, () => {
       for (const { text, secret, file } of c.find()) {
         const found = detector.scan(text, file ?? 'app/config.txt').filter((f) => f.ruleId === c.rule);
         expect({ text, found: found.length }).toEqual({ text, found: 1 });
@@ -311,7 +314,7 @@ describe('built-in rules', () => {
         expect(found[0]!.line).toBeGreaterThanOrEqual(1);
       }
     });
-    test(`${c.rule}: stays silent on near-misses`, () => {
+    test(`${c.rule}: stays silent on near-misses (#${i})`, () => {
       for (const { text, file } of c.miss()) expect({ text, hit: ids(text, file).includes(c.rule) }).toEqual({ text, hit: false });
     });
   }
