@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { shannonEntropy } from './entropy.js';
-import { isExampleValue } from './placeholders.js';
+import { isExampleValue, isProtectedValue } from './placeholders.js';
 import { base64Runs, isSpace, KeywordIndex } from './prefilter.js';
 import type { Allowlist, Finding, Rule } from './types.js';
 
@@ -251,7 +251,7 @@ export class Detector {
   }
 
   private allowed(rule: Rule, candidate: Candidate): boolean {
-    if (isExampleValue(candidate.secret)) return true;
+    if (isExampleValue(candidate.secret) || isProtectedValue(candidate.secret)) return true;
     return (rule.allowlists ?? []).some((a) => allows(a, candidate)) || this.allowlists.some((a) => allows(a, candidate));
   }
 

@@ -2,6 +2,7 @@ import { Detector } from '../../src/scan/detector.js';
 import { BUILTIN_RULES } from '../../src/scan/rules/index.js';
 import { ALNUM, B64, DIGITS, HEX, LOWER, UPPER, b64url, cat, fake, privateKey, rand, reseed } from './fakes.js';
 import { FAMILY_CASES } from './rules/families.js';
+import { CLEAN_TEXTS, SYNTAX_CASES } from './rules/syntaxes.js';
 
 const detector = new Detector(BUILTIN_RULES);
 const ids = (text: string, file = 'app/config.txt') => detector.scan(text, file).map((f) => f.ruleId);
@@ -290,7 +291,7 @@ const BASE_CASES: Case[] = [
   },
 ];
 
-const CASES: Case[] = [...BASE_CASES, ...FAMILY_CASES];
+const CASES: Case[] = [...BASE_CASES, ...FAMILY_CASES, ...SYNTAX_CASES];
 
 describe('built-in rules', () => {
   beforeEach(() => reseed(42));
@@ -316,6 +317,16 @@ describe('built-in rules', () => {
     });
     test(`${c.rule}: stays silent on near-misses (#${i})`, () => {
       for (const { text, file } of c.miss()) expect({ text, hit: ids(text, file).includes(c.rule) }).toEqual({ text, hit: false });
+    });
+  }
+});
+
+describe('values that are not credentials', () => {
+  beforeEach(() => reseed(11));
+  for (const c of CLEAN_TEXTS) {
+    test(`${c.name}: nothing found`, () => {
+      const text = c.text();
+      expect(detector.scan(text, c.file ?? 'app/config.yaml').map((f) => `${f.ruleId}: ${f.secret}`)).toEqual([]);
     });
   }
 });
