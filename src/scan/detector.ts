@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { shannonEntropy } from './entropy.js';
-import { isExampleValue } from './placeholders.js';
+import { isExampleValue, isProtectedValue } from './placeholders.js';
 import { base64Runs, isSpace, KeywordIndex } from './prefilter.js';
 import type { Allowlist, Finding, Rule } from './types.js';
 
@@ -63,10 +63,17 @@ class LineIndex {
   }
 }
 
+/** How far either side of a finding its "line" reaches, so a huge one-line file costs each finding the same. */
+const LINE_WINDOW = 4096;
+
+/** The line holding `offset` (at most LINE_WINDOW characters either side of it), for inline markers and allowlists. */
 function lineAround(text: string, offset: number): string {
-  const start = text.lastIndexOf('\n', offset - 1) + 1;
-  let end = text.indexOf('\n', offset);
-  if (end === -1) end = text.length;
+  const floor = Math.max(0, offset - LINE_WINDOW);
+  let start = offset;
+  while (start > floor && text.charCodeAt(start - 1) !== 0x0a) start--;
+  const ceiling = Math.min(text.length, offset + LINE_WINDOW);
+  let end = offset;
+  while (end < ceiling && text.charCodeAt(end) !== 0x0a) end++;
   return text.slice(start, end);
 }
 
@@ -128,9 +135,43 @@ function decidesAlone(a: Allowlist, criterion: 'paths' | 'commits'): boolean {
   return others.every((k) => a[k].length === 0);
 }
 
-interface Span {
-  start: number;
-  end: number;
+/**
+ * The parts of a text already reported, as disjoint sorted intervals (overlapping ones are merged), so asking
+ * whether a candidate overlaps one is a binary search and thousands of findings in one text stay linear-ish.
+ */
+class Spans {
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+
+  /** Index of the last interval starting before `end`, or -1. */
+  private lastBefore(end: number): number {
+    let lo = 0;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.starts[mid]! < end) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+
+  overlaps(start: number, end: number): boolean {
+    const i = this.lastBefore(end);
+    return i >= 0 && this.ends[i]! > start;
+  }
+
+  add(start: number, end: number): void {
+    const i = this.lastBefore(end);
+    let from = i;
+    // Merge every interval that overlaps or touches [start, end).
+    while (from >= 0 && this.ends[from]! >= start) {
+      start = Math.min(start, this.starts[from]!);
+      end = Math.max(end, this.ends[from]!);
+      from--;
+    }
+    this.starts.splice(from + 1, i - from, start);
+    this.ends.splice(from + 1, i - from, end);
+  }
 }
 
 /**
@@ -188,7 +229,7 @@ export class Detector {
   scan(text: string, file: string, lineOffset = 0, commit?: string): Finding[] {
     const found: Finding[] = [];
     const index = new LineIndex(text);
-    this.scanInto(text, { file, commit }, 0, found, [], (start, end, f) => {
+    this.scanInto(text, { file, commit }, 0, found, new Spans(), (start, end, f) => {
       const a = index.locate(start);
       const b = index.locate(Math.max(start, end - 1));
       f.line = a.line + lineOffset;
@@ -210,11 +251,11 @@ export class Detector {
   }
 
   private allowed(rule: Rule, candidate: Candidate): boolean {
-    if (isExampleValue(candidate.secret)) return true;
+    if (isExampleValue(candidate.secret) || isProtectedValue(candidate.secret)) return true;
     return (rule.allowlists ?? []).some((a) => allows(a, candidate)) || this.allowlists.some((a) => allows(a, candidate));
   }
 
-  private scanInto(text: string, source: Source, depth: number, found: Finding[], spans: Span[], place: (start: number, end: number, f: Finding) => void): void {
+  private scanInto(text: string, source: Source, depth: number, found: Finding[], spans: Spans, place: (start: number, end: number, f: Finding) => void): void {
     const file = source.file;
     const progress = this.progress;
     for (const rule of this.selectRules(text, file)) {
@@ -231,7 +272,7 @@ export class Detector {
         const at = m.indices?.[rule.secretGroup];
         if (secret === undefined || secret === '' || !at) continue;
         const [start, end] = at;
-        if (spans.some((s) => start < s.end && end > s.start)) continue;
+        if (spans.overlaps(start, end)) continue;
         if (rule.entropy !== undefined && shannonEntropy(secret) < rule.entropy) continue;
         if (rule.validate && !rule.validate(secret, m, text)) continue;
         const line = lineAround(text, start);
@@ -249,7 +290,7 @@ export class Detector {
           fingerprint: fingerprintOf(rule.id, file, secret),
         };
         place(start, end, finding);
-        spans.push({ start, end });
+        spans.add(start, end);
         found.push(finding);
       }
     }
@@ -257,27 +298,28 @@ export class Detector {
     if (depth < this.decodeDepth) this.scanEncoded(text, source, depth, found, spans, place);
   }
 
-  private scanEncoded(text: string, source: Source, depth: number, found: Finding[], spans: Span[], place: (start: number, end: number, f: Finding) => void): void {
+  private scanEncoded(text: string, source: Source, depth: number, found: Finding[], spans: Spans, place: (start: number, end: number, f: Finding) => void): void {
     const decodedScan = (start: number, end: number, decoded: string, kind: 'base64' | 'percent') => {
       const inner: Finding[] = [];
       // Newlines around it: the decoded text is a value of its own, so a nested base64 run has its delimiters.
-      this.scanInto(`\n${decoded}\n`, source, depth + 1, inner, [], () => undefined);
+      this.scanInto(`\n${decoded}\n`, source, depth + 1, inner, new Spans(), () => undefined);
       for (const f of inner) {
-        if (found.some((g) => g.ruleId === f.ruleId && g.secret === f.secret)) continue;
+        // Already reported from the text as it is (a percent-encoded value is the same secret decoded).
+        if (found.some((g) => g.ruleId === f.ruleId && (g.secret === f.secret || (kind === 'percent' && percentDecode(g.secret) === f.secret)))) continue;
         if (!INLINE_ALLOW.some((marker) => lineAround(text, start).includes(marker))) {
           f.decoded = kind;
           place(start, end, f);
           found.push(f);
         }
       }
-      spans.push({ start, end });
+      spans.add(start, end);
     };
 
     const runs = base64Runs(text);
     for (let r = 0; r < runs.length; r += 2) {
       const start = runs[r]!;
       const end = runs[r + 1]!;
-      if (spans.some((s) => start < s.end && end > s.start)) continue;
+      if (spans.overlaps(start, end)) continue;
       const decoded = Buffer.from(text.slice(start, end), 'base64').toString('latin1');
       if (decoded.length >= 12 && isMostlyPrintable(decoded)) decodedScan(start, end, Buffer.from(decoded, 'latin1').toString('utf8'), 'base64');
     }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Built-in allowlist: vendor example values published in documentation, and obvious placeholders. Exact
- * example values are kept as SHA-256 digests so this file itself holds nothing a scanner would flag.
+ * Built-in allowlist: vendor example values published in documentation, obvious placeholders, and values that
+ * are not usable credentials although they sit where one would (ciphertexts, password hashes). Exact example
+ * values are kept as SHA-256 digests so this file itself holds nothing a scanner would flag.
  */
 const EXAMPLE_VALUE_DIGESTS = new Set([
   '1a5d44a2dca19669d72edf4c4f1c27c4c1ca4b4408fbb17f6ce4ad452d78ddb3', // AWS documentation access key id
@@ -10,15 +11,22 @@ const EXAMPLE_VALUE_DIGESTS = new Set([
   '0011cc25eb4320717494d2703e8cba85743e71b500283c21c8b88147992f9059', // Azurite / storage emulator account key
   '2cafc0970149a84f3b9e62eaf169f36f59907a3b3e31f7b82e68c69cd27f7326', // Stripe documentation test key
   '7f75367e7881255134e1375e723d1dea8ad5f6a4fdb79d938df1f1754a830606', // jwt.io sample token
+  '3543c50b0cb9cea8e55eb1f529b79f043cb250d485fde7b66cabbb5183add7da', // GitHub documentation token
+  '2ddc147f3a3b5a1722b8ed6be3c45c49a7156b17fca5d11410137a6d04def6eb', // Slack documentation bot token
+  '0b5dd075ccdd03c42f4edda8e299e6838e2a75d3486a2a8d86940ed1541e9178', // Telegram documentation bot token
+  'ac9265e56c79b234607ec72c53753cfea9f88c99eb713790ddf9be5593bb4465', // Google documentation API key
+  '1b58ee375b42e41f0e48ef2ff27d10a5b1f6924a9acdcdba7cae868e7adce6bf', // Redis documentation password
 ]);
 
 /** Lower-case substrings that mark a value as an example or a placeholder rather than a credential. */
 export const PLACEHOLDER_WORDS = [
-  'example', 'sample', 'dummy', 'placeholder', 'changeme', 'change_me', 'change-me', 'your_', 'your-', 'yourpass',
-  'xxxxxx', '******', '••••', '<', '>', '${', '{{', '}}', '%(', '$(', 'redacted', 'insert', 'replace', 'fake',
-  'foobar', 'lorem', 'notreal', 'not_real', 'not-real', 'todo', 'fixme', 'secretkey', 'mysecret', 'mypassword',
-  'password123', 'hunter2', 'abcdef123456', '1234567890', '0123456789', 'qwerty', 'letmein', 'process.env',
-  'os.environ', 'getenv', 'env[', 'environ[', 'config.', 'settings.', 'vault:', 'ref+', 'secretsmanager:',
+  'example', 'sample', 'dummy', 'placeholder', 'changeme', 'change_me', 'change-me', 'changethis', 'change_this',
+  'your_', 'your-', 'yourpass', 'yoursecret', 'yourtoken', 'yourkey', 'xxxxxx', '******', '••••', '${', '{{', '}}',
+  'redacted', 'insert', 'replace', 'fake', 'foobar', 'lorem', 'notreal', 'not_real', 'not-real', 'todo', 'fixme',
+  'secretkey', 'mysecret', 'mypassword', 'password123', 'hunter2', 'abcdef123456', '1234567890', '0123456789',
+  'qwerty', 'letmein', 'process.env', 'os.environ', 'getenv', 'env[', 'environ[', 'config.', 'settings.', 'vault:',
+  'ref+', 'secretsmanager:', 'unique phrase', 'put your', 'enter your', 'here_', '_here', '-here', 'supersecret',
+  'super_secret', 'topsecret', 's3cr3t', 'passw0rd', 'p4ssw0rd', 'secret123', 'secret1234', 'password1', 'test1234',
 ];
 
 /** Values that are commonly written in place of a real password in docs and tests. */
@@ -26,11 +34,64 @@ const PLACEHOLDER_VALUES = new Set([
   'password', 'passwd', 'pass', 'pwd', 'secret', 'token', 'apikey', 'api_key', 'key', 'user', 'username', 'admin',
   'root', 'test', 'testing', 'changeit', 'default', 'null', 'none', 'undefined', 'true', 'false', 'empty', 'guest',
   'postgres', 'mysql', 'redis', 'mongo', 'pa$$word', 'p@ssw0rd', 'p@ssword', 'foo', 'bar', 'baz', 'xxx', '***',
+  'foobared', 'required', 'optional', 'string', 'str', 'bool', 'boolean', 'int', 'number', 'sensitive', 'secret_value',
 ]);
+
+/**
+ * Template and variable syntaxes: the value is filled in elsewhere. `${VAR}`, `{{ .Values.x }}`, `<your-key>`,
+ * `%(name)s`, `$(cmd)`, `$VAR`, `%VAR%`, `{name}`, `#{var}`, `@VAR@`, `__VAR__`.
+ */
+const TEMPLATE = [
+  /\$\{[^}\n]{0,200}\}/,
+  /\{\{[^}\n]{0,200}\}\}/,
+  /^<[^<>\n]{1,80}>$|<(?:your|my|the|insert|enter|secret|password|token|api|key|redacted)[\w .-]{0,40}>/i,
+  /%\([A-Za-z_]\w{0,40}\)[sd]/,
+  /\$\([A-Za-z_][\w .-]{0,60}\)/,
+  /^\$[A-Za-z_][A-Za-z0-9_]{1,80}$/,
+  /^%[A-Za-z_][A-Za-z0-9_]{1,80}%$/,
+  /^\{[A-Za-z_][\w.]{0,60}\}$/,
+  /^#\{[^}\n]{1,80}\}$/,
+  /^@[A-Za-z_][\w.]{1,60}@$/,
+  /^__[A-Z][A-Z0-9_]{1,60}__$/,
+];
+
+/**
+ * Values that are protected rather than secret: ciphertexts (SOPS, ansible-vault, Vault transit, KMS blobs, PGP
+ * messages) and password hashes (bcrypt, argon2, scrypt, pbkdf2, crypt, SCRAM, PostgreSQL md5, MySQL native,
+ * LDAP `{SSHA}`). Someone holding one still cannot log in with it.
+ */
+const PROTECTED = [
+  /^ENC\[[A-Z0-9_]{2,20},/,
+  /\$ANSIBLE_VAULT;/,
+  /^vault:v\d{1,3}:/,
+  /^AQ[EI]CAH[A-Za-z0-9+/]{20}/,
+  /^CiQA[A-Za-z0-9+/]{40}/,
+  /-----BEGIN PGP MESSAGE-----/,
+  /^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/,
+  /^\$argon2(?:id|i|d)\$/,
+  /^\$scrypt\$|^\$7\$/,
+  /^\$pbkdf2(?:-sha\d{1,3})?\$|^pbkdf2_sha\d{1,3}\$|^pbkdf2:sha\d{1,3}:/,
+  /^\$(?:1|5|6|y|gy|sha1|md5|apr1)\$[^$\s]{0,40}\$/,
+  /^SCRAM-SHA-(?:1|256)\$/,
+  /^md5[a-f0-9]{32}$/,
+  /^\*[A-F0-9]{40}$/,
+  /^\{(?:SSHA|SHA|SSHA256|SSHA512|CRYPT|MD5|SMD5|PBKDF2[\w-]{0,20})\}/i,
+  /^(?:sha1|sha256|sha512|argon2|bcrypt)\$[^\s]{10,}/,
+];
 
 export function isExampleValue(secret: string): boolean {
   if (/EXAMPLE/i.test(secret)) return true;
   return EXAMPLE_VALUE_DIGESTS.has(createHash('sha256').update(secret).digest('hex'));
+}
+
+/** A ciphertext or a password hash: where a secret would be, but not one anybody can use. */
+export function isProtectedValue(secret: string): boolean {
+  return PROTECTED.some((re) => re.test(secret));
+}
+
+/** A template or variable reference (`${DB_PASSWORD}`, `{{ .Values.password }}`, `<your-password>`). */
+export function isTemplate(secret: string): boolean {
+  return TEMPLATE.some((re) => re.test(secret));
 }
 
 /** True for values that are plainly not a credential: placeholders, templates, repeated characters. */
@@ -39,5 +100,5 @@ export function isPlaceholder(secret: string): boolean {
   if (PLACEHOLDER_VALUES.has(lower)) return true;
   if (/^(.)\1+$/.test(secret)) return true;
   for (const word of PLACEHOLDER_WORDS) if (lower.includes(word)) return true;
-  return isExampleValue(secret);
+  return isTemplate(secret) || isExampleValue(secret);
 }

@@ -28,3 +28,61 @@ export function before(text: string, index: number, n: number): string {
 export function help(specific: string): string {
   return `${specific} Treat the value as compromised: revoke or rotate it at its issuer, remove it from the code and from git history, and load it at run time from a secret store (e.g. \`vh-secrets get\`). If this is a test value, mark the line with a \`vh-secrets:allow\` comment or add it to the baseline.`;
 }
+
+/** Regex source of a UUID (lower-case hex; rules that take upper case too are case-insensitive). */
+export const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
+export interface TokenRuleInput extends Omit<RuleInput, 'regex' | 'keywords'> {
+  /** Regex source of the whole token (prefix and body); it becomes capture group 1. */
+  token: string;
+  /** Lower-case literals the token contains (usually its prefix). */
+  keywords: string[];
+  flags?: string;
+}
+
+/**
+ * A credential recognisable by its own shape (`dop_v1_` + 64 hex): the token, not continuing a longer word on
+ * either side. Every quantifier in `token` is bounded, so the rule runs in linear time.
+ */
+export function tokenRule(input: TokenRuleInput): Rule {
+  const { token, flags, ...rest } = input;
+  return defineRule({
+    entropy: 3.0,
+    ...rest,
+    regex: new RegExp(`(?<![A-Za-z0-9_-])(${token})(?![A-Za-z0-9_-])`, flags ?? ''),
+  });
+}
+
+export interface ContextRuleInput extends Omit<RuleInput, 'regex' | 'keywords'> {
+  /** Lower-case names that must precede the value (`datadog`, `dd_api_key`); also the rule's keywords. */
+  names: string[];
+  /** Regex source of the value: a shape too common to report without the vendor's name in front of it. */
+  value: string;
+  /** Extra names whose presence selects the rule but that are written in `nameSource` instead. */
+  keywords?: string[];
+  /** Regex source matching the names, when they are not plain literals. */
+  nameSource?: string;
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * A value of a generic shape (32 hex, a UUID) assigned to a name that says whose it is:
+ * `DATADOG_API_KEY=…`, `datadog.app_key: "…"`, `("datadog_api_key", "…")`, also inside JSON with escaped quotes.
+ * Case-insensitive, names and value alike.
+ */
+export function contextRule(input: ContextRuleInput): Rule {
+  const { names, value, nameSource, keywords, ...rest } = input;
+  const name = nameSource ?? names.map(escapeRegex).join('|');
+  return defineRule({
+    entropy: 3.0,
+    ...rest,
+    keywords: keywords ?? names,
+    regex: new RegExp(
+      `(?:${name})[\\w.-]{0,30}?(?:\\\\?["'])?[ \\t]{0,3}(?::=|=>|[:=]|,)[ \\t]{0,3}(?:\\\\?["'\`])?(${value})(?![A-Za-z0-9_-])`,
+      'i',
+    ),
+  });
+}

@@ -38,7 +38,8 @@ export const vcsRules = [
     id: 'npmrc-auth-token',
     description: 'Registry auth token in an .npmrc',
     keywords: ['_authtoken'],
-    regex: /_authToken\s{0,3}=\s{0,3}["']?([^\s"'$]{16,200})/i,
+    // `//registry/:_authToken=…` or a bare `_authToken=…` line, not any name that ends in "authtoken".
+    regex: /(?:^|:)_authToken\s{0,3}=\s{0,3}["']?([^\s"'$]{16,200})/im,
     entropy: 3.0,
     help: help('An .npmrc `_authToken` authenticates to a package registry. Revoke it at the registry and use `${NPM_TOKEN}` in the file.'),
   }),

@@ -1,0 +1,259 @@
+/**
+ * Fixtures of the syntaxes a credential is written in (SQL, Kubernetes env, Terraform, server directives, XML,
+ * PHP, command lines, Dockerfiles, comments, notebooks) and of values that sit where a credential would but are
+ * not one (ciphertexts, hashes, templates). Values are generated at run time.
+ */
+import { ALNUM, B64, DIGITS, HEX, LOWER, UPPER, cat, rand } from '../fakes.js';
+import type { Case } from './families.js';
+
+const SYMBOLS = '!#%&*+-=?@^_~';
+/** A human-chosen password: capital, lower case, digits and a symbol (`Tavrel42!kq`). */
+export const humanPassword = (): string => cat(rand(UPPER, 1), rand(LOWER, 5), rand(DIGITS, 2), rand(SYMBOLS, 1), rand(LOWER, 2));
+/** A generated password with symbols anywhere, as password managers make them. */
+const generated = (n = 20): string => {
+  for (;;) {
+    const s = rand(`${ALNUM}!#%&*+-=?@^_~`, n);
+    if (/\d/.test(s) && /[A-Z]/.test(s) && /[a-z]/.test(s) && /[^A-Za-z0-9]/.test(s) && !/^[-@%]/.test(s)) return s;
+  }
+};
+const mixed = (n: number): string => {
+  for (;;) {
+    const s = rand(ALNUM, n);
+    if (/\d/.test(s) && /[A-Z]/.test(s) && /[a-z]/.test(s)) return s;
+  }
+};
+
+function cases(rule: string, find: (() => { text: string; secret: string; file?: string })[], miss: (() => string | { text: string; file?: string })[]): Case {
+  return {
+    rule,
+    find: () => find.map((f) => f()),
+    miss: () => miss.map((m) => {
+      const x = m();
+      return typeof x === 'string' ? { text: x } : x;
+    }),
+  };
+}
+
+export const SYNTAX_CASES: Case[] = [
+  cases(
+    'sql-password',
+    [
+      () => { const p = humanPassword(); return { text: `CREATE USER 'app'@'%' IDENTIFIED BY '${p}';`, secret: p }; },
+      () => { const p = humanPassword(); return { text: `ALTER USER app WITH PASSWORD '${p}';`, secret: p }; },
+      () => { const p = generated(); return { text: `CREATE ROLE reporting LOGIN PASSWORD '${p}';`, secret: p }; },
+      () => { const p = humanPassword(); return { text: `create user app identified with mysql_native_password by "${p}";`, secret: p }; },
+      () => { const p = humanPassword(); return { text: `SET PASSWORD FOR 'app'@'localhost' = '${p}';`, secret: p }; },
+      () => { const p = cat(rand(UPPER, 3), rand(DIGITS, 4), rand(LOWER, 3)); return { text: `CREATE USER scott IDENTIFIED BY ${p};`, secret: p }; },
+    ],
+    [
+      () => "CREATE USER app IDENTIFIED BY PASSWORD '*" + rand('0123456789ABCDEF', 40) + "';",
+      () => `ALTER ROLE app WITH PASSWORD 'md5${rand(HEX, 32)}';`,
+      () => `ALTER ROLE app PASSWORD 'SCRAM-SHA-256$4096:${rand(B64, 24)}$${rand(B64, 44)}:${rand(B64, 44)}';`,
+      () => 'ALTER USER app WITH PASSWORD :new_password;',
+      () => "CREATE USER app IDENTIFIED BY '${DB_PASSWORD}';",
+      () => "ALTER USER postgres WITH PASSWORD 'postgres';",
+      () => 'CREATE USER app WITH PASSWORD $1',
+    ],
+  ),
+  cases(
+    'name-value-secret',
+    [
+      () => { const p = humanPassword(); return { text: `env:\n  - name: DB_PASSWORD\n    value: "${p}"\n`, secret: p, file: 'k8s/deploy.yaml' }; },
+      () => { const p = mixed(32); return { text: `        - name: STRIPE_API_TOKEN\n          value: ${p}\n`, secret: p, file: 'k8s/deploy.yaml' }; },
+      () => { const p = generated(); return { text: `"environment": [{"name": "APP_SECRET", "value": "${p}"}]`, secret: p, file: 'ecs/task.json' }; },
+      () => { const p = humanPassword(); return { text: `<add key="ClearTextPassword" value="${p}" />`, secret: p, file: 'NuGet.Config' }; },
+      () => { const p = humanPassword(); return { text: `<add key="DbPassword" value="${p}"/>`, secret: p, file: 'web.config' }; },
+      () => { const p = humanPassword(); return { text: `- ParameterKey: MasterUserPassword\n  ParameterValue: ${p}\n`, secret: p, file: 'cfn/params.yaml' }; },
+    ],
+    [
+      () => 'env:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef: {name: db, key: password}\n',
+      () => `env:\n  - name: DB_PASSWORD_FILE\n    value: /run/secrets/${rand(LOWER, 8)}\n`,
+      () => '  - name: DB_PASSWORD\n    value: "{{ .Values.db.password }}"\n',
+      () => `  - name: LOG_LEVEL\n    value: ${mixed(20)}\n`,
+      () => '<add key="Username" value="deploy-bot" />',
+    ],
+  ),
+  cases(
+    'terraform-variable-default',
+    [
+      () => { const p = humanPassword(); return { text: `variable "db_password" {\n  type      = string\n  default   = "${p}"\n  sensitive = true\n}`, secret: p, file: 'variables.tf' }; },
+      () => { const p = mixed(40); return { text: `variable "api_token" {\n  default = "${p}"\n}`, secret: p, file: 'main.tf' }; },
+    ],
+    [
+      () => 'variable "db_password" {\n  type = string\n  sensitive = true\n}',
+      () => `variable "db_password_length" {\n  default = "${rand(DIGITS, 2)}"\n}`,
+      () => `variable "region" {\n  default = "${mixed(12)}"\n}`,
+    ],
+  ),
+  cases(
+    'config-directive-password',
+    [
+      () => { const p = generated(); return { text: `bind 0.0.0.0\nrequirepass ${p}\n`, secret: p, file: 'redis.conf' }; },
+      () => { const p = humanPassword(); return { text: `masterauth "${p}"\n`, secret: p, file: 'redis.conf' }; },
+      () => { const p = humanPassword(); return { text: `sentinel auth-pass mymaster ${p}\n`, secret: p, file: 'sentinel.conf' }; },
+      () => { const p = humanPassword(); return { text: `poll mail.corp.io protocol imap user "ops" password "${p}"\n`, secret: p, file: '.fetchmailrc' }; },
+      () => { const p = humanPassword(); return { text: `hostname smtp.corp.io:587\nusername ops\npassword '${p}'\n`, secret: p, file: '.esmtprc' }; },
+    ],
+    [
+      () => '# requirepass foobared\n',
+      () => 'requirepass ${REDIS_PASSWORD}\n',
+      () => 'Enter the password "below" to continue',
+      () => 'masterauth <master-password>\n',
+    ],
+  ),
+  cases(
+    'php-define-secret',
+    [
+      () => { const p = rand(`${ALNUM}!#%&()*+,-./:;<=>?@[]^_{|}~`, 64).replace(/'/g, '"'); return { text: `define( 'AUTH_KEY',         '${p}' );`, secret: p, file: 'wp-config.php' }; },
+      () => { const p = humanPassword(); return { text: `define('DB_PASSWORD', '${p}');`, secret: p, file: 'wp-config.php' }; },
+      () => { const p = rand(`${ALNUM}!@#$%^&*()-_=+`, 64); return { text: `define("NONCE_SALT", "${p}");`, secret: p, file: 'wp-config.php' }; },
+    ],
+    [
+      () => "define( 'AUTH_KEY', 'put your unique phrase here' );",
+      () => "define('DB_PASSWORD', getenv('WORDPRESS_DB_PASSWORD'));",
+      () => "define('DB_PASSWORD', 'password');",
+      () => `define('DB_PASSWORD_FIELD', '${humanPassword()}');`,
+    ],
+  ),
+  cases(
+    'xml-secret-element',
+    [
+      () => { const p = humanPassword(); return { text: `<server>\n  <id>nexus</id>\n  <username>deploy</username>\n  <password>${p}</password>\n</server>`, secret: p, file: '.m2/settings.xml' }; },
+      () => { const p = Buffer.from(humanPassword()).toString('base64'); return { text: `<Server><Host>ftp.corp.io</Host><User>ops</User><Pass encoding="base64">${p}</Pass></Server>`, secret: p, file: 'sitemanager.xml' }; },
+      () => { const p = mixed(40); return { text: `<apiToken>${p}</apiToken>`, secret: p, file: 'config.xml' }; },
+    ],
+    [
+      () => '<password>${env.NEXUS_PASSWORD}</password>',
+      () => `<password>{${rand(B64, 44)}}</password>`,
+      () => '<passwordPolicy>strong</passwordPolicy>',
+      () => '<password></password>',
+    ],
+  ),
+  cases(
+    'plist-secret',
+    [() => { const p = mixed(32); return { text: `<key>APIToken</key>\n\t<string>${p}</string>`, secret: p, file: 'Info.plist' }; }],
+    [() => `<key>CFBundleName</key>\n<string>${mixed(20)}</string>`, () => '<key>PasswordHint</key><string>Your first pet</string>'],
+  ),
+  cases(
+    'cli-credential-argument',
+    [
+      () => { const p = humanPassword(); return { text: `mysql -h db.internal -u root -p${p} app < dump.sql`, secret: p, file: 'scripts/restore.sh' }; },
+      () => { const p = mixed(40); return { text: `heroku login --token ${p}`, secret: p, file: 'README.md' }; },
+      () => { const p = mixed(36); return { text: `  run: doctl auth init -t ${p}`, secret: p, file: '.github/workflows/deploy.yml' }; },
+      () => { const p = humanPassword(); return { text: `docker login registry.corp.io -u ci -p ${p}`, secret: p, file: '.gitlab-ci.yml' }; },
+      () => { const p = humanPassword(); return { text: `./manage.py createsuperuser --password="${p}"`, secret: p, file: 'Makefile' }; },
+      () => { const p = humanPassword(); return { text: `sshpass -p '${p}' ssh ops@host`, secret: p, file: 'deploy.sh' }; },
+    ],
+    [
+      () => 'docker login -u "$CI_USER" -p "$CI_PASSWORD" registry.corp.io',
+      () => 'docker run -p 8080:80 nginx',
+      () => 'mysql -u root -p app',
+      () => 'gh auth login --with-token < token.txt',
+      () => 'vault login -method=userpass username=ops',
+      () => 'doctl auth init -t ${{ secrets.DO_TOKEN }}',
+      () => 'app --password=<password>',
+    ],
+  ),
+  cases(
+    'dockerfile-env-secret',
+    [
+      () => { const p = humanPassword(); return { text: `FROM postgres:16\nENV POSTGRES_PASSWORD ${p}\n`, secret: p, file: 'Dockerfile' }; },
+      () => { const p = mixed(40); return { text: `ARG NPM_TOKEN=${p}\n`, secret: p, file: 'Dockerfile' }; },
+    ],
+    [() => 'ENV POSTGRES_PASSWORD_FILE /run/secrets/db\n', () => 'ARG NPM_TOKEN\n', () => 'ENV DB_PASSWORD=${DB_PASSWORD}\n'],
+  ),
+  cases(
+    'comment-secret',
+    [
+      () => { const p = mixed(32); return { text: `# old key: ${p}\nAPI_KEY = os.environ["API_KEY"]`, secret: p, file: 'app/settings.py' }; },
+      () => { const p = mixed(24); return { text: `// staging value: "${p}"`, secret: p, file: 'src/client.ts' }; },
+    ],
+    [() => '# key: value pairs are read below', () => `// value: ${rand(LOWER, 20)}`, () => '# the key is stored in Vault'],
+  ),
+  cases(
+    'generic-key-assignment',
+    [
+      () => { const p = rand(HEX, 64); return { text: `masterKey: "${p}"`, secret: p }; },
+      () => { const p = Buffer.from(rand(ALNUM, 32)).toString('base64'); return { text: `ENCRYPTION_KEY=${p}`, secret: p }; },
+      () => { const p = mixed(32); return { text: `const sdkKey = '${p}';`, secret: p }; },
+      () => { const p = rand(HEX, 40); return { text: `{"source": ["signing_key = \\"${p}\\"\\n"]}`, secret: p, file: 'notebook.ipynb' }; },
+    ],
+    [
+      () => `cacheKey: "${rand(HEX, 64)}"`,
+      () => `publicKey = "${rand(B64, 44)}"`,
+      () => `primaryKey: ${mixed(32)}`,
+      () => `key: "${rand(HEX, 32)}"`,
+      () => `recaptchaSiteKey = '${mixed(40)}'`,
+      () => ({ text: `"integrityKey": "${rand(HEX, 64)}"`, file: 'package-lock.json' }),
+    ],
+  ),
+  cases(
+    'generic-secret-assignment',
+    [
+      () => { const p = humanPassword(); return { text: `{"cells": [{"source": ["db_password = \\"${p}\\"\\n"]}]}`, secret: p, file: 'analysis.ipynb' }; },
+      () => { const p = rand(`${ALNUM}!@#$%^&*(-_=+)`, 50); return { text: `SECRET_KEY = '${p}'`, secret: p, file: 'mysite/settings.py' }; },
+      () => { const p = humanPassword(); return { text: `{"host": "ftp.corp.io", "user": "deploy", "pass": "${p}"}`, secret: p, file: '.vscode/sftp.json' }; },
+      () => { const p = cat(rand(LOWER, 4), ' ', rand(LOWER, 5), ' ', rand(LOWER, 4), rand(DIGITS, 2)); return { text: `"passphrase": "${p}"`, secret: p, file: 'deploy.json' }; },
+      () => { const p = humanPassword(); return { text: `<dataSource password="${p}" user="sa"/>`, secret: p, file: '.idea/dataSources.xml' }; },
+      () => { const p = humanPassword(); return { text: `mysql:\n  host: db\n  password: ${p}\n`, secret: p, file: 'group_vars/all.yml' }; },
+      () => { const p = humanPassword(); return { text: `[client]\npassword = "${p}"\n`, secret: p, file: 'my.cnf' }; },
+      () => { const p = mixed(24); return { text: `auth_token: ${p}`, secret: p }; },
+    ],
+    [
+      () => `password: ENC[AES256_GCM,data:${rand(B64, 24)},iv:${rand(B64, 43)}=,tag:${rand(B64, 22)}==,type:str]`,
+      () => `password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  ${rand(DIGITS, 64)}\n`,
+      () => `apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nspec:\n  encryptedData:\n    password: Ag${rand(B64, 300)}\n`,
+      () => `password_hash: "$2b$12$${rand(`${ALNUM}./`, 53)}"`,
+      () => `password = "$argon2id$v=19$m=65536,t=3,p=4$${rand(B64, 22)}$${rand(B64, 43)}"`,
+      () => `password: "pbkdf2_sha256$600000$${rand(ALNUM, 22)}$${rand(B64, 44)}="`,
+      () => `root_password: "$6$${rand(ALNUM, 16)}$${rand(`${ALNUM}./`, 86)}"`,
+      () => `secret: "AQICAH${rand(B64, 120)}"`,
+      () => 'password: "{{ .Values.db.password }}"',
+      () => 'password: <your-password>',
+      () => 'password = "${DB_PASSWORD}"',
+      () => 'password = "changeme-please"',
+      () => '"bypass": "Q8w!zz9v"',
+      () => '"password": "Passwort"',
+      () => '"passwordHint": "Name of your first pet"',
+    ],
+  ),
+  cases(
+    'database-connection-string',
+    [() => { const p = humanPassword().replace(/[@#%]/g, 'x'); return { text: `REDIS_URL=rediss://:${p}@cache.internal:6380/0`, secret: p }; }],
+    [() => 'redis://:@localhost:6379'],
+  ),
+  cases(
+    'basic-auth-url',
+    [
+      () => { const p = cat(rand(UPPER, 2), rand(LOWER, 3), '#', rand(DIGITS, 2), '!', rand(LOWER, 2), '@', rand(DIGITS, 2)); return { text: `https://deploy:${p}@git.corp.io\n`, secret: p, file: '.git-credentials' }; },
+    ],
+    [() => 'https://:@git.corp.io'],
+  ),
+  cases(
+    'netrc-password',
+    [
+      () => { const p = humanPassword(); return { text: `default login anonymous password ${p}\n`, secret: p, file: '.netrc' }; },
+      () => { const p = humanPassword(); return { text: `machine ftp.corp.io\n  password ${p}\n`, secret: p, file: '_netrc' }; },
+    ],
+    [() => 'Set your password in the form below.', () => 'machine x.io login me password'],
+  ),
+];
+
+/** Texts in which nothing at all may be found: ciphertexts, hashes, test vectors, templates, documentation examples. */
+export const CLEAN_TEXTS: { name: string; text: () => string; file?: string }[] = [
+  { name: 'SOPS file', text: () => `db:\n  password: ENC[AES256_GCM,data:${rand(B64, 16)},iv:${rand(B64, 43)}=,tag:${rand(B64, 22)}==,type:str]\nsops:\n  kms: []\n  lastmodified: "2024-01-01T00:00:00Z"\n  mac: ENC[AES256_GCM,data:${rand(B64, 88)},iv:${rand(B64, 43)}=,tag:${rand(B64, 22)}==,type:str]\n`, file: 'secrets.enc.yaml' },
+  { name: 'ansible-vault file', text: () => `$ANSIBLE_VAULT;1.1;AES256\n${Array.from({ length: 6 }, () => rand(HEX, 80)).join('\n')}\n`, file: 'group_vars/prod/vault.yml' },
+  { name: 'SealedSecret', text: () => `apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nspec:\n  encryptedData:\n    api_token: Ag${rand(B64, 400)}\n    DB_PASSWORD: Ag${rand(B64, 300)}==\n`, file: 'k8s/sealed.yaml' },
+  { name: 'KMS ciphertext', text: () => `db_password_ciphertext = "AQICAH${rand(B64, 180)}"\nsecret_token = "CiQA${rand(B64, 120)}"\n` },
+  { name: 'Vault transit ciphertext', text: () => `password: "vault:v1:${rand(B64, 64)}"` },
+  { name: 'bcrypt hash', text: () => `admin:\n  password: $2y$10$${rand(`${ALNUM}./`, 53)}\n` },
+  { name: 'htpasswd', text: () => `admin:$apr1$${rand(ALNUM, 8)}$${rand(`${ALNUM}./`, 22)}\n`, file: '.htpasswd' },
+  { name: 'shadow', text: () => `root:$6$${rand(ALNUM, 16)}$${rand(`${ALNUM}./`, 86)}:19000:0:99999:7:::\n`, file: 'etc/shadow' },
+  { name: 'postgres md5 and SCRAM', text: () => `ALTER ROLE app ENCRYPTED PASSWORD 'md5${rand(HEX, 32)}';\nCREATE ROLE api PASSWORD 'SCRAM-SHA-256$4096:${rand(B64, 24)}$${rand(B64, 44)}:${rand(B64, 44)}';\n` },
+  { name: 'MySQL native hash', text: () => `CREATE USER 'app'@'%' IDENTIFIED WITH mysql_native_password AS '*${rand('0123456789ABCDEF', 40)}';` },
+  { name: 'Django pbkdf2', text: () => `"password": "pbkdf2_sha256$720000$${rand(ALNUM, 22)}$${rand(B64, 43)}=",` },
+  { name: 'RFC 4231 HMAC test vector', text: () => `key = "${'0b'.repeat(20)}"\ndata = "4869205468657265"\n`, file: 'test/hmac_test.py' },
+  { name: 'templates', text: () => 'password: ${DB_PASSWORD}\ntoken: "{{ .Values.token }}"\napi_key: <your-api-key>\nsecret: %(secret)s\nDB_PASS=$DB_PASS\n' },
+  { name: 'documentation examples', text: () => [cat('key = AK', 'IAIOSFODNN7', 'EXAMPLE'), cat('token: gh', 'p_16C7e42F292c6912E7710c838347Ae178B4a'), cat('bot = "xo', 'xb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"'), cat('TELEGRAM_TOKEN=110201543:', 'AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw')].join('\n') },
+  { name: 'obvious placeholders', text: () => 'password = "your_password_here"\nAPI_TOKEN=xxxxxxxxxxxxxxxxxxxxxxxx\nsecret: "changeme"\nDB_PASSWORD=<password>\nrequirepass foobared\n' },
+];
