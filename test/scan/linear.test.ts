@@ -10,12 +10,6 @@ import type { Rule } from '../../src/scan/types.js';
  * decoding), with one rule at a time.
  */
 
-// fixed on branch scan-rules: the detector's work per finding grows with the findings before it in the same
-// text (the overlap check against earlier findings, the line around each), so an input giving thousands of
-// findings is quadratic whatever the rule: the crafted .netrc entry repeated (issue #22), the generic rule's
-// many short `password=...` lines, `_authtoken=` repeated on one line. These are the only rules whose crafted
-// inputs give findings; only those inputs are excused, all their other inputs run.
-const KNOWN_QUADRATIC = new Set(['netrc-password', 'generic-secret-assignment', 'npmrc-auth-token']);
 
 /**
  * Units that, repeated, make a backtracking regex or per-match work go quadratic: generic ones, and for each
@@ -96,10 +90,6 @@ describe('every rule is linear: twice the input, about twice the time', () => {
       makers.push(['keyword then a long almost-secret', (n) => almost(rule, n)[0]!], ['assignment then a long unclosed value', (n) => almost(rule, n)[1]!]);
       const slow: unknown[] = [];
       for (const [what, make] of makers) {
-        if (KNOWN_QUADRATIC.has(rule.id) && detector.scan(make(START), 'crafted.txt').length > 0) {
-          process.stderr.write(`${rule.id}: ${what}: known quadratic in the number of findings, not checked here (fixed on branch scan-rules)\n`);
-          continue;
-        }
         const g = growth(detector, make);
         if (g.ratio >= 3) {
           // Measured again, at twice the size and more often, before it counts: a quadratic input stays near 4x,

@@ -425,30 +425,7 @@ describe('linear time on adversarial input', () => {
     });
   }
 
-  // Doubling the input must roughly double the time, for every rule through the whole engine (matching, finding
-  // bookkeeping, allow checks): a quadratic step would quadruple it. Small times are dominated by noise, so a
-  // pair under the floor passes.
-  test('every rule: twice the input, about twice the time (detector, crafted lines)', () => {
-    const floorMs = 30;
-    const slow: string[] = [];
-    const time = (d: Detector, line: string, runs: number) => Math.min(...Array.from({ length: runs }, () => cpuMs(() => d.scan(line, 'x.txt'))));
-    for (const rule of BUILTIN_RULES) {
-      const one = new Detector([rule]);
-      const small = adversarialLines(rule.keywords, 256 * 1024);
-      const large = adversarialLines(rule.keywords, 512 * 1024);
-      small.forEach((line, i) => {
-        let b = time(one, large[i]!, 1);
-        if (b < floorMs) return;
-        // Only a suspicious pair is measured again, at its best of three, so that noise does not fail it.
-        let a = time(one, line, 3);
-        if (b <= 3 * a) return;
-        b = time(one, large[i]!, 3);
-        a = time(one, line, 3);
-        if (b > floorMs && b > 3 * a) slow.push(`${rule.id} ${JSON.stringify(line.slice(0, 20))}: ${a.toFixed(0)} ms → ${b.toFixed(0)} ms`);
-      });
-    }
-    expect(slow).toEqual([]);
-  });
+  // Doubling the input roughly doubles the time for every rule through the whole engine: test/scan/linear.test.ts.
 
   test('the whole engine (prefilter, every rule, decoding) on each 1 MB crafted line in < 1 s of CPU', () => {
     for (const line of adversarialLines(['password', 'token', '://', 'eyj', 'aws', 'machine'])) {
