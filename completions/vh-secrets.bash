@@ -23,13 +23,14 @@ _vh_secrets() {
     purge) opts="--force --reason"; valued="--reason --config --env --actor --policy --timeout" ;;
     notify) opts="--within-days --dry-run --type --store --tag"; valued="--within-days --type --store --tag --config --env --actor --policy --timeout" ;;
     health) opts="--store --type --tag --metrics-file --pushgateway --metrics-names"; valued="--store --type --tag --metrics-file --pushgateway --config --env --actor --policy --timeout" ;;
-    rotate) opts="--secret-id --emergency --dry-run --resume --abort --reason --force"; valued="--secret-id --reason --config --env --actor --policy --timeout" ;;
-    rotate-all) opts="--type --store --tag --concurrency --shard --dry-run --confirm"; valued="--type --store --tag --concurrency --shard --config --env --actor --policy --timeout" ;;
+    rotate) opts="--secret-id --emergency --dry-run --resume --abort --all --store --type --tag --confirm --reason --force"; valued="--secret-id --store --type --tag --reason --config --env --actor --policy --timeout" ;;
+    rotate-all) opts="--type --store --tag --concurrency --shard --include-unmanaged --dry-run --confirm"; valued="--type --store --tag --concurrency --shard --config --env --actor --policy --timeout" ;;
+    rotations) opts="--store --type --tag"; valued="--store --type --tag --config --env --actor --policy --timeout" ;;
     backup) opts="--store --prefix --type --tag --all-versions --recipient --recipients-file --output"; valued="--store --prefix --type --tag --recipient --recipients-file --output --config --env --actor --policy --timeout" ;;
     restore) opts="--identity --to-store --dry-run --force"; valued="--identity --to-store --config --env --actor --policy --timeout" ;;
     audit) opts="--hours --since --until --log --source --output --fail-on-anomalies --anchor"; valued="--hours --since --until --log --source --output --fail-on-anomalies --anchor --config --env --actor --policy --timeout" ;;
     compliance) opts="--framework --days"; valued="--framework --days --config --env --actor --policy --timeout" ;;
-    scan) opts="--path --git --log-opts --staged --stdin --format --output --fail-on-secrets --baseline --rules --redact --no-redact --max-file-size --jobs --shard"; valued="--path --log-opts --format --output --baseline --rules --max-file-size --jobs --shard --config --env --actor --policy --timeout" ;;
+    scan) opts="--path --git --log-opts --staged --stdin --format --output --fail-on-secrets --baseline --rules --redact --no-redact --max-file-size --jobs --shard --no-ignore --hidden --no-hidden"; valued="--path --log-opts --format --output --baseline --rules --max-file-size --jobs --shard --config --env --actor --policy --timeout" ;;
     completion) opts=""; valued="--config --env --actor --policy --timeout" ;;
   esac
   case $prev in
@@ -39,7 +40,7 @@ _vh_secrets() {
     --config|--value-file|--output|--metrics-file|--baseline|--log|--path|--anchor|--identity|--recipients-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   if [[ -z $cmd ]]; then
-    COMPREPLY=($(compgen -W "get create put list ls describe revoke lifecycle deprecate archive purge notify health rotate rotate-all backup restore audit compliance scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --timeout --help -h" -- "$cur"))
+    COMPREPLY=($(compgen -W "get create put list ls describe revoke lifecycle deprecate archive purge notify health rotate rotate-all rotations backup restore audit compliance scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --timeout --help -h" -- "$cur"))
   elif [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$opts --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --timeout --help -h" -- "$cur"))
   else
