@@ -66,6 +66,20 @@ describe('command target', () => {
     expect(seen).toContain('VH_SECRET=local:app/key');
   });
 
+  test('two rotations inside the grace period: no cleanup hook runs for a credential still in its grace', async () => {
+    const cleanups = async () => (await fs.readFile(join(hooks, 'cleanups'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    const before = await cleanups();
+    const v0 = JSON.parse((await vh(['describe', 'local:app/key', '--json'])).out).current_version as string;
+    expect((await vh(['rotate', 'local:app/key', '--yes'])).code).toBe(0);
+    const v1 = JSON.parse((await vh(['describe', 'local:app/key', '--json'])).out).current_version as string;
+    expect((await vh(['rotate', 'local:app/key', '--yes'])).code).toBe(0);
+    expect(await cleanups()).toBe(before);
+    // Both superseded versions still read back: each waits out its own grace.
+    expect((await vh(['get', `local:app/key@${v0}`])).code).toBe(0);
+    expect((await vh(['get', `local:app/key@${v1}`])).code).toBe(0);
+    expect(await fs.readFile(join(hooks, 'app-password'), 'utf8')).toBe((await vh(['get', 'local:app/key'])).out);
+  });
+
   test('a refusing hook: exit and stderr reported (value-free), rolled back, the store keeps the old value', async () => {
     const before = (await vh(['get', 'local:app/key'])).out;
     await fs.writeFile(join(hooks, 'refuse'), '');
