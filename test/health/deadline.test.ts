@@ -208,7 +208,7 @@ describe('health and an interrupted rotation on this host', () => {
     const home = tempHome('vh-health-interrupted-');
     const env = baseEnv(home);
     try {
-      expect((await run(['create', 'app/db', '--type', 'api_key', '--generate'], { env })).code).toBe(0);
+      expect((await run(['create', 'app/db', '--type', 'database_password', '--generate'], { env })).code).toBe(0);
       const killed = await run(['rotate', 'app/db', '--yes'], { env: { ...env, VH_SECRETS_FAILPOINT: 'after:stage' } });
       expect(killed.signal).toBe('SIGKILL');
       const journalDir = join(home, 'vh', 'journal');

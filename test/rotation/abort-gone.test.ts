@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 test('a journal whose secret is gone: --resume says so (66), --abort clears it, a new secret of that name rotates', async () => {
-  expect((await vh(['create', 'app/gone', '--type', 'api_key', '--generate'])).code).toBe(0);
+  expect((await vh(['create', 'app/gone', '--type', 'database_password', '--generate'])).code).toBe(0);
   const killed = await vh(['rotate', 'app/gone', '--yes'], { VH_SECRETS_FAILPOINT: 'after:stage' });
   expect(killed.signal).toBe('SIGKILL');
   expect((await vh(['purge', 'app/gone', '--yes', '--force'])).code).toBe(0);
@@ -34,7 +34,7 @@ test('a journal whose secret is gone: --resume says so (66), --abort clears it, 
   expect(o.note).not.toMatch(/pending version \S+ discarded/);
 
   // Nothing blocks the name any more.
-  expect((await vh(['create', 'app/gone', '--type', 'api_key', '--generate'])).code).toBe(0);
+  expect((await vh(['create', 'app/gone', '--type', 'database_password', '--generate'])).code).toBe(0);
   const again = await vh(['rotate', 'app/gone', '--yes', '--json']);
   expect(again.code).toBe(0);
   expect(JSON.parse(again.out)).toMatchObject({ status: 'rotated' });
