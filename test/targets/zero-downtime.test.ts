@@ -72,7 +72,9 @@ const ROTATIONS = 20;
       const started = Date.now();
       const users = new Set<string>();
       for (let i = 0; i < ROTATIONS; i++) {
-        const r = await vh(['rotate', name, '--yes', '--json']);
+        // Back to back, each inside the previous one's grace period: alternating users hold two credentials, so
+        // every rotation cuts the one before last — knowingly (--force). The loop below re-reads on a refusal.
+        const r = await vh(['rotate', name, '--yes', '--force', '--json']);
         expect(r.code).toBe(0);
         expect(JSON.parse(r.out).status).toBe('rotated');
         users.add((await read()).username);
