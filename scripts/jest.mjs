@@ -15,7 +15,9 @@ function pass(name, args, env) {
   const out = join(dir, `${name}.json`);
   const r = spawnSync(
     process.execPath,
-    ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', join(root, 'node_modules/jest/bin/jest.js'), '--json', `--outputFile=${out}`, ...args],
+    // --forceExit: a test that fails half-way can leave a handle open (a query loop never told to stop, a socket):
+    // the run must still end with its counts, never hang a CI job until its time limit.
+    ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', join(root, 'node_modules/jest/bin/jest.js'), '--json', '--forceExit', `--outputFile=${out}`, ...args],
     { cwd: root, stdio: 'inherit', env },
   );
   try {

@@ -17,6 +17,7 @@ const ROTATIONS = 20;
 (skip ? describe.skip : describe)('zero downtime: alternating-users postgres secret', () => {
   test(`${ROTATIONS} consecutive rotations, a query loop that re-reads on auth failure: zero failed queries`, async () => {
     const home = tempHome('vh-zdt-');
+    let stop = false;
     try {
       const user = dbName('vh_zdt');
       await pgAdmin(`CREATE ROLE ${user} LOGIN PASSWORD '${password()}'`);
@@ -34,7 +35,6 @@ const ROTATIONS = 20;
       const read = async () => JSON.parse((await vh(['get', name])).out) as { username: string; password: string };
       const stats = { queries: 0, rereads: 0, failed: 0, errors: [] as string[] };
       let cred = await read();
-      let stop = false;
       const query = async (c: { username: string; password: string }) => {
         const client = new pg.Client({ host: HOST, port: PG_PORT, database: 'postgres', user: c.username, password: c.password });
         client.on('error', () => undefined);
@@ -93,6 +93,8 @@ const ROTATIONS = 20;
       expect(rows).toBe(stats.queries);
       expect(users).toEqual(new Set([user, `${user}_clone`]));
     } finally {
+      // A failed assertion above must not leave the query loop running (and the test run unable to end).
+      stop = true;
       await fs.rm(home, { recursive: true, force: true });
     }
   }, 180_000);
