@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, NODE, baseEnv, run, tempHome } from '../helpers/cli.js';
+import { BIN, NODE, baseEnv, run, tempHome, waitFor } from '../helpers/cli.js';
 
 /**
  * SIGTERM always ends a rotation's process, even one waiting on a target that never answers: after a short
@@ -19,14 +19,6 @@ fi
 mv "$dir/app-password.tmp" "$dir/app-password"
 `;
 
-async function waitFor(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 test('SIGTERM during a rotation that waits on its target: exit 143, journal kept, health WARNING, --resume finishes it', async () => {
   const home = tempHome('vh-sigterm-');

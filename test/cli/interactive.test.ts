@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, NODE, baseEnv, run, tempHome } from '../helpers/cli.js';
+import { BIN, NODE, baseEnv, run, shellQuote, tempHome, waitFor } from '../helpers/cli.js';
 
 /**
  * The interactive paths under a real terminal (tmux): the confirmation prompt shows what will change, "no" and
@@ -10,20 +10,7 @@ import { BIN, NODE, baseEnv, run, tempHome } from '../helpers/cli.js';
 const tmux = spawnSync('tmux', ['-V']).error === undefined;
 if (!tmux && process.env.VH_REQUIRE_PEERS === '1') throw new Error('tmux is required here');
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 (tmux ? describe : describe.skip)('interactive rotate under a terminal', () => {
   let home: string;

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, NODE, baseEnv, run, tempHome } from '../helpers/cli.js';
+import { BIN, NODE, baseEnv, run, shellQuote, tempHome, waitFor } from '../helpers/cli.js';
 
 /**
  * Progress output never keeps a finished command alive: on a terminal that reports 0 columns (`stty cols 0`,
@@ -13,20 +13,7 @@ const tmux = spawnSync('tmux', ['-V']).error === undefined;
 const script = spawnSync('script', ['--version']).error === undefined;
 if ((!tmux || !script) && process.env.VH_REQUIRE_PEERS === '1') throw new Error('tmux and script (util-linux) are required here');
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 describe('rotate on a terminal with 0 columns', () => {
   let home: string;

@@ -85,3 +85,20 @@ export async function filesUnder(dir: string): Promise<string[]> {
   }
   return out;
 }
+
+/**
+ * Polls `check` until it holds, at most `timeoutMs`: the one way tests wait for another process (never a fixed
+ * sleep). `detail` adds what was seen (a terminal screen) to the error.
+ */
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string, detail?: () => string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${detail ? `; the screen:\n${detail()}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** One argument for sh, single-quoted. */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,23 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, NODE, baseEnv, run, tempHome } from '../helpers/cli.js';
+import { BIN, NODE, baseEnv, run, shellQuote, tempHome, waitFor } from '../helpers/cli.js';
 
 /** `purge` under a real terminal (tmux): --yes and then the name typed back; a wrong name destroys nothing. */
 const tmux = spawnSync('tmux', ['-V']).error === undefined;
 if (!tmux && process.env.VH_REQUIRE_PEERS === '1') throw new Error('tmux is required here');
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const quote = shellQuote;
 
-async function waitFor(check: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 (tmux ? describe : describe.skip)('purge on a terminal', () => {
   let home: string;

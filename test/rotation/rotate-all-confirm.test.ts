@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, NODE, baseEnv, run, tempHome } from '../helpers/cli.js';
+import { BIN, NODE, baseEnv, run, shellQuote, tempHome, waitFor } from '../helpers/cli.js';
 
 /**
  * The questions asked on a real terminal (tmux): rotate-all with no filter at all shows the count per store and
@@ -11,18 +11,8 @@ import { BIN, NODE, baseEnv, run, tempHome } from '../helpers/cli.js';
 const tmux = spawnSync('tmux', ['-V']).error === undefined;
 if (!tmux && process.env.VH_REQUIRE_PEERS === '1') throw new Error('tmux is required here');
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(check: () => Promise<boolean> | boolean, ms: number, what: string, screen: () => string): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}; the screen:\n${screen()}`);
-}
-
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const q = shellQuote;
 
 (tmux ? describe : describe.skip)('rotation questions under a terminal', () => {
   let home: string;
