@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
-import { randomBytes, createHash } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { BIN, NODE, ROOT } from './cli.js';
+import { BIN, NODE, ROOT, run, tempHome } from './cli.js';
+import type { SecretStore } from '../../src/core/store.js';
+import { uniqueName } from '../providers/contract.js';
+import type { StoreUnderTest } from './stores.js';
 import type { AuditLine } from './audit-log.js';
 
 /**
@@ -166,4 +169,46 @@ export function promotionFindings(log: AuditLine[], secret: string, c0: string, 
   const verified = mine.slice(0, mine.indexOf(r)).some((e) => e.details.rotation_id === r.details.rotation_id && e.details.phase === 'verify' && e.success);
   if (!verified) found.push(`version ${version} was promoted by ${String(r.details.rotation_id)} with no verify phase in the audit log before it`);
   return found;
+}
+
+/** A fresh secret whose first rotation was SIGKILLed right after generate (the engine's own failpoint). */
+export interface KilledAfterGenerate {
+  home: string;
+  env: NodeJS.ProcessEnv;
+  name: string;
+  ref: string;
+  /** The current version and value before the rotation. */
+  c0: string;
+  v0: Buffer;
+  /** The rotation's journal: phase `generate`, in progress, nothing staged. */
+  journal: JournalFile;
+  /** A value for the test to write where the provider's next write would have put it. */
+  staged: string;
+  direct: SecretStore;
+}
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * The start of every deterministic stage-window test: a fresh `database_password` secret, its rotation killed at
+ * `after:generate`, its journal checked. The test then makes the store write the provider would have made next.
+ */
+export async function killedAfterGenerate(store: StoreUnderTest, label: string): Promise<KilledAfterGenerate> {
+  const home = tempHome(`vh-kills-${label}-`);
+  const env = await store.env(home);
+  const name = uniqueName(`kill-${label}`);
+  const ref = `${store.alias}:${name}`;
+  const created = await run(['create', name, '--type', 'database_password', '--generate'], { env });
+  if (created.code !== 0) throw new Error(`create ${name} exited ${created.code}: ${created.stderr}`);
+  const direct = await store.open();
+  const c0 = (await direct.describe(name)).currentVersion!;
+  const v0 = (await direct.get(name)).value;
+  const crashed = await run(['rotate', name, '--yes'], { env: { ...env, VH_SECRETS_FAILPOINT: 'after:generate' } });
+  if (crashed.signal !== 'SIGKILL') throw new Error(`the rotation was not killed at after:generate (exit ${crashed.code}): ${crashed.stderr}`);
+  const journal = (await journals(home)).find((j) => j.secret === ref);
+  if (!journal || journal.phase !== 'generate' || journal.status !== 'in_progress' || journal.pending_version !== null) {
+    throw new Error(`unexpected journal after the kill: ${JSON.stringify(journal)}`);
+  }
+  const staged = Array.from({ length: 40 }, () => ALNUM[randomInt(ALNUM.length)]).join('');
+  return { home, env, name, ref, c0, v0, journal, staged, direct };
 }

@@ -1,11 +1,9 @@
-import { randomInt } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { requestToken } from '../../src/providers/aws.js';
 import type { SecretStore } from '../../src/core/store.js';
-import { uniqueName } from '../providers/contract.js';
 import { run, tempHome } from '../helpers/cli.js';
 import { storesUnderTest } from '../helpers/stores.js';
-import { journals } from '../helpers/kill.js';
+import { killedAfterGenerate } from '../helpers/kill.js';
 import { awsStages } from '../helpers/kill-inspect.js';
 import { settledFindings } from '../helpers/kill-state.js';
 
@@ -26,8 +24,6 @@ afterAll(async () => {
   await fs.rm(shared, { recursive: true, force: true });
 });
 
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const apiKeyLike = () => Array.from({ length: 40 }, () => ALNUM[randomInt(ALNUM.length)]).join('');
 
 interface Killed {
   home: string;
@@ -43,23 +39,10 @@ interface Killed {
 
 /** A secret whose rotation died right after PutSecretValue in stage: the state the issue describes. */
 async function killedAfterPut(movedPending = false): Promise<Killed> {
-  const home = tempHome('vh-kills-aws-stage-');
-  const env = await aws.env(home);
-  const name = uniqueName('kill-aws-stage');
-  const ref = `${aws.alias}:${name}`;
-  expect((await run(['create', name, '--type', 'database_password', '--generate'], { env })).code).toBe(0);
-  const direct = await aws.open();
-  const c0 = (await direct.describe(name)).currentVersion!;
-  const v0 = (await direct.get(name)).value;
-
-  const crashed = await run(['rotate', name, '--yes'], { env: { ...env, VH_SECRETS_FAILPOINT: 'after:generate' } });
-  expect(crashed.signal).toBe('SIGKILL');
-  const journal = (await journals(home)).find((j) => j.secret === ref)!;
-  expect(journal).toMatchObject({ phase: 'generate', status: 'in_progress', pending_version: null });
+  const { home, env, name, ref, c0, v0, journal, staged, direct } = await killedAfterGenerate(aws, 'aws-stage');
 
   // What AwsStore.putOnly does next: the new version under the rotation's token and a private label only.
   const token = requestToken(journal.id);
-  const staged = apiKeyLike();
   const sdk = await import('@aws-sdk/client-secrets-manager');
   const client = new sdk.SecretsManagerClient({ endpoint: awsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   try {

@@ -1,11 +1,9 @@
-import { randomInt } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { secretIdFor } from '../../src/providers/gcp.js';
 import type { SecretStore } from '../../src/core/store.js';
-import { uniqueName } from '../providers/contract.js';
 import { run, tempHome } from '../helpers/cli.js';
 import { gcpDoubleEndpoint, storesUnderTest } from '../helpers/stores.js';
-import { journals } from '../helpers/kill.js';
+import { killedAfterGenerate } from '../helpers/kill.js';
 import { settledFindings } from '../helpers/kill-state.js';
 
 /**
@@ -29,8 +27,6 @@ afterAll(async () => {
   await fs.rm(shared, { recursive: true, force: true });
 });
 
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const apiKeyLike = () => Array.from({ length: 40 }, () => ALNUM[randomInt(ALNUM.length)]).join('');
 const vaultAddr = process.env.VH_TEST_VAULT_ADDR ?? 'http://127.0.0.1:8200';
 const vaultToken = process.env.VH_TEST_VAULT_TOKEN ?? 'root';
 
@@ -82,19 +78,7 @@ for (const provider of ['vault', 'gcp'] as const) {
   const store = stores.find((s) => s.provider === provider)!;
 
   const killedInStage = async (): Promise<Killed> => {
-    const home = tempHome(`vh-kills-window-${provider}-`);
-    const env = await store.env(home);
-    const name = uniqueName(`kill-${provider}-stage`);
-    const ref = `${store.alias}:${name}`;
-    expect((await run(['create', name, '--type', 'database_password', '--generate'], { env })).code).toBe(0);
-    const direct = await store.open();
-    const c0 = (await direct.describe(name)).currentVersion!;
-    const v0 = (await direct.get(name)).value;
-    const crashed = await run(['rotate', name, '--yes'], { env: { ...env, VH_SECRETS_FAILPOINT: 'after:generate' } });
-    expect(crashed.signal).toBe('SIGKILL');
-    const journal = (await journals(home)).find((j) => j.secret === ref)!;
-    expect(journal).toMatchObject({ phase: 'generate', status: 'in_progress', pending_version: null });
-    const staged = apiKeyLike();
+    const { home, env, name, ref, c0, v0, journal, staged, direct } = await killedAfterGenerate(store, `${provider}-stage`);
     if (provider === 'vault') await vaultDataWrite(name, c0, journal.id, staged);
     else await gcpClaimAndAdd(name, c0, journal.id, staged);
     // Readable: the old value, or the value the rotation wrote.
