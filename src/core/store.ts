@@ -25,6 +25,12 @@ export interface SecretStore {
   promote(name: string, version: string, options?: PromoteOptions): Promise<void>;
   /** Remove a pending version that was never promoted (rollback). No-op when it is gone already. */
   discardPending(name: string, version: string): Promise<void>;
+  /**
+   * Free a pending slot claimed with `token` whose version was never written (the process was killed between
+   * the claim and the write). No-op unless the claim is still `token`'s and no version is pending. Absent where
+   * `put` claims nothing before it writes.
+   */
+  releaseClaim?(name: string, token: string): Promise<void>;
   list(filter?: ListFilter): AsyncIterable<SecretSummary>;
   describe(name: string): Promise<SecretDescription>;
   /** Merge metadata: a `null` value removes the key. */

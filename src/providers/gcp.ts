@@ -417,6 +417,18 @@ class GcpStore implements SecretStore {
     );
   }
 
+  async releaseClaim(name: string, token: string): Promise<void> {
+    let s: ISecret;
+    try {
+      s = await this.secret(name);
+    } catch (err) {
+      if ((err as VhError).code === 'NOT_FOUND') return;
+      throw err;
+    }
+    const a = s.annotations ?? {};
+    if (a[TOKEN] === token && !a[PENDING]) await this.annotate(name, s, { [TOKEN]: null });
+  }
+
   async discardPending(name: string, version: string): Promise<void> {
     let s: ISecret;
     try {

@@ -424,6 +424,15 @@ class VaultStore implements SecretStore {
     });
   }
 
+  async releaseClaim(name: string, token: string): Promise<void> {
+    const md = await this.readMeta(name).catch((err: unknown) => {
+      if ((err as VhError).code === 'NOT_FOUND') return undefined;
+      throw err;
+    });
+    const custom = md?.custom_metadata ?? {};
+    if (md && custom[TOKEN] === token && !custom[PENDING]) await this.writeCustom(name, md, { [TOKEN]: null });
+  }
+
   async discardPending(name: string, version: string): Promise<void> {
     let md: VaultMetadata;
     try {

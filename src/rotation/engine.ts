@@ -446,7 +446,7 @@ export class RotationEngine {
     try {
       // The target first: restoring it may need the staged value, which discarding removes.
       await this.rollBackTarget(store, ref, entry, target, err);
-      if (entry.pending_version) await store.discardPending(ref.name, entry.pending_version);
+      await this.freeSlot(store, ref, entry);
       await store.setMetadata(ref.name, { [MARKER]: null, [FAILED_AT]: new Date().toISOString() });
       entry.status = 'rolled_back';
       await this.journal.write(entry);
@@ -568,6 +568,12 @@ export class RotationEngine {
     }
   }
 
+  /** Discards the pending version, or, where none was written, frees the slot this rotation claimed for it. */
+  private async freeSlot(store: SecretStore, ref: ResolvedRef, entry: JournalEntry): Promise<void> {
+    if (entry.pending_version) await store.discardPending(ref.name, entry.pending_version);
+    else await store.releaseClaim?.(ref.name, entry.id);
+  }
+
   async abort(refText: string, options: { force?: boolean } = {}): Promise<RotationOutcome> {
     const ref = resolveRef(this.rt, refText);
     await this.authorized(ref);
@@ -585,7 +591,7 @@ export class RotationEngine {
         return { ...done, note: `rotation ${entry.id} had already been promoted; it was completed instead of aborted` };
       }
       await this.rollBackTarget(store, ref, entry, target);
-      if (entry.pending_version) await store.discardPending(ref.name, entry.pending_version);
+      await this.freeSlot(store, ref, entry);
       await store.setMetadata(ref.name, { [MARKER]: null });
       entry.status = 'rolled_back';
       await this.journal.write(entry);

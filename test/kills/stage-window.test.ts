@@ -34,18 +34,19 @@ const vaultToken = process.env.VH_TEST_VAULT_TOKEN ?? 'root';
  * VaultStore.put up to its data write: the current version pinned and the token claimed (one metadata merge
  * patch), then the new version, conditional on the latest one; the patch naming it pending not yet made.
  */
-async function vaultDataWrite(name: string, c0: string, rotationId: string, value: string): Promise<void> {
+async function vaultDataWrite(name: string, c0: string, rotationId: string, value: string, write = true): Promise<void> {
   const path = name.split('/').map(encodeURIComponent).join('/');
   const headers = { 'X-Vault-Token': vaultToken, 'Content-Type': 'application/json' };
   const pin = await fetch(`${vaultAddr}/v1/secret/metadata/${path}`, { method: 'PATCH', headers: { ...headers, 'Content-Type': 'application/merge-patch+json' }, body: JSON.stringify({ custom_metadata: { 'vh-stage-current': c0, 'vh-stage-token': rotationId } }) });
   if (!pin.ok) throw new Error(`vault pin: ${pin.status} ${await pin.text()}`);
+  if (!write) return;
   const md = (await (await fetch(`${vaultAddr}/v1/secret/metadata/${path}`, { headers })).json()) as { data: { current_version: number } };
   const res = await fetch(`${vaultAddr}/v1/secret/data/${path}`, { method: 'POST', headers, body: JSON.stringify({ options: { cas: md.data.current_version }, data: { value } }) });
   if (!res.ok) throw new Error(`vault write: ${res.status} ${await res.text()}`);
 }
 
 /** GcpStore.putOnly up to addSecretVersion: the slot claimed (pin + token), the version added. */
-async function gcpClaimAndAdd(name: string, c0: string, rotationId: string, value: string): Promise<void> {
+async function gcpClaimAndAdd(name: string, c0: string, rotationId: string, value: string, add = true): Promise<void> {
   const gcp = await import('@google-cloud/secret-manager');
   const { credentials } = await import('@grpc/grpc-js');
   const [host, port] = gcpDoubleEndpoint.split(':');
@@ -58,7 +59,7 @@ async function gcpClaimAndAdd(name: string, c0: string, rotationId: string, valu
       { secret: { name: secretName, annotations: { ...(s.annotations ?? {}), 'vh-stage-current': c0, 'vh-stage-token': rotationId }, ...(s.etag ? { etag: s.etag } : {}) }, updateMask: { paths: ['annotations'] } },
       o,
     );
-    await client.addSecretVersion({ parent: secretName, payload: { data: Buffer.from(value) } }, o);
+    if (add) await client.addSecretVersion({ parent: secretName, payload: { data: Buffer.from(value) } }, o);
   } finally {
     await client.close();
   }
@@ -77,10 +78,11 @@ interface Killed {
 for (const provider of ['vault', 'gcp'] as const) {
   const store = stores.find((s) => s.provider === provider)!;
 
-  const killedInStage = async (): Promise<Killed> => {
+  /** `written`: the version write landed before the kill; otherwise the process died between claim and write. */
+  const killedInStage = async (written = true): Promise<Killed> => {
     const { home, env, name, ref, c0, v0, journal, staged, direct } = await killedAfterGenerate(store, `${provider}-stage`);
-    if (provider === 'vault') await vaultDataWrite(name, c0, journal.id, staged);
-    else await gcpClaimAndAdd(name, c0, journal.id, staged);
+    if (provider === 'vault') await vaultDataWrite(name, c0, journal.id, staged, written);
+    else await gcpClaimAndAdd(name, c0, journal.id, staged, written);
     // Readable: the old value, or the value the rotation wrote.
     const mid = await run(['get', name], { env });
     expect(mid.code).toBe(0);
@@ -119,5 +121,24 @@ for (const provider of ['vault', 'gcp'] as const) {
         await fs.rm(k.home, { recursive: true, force: true });
       }
     });
+  });
+
+  (store.skip ? describe.skip : describe)(`${provider}: a rotation killed after claiming the pending slot, before its version write`, () => {
+    for (const verb of ['--resume', '--abort'] as const) {
+      test(`rotate ${verb} leaves no claim behind`, async () => {
+        const k = await killedInStage(false);
+        try {
+          const r = await run(['rotate', k.name, verb, '--json'], { env: k.env });
+          const o = JSON.parse(r.out || '{}') as { status?: string };
+          expect({ code: r.code, status: o.status }).toEqual({ code: 0, status: verb === '--resume' ? 'rotated' : 'aborted' });
+          const end = await settled(k);
+          expect(end.findings).toEqual([]);
+          expect(end.end).toBe(verb === '--resume' ? 'new' : 'old');
+        } finally {
+          await k.direct.close?.();
+          await fs.rm(k.home, { recursive: true, force: true });
+        }
+      });
+    }
   });
 }
