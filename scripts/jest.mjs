@@ -22,6 +22,15 @@ function pass(name, args, env) {
   );
   try {
     const res = JSON.parse(readFileSync(out, 'utf8'));
+    // Where the time went: the slowest suites, so a CI run that grows says which suite grew.
+    const suites = (res.testResults ?? [])
+      .map((t) => ({ name: t.name.slice(root.length + 1), ms: (t.endTime ?? 0) - (t.startTime ?? 0) }))
+      .sort((a, b) => b.ms - a.ms);
+    if (suites.length > 5) {
+      const total = suites.reduce((n, t) => n + t.ms, 0);
+      console.log(`\n${name}: ${suites.length} suites, ${Math.round(total / 1000)} s in all; the slowest:`);
+      for (const t of suites.slice(0, 15)) console.log(`  ${String(Math.round(t.ms / 1000)).padStart(5)} s  ${t.name}`);
+    }
     return {
       code: r.status ?? 1,
       passed: res.numPassedTests,
