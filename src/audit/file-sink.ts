@@ -24,6 +24,8 @@ interface Waiter {
 export class FileAuditSink {
   private queue: Waiter[] = [];
   private flushing: Promise<void> | undefined;
+  /** The file as this process last left it: when it is still so, its last hash need not be read back. */
+  private tail: { dev: number; ino: number; size: number; prev: string } | undefined;
 
   constructor(
     readonly path: string,
@@ -62,7 +64,9 @@ export class FileAuditSink {
       let handle: fs.FileHandle | undefined;
       try {
         handle = await fs.open(this.path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, 0o600);
-        const { prev, endsClean } = await lastHash(handle);
+        const st = await handle.stat();
+        const known = this.tail && this.tail.dev === st.dev && this.tail.ino === st.ino && this.tail.size === st.size ? this.tail : undefined;
+        const { prev, endsClean } = known ? { prev: known.prev, endsClean: true } : await lastHash(handle, st.size);
         let link = prev;
         const chained = events.map((e) => {
           const full: AuditEvent = { ...e, prev: link, hash: '' };
@@ -74,12 +78,12 @@ export class FileAuditSink {
         const text = (endsClean ? '' : '\n') + chained.map(serializeEvent).join('');
         await handle.write(text);
         await handle.sync();
-        if (this.anchor !== undefined) {
-          const { size } = await handle.stat();
-          await writeHead(this.anchor, link, size, this.hmacKey);
-        }
+        const size = st.size + Buffer.byteLength(text);
+        this.tail = { dev: st.dev, ino: st.ino, size, prev: link };
+        if (this.anchor !== undefined) await writeHead(this.anchor, link, size, this.hmacKey);
         return chained;
       } catch (err) {
+        this.tail = undefined;
         throw fromSystemError(err, 'cannot append to audit log', this.path);
       } finally {
         await handle?.close();
@@ -89,8 +93,7 @@ export class FileAuditSink {
 }
 
 /** The hash of the last complete, parseable event line, reading backwards from the end. */
-async function lastHash(handle: fs.FileHandle): Promise<{ prev: string; endsClean: boolean }> {
-  const { size } = await handle.stat();
+async function lastHash(handle: fs.FileHandle, size: number): Promise<{ prev: string; endsClean: boolean }> {
   if (size === 0) return { prev: GENESIS, endsClean: true };
   let end = size;
   let carry = Buffer.alloc(0);

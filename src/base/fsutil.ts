@@ -27,15 +27,17 @@ async function fsyncDir(dir: string): Promise<void> {
 /**
  * Replace `path` atomically: write a private temp file beside it, fsync, rename over, fsync the directory.
  * A reader sees the old bytes or the new bytes, never a mix; a crash leaves at worst a stray temp file.
+ * `durable: false` skips both fsyncs: still atomic, and it survives the process being killed (the page cache
+ * outlives it), but a power loss may bring back the file as it was — for records the caller can rebuild.
  */
-export async function writeFileAtomic(path: string, data: Buffer | string, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(path: string, data: Buffer | string, mode = 0o600, { durable = true }: { durable?: boolean } = {}): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
     await handle.writeFile(data);
-    await handle.sync();
+    if (durable) await handle.sync();
     await handle.close();
     handle = undefined;
     await fs.rename(tmp, path);
@@ -44,7 +46,7 @@ export async function writeFileAtomic(path: string, data: Buffer | string, mode 
     await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw fromSystemError(err, 'cannot write', path);
   }
-  await fsyncDir(dir);
+  if (durable) await fsyncDir(dir);
 }
 
 /**

@@ -108,6 +108,8 @@ export interface SecretSummary {
   metadata: Metadata;
   currentVersion: string | undefined;
   updatedAt: string | undefined;
+  /** The full description, where listing read it anyway: a caller that needs it need not describe again. */
+  description?: SecretDescription;
 }
 
 export type VersionState = 'enabled' | 'disabled' | 'destroyed';

@@ -319,8 +319,22 @@ class AzureStore implements SecretStore {
       throw new VhError('CONFLICT', `"${name}" changed: current version is ${current?.id ?? 'none'}, expected ${options.expectedCurrent}`);
     }
     if (!target || !target.enabled) throw new VhError('NOT_FOUND', `version ${version} of "${name}" does not exist or is disabled`);
+    // Key Vault has no conditional write, so two hosts can both stage a version. Of two staged versions the first
+    // in the store's order promotes; the other yields before it touches a stage.
+    const rival = (v: VersionView) => v.enabled && v.id !== version && v.id !== current?.id && (v.tags[STAGE] === 'pending' || v.tags[STAGE] === 'current');
+    const ahead = all.slice(0, all.indexOf(target)).find((v) => rival(v) && v.tags[STAGE] === 'pending');
+    if (ahead) throw new VhError('CONFLICT', `"${name}" has another staged version ${ahead.id} ahead of ${version}`);
     // Order matters for readers: the new version is current before the old one stops being current.
     await this.restage(name, target, 'current', { [TOKEN]: null, ...AzureStore.publicTags(current?.tags ?? {}) });
+    // Read back: a version another host promoted meanwhile (it could not see ours yet) wins, and ours goes back to
+    // pending for the caller's rollback to discard. Both may yield, never both win.
+    const after = await this.versions(name);
+    const other = after.find((v) => rival(v) && v.tags[STAGE] === 'current');
+    if (other) {
+      const mine = after.find((v) => v.id === version);
+      if (mine) await this.restage(name, mine, 'pending');
+      throw new VhError('CONFLICT', `"${name}" was promoted concurrently to version ${other.id}`);
+    }
     const previous = AzureStore.stageOf(all, 'previous');
     if (previous && previous.id !== version) await this.restage(name, previous, null);
     if (current) await this.restage(name, current, 'previous');

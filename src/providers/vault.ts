@@ -364,7 +364,11 @@ class VaultStore implements SecretStore {
   async put(name: string, value: Buffer, options: PutOptions): Promise<{ version: string }> {
     const md = await this.readMeta(name);
     const custom = md.custom_metadata ?? {};
-    if (options.token && custom[TOKEN] === options.token && custom[PENDING]) return { version: custom[PENDING] };
+    if (options.token && custom[TOKEN] === options.token) {
+      // Asked again after a write whose answer was lost: the version it staged, if it landed.
+      const staged = VaultStore.stageVersion(md, 'pending');
+      if (staged) return { version: staged };
+    }
     const current = VaultStore.currentOf(md);
     if (options.expectedCurrent !== undefined && current !== options.expectedCurrent) {
       throw new VhError('CONFLICT', `"${name}" changed: current version is ${current ?? 'none'}, expected ${options.expectedCurrent}`);
@@ -372,32 +376,36 @@ class VaultStore implements SecretStore {
     const latest = String(md.current_version);
     // The write is conditional on Vault's latest version (cas), and only allowed when that latest version is the
     // current one (or a restore copy of it): so of two writers only one gets a version past the current one —
-    // the pending slot is a lock, and nothing is written to metadata before the write has won.
+    // the pending slot is a lock.
     if (VaultStore.stageVersion(md, 'pending') || (latest !== current && custom[RESTORED] !== latest)) {
       throw new VhError('CONFLICT', `"${name}" already has a pending version ${custom[PENDING] ?? latest}`);
     }
     if (options.stage === 'pending') {
-      // Pin the current version before the new one exists: were the answer to the data write lost, or the process
-      // killed right after it, the new version must not read as current just because it is Vault's latest. It
-      // then stands as the pending version (see stageVersion) for `--resume` to verify or `--abort` to discard.
-      await this.writeCustom(name, md, { [PIN]: current ?? null, [TOKEN]: options.token ?? null });
-    }
-    let version: string;
-    try {
-      version = await this.writeData(`write ${name}`, name, value, md.current_version);
-    } catch (err) {
-      if (options.stage === 'pending' && (err as VhError).code === 'CONFLICT' && options.token) {
-        // Lost the race: leave no token of ours behind (the pin names the current version either way).
-        const now = await this.readMeta(name).catch(() => undefined);
-        if (now?.custom_metadata?.[TOKEN] === options.token && !now.custom_metadata[PENDING]) await this.writeCustom(name, now, { [TOKEN]: null }).catch(() => undefined);
+      // One metadata write before the data write, and none after: the current version pinned, the token and
+      // the caller's metadata (the rotation marker) claimed. The new version, newer than the pin and named by no
+      // stage, is then the pending one (see stageVersion) — also when the answer to the data write is lost or
+      // the process is killed right after it: never current until promoted, for `--resume` to verify or
+      // `--abort` to discard.
+      const claim = { ...options.metadata, [PIN]: current ?? null, [TOKEN]: options.token ?? null };
+      await this.writeCustom(name, md, claim);
+      try {
+        return { version: await this.writeData(`write ${name}`, name, value, md.current_version) };
+      } catch (err) {
+        if ((err as VhError).code === 'CONFLICT' && options.token) {
+          // Lost the race: take back what we claimed, if it is still ours (the pin names the current version).
+          const now = await this.readMeta(name).catch(() => undefined);
+          const mine = now?.custom_metadata ?? {};
+          if (now && mine[TOKEN] === options.token && !VaultStore.stageVersion(now, 'pending')) {
+            const undo: Record<string, string | null> = { [TOKEN]: null };
+            for (const [k, v] of Object.entries(options.metadata ?? {})) if (mine[k] === v) undo[k] = null;
+            await this.writeCustom(name, now, undo).catch(() => undefined);
+          }
+        }
+        throw err;
       }
-      throw err;
     }
-    if (options.stage === 'pending') {
-      await this.writeCustom(name, md, { ...options.metadata, [PIN]: current ?? null, [PENDING]: version, [TOKEN]: options.token ?? null, [RESTORED]: null });
-    } else {
-      await this.writeCustom(name, md, { ...options.metadata, [PIN]: null, [PREVIOUS]: current ?? null, [REVOKED]: null, [RESTORED]: null });
-    }
+    const version = await this.writeData(`write ${name}`, name, value, md.current_version);
+    await this.writeCustom(name, md, { ...options.metadata, [PIN]: null, [PREVIOUS]: current ?? null, [REVOKED]: null, [RESTORED]: null });
     return { version };
   }
 
@@ -406,7 +414,8 @@ class VaultStore implements SecretStore {
     const current = VaultStore.currentOf(md);
     const custom = md.custom_metadata ?? {};
     if (current === version) {
-      if (custom[PENDING] === version || options.metadata) await this.writeCustom(name, md, { ...options.metadata, ...(custom[PENDING] === version ? { [PENDING]: null, [TOKEN]: null } : {}) });
+      const ours = custom[PENDING] === version || (!custom[PENDING] && custom[TOKEN] !== undefined);
+      if (ours || options.metadata) await this.writeCustom(name, md, { ...options.metadata, ...(ours ? { [PENDING]: null, [TOKEN]: null } : {}) });
       return;
     }
     if (options.expectedCurrent !== undefined && current !== options.expectedCurrent) {
@@ -421,6 +430,8 @@ class VaultStore implements SecretStore {
       [PENDING]: custom[PENDING] === version ? null : (custom[PENDING] ?? null),
       // The token belongs to the pending version: to this one, or (written before the data) to none yet.
       [TOKEN]: custom[PENDING] && custom[PENDING] !== version ? (custom[TOKEN] ?? null) : null,
+      // A restore copy older than the version promoted names nothing any more.
+      ...(custom[RESTORED] !== undefined && version === latest ? { [RESTORED]: null } : {}),
     });
   }
 
@@ -503,13 +514,16 @@ class VaultStore implements SecretStore {
         if (!entry) continue;
         const metadata = VaultStore.publicMeta(entry.md.custom_metadata);
         if (!matchesFilter(metadata, filter)) continue;
-        yield { name: entry.name, metadata, currentVersion: VaultStore.currentOf(entry.md), updatedAt: entry.md.updated_time };
+        yield { name: entry.name, metadata, currentVersion: VaultStore.currentOf(entry.md), updatedAt: entry.md.updated_time, description: VaultStore.description(entry.name, entry.md) };
       }
     }
   }
 
   async describe(name: string): Promise<SecretDescription> {
-    const md = await this.readMeta(name);
+    return VaultStore.description(name, await this.readMeta(name));
+  }
+
+  private static description(name: string, md: VaultMetadata): SecretDescription {
     const current = VaultStore.currentOf(md);
     const pending = VaultStore.stageVersion(md, 'pending');
     const previous = VaultStore.stageVersion(md, 'previous');

@@ -55,6 +55,28 @@ export interface RotateOptions {
   onPhase?: (phase: Phase) => void;
 }
 
+interface PlanBase {
+  ref: ResolvedRef;
+  options: RotateOptions;
+  /** What the plan would do (`planned`), or why it does nothing (skipped, deferred): what --dry-run shows. */
+  summary: RotationOutcome;
+}
+
+/** One rotation, read once (see RotationEngine.plan). */
+export type RotationPlan =
+  | (PlanBase & { ready: false })
+  | (PlanBase & {
+      ready: true;
+      store: SecretStore;
+      desc: SecretDescription;
+      type: SecretType;
+      from: string;
+      key: string | null;
+      /** The value of `from`. */
+      current: Buffer;
+      target: RotationTarget | undefined;
+    });
+
 function newRotationId(): string {
   return `rot-${new Date().toISOString().replace(/[-:TZ.]/g, '').slice(0, 14)}-${randomBytes(4).toString('hex')}`;
 }
@@ -169,16 +191,15 @@ export class RotationEngine {
    * an object that has it (a credential with its username). Any other JSON object is refused rather than
    * replaced by a bare string that its readers could not parse.
    */
-  private async keyOf(store: SecretStore, ref: ResolvedRef, desc: SecretDescription, withTarget: boolean): Promise<string | null> {
+  private keyFrom(ref: ResolvedRef, desc: SecretDescription, current: Buffer, withTarget: boolean): string | null {
     const key = ref.key ?? desc.metadata[KEY] ?? null;
     if (key) return key;
-    const current = await store.get(ref.name, { version: desc.currentVersion! });
     // A credential kept as {"username": …, "password": …} for a rotation target rotates its password.
-    const password = withTarget ? defaultTargetKey(current.value) : null;
+    const password = withTarget ? defaultTargetKey(current) : null;
     if (password) return password;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(current.value.toString('utf8'));
+      parsed = JSON.parse(current.toString('utf8'));
     } catch {
       return null;
     }
@@ -190,13 +211,13 @@ export class RotationEngine {
   }
 
   /** The new value: a fresh one from the type's generator, or the same JSON object with `key` replaced. */
-  private async newValue(store: SecretStore, ref: ResolvedRef, key: string | null, type: SecretType, from: string, target?: RotationTarget): Promise<Buffer> {
+  private async newValue(store: SecretStore, ref: ResolvedRef, key: string | null, type: SecretType, from: string, target?: RotationTarget, known?: Buffer): Promise<Buffer> {
     // The generator runs with the policy's length and alphabet; a value that still breaks an enforced rule
     // (a byte-encoded type under an alphabet rule, say) fails the rotation here, before anything is staged.
     const fresh = generateCompliant(this.rt, ref.id, type);
     this.rt.warnings.push(...enforce(checkValue(this.rt.policy, ref.id, type, fresh), 'rotate', ref.id));
     if (!key) return fresh;
-    const current = await store.get(ref.name, { version: from });
+    const current = { value: known ?? (await this.valueAt(store, ref, from)) };
     let obj: Record<string, unknown>;
     try {
       obj = JSON.parse(current.value.toString('utf8')) as Record<string, unknown>;
@@ -210,7 +231,23 @@ export class RotationEngine {
     return Buffer.from(JSON.stringify(next));
   }
 
-  async rotate(refText: string, options: RotateOptions = {}): Promise<RotationOutcome> {
+  /** Plan, then run what was planned: see plan() and execute(). */
+  async rotate(refText: string, options: RotateOptions = {}, known?: SecretDescription): Promise<RotationOutcome> {
+    const plan = await this.plan(refText, options, known);
+    if (options.dryRun) {
+      await this.release(plan);
+      return plan.summary;
+    }
+    return this.execute(plan);
+  }
+
+  /**
+   * Everything one rotation needs, read once: the secret's description (or `known`, when a listing read it
+   * already), its current value, the target and the grace periods the rotation would cut. Its `summary` is what
+   * `--dry-run` and the confirmation show; `execute` runs exactly this plan. A plan whose summary is not
+   * `planned` (skipped, deferred) runs nothing. A plan not executed is released.
+   */
+  async plan(refText: string, options: RotateOptions = {}, known?: SecretDescription): Promise<RotationPlan> {
     const ref = resolveRef(this.rt, refText);
     if (ref.selector) throw new VhError('USAGE', `rotate takes a secret, not a version ("${refText}")`, { hint: 'drop the @VERSION part' });
     if (options.emergency && !options.reason) throw new VhError('USAGE', '--emergency needs --reason "…" (recorded in the audit log)');
@@ -219,7 +256,7 @@ export class RotationEngine {
     const store = await this.rt.store(ref.store);
     let desc: SecretDescription;
     try {
-      desc = await store.describe(ref.name);
+      desc = known ?? (await store.describe(ref.name));
     } catch (err) {
       if (isVhError(err) && err.code === 'NOT_FOUND') throw new VhError('NOT_FOUND', `secret ${ref.id} not found`, { hint: 'check the name with `vh-secrets list`' });
       throw err;
@@ -228,69 +265,80 @@ export class RotationEngine {
     const type = await this.typeOf(ref, desc);
     const from = desc.currentVersion;
     const base = { version: from, previous_version: null };
+    const settled = (o: RotationOutcome): RotationPlan => ({ ready: false, ref, options, summary: o });
     if (existing?.status === 'in_progress') {
-      return outcome(ref.id, 'skipped', { ...base, rotation_id: existing.id, note: `an interrupted rotation ${existing.id} (last phase ${existing.phase ?? 'none'}) is recorded here: run \`vh-secrets rotate ${ref.id} --resume\` or \`--abort\`` });
+      return settled(outcome(ref.id, 'skipped', { ...base, rotation_id: existing.id, note: `an interrupted rotation ${existing.id} (last phase ${existing.phase ?? 'none'}) is recorded here: run \`vh-secrets rotate ${ref.id} --resume\` or \`--abort\`` }));
     }
     if (options.expectedCurrent !== undefined && options.expectedCurrent !== from) {
-      return outcome(ref.id, 'skipped', { ...base, note: `already rotated by another run (current version is now ${from})` });
+      return settled(outcome(ref.id, 'skipped', { ...base, note: `already rotated by another run (current version is now ${from})` }));
     }
     const marker = parseMarker(desc.metadata[MARKER]);
-    if (desc.pendingVersion || marker) return outcome(ref.id, 'skipped', { ...base, note: this.lockedNote(desc, marker) });
+    if (desc.pendingVersion || marker) return settled(outcome(ref.id, 'skipped', { ...base, note: this.lockedNote(desc, marker) }));
     const targetConfig = targetConfigFor(this.rt.config, ref.id, desc.metadata);
-    const live = (v: string) => desc.versions.some((x) => x.version === v && x.state === 'enabled');
-    if (options.dryRun) {
-      const at = targetConfig ? ` (applied at target ${targetConfig.name}, ${targetConfig.kind})` : '';
-      const alternating = targetConfig ? await openTargetFor(this.rt, ref, targetConfig).then(async (t) => (await t.close().catch(() => undefined), t.alternating)) : false;
-      const { cut } = graceCut(desc.metadata, from, alternating, Date.now(), live);
-      if (cut.length > 0 && !options.emergency && !options.force) {
-        return outcome(ref.id, 'deferred', { ...base, note: `rotating now would cut ${describeCut(cut, targetConfig?.name)}: deferred until then (\`--force\` cuts it now; \`--emergency\` for a leaked value)` });
-      }
-      const cuts = cut.length > 0 ? `; it cuts ${describeCut(cut, targetConfig?.name)} at once` : '';
-      return outcome(ref.id, 'planned', { ...base, note: `would generate a new ${type}, stage it${at}, verify, promote${options.emergency ? ' and revoke version ' + from + ' at once' : `, and revoke version ${from} after ${this.settings.gracePeriodHours} h`}${cuts}` });
-    }
-    const key = await this.keyOf(store, ref, desc, targetConfig !== undefined);
-    const lock = await this.localLock(ref.id);
-    if (!lock) return outcome(ref.id, 'skipped', { ...base, note: 'locked by another vh-secrets process on this host' });
-    const entry: JournalEntry = {
-      id: newRotationId(),
-      secret: ref.id,
-      store: ref.store,
-      name: ref.name,
-      key,
-      type,
-      from_version: from,
-      pending_version: null,
-      phase: null,
-      status: 'in_progress',
-      emergency: options.emergency === true,
-      reason: options.reason ?? null,
-      host: this.host,
-      pid: process.pid,
-      started_at: new Date().toISOString(),
-      updated_at: new Date().toISOString(),
-      error: null,
-      target: targetConfig?.name ?? null,
-      target_applied: false,
-    };
-    let target: RotationTarget | undefined;
+    // Versions never change: the current value read here is the one every later phase needs.
+    const current = await this.valueAt(store, ref, from);
+    const key = this.keyFrom(ref, desc, current, targetConfig !== undefined);
+    const target = targetConfig ? await openTargetFor(this.rt, ref, targetConfig) : undefined;
     try {
-      if (targetConfig) {
-        target = await openTargetFor(this.rt, ref, targetConfig);
-        if (target.alternating && !key) {
-          throw new VhError('INVALID_FORMAT', `${ref.id} rotates through alternating users (target ${target.name}), so its value must be a JSON object with "username" and "password"`, { hint: 'store it as {"username": "…", "password": "…"}' });
-        }
+      if (target?.alternating && !key) {
+        throw new VhError('INVALID_FORMAT', `${ref.id} rotates through alternating users (target ${target.name}), so its value must be a JSON object with "username" and "password"`, { hint: 'store it as {"username": "…", "password": "…"}' });
       }
+      const live = (v: string) => desc.versions.some((x) => x.version === v && x.state === 'enabled');
       const { cut } = graceCut(desc.metadata, from, target?.alternating === true, Date.now(), live);
       if (cut.length > 0 && !options.emergency && !options.force) {
-        return outcome(ref.id, 'deferred', {
-          ...base,
-          note: `rotating now would cut ${describeCut(cut, target?.name)}: deferred until then (\`--force\` cuts it now; \`--emergency\` for a leaked value)`,
-        });
+        await target?.close().catch(() => undefined);
+        return settled(outcome(ref.id, 'deferred', { ...base, note: `rotating now would cut ${describeCut(cut, target?.name)}: deferred until then (\`--force\` cuts it now; \`--emergency\` for a leaked value)` }));
       }
-      return await this.run(store, ref, entry, undefined, options, desc.metadata, target);
+      const at = target ? ` (applied at target ${target.name}, ${targetConfig!.kind})` : '';
+      const cuts = cut.length > 0 ? `; it cuts ${describeCut(cut, target?.name)} at once` : '';
+      const note = `would generate a new ${type}, stage it${at}, verify, promote${options.emergency ? ' and revoke version ' + from + ' at once' : `, and revoke version ${from} after ${this.settings.gracePeriodHours} h`}${cuts}`;
+      return { ready: true, ref, options, summary: outcome(ref.id, 'planned', { ...base, note }), store, desc, type, from, key, current, target };
+    } catch (err) {
+      await target?.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Frees what a plan holds (its target connection) when it is not executed. */
+  async release(plan: RotationPlan): Promise<void> {
+    if (plan.ready) await plan.target?.close().catch(() => undefined);
+  }
+
+  /** Runs a plan: journaled and audited phase by phase, conditional on the version the plan read being current. */
+  async execute(plan: RotationPlan): Promise<RotationOutcome> {
+    if (!plan.ready) return plan.summary;
+    const { ref, options, store, desc, target } = plan;
+    try {
+      const lock = await this.localLock(ref.id);
+      if (!lock) return outcome(ref.id, 'skipped', { version: plan.from, previous_version: null, note: 'locked by another vh-secrets process on this host' });
+      try {
+        const entry: JournalEntry = {
+          id: newRotationId(),
+          secret: ref.id,
+          store: ref.store,
+          name: ref.name,
+          key: plan.key,
+          type: plan.type,
+          from_version: plan.from,
+          pending_version: null,
+          phase: null,
+          status: 'in_progress',
+          emergency: options.emergency === true,
+          reason: options.reason ?? null,
+          host: this.host,
+          pid: process.pid,
+          started_at: new Date().toISOString(),
+          updated_at: new Date().toISOString(),
+          error: null,
+          target: target?.name ?? null,
+          target_applied: false,
+        };
+        return await this.run(store, ref, entry, undefined, options, desc.metadata, target, plan.current);
+      } finally {
+        await lock.release();
+      }
     } finally {
       await target?.close().catch(() => undefined);
-      await lock.release();
     }
   }
 
@@ -306,10 +354,14 @@ export class RotationEngine {
    * Drives the phases from wherever `entry` stands. `value` is the staged value when resuming (read back from
    * the store); a fresh rotation generates it.
    */
-  private async run(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, staged: Buffer | undefined, options: RotateOptions, snapshot: Metadata, target?: RotationTarget): Promise<RotationOutcome> {
+  private async run(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, staged: Buffer | undefined, options: RotateOptions, snapshot: Metadata, target?: RotationTarget, fromValue?: Buffer): Promise<RotationOutcome> {
     const deadline = new Deadline(Date.parse(entry.started_at) + this.settings.timeoutMinutes * 60_000);
     const done = (p: Phase) => entry.phase !== null && PHASES.indexOf(entry.phase) >= PHASES.indexOf(p);
     let value = staged;
+    // The values of the from and staged versions, read from the store at most once each (versions never change).
+    let old = fromValue;
+    const oldValue = async () => (old ??= await this.valueAt(store, ref, entry.from_version!));
+    const newValueOf = async () => (value ??= await this.valueAt(store, ref, entry.pending_version!));
     let current: Phase = 'prepare';
     const promotedHere = !done('promote');
     const step = async (phase: Phase, fn: () => Promise<void>, event: AuditEventType = 'rotation_phase', details: Record<string, DetailValue> = {}) => {
@@ -323,24 +375,24 @@ export class RotationEngine {
       // phase is idempotent) and logged twice — never done and missing from the trail.
       await this.audit(event, ref, entry.type, true, { rotation_id: entry.id, phase, ...details });
       entry.phase = phase;
-      await this.journal.write(entry);
+      await this.journal.write(entry, phase === 'prepare');
       failpoint('after', phase);
     };
 
     try {
       await step('prepare', async () => undefined, 'rotation_started', { from_version: entry.from_version, emergency: entry.emergency, reason: entry.reason, target: entry.target ?? null });
       await step('generate', async () => {
-        value = await this.newValue(store, ref, entry.key, entry.type as SecretType, entry.from_version!, target);
+        value = await this.newValue(store, ref, entry.key, entry.type as SecretType, entry.from_version!, target, old);
       });
       await step('stage', async () => {
-        if (!value) value = await this.newValue(store, ref, entry.key, entry.type as SecretType, entry.from_version!, target);
+        if (!value) value = await this.newValue(store, ref, entry.key, entry.type as SecretType, entry.from_version!, target, old);
         const marker = formatMarker({ id: entry.id, from: entry.from_version!, at: entry.started_at, host: this.host });
         const { version } = await store.put(ref.name, value, { stage: 'pending', expectedCurrent: entry.from_version!, token: entry.id, metadata: { [MARKER]: marker } });
         entry.pending_version = version;
         if (target) {
           // The pending version is on record before the target changes, so a crash here can be undone.
           await this.journal.write(entry);
-          await target.apply(this.credential(entry, await this.valueAt(store, ref, entry.from_version!)), this.credential(entry, value));
+          await target.apply(this.credential(entry, await oldValue()), this.credential(entry, value));
           entry.target_applied = true;
         }
       });
@@ -351,7 +403,7 @@ export class RotationEngine {
           const next = this.credential(entry, back.value);
           // Resumed after a crash in stage: the target may not have the value yet (applying is idempotent).
           if (!entry.target_applied) {
-            await target.apply(this.credential(entry, await this.valueAt(store, ref, entry.from_version!)), next);
+            await target.apply(this.credential(entry, await oldValue()), next);
             entry.target_applied = true;
           }
           await target.verify(next);
@@ -373,7 +425,7 @@ export class RotationEngine {
           if (older.version === entry.pending_version || older.version === entry.from_version) continue;
           if (target) {
             const retired = await this.valueAt(store, ref, older.version).catch(() => undefined);
-            if (retired) await target.cleanup(this.credential(entry, retired), this.credential(entry, await this.valueAt(store, ref, entry.pending_version!))).catch(() => undefined);
+            if (retired) await target.cleanup(this.credential(entry, retired), this.credential(entry, await newValueOf())).catch(() => undefined);
           }
           const gone = await store.revoke(ref.name, older.version).then(() => true, () => false);
           if (gone) await this.audit('revoked', ref, entry.type, true, { version: older.version, reason: due.includes(older) ? 'grace period over' : `grace period cut short by rotation ${entry.id}`, rotation_id: entry.id }).catch(() => undefined);
@@ -392,8 +444,7 @@ export class RotationEngine {
       await step('cleanup', async () => {
         if (!entry.emergency) return;
         if (target) {
-          const previous = this.credential(entry, await this.valueAt(store, ref, entry.from_version!));
-          await target.cleanup(previous, this.credential(entry, await this.valueAt(store, ref, entry.pending_version!)));
+          await target.cleanup(this.credential(entry, await oldValue()), this.credential(entry, await newValueOf()));
         }
         await store.revoke(ref.name, entry.from_version!);
       }, entry.emergency ? 'revoked' : 'rotation_phase', entry.emergency ? { version: entry.from_version, reason: entry.reason } : { deferred_until_hours: this.settings.gracePeriodHours });

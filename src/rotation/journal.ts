@@ -68,10 +68,16 @@ export class RotationJournal {
     return entry;
   }
 
-  async write(entry: JournalEntry): Promise<void> {
+  /**
+   * Replaces the entry atomically. `durable` (the default) fsyncs it: for the records the store alone cannot
+   * rebuild after a power loss — that a rotation began on this host, and that a target is about to change. A
+   * phase record is written without: a process kill never loses it, and after a power loss resume reads the
+   * phase back from the store (the marker, the pending version) and repeats what is idempotent.
+   */
+  async write(entry: JournalEntry, durable = true): Promise<void> {
     await ensurePrivateDir(this.dir);
     entry.updated_at = new Date().toISOString();
-    await writeFileAtomic(this.pathFor(entry.secret), `${JSON.stringify(entry, null, 2)}\n`, 0o600);
+    await writeFileAtomic(this.pathFor(entry.secret), `${JSON.stringify(entry, null, 2)}\n`, 0o600, { durable });
   }
 
   async remove(secret: string): Promise<void> {

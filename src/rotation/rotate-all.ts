@@ -9,6 +9,7 @@ import { RotationJournal } from './journal.js';
 import { rotationOf } from './interrupted.js';
 import { includeHint, rotationManagement } from './managed.js';
 import type { Runtime } from '../core/runtime.js';
+import type { SecretDescription } from '../core/store.js';
 import type { SecretType } from '../core/types.js';
 
 export function parseConcurrency(text: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
@@ -85,7 +86,7 @@ export async function rotateAll(rt: Runtime, input: RotateAllInput): Promise<Rot
   const journal = new RotationJournal(rt.config.paths.journalDir);
   const aliases = input.store !== undefined ? [rt.resolveAlias(input.store)] : [...rt.config.stores.keys()].sort();
   const filter = { metadata: metaFilter(input.type, input.tags) };
-  const work: { secret: string; store: string; type: string; version: string; metadata: Record<string, string> }[] = [];
+  const work: { secret: string; store: string; type: string; version: string; metadata: Record<string, string>; description?: SecretDescription }[] = [];
   const results: RotateAllResult[] = [];
   for (const alias of aliases) {
     try {
@@ -93,7 +94,7 @@ export async function rotateAll(rt: Runtime, input: RotateAllInput): Promise<Rot
       for await (const s of store.list(filter)) {
         const secret = `${alias}:${s.name}`;
         if (!s.currentVersion || !inShard(secret, input.shard)) continue;
-        work.push({ secret, store: alias, type: s.metadata['vh-type'] ?? 'generic', version: s.currentVersion, metadata: s.metadata });
+        work.push({ secret, store: alias, type: s.metadata['vh-type'] ?? 'generic', version: s.currentVersion, metadata: s.metadata, ...(s.description ? { description: s.description } : {}) });
       }
     } catch (err) {
       results.push({ secret: `${alias}:*`, store: alias, type: '-', status: 'failed', version: null, note: 'could not list this store', error: errorOf(err) });
@@ -107,10 +108,12 @@ export async function rotateAll(rt: Runtime, input: RotateAllInput): Promise<Rot
   const rotated = await mapBounded(work, input.concurrency, async (item): Promise<RotateAllResult> => {
     const base = { secret: item.secret, store: item.store, type: item.type };
     let result: RotateAllResult;
+    let changed = false;
     try {
       if (!input.dryRun && item.metadata[CLEANUP]) {
         const revoked = await engine.cleanupIfDue(item.secret, item.metadata);
         if (revoked) cleanups.push({ secret: item.secret, revoked_version: revoked });
+        changed = revoked !== undefined;
       }
       const management = rotationManagement(rt.config, item.secret, item.metadata);
       if (!management.managed && !input.includeUnmanaged) {
@@ -120,7 +123,10 @@ export async function rotateAll(rt: Runtime, input: RotateAllInput): Promise<Rot
         if (held?.status === 'interrupted') result = { ...base, status: 'interrupted', version: item.version, note: held.note, error: null };
         else result = { ...base, status: 'unmanaged', version: item.version, note: `left alone: ${management.why}; ${includeHint()}`, error: null };
       } else {
-        const o = await engine.rotate(item.secret, { expectedCurrent: item.version, ...(input.dryRun ? { dryRun: true } : {}) });
+        // The listing's description is the plan's (the rotation is conditional on the version it names); a
+        // cleanup just done changed the secret, so it is described again.
+        const known = changed ? undefined : item.description;
+        const o = await engine.rotate(item.secret, { expectedCurrent: item.version, ...(input.dryRun ? { dryRun: true } : {}) }, known);
         result = { ...base, status: o.status, version: o.version, note: o.note, error: o.error ? { code: o.error.code, message: o.error.message } : null };
         if (o.status === 'skipped') Object.assign(result, await classifySkip(rt, item.secret, o.note));
       }

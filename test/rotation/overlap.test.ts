@@ -29,12 +29,19 @@ for (const s of stores) {
       const tag = `run${randomBytes(4).toString('hex')}`;
       try {
         const names = Array.from({ length: 50 }, (_, i) => `vh-test/overlap-${tag}/s${String(i).padStart(2, '0')}`);
-        for (let i = 0; i < names.length; i += 10) {
-          const batch = await Promise.all(names.slice(i, i + 10).map((n) => run(['create', n, '--type', 'api_key', '--generate', '--tag', `batch=${tag}`], { env: envA })));
-          expect(batch.map((r) => r.code)).toEqual(Array(batch.length).fill(0));
-        }
+        // Set up and checked through the store itself (as another tool would); only the two runs are CLI processes.
         const before = new Map<string, string>();
-        for (const n of names) before.set(`${s.alias}:${n}`, JSON.parse((await run(['describe', n, '--json'], { env: envA })).out).current_version);
+        const direct = await s.open();
+        try {
+          for (let i = 0; i < names.length; i += 10) {
+            await Promise.all(names.slice(i, i + 10).map(async (n) => {
+              const { version } = await direct.create(n, randomBytes(24), { 'vh-type': 'api_key', batch: tag });
+              before.set(`${s.alias}:${n}`, version);
+            }));
+          }
+        } finally {
+          await direct.close?.();
+        }
 
         const args = ['rotate-all', '--tag', `batch=${tag}`, '--concurrency', '8', '--include-unmanaged', '--confirm', '--json'];
         // Both runs list the secrets before either rotates one: they overlap however busy the machine is.
@@ -51,18 +58,23 @@ for (const s of stores) {
           // Rotated by exactly one run; the other skipped it (locked, or already rotated by the first).
           expect({ secret, statuses }).toEqual({ secret, statuses: ['rotated', 'skipped'] });
         }
-        for (const n of names) {
-          const d = JSON.parse((await run(['describe', n, '--json'], { env: envA })).out);
-          const rotatedBy = [ra, rb].flatMap((r) => r.results).find((x) => x.secret === `${s.alias}:${n}` && x.status === 'rotated');
-          expect(d.current_version).toBe(rotatedBy?.version);
-          expect(d.current_version).not.toBe(before.get(`${s.alias}:${n}`));
-          if (hosts === 'two hosts' && s.deviations.atomicPendingSlot) {
-            if (d.pending_version !== null) process.stderr.write(`tolerated deviation (${s.provider}): ${s.deviations.atomicPendingSlot}\n`);
-          } else {
-            expect(d.pending_version).toBeNull();
+        const after = await s.open();
+        try {
+          for (const n of names) {
+            const d = await after.describe(n);
+            const rotatedBy = [ra, rb].flatMap((r) => r.results).find((x) => x.secret === `${s.alias}:${n}` && x.status === 'rotated');
+            expect(d.currentVersion).toBe(rotatedBy?.version);
+            expect(d.currentVersion).not.toBe(before.get(`${s.alias}:${n}`));
+            if (hosts === 'two hosts' && s.deviations.atomicPendingSlot) {
+              if (d.pendingVersion !== undefined) process.stderr.write(`tolerated deviation (${s.provider}): ${s.deviations.atomicPendingSlot}\n`);
+            } else {
+              expect(d.pendingVersion).toBeUndefined();
+            }
+            // One rotation: the first version is now previous, not older.
+            expect(d.versions.find((v) => v.stages.includes('previous'))?.version).toBe(before.get(`${s.alias}:${n}`));
           }
-          // One rotation: the first version is now previous, not older.
-          expect(d.versions.find((v: { stages: string[] }) => v.stages.includes('previous'))?.version).toBe(before.get(`${s.alias}:${n}`));
+        } finally {
+          await after.close?.();
         }
       } finally {
         await fs.rm(homeA, { recursive: true, force: true });

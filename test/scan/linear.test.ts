@@ -65,7 +65,14 @@ const REPS = 3;
  */
 function growth(detector: Detector, make: (chars: number) => string, start = START, reps = REPS): { ratio: number; n: number; ms: number } {
   let n = start;
-  while (n < MAX && timeOf(detector, make(n)) < MIN_MS) n *= 2;
+  let probe = timeOf(detector, make(n));
+  while (n < MAX && probe < MIN_MS) {
+    n *= 2;
+    probe = timeOf(detector, make(n));
+  }
+  // Still a few milliseconds at the largest size: linear enough, and any ratio would be noise (see below). One
+  // probe decides it: a busy machine only ever makes a probe slower, never faster.
+  if (probe < 5) return { ratio: 1, n, ms: probe };
   const small = make(n);
   const large = make(2 * n);
   let a = Infinity;

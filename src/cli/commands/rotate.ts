@@ -2,7 +2,7 @@ import { EXIT, VhError, exitCodeFor, isVhError, type ErrorCode } from '../../bas
 import { mapBounded } from '../../base/pool.js';
 import { parseTags } from '../../core/metadata.js';
 import type { Runtime } from '../../core/runtime.js';
-import { resolveRef } from '../../core/secrets.js';
+import type { Metadata } from '../../core/store.js';
 import { parseSecretType } from '../../core/types.js';
 import { RotationEngine, type RotationOutcome } from '../../rotation/engine.js';
 import { findRotations, type RotationRecord } from '../../rotation/interrupted.js';
@@ -137,47 +137,62 @@ export async function run(ctx: CommandContext, [positional]: string[], raw: Reco
   if (opts.abort) return render(ctx, await engine.abort(ref, { force: opts.force === true }));
 
   const base = { ...(opts.emergency ? { emergency: true } : {}), ...(opts.reason ? { reason: opts.reason } : {}), ...(opts.force ? { force: true } : {}) };
-  if (!opts.resume) {
-    let plan = await engine.rotate(ref, { ...base, dryRun: true });
-    if (plan.status === 'deferred' && !opts.dryRun && ctx.io.interactive && !ctx.io.globals.yes) {
+  if (opts.resume) return runRotation(ctx, ref, (onPhase) => engine.resume(ref, { ...base, onPhase, force: opts.force === true }));
+  // One plan: what the operator is shown and confirms is what runs.
+  let plan = await engine.plan(ref, base);
+  let executing = false;
+  try {
+    if (plan.summary.status === 'deferred' && !opts.dryRun && ctx.io.interactive && !ctx.io.globals.yes) {
       // A credential inside its grace period would stop working: say which, and let the operator decide.
-      ctx.io.err(`${plan.secret}: ${plan.note}`);
-      if (!(await confirm(ctx.io, `Cut it now and rotate ${plan.secret}?`))) {
+      ctx.io.err(`${plan.summary.secret}: ${plan.summary.note}`);
+      if (!(await confirm(ctx.io, `Cut it now and rotate ${plan.summary.secret}?`))) {
         ctx.io.err('vh-secrets: not confirmed; nothing was changed');
         return EXIT.TEMPFAIL;
       }
       Object.assign(base, { force: true });
-      plan = await engine.rotate(ref, { ...base, dryRun: true });
+      await engine.release(plan);
+      plan = await engine.plan(ref, base);
     }
-    const unmanaged = plan.status === 'planned' ? await unmanagedWhy(rt, ref) : undefined;
-    if (opts.dryRun || plan.status !== 'planned') {
-      if (unmanaged) plan.note = `${plan.note}; its value is issued elsewhere (${unmanaged}), so a rotation needs --force`;
-      return render(ctx, plan);
+    const summary = plan.summary;
+    const unmanaged = plan.ready ? unmanagedWhy(rt, summary.secret, plan.desc.metadata) : undefined;
+    if (opts.dryRun || !plan.ready) {
+      if (unmanaged) summary.note = `${summary.note}; its value is issued elsewhere (${unmanaged}), so a rotation needs --force`;
+      return render(ctx, summary);
     }
     let confirmed = ctx.io.globals.yes === true;
     if (unmanaged && opts.force !== true) {
-      const what = `${plan.secret}'s value is issued elsewhere (${unmanaged}): a rotation replaces it with a generated value that its consumers may not accept, and nothing can make the old one again`;
-      if (!ctx.io.interactive) throw new VhError('USAGE', `not rotating ${plan.secret}: ${what}`, { hint: `pass --force to rotate it anyway; or give it a rotation target, or set ${ROTATION_MODE}=generate in its metadata` });
-      ctx.io.err(`${plan.secret} (current version ${plan.version}): ${what}.`);
-      if (!(await confirm(ctx.io, `Replace ${plan.secret} with a generated value anyway${opts.emergency ? ', revoking the current value NOW' : ''}?`))) {
+      const what = `${summary.secret}'s value is issued elsewhere (${unmanaged}): a rotation replaces it with a generated value that its consumers may not accept, and nothing can make the old one again`;
+      if (!ctx.io.interactive) throw new VhError('USAGE', `not rotating ${summary.secret}: ${what}`, { hint: `pass --force to rotate it anyway; or give it a rotation target, or set ${ROTATION_MODE}=generate in its metadata` });
+      ctx.io.err(`${summary.secret} (current version ${summary.version}): ${what}.`);
+      if (!(await confirm(ctx.io, `Replace ${summary.secret} with a generated value anyway${opts.emergency ? ', revoking the current value NOW' : ''}?`))) {
         ctx.io.err('vh-secrets: not confirmed; nothing was changed');
         return EXIT.OK;
       }
       confirmed = true;
     }
     if (!confirmed) {
-      if (!ctx.io.interactive) throw new VhError('USAGE', `rotating ${plan.secret} needs confirmation`, { hint: 'pass --yes to confirm when not running interactively' });
-      ctx.io.err(`${plan.secret} (current version ${plan.version}): ${plan.note}`);
-      if (!(await confirm(ctx.io, `Rotate ${plan.secret}${opts.emergency ? ' NOW, revoking the current value' : ''}?`))) {
+      if (!ctx.io.interactive) throw new VhError('USAGE', `rotating ${summary.secret} needs confirmation`, { hint: 'pass --yes to confirm when not running interactively' });
+      ctx.io.err(`${summary.secret} (current version ${summary.version}): ${summary.note}`);
+      if (!(await confirm(ctx.io, `Rotate ${summary.secret}${opts.emergency ? ' NOW, revoking the current value' : ''}?`))) {
         ctx.io.err('vh-secrets: not confirmed; nothing was changed');
         return EXIT.OK;
       }
     }
+    const ready = plan;
+    executing = true;
+    return await runRotation(ctx, ref, (onPhase) => engine.execute({ ...ready, options: { ...ready.options, onPhase } }));
+  } finally {
+    // execute() frees what the plan holds; a plan shown, refused or failed before it is released here.
+    if (!executing) await engine.release(plan);
   }
+}
+
+/** Runs one rotation under a spinner that names its phases. */
+async function runRotation(ctx: CommandContext, ref: string, rotation: (onPhase: (phase: string) => void) => Promise<RotationOutcome>): Promise<number> {
   const spinner = await progress(ctx.io, `rotating ${ref}`);
   const onPhase = (phase: string) => spinner.text(`rotating ${ref}: ${phase}`);
   try {
-    const result = opts.resume ? await engine.resume(ref, { ...base, onPhase, force: opts.force === true }) : await engine.rotate(ref, { ...base, onPhase });
+    const result = await rotation(onPhase);
     if (result.status === 'rotated') spinner.succeed(`rotated ${result.secret}`);
     else if (result.status === 'failed') spinner.fail(`rotation of ${result.secret} failed`);
     else spinner.stop();
@@ -188,10 +203,8 @@ export async function run(ctx: CommandContext, [positional]: string[], raw: Reco
   }
 }
 
-/** Why rotating `ref` would destroy a value issued elsewhere; undefined when the tool can make it again. */
-async function unmanagedWhy(rt: Runtime, refText: string): Promise<string | undefined> {
-  const ref = resolveRef(rt, refText);
-  const desc = await (await rt.store(ref.store)).describe(ref.name);
-  const m = rotationManagement(rt.config, ref.id, desc.metadata);
+/** Why rotating `secret` would destroy a value issued elsewhere; undefined when the tool can make it again. */
+function unmanagedWhy(rt: Runtime, secret: string, metadata: Metadata): string | undefined {
+  const m = rotationManagement(rt.config, secret, metadata);
   return m.managed ? undefined : m.why;
 }
