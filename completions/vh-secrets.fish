@@ -3,6 +3,7 @@
 complete -c vh-secrets -f
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'get' -d 'print a secret value to stdout (and only there)'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'create' -d 'create a secret; the value comes from stdin, --value-file or --generate, never f'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'set' -d 'write a new version from a value issued elsewhere (stdin, --value-file, or typed'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'list' -d 'list secrets (names and metadata, never values) across the configured stores'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'describe' -d 'show metadata and versions of a secret (never the value)'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'revoke' -d 'revoke (disable) one version, or the whole secret when no version is given'
@@ -44,6 +45,12 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l owner -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l target -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l tag -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from set' -l value-file -r -F
+complete -c vh-secrets -n '__fish_seen_subcommand_from set' -l cas -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from set' -l reason -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from set' -l force
+complete -c vh-secrets -n '__fish_seen_subcommand_from set' -l dry-run
+complete -c vh-secrets -n '__fish_seen_subcommand_from set' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
 complete -c vh-secrets -n '__fish_seen_subcommand_from list ls' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'
 complete -c vh-secrets -n '__fish_seen_subcommand_from list ls' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
 complete -c vh-secrets -n '__fish_seen_subcommand_from list ls' -l tag -x
@@ -84,6 +91,7 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l type -x -a 'da
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l tag -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l confirm
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l reason -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l value-file -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l force
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'

@@ -121,6 +121,18 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .action(action(hooks, () => import('./commands/create.js')));
 
   program
+    .command('set')
+    .description('write a new version from a value issued elsewhere (stdin, --value-file, or typed at a terminal): staged, applied at its target, verified, promoted')
+    .argument('<ref>', 'secret reference (without @VERSION; #KEY sets one field of a JSON value)')
+    .option('--value-file <file>', 'read the value from a file (- for stdin)')
+    .option('--cas <version>', 'write only while this version is current (exit 75 otherwise)')
+    .option('--reason <text>', 'reason recorded in the audit log')
+    .option('--force', 'cut a previous version still inside its grace period')
+    .option('--dry-run', 'show what would happen, change nothing')
+    .addHelpText('after', '\nThe previous version stays valid for its grace period, as after a rotation. The value never comes from the\ncommand line. Exit: 0 written, 75 --cas version no longer current or another rotation holds the secret,\n64 empty value or the current value again, 77 a policy rule broken.\nExamples:\n  printf %s "$NEW_KEY" | vh-secrets set app/stripe --reason "reissued by vendor"\n  vh-secrets set app/tls#key --value-file new.key --cas 3')
+    .action(action(hooks, () => import('./commands/set.js')));
+
+  program
     .command('list')
     .alias('ls')
     .description('list secrets (names and metadata, never values) across the configured stores')
@@ -215,6 +227,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--tag <key=value>', 'with --all: only secrets with this tag (repeatable)', collect, [])
     .option('--confirm', 'with --all: same as --yes')
     .option('--reason <text>', 'reason recorded in the audit log')
+    .option('--value-file <file>', 'stage this value (a credential issued elsewhere) instead of a generated one (- for stdin)')
     .option('--force', 'cut a credential still inside its grace period, or rotate a secret whose value is issued elsewhere (see below); with --resume/--abort: take over a rotation another host started, before its timeout')
     .addHelpText(
       'after',

@@ -52,6 +52,11 @@ export interface RotateOptions {
   expectedCurrent?: string;
   /** Rotate even when that cuts a credential still inside its grace period (--emergency implies it). */
   force?: boolean;
+  /**
+   * The new value, supplied (`rotate --value-file`, `set`) instead of generated — a credential issued elsewhere.
+   * For a keyed secret (`#KEY`, or a credential object), the new value of that key.
+   */
+  value?: Buffer;
   onPhase?: (phase: Phase) => void;
 }
 
@@ -211,11 +216,12 @@ export class RotationEngine {
   }
 
   /** The new value: a fresh one from the type's generator, or the same JSON object with `key` replaced. */
-  private async newValue(store: SecretStore, ref: ResolvedRef, key: string | null, type: SecretType, from: string, target?: RotationTarget, known?: Buffer): Promise<Buffer> {
+  private async newValue(store: SecretStore, ref: ResolvedRef, key: string | null, type: SecretType, from: string, target?: RotationTarget, known?: Buffer, supplied?: Buffer): Promise<Buffer> {
     // The generator runs with the policy's length and alphabet; a value that still breaks an enforced rule
     // (a byte-encoded type under an alphabet rule, say) fails the rotation here, before anything is staged.
-    const fresh = generateCompliant(this.rt, ref.id, type);
-    this.rt.warnings.push(...enforce(checkValue(this.rt.policy, ref.id, type, fresh), 'rotate', ref.id));
+    // A supplied value was checked when planned.
+    const fresh = supplied ?? generateCompliant(this.rt, ref.id, type);
+    if (!supplied) this.rt.warnings.push(...enforce(checkValue(this.rt.policy, ref.id, type, fresh), 'rotate', ref.id));
     if (!key) return fresh;
     const current = { value: known ?? (await this.valueAt(store, ref, from)) };
     let obj: Record<string, unknown>;
@@ -278,6 +284,7 @@ export class RotationEngine {
     // Versions never change: the current value read here is the one every later phase needs.
     const current = await this.valueAt(store, ref, from);
     const key = this.keyFrom(ref, desc, current, targetConfig !== undefined);
+    if (options.value) this.checkSupplied(ref, type, key, current, options.value);
     const target = targetConfig ? await openTargetFor(this.rt, ref, targetConfig) : undefined;
     try {
       if (target?.alternating && !key) {
@@ -291,12 +298,28 @@ export class RotationEngine {
       }
       const at = target ? ` (applied at target ${target.name}, ${targetConfig!.kind})` : '';
       const cuts = cut.length > 0 ? `; it cuts ${describeCut(cut, target?.name)} at once` : '';
-      const note = `would generate a new ${type}, stage it${at}, verify, promote${options.emergency ? ' and revoke version ' + from + ' at once' : `, and revoke version ${from} after ${this.settings.gracePeriodHours} h`}${cuts}`;
+      const note = `would ${options.value ? 'stage the supplied value' : `generate a new ${type}, stage it`}${at}, verify, promote${options.emergency ? ' and revoke version ' + from + ' at once' : `, and revoke version ${from} after ${this.settings.gracePeriodHours} h`}${cuts}`;
       return { ready: true, ref, options, summary: outcome(ref.id, 'planned', { ...base, note }), store, desc, type, from, key, current, target };
     } catch (err) {
       await target?.close().catch(() => undefined);
       throw err;
     }
+  }
+
+  /** A supplied value is refused before anything is read further when it is empty, breaks the policy or changes nothing. */
+  private checkSupplied(ref: ResolvedRef, type: SecretType, key: string | null, current: Buffer, value: Buffer): void {
+    if (value.length === 0) throw new VhError('USAGE', `the value supplied for ${ref.id} is empty; nothing was changed`);
+    this.rt.warnings.push(...enforce(checkValue(this.rt.policy, ref.id, type, value), 'rotate', ref.id));
+    let now: Buffer = current;
+    if (key) {
+      try {
+        const field = (JSON.parse(current.toString('utf8')) as Record<string, unknown>)[key];
+        now = Buffer.from(typeof field === 'string' ? field : JSON.stringify(field ?? null));
+      } catch {
+        // not a JSON object: newValue says so
+      }
+    }
+    if (now.equals(value)) throw new VhError('USAGE', `the value supplied for ${ref.id}${key ? `#${key}` : ''} is its current value; nothing was changed`);
   }
 
   /** Frees what a plan holds (its target connection) when it is not executed. */
@@ -332,6 +355,7 @@ export class RotationEngine {
           error: null,
           target: target?.name ?? null,
           target_applied: false,
+          source: options.value ? 'supplied' : 'generated',
         };
         return await this.run(store, ref, entry, undefined, options, desc.metadata, target, plan.current);
       } finally {
@@ -380,12 +404,15 @@ export class RotationEngine {
     };
 
     try {
-      await step('prepare', async () => undefined, 'rotation_started', { from_version: entry.from_version, emergency: entry.emergency, reason: entry.reason, target: entry.target ?? null });
+      await step('prepare', async () => undefined, 'rotation_started', { from_version: entry.from_version, emergency: entry.emergency, reason: entry.reason, target: entry.target ?? null, source: entry.source ?? 'generated' });
       await step('generate', async () => {
-        value = await this.newValue(store, ref, entry.key, entry.type as SecretType, entry.from_version!, target, old);
+        value = await this.newValue(store, ref, entry.key, entry.type as SecretType, entry.from_version!, target, old, options.value);
       });
       await step('stage', async () => {
-        if (!value) value = await this.newValue(store, ref, entry.key, entry.type as SecretType, entry.from_version!, target, old);
+        if (!value) {
+          if (entry.source === 'supplied' && !options.value) throw new VhError('USAGE', `rotation ${entry.id} was given its value, which is kept nowhere until staged: it cannot be generated again`);
+          value = await this.newValue(store, ref, entry.key, entry.type as SecretType, entry.from_version!, target, old, options.value);
+        }
         const marker = formatMarker({ id: entry.id, from: entry.from_version!, at: entry.started_at, host: this.host });
         const { version } = await store.put(ref.name, value, { stage: 'pending', expectedCurrent: entry.from_version!, token: entry.id, metadata: { [MARKER]: marker } });
         entry.pending_version = version;
@@ -606,7 +633,13 @@ export class RotationEngine {
         if (!entry.phase || entry.phase === 'prepare' || entry.phase === 'generate') entry.phase = 'stage';
         return await this.run(store, ref, entry, staged.value, options, desc.metadata, target);
       }
-      // Nothing staged (crashed before stage): start the remaining phases afresh.
+      // Nothing staged (crashed before stage): start the remaining phases afresh — unless the value was supplied:
+      // it was never written anywhere, so there is nothing to resume with.
+      if (entry.source === 'supplied') {
+        throw new VhError('USAGE', `rotation ${entry.id} of ${ref.id} was interrupted before its supplied value was staged, and that value is kept nowhere: it cannot be resumed`, {
+          hint: `run \`vh-secrets rotate ${ref.id} --abort\`, then supply the value again (\`rotate ${ref.id} --value-file …\` or \`set\`)`,
+        });
+      }
       entry.pending_version = null;
       entry.phase = 'prepare';
       entry.from_version = desc.currentVersion ?? entry.from_version;

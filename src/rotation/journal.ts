@@ -32,6 +32,8 @@ export interface JournalEntry {
   target?: string | null;
   /** Whether the staged value was applied at the target (a resumed rotation re-applies it when not). */
   target_applied?: boolean;
+  /** Where the new value came from: generated here, or supplied by the operator (never kept until staged). */
+  source?: 'generated' | 'supplied';
   /** The phase whose write the store never confirmed: resume reads the store to learn what happened. */
   unconfirmed?: Phase | null;
 }

@@ -63,6 +63,16 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
   // Rotation, reports, verification, metrics and a scan of the very directory that holds the values.
   expect((await vh('rotate', ['rotate', 'app/kv#password', '--yes', '--force'], undefined, false, debugEnv)).code).toBe(0);
   ledger.add((await vh('get rotated', ['get', 'app/kv#password'], undefined, true)).out);
+  // Values issued elsewhere, supplied: set (stdin), rotate --value-file, and their refusals.
+  const setValue = ledger.add(canary('set'));
+  expect((await vh('set', ['set', 'app/file', '--reason', 'reissued'], setValue, false, debugEnv)).code).toBe(0);
+  expect((await vh('set same', ['set', 'app/file', '--debug'], setValue)).code).toBe(64);
+  expect((await vh('set cas', ['set', 'app/file', '--cas', '99', '--json'], ledger.add(canary('set-cas')))).code).toBe(75);
+  const suppliedValue = ledger.add(canary('supplied'));
+  const suppliedFile = join(home, 'supplied.txt');
+  await fs.writeFile(suppliedFile, suppliedValue, { mode: 0o600 });
+  expect((await vh('rotate value-file', ['rotate', 'app/file', '--value-file', suppliedFile, '--yes', '--json'], undefined, false, debugEnv)).code).toBe(0);
+  expect((await vh('get supplied', ['get', 'app/file'], undefined, true)).out).toBe(suppliedValue);
   // An interrupted rotation (killed with the new value staged), as `rotations` and `rotate --resume --all` show it.
   expect((await vh('rotate killed', ['rotate', 'app/db', '--yes'], undefined, false, { ...env, VH_SECRETS_FAILPOINT: 'after:stage' })).signal).toBe('SIGKILL');
   ledger.add((await vh('get staged', ['get', 'app/db', '--version', 'pending'], undefined, true)).out);
@@ -126,7 +136,7 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
 
   const vhHome = join(home, 'vh');
   const storeFile = join(vhHome, 'store.vhs');
-  const scanned = await ledger.recordFiles(home, (f) => f === valueFile);
+  const scanned = await ledger.recordFiles(home, (f) => f === valueFile || f === join(home, 'supplied.txt'));
   expect(scanned).toEqual(expect.arrayContaining([join(vhHome, 'audit.log'), storeFile]));
   expect(ledger.leaks()).toEqual([]);
 

@@ -54,9 +54,9 @@ function timeOf(detector: Detector, text: string): number {
   return (t.user + t.system) / 1000;
 }
 
-const MIN_MS = 8;
+const MIN_MS = 6;
 const START = 16 * 1024;
-const MAX = 256 * 1024;
+const MAX = 128 * 1024;
 const REPS = 3;
 
 /**

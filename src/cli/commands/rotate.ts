@@ -12,6 +12,7 @@ import type { CommandContext } from '../context.js';
 import { progress, withProgress } from '../progress.js';
 import { confirm } from '../prompt.js';
 import { renderResults } from './rotate-all.js';
+import { readValueSource } from '../value-input.js';
 
 interface RotateOptions {
   secretId?: string;
@@ -26,9 +27,10 @@ interface RotateOptions {
   confirm?: boolean;
   force?: boolean;
   reason?: string;
+  valueFile?: string;
 }
 
-function render(ctx: CommandContext, o: RotationOutcome): number {
+export function render(ctx: CommandContext, o: RotationOutcome): number {
   if (ctx.io.json) ctx.io.outJson(o);
   switch (o.status) {
     case 'rotated':
@@ -120,6 +122,9 @@ export async function run(ctx: CommandContext, [positional]: string[], raw: Reco
   const opts = raw as RotateOptions;
   if (opts.resume && opts.abort) throw new VhError('USAGE', '--resume and --abort cannot be used together');
   const filtered = opts.store !== undefined || opts.type !== undefined || (opts.tag ?? []).length > 0;
+  if (opts.valueFile !== undefined && (opts.all || opts.resume || opts.abort)) {
+    throw new VhError('USAGE', `--value-file does not go with --${opts.all ? 'all' : opts.resume ? 'resume' : 'abort'}`, { hint: 'a resumed rotation continues with the value it staged' });
+  }
   if (opts.all) {
     if (!opts.resume && !opts.abort) throw new VhError('USAGE', '--all goes with --resume or --abort', { hint: 'to rotate every matching secret, use `vh-secrets rotate-all`' });
     if (positional || opts.secretId) throw new VhError('USAGE', '--all takes no secret reference', { hint: 'filter with --store, --type or --tag' });
@@ -137,6 +142,8 @@ export async function run(ctx: CommandContext, [positional]: string[], raw: Reco
   if (opts.abort) return render(ctx, await engine.abort(ref, { force: opts.force === true }));
 
   const base = { ...(opts.emergency ? { emergency: true } : {}), ...(opts.reason ? { reason: opts.reason } : {}), ...(opts.force ? { force: true } : {}) };
+  // A value issued elsewhere, supplied: from a file or stdin (`-`), never the command line.
+  if (opts.valueFile !== undefined) Object.assign(base, { value: await suppliedValue(ctx, opts.valueFile) });
   if (opts.resume) return runRotation(ctx, ref, (onPhase) => engine.resume(ref, { ...base, onPhase, force: opts.force === true }));
   // One plan: what the operator is shown and confirms is what runs.
   let plan = await engine.plan(ref, base);
@@ -154,7 +161,8 @@ export async function run(ctx: CommandContext, [positional]: string[], raw: Reco
       plan = await engine.plan(ref, base);
     }
     const summary = plan.summary;
-    const unmanaged = plan.ready ? unmanagedWhy(rt, summary.secret, plan.desc.metadata) : undefined;
+    // A supplied value is what a secret issued elsewhere needs: nothing is generated in its place.
+    const unmanaged = plan.ready && opts.valueFile === undefined ? unmanagedWhy(rt, summary.secret, plan.desc.metadata) : undefined;
     if (opts.dryRun || !plan.ready) {
       if (unmanaged) summary.note = `${summary.note}; its value is issued elsewhere (${unmanaged}), so a rotation needs --force`;
       return render(ctx, summary);
@@ -187,8 +195,15 @@ export async function run(ctx: CommandContext, [positional]: string[], raw: Reco
   }
 }
 
+/** The bytes of `--value-file FILE` (`-`: stdin), read once, before anything is planned. */
+export async function suppliedValue(ctx: CommandContext, valueFile: string | undefined): Promise<Buffer> {
+  const source = await readValueSource(ctx.io, valueFile === undefined ? {} : { valueFile });
+  if (source.kind !== 'bytes') throw new VhError('USAGE', 'no value given');
+  return source.value;
+}
+
 /** Runs one rotation under a spinner that names its phases. */
-async function runRotation(ctx: CommandContext, ref: string, rotation: (onPhase: (phase: string) => void) => Promise<RotationOutcome>): Promise<number> {
+export async function runRotation(ctx: CommandContext, ref: string, rotation: (onPhase: (phase: string) => void) => Promise<RotationOutcome>): Promise<number> {
   const spinner = await progress(ctx.io, `rotating ${ref}`);
   const onPhase = (phase: string) => spinner.text(`rotating ${ref}: ${phase}`);
   try {
