@@ -14,6 +14,7 @@ _vh_secrets() {
   case $cmd in
     get) opts="--version"; valued="--version --config --env --actor --policy --timeout" ;;
     create|put) opts="--type --generate --value-file --expires-in-days --rotation-days --owner --target --tag"; valued="--type --value-file --expires-in-days --rotation-days --owner --target --tag --config --env --actor --policy --timeout" ;;
+    update) opts="--tag --untag --owner --rotation-days --expires-in-days --no-expiry --target --no-target --type"; valued="--tag --untag --owner --rotation-days --expires-in-days --target --type --config --env --actor --policy --timeout" ;;
     set) opts="--value-file --cas --reason --force --dry-run"; valued="--value-file --cas --reason --config --env --actor --policy --timeout" ;;
     list|ls) opts="--type --store --tag"; valued="--type --store --tag --config --env --actor --policy --timeout" ;;
     describe) opts=""; valued="--config --env --actor --policy --timeout" ;;
@@ -41,13 +42,13 @@ _vh_secrets() {
     --config|--value-file|--output|--metrics-file|--baseline|--log|--path|--anchor|--identity|--recipients-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   if [[ -z $cmd ]]; then
-    COMPREPLY=($(compgen -W "get create put set list ls describe revoke lifecycle deprecate archive purge notify health rotate rotate-all rotations backup restore audit compliance scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --timeout --help -h" -- "$cur"))
+    COMPREPLY=($(compgen -W "get create put update set list ls describe revoke lifecycle deprecate archive purge notify health rotate rotate-all rotations backup restore audit compliance scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --timeout --help -h" -- "$cur"))
   elif [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$opts --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --timeout --help -h" -- "$cur"))
   else
     case $cmd in
       lifecycle) COMPREPLY=($(compgen -W "report $(vh-secrets __complete refs "$cur" 2>/dev/null)" -- "$cur")) ;;
-      get|create|put|set|describe|revoke|rotate|deprecate|archive|purge) COMPREPLY=($(compgen -W "$(vh-secrets __complete refs "$cur" 2>/dev/null)" -- "$cur")) ;;
+      get|create|put|set|update|describe|revoke|rotate|deprecate|archive|purge) COMPREPLY=($(compgen -W "$(vh-secrets __complete refs "$cur" 2>/dev/null)" -- "$cur")) ;;
       audit) COMPREPLY=($(compgen -W "report verify flush" -- "$cur")) ;;
       completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")) ;;
       scan|restore) COMPREPLY=($(compgen -f -- "$cur")) ;;

@@ -3,6 +3,7 @@
 complete -c vh-secrets -f
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'get' -d 'print a secret value to stdout (and only there)'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'create' -d 'create a secret; the value comes from stdin, --value-file or --generate, never f'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'update' -d 'change what vh-secrets knows about a secret (tags, owner, rotation interval, exp'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'set' -d 'write a new version from a value issued elsewhere (stdin, --value-file, or typed'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'list' -d 'list secrets (names and metadata, never values) across the configured stores'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'describe' -d 'show metadata and versions of a secret (never the value)'
@@ -45,6 +46,16 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l owner -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l target -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l tag -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from update' -l tag -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from update' -l untag -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from update' -l owner -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from update' -l rotation-days -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from update' -l expires-in-days -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from update' -l no-expiry
+complete -c vh-secrets -n '__fish_seen_subcommand_from update' -l target -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from update' -l no-target
+complete -c vh-secrets -n '__fish_seen_subcommand_from update' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'
+complete -c vh-secrets -n '__fish_seen_subcommand_from update' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
 complete -c vh-secrets -n '__fish_seen_subcommand_from set' -l value-file -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from set' -l cas -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from set' -l reason -x

@@ -3,6 +3,7 @@ import { createHash, createHmac } from 'node:crypto';
 /** The audit event schema (JSON Lines, one event per line). A secret value never appears in an event. */
 export const AUDIT_EVENT_TYPES = [
   'created',
+  'updated',
   'activated',
   'accessed',
   'listed',

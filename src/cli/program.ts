@@ -121,6 +121,22 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .action(action(hooks, () => import('./commands/create.js')));
 
   program
+    .command('update')
+    .description("change what vh-secrets knows about a secret (tags, owner, rotation interval, expiry, target, type) — metadata only, never the value")
+    .argument('<ref>', 'secret reference (without @VERSION or #KEY)')
+    .option('--tag <key=value>', 'set a tag (repeatable)', collect, [])
+    .option('--untag <key>', 'remove a tag (repeatable)', collect, [])
+    .option('--owner <owner>', 'owner (team or person); "" removes it')
+    .option('--rotation-days <n>', 'rotation interval in days')
+    .option('--expires-in-days <n>', 'expiry, in days from now')
+    .option('--no-expiry', 'remove the expiry')
+    .option('--target <name>', 'rotation target from the config ([targets.<name>])')
+    .option('--no-target', "remove the secret's own rotation target")
+    .addOption(new Option('--type <type>', `secret type: ${SECRET_TYPES_HELP}`))
+    .addHelpText('after', '\nRefused before anything is written when the policy would not accept the result (exit 77 naming the rule),\nor — for --type and --target — while a rotation of the secret is in flight (exit 75). Audited as `updated`.\nExamples:\n  vh-secrets update app/db --owner dba --rotation-days 30 --tag team=payments\n  vh-secrets update prod-vault:app/api --untag legacy --no-expiry')
+    .action(action(hooks, () => import('./commands/update.js')));
+
+  program
     .command('set')
     .description('write a new version from a value issued elsewhere (stdin, --value-file, or typed at a terminal): staged, applied at its target, verified, promoted')
     .argument('<ref>', 'secret reference (without @VERSION; #KEY sets one field of a JSON value)')
@@ -129,7 +145,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--reason <text>', 'reason recorded in the audit log')
     .option('--force', 'cut a previous version still inside its grace period')
     .option('--dry-run', 'show what would happen, change nothing')
-    .addHelpText('after', '\nThe previous version stays valid for its grace period, as after a rotation. The value never comes from the\ncommand line. Exit: 0 written, 75 --cas version no longer current or another rotation holds the secret,\n64 empty value or the current value again, 77 a policy rule broken.\nExamples:\n  printf %s "$NEW_KEY" | vh-secrets set app/stripe --reason "reissued by vendor"\n  vh-secrets set app/tls#key --value-file new.key --cas 3')
+    .addHelpText('after', '\nThe previous version stays valid for its grace period, as after a rotation. The value never comes from the\ncommand line. Exit: 0 written, 75 --cas version no longer current or another rotation holds the secret,\n64 the current value again, 65 an empty or oversized value, 77 a policy rule broken.\nExamples:\n  printf %s "$NEW_KEY" | vh-secrets set app/stripe --reason "reissued by vendor"\n  vh-secrets set app/tls#key --value-file new.key --cas 3')
     .action(action(hooks, () => import('./commands/set.js')));
 
   program

@@ -39,7 +39,7 @@ export type PolicyMode = 'enforce' | 'warn';
 export const CHAR_CLASSES = ['upper', 'lower', 'digit', 'symbol'] as const;
 export type CharClass = (typeof CHAR_CLASSES)[number];
 /** Actions an access grant can name. `list` and `health` show names only and are not gated. */
-export const POLICY_ACTIONS = ['get', 'create', 'rotate', 'revoke', 'describe', 'deprecate', 'archive', 'purge', 'backup', 'restore', 'notify'] as const;
+export const POLICY_ACTIONS = ['get', 'create', 'update', 'rotate', 'revoke', 'describe', 'deprecate', 'archive', 'purge', 'backup', 'restore', 'notify'] as const;
 export type PolicyAction = (typeof POLICY_ACTIONS)[number];
 export type PolicyCheck =
   | 'max_age_days'

@@ -284,7 +284,10 @@ export class RotationEngine {
     // Versions never change: the current value read here is the one every later phase needs.
     const current = await this.valueAt(store, ref, from);
     const key = this.keyFrom(ref, desc, current, targetConfig !== undefined);
-    if (options.value) this.checkSupplied(ref, type, key, current, options.value);
+    if (options.value) {
+      this.checkSupplied(ref, type, key, current, options.value);
+      if (options.value.length > store.capabilities.maxValueBytes) throw new VhError('INVALID_FORMAT', `the value supplied for ${ref.id} is ${options.value.length} bytes; store "${ref.store}" accepts at most ${store.capabilities.maxValueBytes}`);
+    }
     const target = targetConfig ? await openTargetFor(this.rt, ref, targetConfig) : undefined;
     try {
       if (target?.alternating && !key) {
@@ -308,7 +311,7 @@ export class RotationEngine {
 
   /** A supplied value is refused before anything is read further when it is empty, breaks the policy or changes nothing. */
   private checkSupplied(ref: ResolvedRef, type: SecretType, key: string | null, current: Buffer, value: Buffer): void {
-    if (value.length === 0) throw new VhError('USAGE', `the value supplied for ${ref.id} is empty; nothing was changed`);
+    if (value.length === 0) throw new VhError('INVALID_FORMAT', `the value supplied for ${ref.id} is empty; nothing was changed`);
     this.rt.warnings.push(...enforce(checkValue(this.rt.policy, ref.id, type, value), 'rotate', ref.id));
     let now: Buffer = current;
     if (key) {

@@ -80,7 +80,7 @@ for (const s of stores) {
       expect(same.code).toBe(64);
       expect(same.stderr).toMatch(/is its current value/);
       expect(same.stderr).not.toContain(value);
-      expect((await vh(['set', name], '')).code).toBe(64);
+      expect((await vh(['set', name], '')).code).toBe(65);
       expect((await vh(['set', name, 'some-value'])).code).toBe(64);
       expect((await describeOf(name)).current_version).toBe(v0);
     });
