@@ -12,11 +12,11 @@ _vh_secrets() {
     esac
   done
   case $cmd in
-    get) opts="--version"; valued="--version --config --env --actor --policy --timeout" ;;
+    get) opts="--version --field --format"; valued="--version --field --format --config --env --actor --policy --timeout" ;;
     create|put) opts="--type --generate --value-file --expires-in-days --rotation-days --owner --target --tag"; valued="--type --value-file --expires-in-days --rotation-days --owner --target --tag --config --env --actor --policy --timeout" ;;
     update) opts="--tag --untag --owner --rotation-days --expires-in-days --no-expiry --target --no-target --type"; valued="--tag --untag --owner --rotation-days --expires-in-days --target --type --config --env --actor --policy --timeout" ;;
     set) opts="--value-file --cas --reason --force --dry-run"; valued="--value-file --cas --reason --config --env --actor --policy --timeout" ;;
-    list|ls) opts="--type --store --tag"; valued="--type --store --tag --config --env --actor --policy --timeout" ;;
+    list|ls) opts="--prefix --type --store --tag"; valued="--prefix --type --store --tag --config --env --actor --policy --timeout" ;;
     describe) opts=""; valued="--config --env --actor --policy --timeout" ;;
     revoke) opts="--version --force"; valued="--version --config --env --actor --policy --timeout" ;;
     lifecycle) opts="--type --store"; valued="--type --store --config --env --actor --policy --timeout" ;;
@@ -34,6 +34,11 @@ _vh_secrets() {
     compliance) opts="--framework --days"; valued="--framework --days --config --env --actor --policy --timeout" ;;
     scan) opts="--path --git --log-opts --staged --stdin --format --output --fail-on-secrets --baseline --rules --redact --no-redact --max-file-size --jobs --shard --no-ignore --hidden --no-hidden"; valued="--path --log-opts --format --output --baseline --rules --max-file-size --jobs --shard --config --env --actor --policy --timeout" ;;
     completion) opts=""; valued="--config --env --actor --policy --timeout" ;;
+  esac
+  case "$cmd $prev" in
+    "get --format") COMPREPLY=($(compgen -W "raw json env dotenv yaml" -- "$cur")); return ;;
+    "compliance --framework") COMPREPLY=($(compgen -W "nist-800-53 soc2 iso27001 hipaa all" -- "$cur")); return ;;
+    "scan --format") COMPREPLY=($(compgen -W "text json sarif" -- "$cur")); return ;;
   esac
   case $prev in
     --type) COMPREPLY=($(compgen -W "database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic" -- "$cur")); return ;;

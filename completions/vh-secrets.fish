@@ -36,6 +36,8 @@ complete -c vh-secrets -l policy
 complete -c vh-secrets -l timeout
 complete -c vh-secrets -l help
 complete -c vh-secrets -n '__fish_seen_subcommand_from get' -l version -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from get' -l field -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from get' -l format -x -a 'raw json env dotenv yaml'
 complete -c vh-secrets -n '__fish_seen_subcommand_from get' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l generate
@@ -62,6 +64,7 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from set' -l reason -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from set' -l force
 complete -c vh-secrets -n '__fish_seen_subcommand_from set' -l dry-run
 complete -c vh-secrets -n '__fish_seen_subcommand_from set' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from list ls' -l prefix -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from list ls' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'
 complete -c vh-secrets -n '__fish_seen_subcommand_from list ls' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
 complete -c vh-secrets -n '__fish_seen_subcommand_from list ls' -l tag -x
@@ -138,7 +141,7 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l output -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l fail-on-anomalies -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l anchor -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -a 'report verify flush'
-complete -c vh-secrets -n '__fish_seen_subcommand_from compliance' -l framework -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from compliance' -l framework -x -a 'nist-800-53 soc2 iso27001 hipaa all'
 complete -c vh-secrets -n '__fish_seen_subcommand_from compliance' -l days -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l path -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l git

@@ -42,3 +42,28 @@ function distance(a: string, b: string): number {
   }
   return prev[b.length]!;
 }
+
+const globCache = new Map<string, RegExp>();
+
+/** `*` matches within one `/`-separated segment, `**` across segments, `?` one character; the rest is literal. */
+export function globToRegExp(glob: string): RegExp {
+  let re = globCache.get(glob);
+  if (re) return re;
+  let src = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*' && glob[i + 1] === '*') {
+      src += '.*';
+      i++;
+    } else if (c === '*') src += '[^/]*';
+    else if (c === '?') src += '[^/]';
+    else src += c.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
+  }
+  re = new RegExp(`^${src}$`, 's');
+  globCache.set(glob, re);
+  return re;
+}
+
+export function matchGlob(glob: string, text: string): boolean {
+  return globToRegExp(glob).test(text);
+}

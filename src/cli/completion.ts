@@ -27,6 +27,8 @@ interface Spec {
   valued: string[];
   /** fixed choices of the first positional argument (`audit report|verify|flush`, `completion bash|zsh|fish`) */
   positional: readonly string[];
+  /** the command's own choices for an option's value (`get --format raw|json|…`), over VALUE_CHOICES */
+  choices: Record<string, readonly string[]>;
 }
 
 function specs(program: Command): { commands: Spec[]; global: string[]; globalValued: string[] } {
@@ -35,7 +37,14 @@ function specs(program: Command): { commands: Spec[]; global: string[]; globalVa
   const valuedOf = (cmd: Command) => cmd.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)));
   const commands = program.commands
     .filter((c) => !c.name().startsWith('__'))
-    .map((c) => ({ name: c.name(), aliases: c.aliases(), flags: flagsOf(c), valued: valuedOf(c), positional: c.registeredArguments[0]?.argChoices ?? [] }));
+    .map((c) => ({
+      name: c.name(),
+      aliases: c.aliases(),
+      flags: flagsOf(c),
+      valued: valuedOf(c),
+      positional: c.registeredArguments[0]?.argChoices ?? [],
+      choices: Object.fromEntries(c.options.filter((o) => o.long && o.argChoices).map((o) => [o.long!, o.argChoices!])),
+    }));
   return { commands, global: [...flagsOf(program), '--help', '-h'], globalValued: valuedOf(program) };
 }
 
@@ -63,6 +72,11 @@ _vh_secrets() {
   done
   case $cmd in
 ${perCommand}
+  esac
+  case "$cmd $prev" in
+${commands
+  .flatMap((c) => Object.entries(c.choices).map(([flag, values]) => `    ${[c.name, ...c.aliases].map((n) => `"${n} ${flag}"`).join('|')}) COMPREPLY=($(compgen -W "${values.join(' ')}" -- "$cur")); return ;;`))
+  .join('\n')}
   esac
   case $prev in
 ${choices}
@@ -121,7 +135,7 @@ export function fishScript(program: Command): string {
     const cond = `__fish_seen_subcommand_from ${[c.name, ...c.aliases].join(' ')}`;
     for (const flag of c.flags.filter((f) => f.startsWith('--'))) {
       const name = flag.slice(2);
-      const choices = VALUE_CHOICES[flag];
+      const choices = c.choices[flag] ?? VALUE_CHOICES[flag];
       if (choices) lines.push(`complete -c vh-secrets -n '${cond}' -l ${name} -x -a '${choices.join(' ')}'`);
       else if (flag === '--store' || flag === '--to-store') lines.push(`complete -c vh-secrets -n '${cond}' -l ${name} -x -a '(vh-secrets __complete stores 2>/dev/null)'`);
       else if (FILE_OPTIONS.includes(flag)) lines.push(`complete -c vh-secrets -n '${cond}' -l ${name} -r -F`);

@@ -101,7 +101,9 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .description('print a secret value to stdout (and only there)')
     .argument('<ref>', 'secret reference')
     .option('--version <version>', 'version id or stage (current, pending, previous)')
-    .addHelpText('after', '\nThe value is written as-is (no trailing newline is added unless stdout is a terminal).\nWith --json: {ref, store, name, key, version, encoding, value}.')
+    .option('--field <key>', 'one key of a JSON-object value (same as REF#KEY)')
+    .addOption(new Option('--format <format>', 'raw (default), json, env (export lines), dotenv or yaml').choices(['raw', 'json', 'env', 'dotenv', 'yaml']))
+    .addHelpText('after', '\nThe value is written as-is (no trailing newline is added unless stdout is a terminal).\nWith --json (or --format json): {ref, store, name, key, version, encoding, value}.\n--format env|dotenv|yaml: one line per key of a JSON-object value, else one line named after the secret\n(app/db-password → DB_PASSWORD); a value that is not UTF-8 text exits 65.')
     .action(action(hooks, () => import('./commands/get.js')));
 
   program
@@ -152,6 +154,8 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .command('list')
     .alias('ls')
     .description('list secrets (names and metadata, never values) across the configured stores')
+    .argument('[pattern]', 'only names matching this glob (* within a path segment, ** across; with STORE: on store:name)')
+    .option('--prefix <prefix>', 'only names starting with this')
     .option('--type <type>', 'only this secret type')
     .option('--store <alias>', 'only this store')
     .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])

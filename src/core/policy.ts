@@ -1,3 +1,4 @@
+import { matchGlob } from '../base/text.js';
 import { promises as fs } from 'node:fs';
 import { VhError } from '../base/errors.js';
 import { isSecretType, TYPE_POLICIES, type GeneratorOverrides, type SecretType } from './types.js';
@@ -127,31 +128,6 @@ const CLASS_CHARS: Record<CharClass, string> = {
 };
 
 // ---------------------------------------------------------------------------------------------- globs
-
-const globCache = new Map<string, RegExp>();
-
-/** `*` matches within one `/`-separated segment, `**` across segments, `?` one character; the rest is literal. */
-export function globToRegExp(glob: string): RegExp {
-  let re = globCache.get(glob);
-  if (re) return re;
-  let src = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*' && glob[i + 1] === '*') {
-      src += '.*';
-      i++;
-    } else if (c === '*') src += '[^/]*';
-    else if (c === '?') src += '[^/]';
-    else src += c.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
-  }
-  re = new RegExp(`^${src}$`, 's');
-  globCache.set(glob, re);
-  return re;
-}
-
-export function matchGlob(glob: string, text: string): boolean {
-  return globToRegExp(glob).test(text);
-}
 
 // ---------------------------------------------------------------------------------------------- parsing
 

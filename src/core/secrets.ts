@@ -1,5 +1,6 @@
 import type { AuditEventType, DetailValue } from '../audit/event.js';
 import { VhError, isVhError, type ErrorCode } from '../base/errors.js';
+import { matchGlob } from '../base/text.js';
 import { decodeMeta, encodeMeta, metaFilter, type SecretMeta } from './metadata.js';
 import { checkAccess, checkSecretState, checkValue, enforce, generatorOverrides, policyRotationDays, type PolicyAction } from './policy.js';
 import { formatRef, parseRef, type SecretRef, type VersionSelector } from './ref.js';
@@ -222,8 +223,11 @@ function selectKey(value: Buffer, key: string, id: string): Buffer {
 }
 
 /** Reads a value. The access is audited before the value is returned: no audit, no value. */
-export async function getSecret(rt: Runtime, text: string, version?: string): Promise<GetResult> {
-  const ref = resolveRef(rt, text);
+export async function getSecret(rt: Runtime, text: string, version?: string, field?: string): Promise<GetResult> {
+  const parsed = resolveRef(rt, text);
+  if (field !== undefined && parsed.key) throw new VhError('USAGE', `give the key once: "${text}" already names #${parsed.key}`, { hint: 'drop --field, or the #KEY part' });
+  if (field !== undefined && field === '') throw new VhError('USAGE', '--field needs a key name');
+  const ref = field !== undefined ? { ...parsed, key: field } : parsed;
   const selector = version !== undefined ? parseRef(`${ref.name}@${version}`).selector : ref.selector;
   return audited(rt, { event: 'accessed', secret: formatRef({ ...ref, selector }), store: ref.store }, async () => {
     await authorize(rt, 'get', ref);
@@ -259,19 +263,25 @@ export interface ListInput {
   store?: string;
   type?: SecretType;
   tags: Record<string, string>;
+  /** Names starting with this (passed to the store, which lists no more than it must). */
+  prefix?: string;
+  /** A glob (`*` within a path segment, `**` across) on the name, or on `store:name` when it holds a colon. */
+  match?: string;
 }
 
 /** Lists every configured store (or one); a store that fails is reported beside the others' results. */
 export async function listSecrets(rt: Runtime, input: ListInput): Promise<ListResult> {
   const aliases = input.store !== undefined ? [rt.resolveAlias(input.store)] : [...rt.config.stores.keys()].sort();
   const result: ListResult = { secrets: [], errors: [] };
-  const filter = { metadata: metaFilter(input.type, input.tags) };
+  const filter = { metadata: metaFilter(input.type, input.tags), ...(input.prefix ? { prefix: input.prefix } : {}) };
+  const matches = (alias: string, name: string) => input.match === undefined || matchGlob(input.match, input.match.includes(':') ? `${alias}:${name}` : name);
   for (const alias of aliases) {
     try {
       const rows = await audited(rt, { event: 'listed', secret: null, store: alias, details: { filter_type: input.type ?? null } }, async () => {
         const store = await rt.store(alias);
         const rows: SecretListing[] = [];
         for await (const s of store.list(filter)) {
+          if (!matches(alias, s.name)) continue;
           const meta = decodeMeta(s.metadata);
           rows.push({
             ref: `${alias}:${s.name}`,

@@ -1,3 +1,4 @@
+import { globToRegExp } from '../base/text.js';
 import type { Credential, RotationTarget } from '../core/target.js';
 import type { Config, TargetConfig } from '../core/config.js';
 import { VhError } from '../base/errors.js';
@@ -11,21 +12,6 @@ import type { Metadata } from '../core/store.js';
  */
 
 export const TARGET_META = 'vh-target';
-
-/** `*` matches within one path segment, `**` across segments; everything else literally. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i]!;
-    if (ch === '*' && glob[i + 1] === '*') {
-      re += '.*';
-      i++;
-    } else if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
 
 export function targetConfigFor(config: Config, secretId: string, metadata: Metadata): TargetConfig | undefined {
   const named = metadata[TARGET_META];

@@ -1,4 +1,5 @@
-import { checkAccess, checkSecretState, checkValue, enforce, generatorOverrides, matchGlob, parsePolicy, policyRotationDays, type Policy, type SecretFacts } from '../../src/core/policy.js';
+import { matchGlob } from '../../src/base/text.js';
+import { checkAccess, checkSecretState, checkValue, enforce, generatorOverrides, parsePolicy, policyRotationDays, type Policy, type SecretFacts } from '../../src/core/policy.js';
 import { generateValue } from '../../src/core/types.js';
 
 const now = new Date('2026-06-01T00:00:00Z');

@@ -1,10 +1,12 @@
 import { getSecret } from '../../core/secrets.js';
 import type { CommandContext } from '../context.js';
+import { formatPairs, parseValueFormat, valuePairs } from '../value-format.js';
 
 export async function run(ctx: CommandContext, [ref]: string[], opts: Record<string, unknown>): Promise<number> {
+  const format = opts.format === undefined ? (ctx.io.json ? 'json' : 'raw') : parseValueFormat(opts.format as string);
   const rt = await ctx.runtime();
-  const result = await getSecret(rt, ref!, opts.version as string | undefined);
-  if (ctx.io.json) {
+  const result = await getSecret(rt, ref!, opts.version as string | undefined, opts.field as string | undefined);
+  if (format === 'json') {
     const text = result.value.toString('utf8');
     const utf8 = Buffer.from(text, 'utf8').equals(result.value);
     ctx.io.outJson({
@@ -16,6 +18,10 @@ export async function run(ctx: CommandContext, [ref]: string[], opts: Record<str
       encoding: utf8 ? 'utf8' : 'base64',
       value: utf8 ? text : result.value.toString('base64'),
     });
+    return 0;
+  }
+  if (format !== 'raw') {
+    ctx.io.out(formatPairs(valuePairs(result.value, result.name, result.key), format));
     return 0;
   }
   ctx.io.out(result.value);

@@ -9,7 +9,7 @@ function day(iso: string | null): string {
   return iso ? iso.slice(0, 10) : '-';
 }
 
-export async function run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<number> {
+export async function run(ctx: CommandContext, [pattern]: string[], opts: Record<string, unknown>): Promise<number> {
   const type = opts.type === undefined ? undefined : parseSecretType(opts.type as string);
   const tags = parseTags(opts.tag as string[]);
   const rt = await ctx.runtime();
@@ -17,6 +17,8 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
     tags,
     ...(type !== undefined ? { type } : {}),
     ...(opts.store !== undefined ? { store: opts.store as string } : {}),
+    ...(opts.prefix !== undefined ? { prefix: opts.prefix as string } : {}),
+    ...(pattern !== undefined ? { match: pattern } : {}),
   });
   if (ctx.io.json) {
     ctx.io.outJson(result);
