@@ -19,6 +19,7 @@ complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotate-all' -d 'rotate eve
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotations' -d 'list interrupted and in-flight rotations (local journal and the stores\' markers'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'backup' -d 'write the secrets of a store (or of every configured store) to an age-encrypted '
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'restore' -d 'restore secrets from a backup archive into any store; never overwrites a newer v'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'copy' -d 'copy a secret (value and metadata) to another store or name, as restore writes i'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'audit' -d 'summarise the audit log and detect anomalies; `audit verify` checks the hash cha'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'compliance' -d 'map NIST 800-53, SOC 2, ISO 27001 and HIPAA controls to evidence vh-secrets can '
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'scan' -d 'find leaked credentials in files, git history, staged changes or stdin'
@@ -132,6 +133,13 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from restore' -l to-store -x -
 complete -c vh-secrets -n '__fish_seen_subcommand_from restore' -l dry-run
 complete -c vh-secrets -n '__fish_seen_subcommand_from restore' -l force
 complete -c vh-secrets -n '__fish_seen_subcommand_from restore' -F
+complete -c vh-secrets -n '__fish_seen_subcommand_from copy' -l all
+complete -c vh-secrets -n '__fish_seen_subcommand_from copy' -l prefix -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from copy' -l from-store -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from copy' -l to-store -x -a '(vh-secrets __complete stores 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from copy' -l dry-run
+complete -c vh-secrets -n '__fish_seen_subcommand_from copy' -l force
+complete -c vh-secrets -n '__fish_seen_subcommand_from copy' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l hours -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l since -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l until -x

@@ -138,7 +138,7 @@ async function checkOutputDir(output: string): Promise<void> {
   }
 }
 
-async function readSecret(rt: Runtime, alias: string, store: SecretStore, name: string, allVersions: boolean): Promise<ArchiveSecret> {
+export async function readSecret(rt: Runtime, alias: string, store: SecretStore, name: string, allVersions: boolean, purpose: 'backup' | 'copy' = 'backup'): Promise<ArchiveSecret> {
   const d: SecretDescription = await store.describe(name);
   const versions: ArchiveVersion[] = [];
   const wanted = allVersions ? orderVersions(d.versions) : d.versions.filter((v) => v.version === d.currentVersion);
@@ -162,7 +162,7 @@ async function readSecret(rt: Runtime, alias: string, store: SecretStore, name: 
     store: alias,
     success: true,
     error_code: null,
-    details: { purpose: 'backup', versions: readable },
+    details: { purpose, versions: readable },
   });
   return {
     store: alias,
@@ -449,8 +449,8 @@ function sameValue(a: Buffer, b: Buffer): boolean {
   }
 }
 
-async function restoreOne(rt: Runtime, s: ArchiveSecret, input: RestoreInput): Promise<RestoreOutcome> {
-  const source = `${s.store}:${s.name}`;
+/** Writes one secret into its target store (`input.toStore`, else its own), never over a newer value unless forced. */
+export async function restoreOne(rt: Runtime, s: ArchiveSecret, input: RestoreInput, source = `${s.store}:${s.name}`): Promise<RestoreOutcome> {
   const alias = input.toStore ?? s.store;
   const outcome: RestoreOutcome = { secret: `${alias}:${s.name}`, source, action: 'skipped', reason: null, versions: 0, version: null, error: null };
   const { history, current } = versionsToWrite(s);

@@ -8,7 +8,7 @@ import { SECRET_TYPES } from '../core/types.js';
  */
 
 /** Positional arguments that are secret references. */
-const REF_COMMANDS = ['get', 'create', 'put', 'set', 'update', 'describe', 'revoke', 'rotate', 'lifecycle', 'deprecate', 'archive', 'purge'];
+const REF_COMMANDS = ['get', 'create', 'put', 'set', 'update', 'copy', 'describe', 'revoke', 'rotate', 'lifecycle', 'deprecate', 'archive', 'purge'];
 /** Words offered beside the secret references (`lifecycle report`). */
 const REF_EXTRA_WORDS: Record<string, readonly string[]> = { lifecycle: ['report'] };
 const FILE_OPTIONS = ['--config', '--value-file', '--output', '--metrics-file', '--baseline', '--log', '--path', '--anchor', '--identity', '--recipients-file'];

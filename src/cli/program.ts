@@ -310,6 +310,20 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .action(action(hooks, () => import('./commands/restore.js')));
 
   program
+    .command('copy')
+    .description('copy a secret (value and metadata) to another store or name, as restore writes it: never over a newer value without --force')
+    .argument('[src]', 'secret reference to copy from')
+    .argument('[dst]', 'secret reference to copy to; STORE: keeps the name')
+    .option('--all', 'every secret of --from-store (default: the default store) under --prefix')
+    .option('--prefix <prefix>', 'with --all: only names starting with this')
+    .option('--from-store <alias>', 'with --all: the store to copy from')
+    .option('--to-store <alias>', 'with --all: the store to copy to')
+    .option('--dry-run', 'print what would be done (names and actions only), change nothing')
+    .option('--force', 'overwrite target secrets holding a newer or unknown-age different value (needs --yes without a TTY)')
+    .addHelpText('after', '\nPer secret, as restore: created, updated (the target held an older, different value), skipped (the same\nvalue), conflict (a newer or unknown-age different value: left alone unless --force), failed. Only the\ncurrent value is copied; rotation markers are not. Exit: 0 all created/updated/skipped, 1 a conflict, 2 a\nfailure, 66 no such source. With --json: {dry_run, force, results:[{secret,source,action,reason,versions,version,error}], summary}.\nExamples:\n  vh-secrets copy local:app/db prod-vault:\n  vh-secrets copy --all --prefix app/ --from-store local --to-store prod-vault --dry-run')
+    .action(action(hooks, () => import('./commands/copy.js')));
+
+  program
     .command('audit')
     .description('summarise the audit log and detect anomalies; `audit verify` checks the hash chain; `audit flush` delivers events spooled for remote sinks')
     .addArgument(new Argument('[action]', 'report (default), verify or flush').choices(['report', 'verify', 'flush']).default('report'))

@@ -73,6 +73,11 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
   await fs.writeFile(suppliedFile, suppliedValue, { mode: 0o600 });
   expect((await vh('rotate value-file', ['rotate', 'app/file', '--value-file', suppliedFile, '--yes', '--json'], undefined, false, debugEnv)).code).toBe(0);
   expect((await vh('get supplied', ['get', 'app/file'], undefined, true)).out).toBe(suppliedValue);
+  // Copies: the value travels, the output names only secrets and actions.
+  expect((await vh('copy', ['copy', 'app/file', 'local:app/file-copy', '--json'], undefined, false, debugEnv)).code).toBe(0);
+  expect((await vh('copy again', ['copy', 'app/file', 'local:app/file-copy'])).code).toBe(0);
+  expect((await vh('copy all dry', ['copy', '--all', '--prefix', 'app/', '--to-store', 'local', '--dry-run'])).code).toBe(64);
+  expect((await vh('get copy', ['get', 'app/file-copy', '--format', 'dotenv'], undefined, true)).out).toContain('FILE_COPY=');
   // An interrupted rotation (killed with the new value staged), as `rotations` and `rotate --resume --all` show it.
   expect((await vh('rotate killed', ['rotate', 'app/db', '--yes'], undefined, false, { ...env, VH_SECRETS_FAILPOINT: 'after:stage' })).signal).toBe('SIGKILL');
   ledger.add((await vh('get staged', ['get', 'app/db', '--version', 'pending'], undefined, true)).out);
