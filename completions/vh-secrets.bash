@@ -30,6 +30,7 @@ _vh_secrets() {
     rotations) opts="--store --type --tag"; valued="--store --type --tag --config --env --actor --policy --timeout" ;;
     backup) opts="--store --prefix --type --tag --all-versions --recipient --recipients-file --output"; valued="--store --prefix --type --tag --recipient --recipients-file --output --config --env --actor --policy --timeout" ;;
     restore) opts="--identity --to-store --dry-run --force"; valued="--identity --to-store --config --env --actor --policy --timeout" ;;
+    export) opts="--store --prefix --format"; valued="--store --prefix --format --config --env --actor --policy --timeout" ;;
     copy) opts="--all --prefix --from-store --to-store --dry-run --force"; valued="--prefix --from-store --to-store --config --env --actor --policy --timeout" ;;
     audit) opts="--hours --since --until --log --source --output --fail-on-anomalies --anchor"; valued="--hours --since --until --log --source --output --fail-on-anomalies --anchor --config --env --actor --policy --timeout" ;;
     compliance) opts="--framework --days"; valued="--framework --days --config --env --actor --policy --timeout" ;;
@@ -38,6 +39,7 @@ _vh_secrets() {
   esac
   case "$cmd $prev" in
     "get --format") COMPREPLY=($(compgen -W "raw json env dotenv yaml" -- "$cur")); return ;;
+    "export --format") COMPREPLY=($(compgen -W "dotenv env json" -- "$cur")); return ;;
     "compliance --framework") COMPREPLY=($(compgen -W "nist-800-53 soc2 iso27001 hipaa all" -- "$cur")); return ;;
     "scan --format") COMPREPLY=($(compgen -W "text json sarif" -- "$cur")); return ;;
   esac
@@ -48,7 +50,7 @@ _vh_secrets() {
     --config|--value-file|--output|--metrics-file|--baseline|--log|--path|--anchor|--identity|--recipients-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   if [[ -z $cmd ]]; then
-    COMPREPLY=($(compgen -W "get create put update set list ls describe revoke lifecycle deprecate archive purge notify health rotate rotate-all rotations backup restore copy audit compliance scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --timeout --help -h" -- "$cur"))
+    COMPREPLY=($(compgen -W "get create put update set list ls describe revoke lifecycle deprecate archive purge notify health rotate rotate-all rotations backup restore export copy audit compliance scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --timeout --help -h" -- "$cur"))
   elif [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$opts --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --timeout --help -h" -- "$cur"))
   else

@@ -19,6 +19,7 @@ complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotate-all' -d 'rotate eve
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotations' -d 'list interrupted and in-flight rotations (local journal and the stores\' markers'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'backup' -d 'write the secrets of a store (or of every configured store) to an age-encrypted '
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'restore' -d 'restore secrets from a backup archive into any store; never overwrites a newer v'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'export' -d 'print the current values of one store (under --prefix) as a .env file, shell exp'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'copy' -d 'copy a secret (value and metadata) to another store or name, as restore writes i'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'audit' -d 'summarise the audit log and detect anomalies; `audit verify` checks the hash cha'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'compliance' -d 'map NIST 800-53, SOC 2, ISO 27001 and HIPAA controls to evidence vh-secrets can '
@@ -133,6 +134,9 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from restore' -l to-store -x -
 complete -c vh-secrets -n '__fish_seen_subcommand_from restore' -l dry-run
 complete -c vh-secrets -n '__fish_seen_subcommand_from restore' -l force
 complete -c vh-secrets -n '__fish_seen_subcommand_from restore' -F
+complete -c vh-secrets -n '__fish_seen_subcommand_from export' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from export' -l prefix -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from export' -l format -x -a 'dotenv env json'
 complete -c vh-secrets -n '__fish_seen_subcommand_from copy' -l all
 complete -c vh-secrets -n '__fish_seen_subcommand_from copy' -l prefix -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from copy' -l from-store -x

@@ -310,6 +310,15 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .action(action(hooks, () => import('./commands/restore.js')));
 
   program
+    .command('export')
+    .description('print the current values of one store (under --prefix) as a .env file, shell export lines or JSON — to a pipe or file, not a terminal')
+    .option('--store <alias>', 'the store to export (default: the default store)')
+    .option('--prefix <prefix>', 'only names starting with this; variable names are made from the rest')
+    .addOption(new Option('--format <format>', 'dotenv (default), env (export lines) or json').choices(['dotenv', 'env', 'json']))
+    .addHelpText('after', '\nVariable names: the secret name after --prefix, upper case, other characters as "_" (app/db-password with\n--prefix app/ → DB_PASSWORD); two names that would become one variable are refused (65) before anything is\nprinted. Each value read is audited as `accessed`. On a terminal it needs --yes. A value that is not UTF-8\ntext exits 65.\nExamples:\n  vh-secrets export --store prod-vault --prefix app/ > .env\n  vh-secrets export --prefix ci/ --format json | jq .')
+    .action(action(hooks, () => import('./commands/export.js')));
+
+  program
     .command('copy')
     .description('copy a secret (value and metadata) to another store or name, as restore writes it: never over a newer value without --force')
     .argument('[src]', 'secret reference to copy from')

@@ -70,6 +70,21 @@ for (const s of stores) {
       expect((await vh(['get', `${base}/app/api-key`, '--format', 'toml'])).code).toBe(64);
     });
 
+    test('export --prefix: a .env file, export lines or JSON of every current value under it, each read audited', async () => {
+      const dotenv = await vh(['export', '--store', s.alias, '--prefix', `${base}/app/`]);
+      expect(dotenv.code).toBe(0);
+      const lines = dotenv.out.trim().split('\n');
+      expect(lines.map((l) => l.slice(0, l.indexOf('=')))).toEqual(['API_KEY', 'DB_LOGIN']);
+      expect(JSON.parse(lines[0]!.slice('API_KEY='.length))).toBe('plain-key-1');
+      const sh = spawnSync('bash', ['-c', `${(await vh(['export', '--store', s.alias, '--prefix', `${base}/app/`, '--format', 'env'])).out}\nprintf '%s' "$DB_LOGIN"`], { encoding: 'utf8' });
+      expect(JSON.parse(sh.stdout)).toEqual(credential);
+      const json = JSON.parse((await vh(['export', '--store', s.alias, '--prefix', `${base}/`, '--json'])).out) as Record<string, string>;
+      expect(Object.keys(json).sort()).toEqual(['APP_API_KEY', 'APP_DB_LOGIN', 'OTHER_X']);
+      const log = await fs.readFile(`${home}/vh/audit.log`, 'utf8');
+      const accessed = log.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; secret: string }).filter((e) => e.event === 'accessed' && e.secret.includes(`${base}/other/x`));
+      expect(accessed.length).toBeGreaterThanOrEqual(1);
+    });
+
     test('list --prefix and list GLOB', async () => {
       const names = async (args: string[]) => ((JSON.parse((await vh(['list', ...args, '--json'])).out) as { secrets: { name: string }[] }).secrets.map((x) => x.name)).sort();
       expect(await names(['--prefix', `${base}/app/`])).toEqual([`${base}/app/api-key`, `${base}/app/db-login`]);

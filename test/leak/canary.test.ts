@@ -78,6 +78,8 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
   expect((await vh('copy again', ['copy', 'app/file', 'local:app/file-copy'])).code).toBe(0);
   expect((await vh('copy all dry', ['copy', '--all', '--prefix', 'app/', '--to-store', 'local', '--dry-run'])).code).toBe(64);
   expect((await vh('get copy', ['get', 'app/file-copy', '--format', 'dotenv'], undefined, true)).out).toContain('FILE_COPY=');
+  expect((await vh('export', ['export', '--prefix', 'app/', '--format', 'json'], undefined, true)).code).toBe(0);
+  expect((await vh('export dotenv', ['export', '--prefix', 'app/file'], undefined, true)).code).toBe(0);
   // An interrupted rotation (killed with the new value staged), as `rotations` and `rotate --resume --all` show it.
   expect((await vh('rotate killed', ['rotate', 'app/db', '--yes'], undefined, false, { ...env, VH_SECRETS_FAILPOINT: 'after:stage' })).signal).toBe('SIGKILL');
   ledger.add((await vh('get staged', ['get', 'app/db', '--version', 'pending'], undefined, true)).out);
