@@ -45,6 +45,8 @@ export interface StoreConfig {
    * Errors name the file and line: `vh.toml:4: stores.bao.adress: unknown setting (did you mean address?)`.
    */
   settings(spec: OptionSpec): Record<string, unknown>;
+  /** Why this store cannot be opened (no or an unknown provider): thrown by whatever opens it, and only then. */
+  problem?: VhError;
 }
 
 /** A `[targets.<name>]` table: where a rotation applies a new credential. */
@@ -307,17 +309,25 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
         const prev = stores.get(alias);
         const merged = prev ? merge({ provider: prev.provider, ...prev.options }, raw) : raw;
         const provider = merged.provider;
-        if (provider === undefined) {
-          const typo = Object.keys(merged).find((k) => closest(k, ['provider']) !== undefined);
-          if (typo) throw configError(src, ['stores', alias], typo, 'unknown setting (did you mean provider?)');
-          throw configError(src, ['stores', alias], 'provider', 'missing required field', `set provider = one of ${KNOWN_PROVIDERS.map((p) => `"${p}"`).join(', ')}`);
-        }
-        if (typeof provider !== 'string' || !KNOWN_PROVIDERS.includes(provider)) {
-          throw configError(src, ['stores', alias], 'provider', `unknown provider ${JSON.stringify(provider)}`, `use one of: ${KNOWN_PROVIDERS.join(', ')}`);
-        }
         const { provider: _p, ...rest } = merged;
         void _p;
-        stores.set(alias, { alias, provider, options: rest, settings: (spec) => storeSettings(sources, alias, provider, rest, spec, environ, sources.length > 0 ? dirname(sources[0]!.path) : cwd) });
+        // A store table that names no usable provider stops only the commands that open that store.
+        let problem: VhError | undefined;
+        if (provider === undefined) {
+          const typo = Object.keys(merged).find((k) => closest(k, ['provider']) !== undefined);
+          problem = typo
+            ? configError(src, ['stores', alias], typo, 'unknown setting (did you mean provider?)')
+            : configError(src, ['stores', alias], 'provider', 'missing required field', `set provider = one of ${KNOWN_PROVIDERS.map((p) => `"${p}"`).join(', ')}`);
+        } else if (typeof provider !== 'string' || !KNOWN_PROVIDERS.includes(provider)) {
+          problem = configError(src, ['stores', alias], 'provider', `unknown provider ${JSON.stringify(provider)}`, `use one of: ${KNOWN_PROVIDERS.join(', ')}`);
+        }
+        if (problem) {
+          const fault = problem;
+          stores.set(alias, { alias, provider: typeof provider === 'string' ? provider : '', options: rest, problem: fault, settings: () => { throw fault; } });
+          continue;
+        }
+        const known = provider as string;
+        stores.set(alias, { alias, provider: known, options: rest, settings: (spec) => storeSettings(sources, alias, known, rest, spec, environ, sources.length > 0 ? dirname(sources[0]!.path) : cwd) });
       }
     }
     if (data.audit !== undefined) audit = parseAudit(src, data.audit, audit);

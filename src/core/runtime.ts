@@ -76,6 +76,7 @@ export class Runtime {
     let store = this.open.get(name);
     if (!store) {
       const cfg = this.config.stores.get(name)!;
+      if (cfg.problem) return Promise.reject(cfg.problem);
       store = this.openers.store(cfg.provider, (spec) => cfg.settings(spec), { alias: name, home: this.config.paths.home });
       this.open.set(name, store);
     }
@@ -88,6 +89,7 @@ export class Runtime {
    */
   async storeSettings(alias: string): Promise<Record<string, unknown>> {
     const cfg = this.config.stores.get(this.resolveAlias(alias))!;
+    if (cfg.problem) throw cfg.problem;
     return cfg.settings(await this.openers.options(cfg.provider));
   }
 

@@ -62,8 +62,6 @@ describe('loadConfig', () => {
 
   test.each([
     ['bad TOML', 'default_store = "x"\n[stores.a\nprovider="file"\n', /c\.toml:2:\d+: invalid TOML/],
-    ['unknown provider', '\n[stores.a]\nprovider = "hashicorp"\n', /c\.toml:3: stores\.a\.provider: unknown provider "hashicorp"/],
-    ['missing provider', '[stores.a]\nregion = "x"\n', /c\.toml:1: stores\.a\.provider: missing required field/],
     ['unknown top-level key', 'defualt_store = "a"\n', /c\.toml:1: defualt_store: unknown setting/],
     ['default store not defined', 'default_store = "nope"\n', /c\.toml:1: default_store: no store named "nope"/],
     // (in a store's table it is checked when that store is opened: see "store settings" below)
@@ -71,6 +69,17 @@ describe('loadConfig', () => {
   ])('%s: CONFIG error naming file, line and field', async (_name, text, message) => {
     const path = await write('c.toml', text);
     await expect(loadConfig({ configFile: path, cwd: dir, environ: { HOME: dir } })).rejects.toMatchObject({ code: 'CONFIG', message: expect.stringMatching(message) });
+  });
+
+  test.each([
+    ['unknown provider', '\n[stores.a]\nprovider = "hashicorp"\n', /c\.toml:3: stores\.a\.provider: unknown provider "hashicorp"/],
+    ['missing provider', '[stores.a]\nregion = "x"\n', /c\.toml:1: stores\.a\.provider: missing required field/],
+    ['misspelt provider', '[stores.a]\nprovder = "vault"\n', /c\.toml:2: stores\.a\.provder: unknown setting \(did you mean provider\?\)/],
+  ])('%s: loads (commands that do not open the store are not stopped); opening it is the CONFIG error naming file, line and field', async (_name, text, message) => {
+    const path = await write('c.toml', text);
+    const cfg = await loadConfig({ configFile: path, cwd: dir, environ: { HOME: dir } });
+    expect(cfg.stores.get('a')!.problem).toMatchObject({ code: 'CONFIG', message: expect.stringMatching(message) });
+    expect(() => cfg.stores.get('a')!.settings(fileOptions)).toThrow(message);
   });
 
   test('the CLI exits 78 on a broken config, and on a missing --env file', async () => {
@@ -83,6 +92,23 @@ describe('loadConfig', () => {
     const missing = await run(['list', '--env', 'staging'], { env, cwd: dir });
     expect(missing.code).toBe(78);
     expect(missing.stderr).toContain(join(dir, 'config', 'staging.toml'));
+  });
+
+  test('a broken or unusable store table stops only what opens that store: scan, completion and the other stores work', async () => {
+    const path = await write('c.toml', '[stores.bao]\nprovder = "vault"\n[stores.bao2]\nprovider = "vault"\ntoken = "${VH_TEST_UNSET_TOKEN}"\n');
+    const env = baseEnv(dir, { VH_SECRETS_CONFIG: path });
+    const scanDir = join(dir, 'to-scan');
+    mkdirSync(scanDir, { recursive: true });
+    expect((await run(['scan', scanDir], { env })).code).toBe(0);
+    expect((await run(['completion', 'bash'], { env })).code).toBe(0);
+    expect((await run(['create', 'local:x'], { env, input: 'v' })).code).toBe(0);
+    expect((await run(['get', 'x'], { env })).out).toBe('v');
+    const broken = await run(['get', 'bao:x'], { env });
+    expect(broken.code).toBe(78);
+    expect(broken.stderr).toContain(`${path}:2: stores.bao.provder: unknown setting (did you mean provider?)`);
+    const unset = await run(['get', 'bao2:x'], { env });
+    expect(unset.code).toBe(78);
+    expect(unset.stderr).toMatch(/VH_TEST_UNSET_TOKEN is not set/);
   });
 
   test('a configured file store works through its alias', async () => {
