@@ -12,13 +12,13 @@ _vh_secrets() {
     esac
   done
   case $cmd in
-    get) opts="--version --field --format"; valued="--version --field --format --config --env --actor --policy --timeout" ;;
+    get) opts="--at --field --format"; valued="--at --field --format --config --env --actor --policy --timeout" ;;
     create|put) opts="--type --generate --value-file --expires-in-days --rotation-days --owner --target --tag"; valued="--type --value-file --expires-in-days --rotation-days --owner --target --tag --config --env --actor --policy --timeout" ;;
     update) opts="--tag --untag --owner --rotation-days --expires-in-days --no-expiry --target --no-target --type"; valued="--tag --untag --owner --rotation-days --expires-in-days --target --type --config --env --actor --policy --timeout" ;;
     set) opts="--value-file --cas --reason --force --dry-run"; valued="--value-file --cas --reason --config --env --actor --policy --timeout" ;;
     list|ls) opts="--prefix --type --store --tag"; valued="--prefix --type --store --tag --config --env --actor --policy --timeout" ;;
     describe) opts=""; valued="--config --env --actor --policy --timeout" ;;
-    revoke) opts="--version --force"; valued="--version --config --env --actor --policy --timeout" ;;
+    revoke) opts="--at --force"; valued="--at --config --env --actor --policy --timeout" ;;
     lifecycle) opts="--type --store"; valued="--type --store --config --env --actor --policy --timeout" ;;
     deprecate) opts="--reason"; valued="--reason --config --env --actor --policy --timeout" ;;
     archive) opts="--reason"; valued="--reason --config --env --actor --policy --timeout" ;;

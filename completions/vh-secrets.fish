@@ -37,7 +37,7 @@ complete -c vh-secrets -l actor
 complete -c vh-secrets -l policy
 complete -c vh-secrets -l timeout
 complete -c vh-secrets -l help
-complete -c vh-secrets -n '__fish_seen_subcommand_from get' -l version -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from get' -l at -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from get' -l field -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from get' -l format -x -a 'raw json env dotenv yaml'
 complete -c vh-secrets -n '__fish_seen_subcommand_from get' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
@@ -71,7 +71,7 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from list ls' -l type -x -a 'd
 complete -c vh-secrets -n '__fish_seen_subcommand_from list ls' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
 complete -c vh-secrets -n '__fish_seen_subcommand_from list ls' -l tag -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from describe' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
-complete -c vh-secrets -n '__fish_seen_subcommand_from revoke' -l version -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from revoke' -l at -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from revoke' -l force
 complete -c vh-secrets -n '__fish_seen_subcommand_from revoke' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
 complete -c vh-secrets -n '__fish_seen_subcommand_from lifecycle' -l type -x -a 'database_password api_key jwt_secret encryption_key webhook_secret oauth_client_secret tls_private_key generic'

@@ -84,12 +84,12 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .version(version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     // Program options are parsed before the subcommand only; each subcommand carries hidden copies of the
-    // global options (added below) so `vh-secrets list --json` works and `get --version 3` stays the
-    // subcommand's own option.
+    // global options (added below) so `vh-secrets list --json` works. -V/--version is global everywhere (see
+    // runCli): a version of a secret is `REF@VERSION` or `--at VERSION`.
     .enablePositionalOptions()
     .configureHelp({ showGlobalOptions: true })
     .showSuggestionAfterError(true)
-    .showHelpAfterError('(run with --help for usage)')
+    .showHelpAfterError('  hint: run with --help for usage')
     .addHelpText('after', () => {
       const codes = EXIT_CODES.map(([c, t]) => `  ${String(c).padStart(3)}  ${t}`).join('\n');
       const env = ENVIRONMENT.map(([k, t]) => `  ${k.padEnd(26)} ${t}`).join('\n');
@@ -100,7 +100,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .command('get')
     .description('print a secret value to stdout (and only there)')
     .argument('<ref>', 'secret reference')
-    .option('--version <version>', 'version id or stage (current, pending, previous)')
+    .option('--at <version>', 'version id or stage (current, pending, previous); same as REF@VERSION')
     .option('--field <key>', 'one key of a JSON-object value (same as REF#KEY)')
     .addOption(new Option('--format <format>', 'raw (default), json, env (export lines), dotenv or yaml').choices(['raw', 'json', 'env', 'dotenv', 'yaml']))
     .addHelpText('after', '\nThe value is written as-is (no trailing newline is added unless stdout is a terminal).\nWith --json (or --format json): {ref, store, name, key, version, encoding, value}.\n--format env|dotenv|yaml: one line per key of a JSON-object value, else one line named after the secret\n(app/db-password → DB_PASSWORD); a value that is not UTF-8 text exits 65.')
@@ -171,7 +171,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .command('revoke')
     .description('revoke (disable) one version, or the whole secret when no version is given')
     .argument('<ref>', 'secret reference')
-    .option('--version <version>', 'version id or stage to revoke')
+    .option('--at <version>', 'version id or stage to revoke; same as REF@VERSION')
     .option('--force', 'allow revoking the current version on its own')
     .action(action(hooks, () => import('./commands/revoke.js')));
 

@@ -59,10 +59,21 @@ export async function runCli(argv: string[], version: string, streams: Streams):
 
   program.exitOverride();
   for (const sub of program.commands) sub.exitOverride();
+  // With --json, a usage error is one JSON object on stderr like every other error (parsing failed, so the
+  // flag is looked for in argv itself, before any `--`).
+  const end = argv.indexOf('--');
+  const jsonWanted = (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+  let usageError: string | undefined;
   const configure = {
     writeOut: (s: string) => void streams.stdout.write(s),
-    writeErr: (s: string) => void streams.stderr.write(s),
-    outputError: (s: string, write: (s: string) => void) => write(`vh-secrets: ${s}`),
+    writeErr: (s: string) => {
+      if (jsonWanted && usageError !== undefined) return;
+      streams.stderr.write(s);
+    },
+    outputError: (s: string, write: (s: string) => void) => {
+      if (jsonWanted) usageError = s.replace(/^error: /, '').trim();
+      else write(`vh-secrets: ${s}`);
+    },
     // Help is laid out for 80 columns whatever the terminal, so it is the same text everywhere — and can be
     // served from the cache `scripts/gen-help.mjs` writes at build time (see main.ts).
     getOutHelpWidth: () => HELP_WIDTH,
@@ -75,12 +86,20 @@ export async function runCli(argv: string[], version: string, streams: Streams):
     streams.stderr.write(program.helpInformation());
     return EXIT.USAGE;
   }
+  // -V / --version means the program's version wherever it stands (no command has an option of that name).
+  if ((end === -1 ? argv : argv.slice(0, end)).some((a) => a === '-V' || a === '--version')) {
+    streams.stdout.write(`${version}\n`);
+    return EXIT.OK;
+  }
 
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       exitCode = COMMANDER_OK.has(err.code) || (err.code === 'commander.help' && err.exitCode === 0) ? EXIT.OK : EXIT.USAGE;
+      if (usageError !== undefined && exitCode === EXIT.USAGE) {
+        streams.stderr.write(`${JSON.stringify({ error: { code: 'USAGE', message: usageError, hint: 'run with --help for usage', exit_code: EXIT.USAGE } })}\n`);
+      }
     } else {
       exitCode = renderError(io, err, io.globals.debug === true || debugEnv);
     }

@@ -394,7 +394,7 @@ export async function revokeSecret(rt: Runtime, text: string, options: { version
       if (version === undefined) throw new VhError('NOT_FOUND', `${ref.id} has no ${'stage' in selector ? selector.stage : ''} version`);
       if (version === desc.currentVersion && !options.allowCurrent) {
         throw new VhError('USAGE', `version ${version} is the current version of ${ref.id}; revoking it leaves nothing readable`, {
-          hint: 'rotate first, or revoke the whole secret (no --version) if that is what you want',
+          hint: 'rotate first, or revoke the whole secret (no --at) if that is what you want',
         });
       }
     }

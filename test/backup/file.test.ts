@@ -239,7 +239,7 @@ test('every configured store in one archive, back to each alias; revoked secrets
     expect((await vhA('create local', ['create', 'local:svc/token'], { input: v1 })).code).toBe(0);
     const local = await openFile({ path: join(a, 'local.vhs'), key_file: join(a, 'local.key') }, { alias: 'local', home: a });
     await local.put('svc/token', Buffer.from(v2), { stage: 'current' });
-    expect((await vhA('revoke old version', ['revoke', 'local:svc/token', '--version', '1', '--yes'])).code).toBe(0);
+    expect((await vhA('revoke old version', ['revoke', 'local:svc/token', '--at', '1', '--yes'])).code).toBe(0);
     expect((await vhA('create revoked', ['create', 'local:svc/old'], { input: gone })).code).toBe(0);
     expect((await vhA('revoke secret', ['revoke', 'local:svc/old', '--yes'])).code).toBe(0);
     expect((await vhA('create dst', ['create', 'dst:svc/other'], { input: other })).code).toBe(0);

@@ -68,3 +68,39 @@ test('a damaged file store: one error with a hint, exit 65, and no "0 secrets" c
     await fs.rm(h, { recursive: true, force: true });
   }
 });
+
+describe('usage errors', () => {
+  test('--json makes a usage error one JSON object on stderr; without it, one line and one hint line', async () => {
+    const home = tempHome();
+    try {
+      const env = baseEnv(home);
+      for (const args of [['--json', 'get'], ['get', '--json', '--bogus'], ['bogus', '--json']]) {
+        const r = await run(args, { env });
+        expect(r.code).toBe(64);
+        expect(r.out).toBe('');
+        const lines = r.stderr.trim().split('\n');
+        expect(lines).toHaveLength(1);
+        expect(JSON.parse(lines[0]!)).toMatchObject({ error: { code: 'USAGE', exit_code: 64, hint: 'run with --help for usage' } });
+      }
+      const plain = await run(['get', '--bogus'], { env });
+      expect(plain.stderr.trim().split('\n')).toEqual(["vh-secrets: error: unknown option '--bogus'", '  hint: run with --help for usage']);
+    } finally {
+      await fs.rm(home, { recursive: true, force: true });
+    }
+  });
+
+  test('-V is the program version wherever it stands; a secret version is REF@VERSION or --at', async () => {
+    const home = tempHome();
+    try {
+      const env = baseEnv(home);
+      const v = (await run(['-V'], { env })).out;
+      expect((await run(['get', 'app/db', '-V'], { env })).out).toBe(v);
+      expect((await run(['revoke', 'x', '--version'], { env })).out).toBe(v);
+      expect((await run(['create', 'app/v'], { env, input: 'one' })).code).toBe(0);
+      expect((await run(['get', 'app/v', '--at', '1'], { env })).out).toBe('one');
+      expect((await run(['get', 'app/v@1'], { env })).out).toBe('one');
+    } finally {
+      await fs.rm(home, { recursive: true, force: true });
+    }
+  });
+});

@@ -71,8 +71,8 @@ describe('everyday verbs on the embedded file store', () => {
     expect(missingKey.code).toBe(66);
 
     expect((await vh(['get', 'svc/creds@1'])).code).toBe(0);
-    expect((await vh(['get', 'svc/creds', '--version', 'current'])).code).toBe(0);
-    const noVersion = await vh(['get', 'svc/creds', '--version', '7']);
+    expect((await vh(['get', 'svc/creds', '--at', 'current'])).code).toBe(0);
+    const noVersion = await vh(['get', 'svc/creds', '--at', '7']);
     expect(noVersion.code).toBe(66);
     expect(noVersion.stderr).toMatch(/svc\/creds@7/);
     const noPrevious = await vh(['get', 'svc/creds@previous']);
@@ -105,10 +105,10 @@ describe('everyday verbs on the embedded file store', () => {
 
   test('revoking one old version keeps the current one readable', async () => {
     expect((await vh(['create', 'multi'], 'v1')).code).toBe(0);
-    const current = await vh(['revoke', 'multi', '--version', '1', '--yes']);
+    const current = await vh(['revoke', 'multi', '--at', '1', '--yes']);
     expect(current.code).toBe(64);
     expect(current.stderr).toMatch(/current version/);
-    const forced = await vh(['revoke', 'multi', '--version', '1', '--yes', '--force', '--json']);
+    const forced = await vh(['revoke', 'multi', '--at', '1', '--yes', '--force', '--json']);
     expect(forced.code).toBe(0);
     expect(JSON.parse(forced.out).whole_secret).toBe(false);
     expect((await vh(['get', 'multi'])).code).toBe(66);

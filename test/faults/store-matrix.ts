@@ -211,7 +211,7 @@ export class Bench implements Cli {
       case 'create':
         return this.vh(['create', name, '--type', 'database_password', '--json'], value);
       case 'revoke-version':
-        return this.vh(['revoke', name, '--version', version!, '--yes', '--json']);
+        return this.vh(['revoke', name, '--at', version!, '--yes', '--json']);
       case 'revoke-secret':
         return this.vh(['revoke', name, '--yes', '--json']);
     }

@@ -82,7 +82,7 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
   expect((await vh('export dotenv', ['export', '--prefix', 'app/file'], undefined, true)).code).toBe(0);
   // An interrupted rotation (killed with the new value staged), as `rotations` and `rotate --resume --all` show it.
   expect((await vh('rotate killed', ['rotate', 'app/db', '--yes'], undefined, false, { ...env, VH_SECRETS_FAILPOINT: 'after:stage' })).signal).toBe('SIGKILL');
-  ledger.add((await vh('get staged', ['get', 'app/db', '--version', 'pending'], undefined, true)).out);
+  ledger.add((await vh('get staged', ['get', 'app/db', '--at', 'pending'], undefined, true)).out);
   expect((await vh('rotations', ['rotations'])).code).toBe(1);
   expect((await vh('rotations json', ['rotations', '--json'])).code).toBe(1);
   expect((await vh('rotate-all interrupted', ['rotate-all', '--type', 'database_password', '--yes', '--json'])).code).toBe(1);

@@ -62,7 +62,7 @@ for (const s of stores) {
     const crash = async (n: string) => {
       const r = await vh(['rotate', n, '--yes'], { VH_SECRETS_FAILPOINT: 'after:stage' });
       expect(r.signal).toBe('SIGKILL');
-      ledger.add((await vh(['get', n, '--version', 'pending'])).out);
+      ledger.add((await vh(['get', n, '--at', 'pending'])).out);
     };
     const rotations = async () => {
       const r = await vh(['rotations', '--tag', `t=${tag}`, '--json']);

@@ -5,7 +5,7 @@ import { formatPairs, parseValueFormat, valuePairs } from '../value-format.js';
 export async function run(ctx: CommandContext, [ref]: string[], opts: Record<string, unknown>): Promise<number> {
   const format = opts.format === undefined ? (ctx.io.json ? 'json' : 'raw') : parseValueFormat(opts.format as string);
   const rt = await ctx.runtime();
-  const result = await getSecret(rt, ref!, opts.version as string | undefined, opts.field as string | undefined);
+  const result = await getSecret(rt, ref!, opts.at as string | undefined, opts.field as string | undefined);
   if (format === 'json') {
     const text = result.value.toString('utf8');
     const utf8 = Buffer.from(text, 'utf8').equals(result.value);

@@ -4,7 +4,7 @@ import type { CommandContext } from '../context.js';
 import { confirm } from '../prompt.js';
 
 export async function run(ctx: CommandContext, [ref]: string[], opts: Record<string, unknown>): Promise<number> {
-  const version = opts.version as string | undefined;
+  const version = opts.at as string | undefined;
   const target = version === undefined ? `every version of ${ref!} (the secret becomes unreadable)` : `version ${version} of ${ref!}`;
   if (!ctx.io.globals.yes) {
     if (!ctx.io.interactive) {
