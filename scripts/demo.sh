@@ -5,7 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f dist/src/cli/main.js ] || npm run --silent build
-export VH_SECRETS_HOME="${VH_SECRETS_HOME:-$(mktemp -d "${TMPDIR:-/tmp}/vh-secrets-demo.XXXXXX")}"
+if [ -z "${VH_SECRETS_HOME:-}" ]; then
+  # A throw-away home — its store and key included — removed however the demo ends.
+  VH_SECRETS_HOME="$(mktemp -d "${TMPDIR:-/tmp}/vh-secrets-demo.XXXXXX")"
+  trap 'rm -rf "$VH_SECRETS_HOME"' EXIT
+fi
+export VH_SECRETS_HOME
 vh() { node bin/vh-secrets "$@"; }
 step() { printf '\n\033[1m$ vh-secrets %s\033[0m\n' "$*" >&2; }
 
@@ -38,4 +43,4 @@ step "audit verify   (the hash chain of the audit log)"
 vh audit verify
 step "scan --path scripts   (leaked credentials; exit 1 with --fail-on-secrets)"
 vh scan --path "$(dirname "$0")"
-printf '\naudit log %s: %s events, hash-chained\n' "$VH_SECRETS_HOME/audit.log" "$(wc -l < "$VH_SECRETS_HOME/audit.log")" >&2
+printf '\naudit log: %s events, hash-chained (the throw-away home is removed now; set VH_SECRETS_HOME to keep one)\n' "$(wc -l < "$VH_SECRETS_HOME/audit.log")" >&2

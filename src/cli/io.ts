@@ -82,15 +82,51 @@ export class Io {
     this.streams.stderr.write(`${message}\n`);
   }
 
+  /**
+   * A table no wider than TABLE_WIDTH columns: long version ids shortened as git shortens hashes (the full id is
+   * in --json), then the widest columns wrapped until it fits.
+   */
   async table(head: string[], rows: string[][]): Promise<string> {
     const { default: Table } = await import('cli-table3');
     const c = await this.chalk();
+    const versionCols = head.map((h, i) => (h === 'VERSION' ? i : -1)).filter((i) => i >= 0);
+    const shown = rows.map((r) => r.map((cell, i) => (versionCols.includes(i) ? shortVersion(cell) : cell)));
+    // On a terminal; a pipe gets whole lines, for grep and cut.
+    const widths = this.streams.stdout.isTTY ? fitWidths(head, shown, TABLE_WIDTH) : undefined;
     const table = new Table({
       head: head.map((h) => c.bold(h)),
+      ...(widths ? { colWidths: widths, wordWrap: true, wrapOnWordBoundary: false } : {}),
       style: { head: [], border: [], compact: true },
       chars: this.streams.stdout.isTTY ? {} : { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' },
     });
-    for (const row of rows) table.push(row);
+    for (const row of shown) table.push(row);
     return table.toString();
   }
+}
+
+const TABLE_WIDTH = 100;
+
+/** `a3f9c2e1d0b4…` (64 hex, a UUID, an Azure id) → its first 8 characters; short ids stay as they are. */
+export function shortVersion(v: string): string {
+  return v.length > 12 && /^[0-9a-fA-F-]+$/.test(v) ? v.slice(0, 8) : v;
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/**
+ * Column widths (cli-table3's, padding included) that fit `max` columns with a border between columns, or
+ * undefined when the table fits as it is. The widest column gives way first, never below 12.
+ */
+export function fitWidths(head: string[], rows: string[][], max: number): number[] | undefined {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => Math.max(...(r[i] ?? '').replace(ANSI, '').split('\n').map((l) => l.length)))) + 2);
+  const total = () => widths.reduce((a, b) => a + b, 0) + widths.length + 1;
+  if (total() <= max) return undefined;
+  // Water-filling: the widest columns come down together, one column of width at a time.
+  while (total() > max) {
+    const top = Math.max(...widths);
+    if (top <= 12) break;
+    widths[widths.indexOf(top)] = top - 1;
+  }
+  return widths;
 }

@@ -117,8 +117,8 @@ function stagesOf(secret: FileSecret, id: string): Stage[] {
   return stages;
 }
 
-function notFound(name: string, what = 'secret'): VhError {
-  return new VhError('NOT_FOUND', `${what} "${name}" not found`, { details: { name } });
+function notFound(alias: string, name: string, what = 'secret'): VhError {
+  return new VhError('NOT_FOUND', `${what} "${name}" not found in store ${alias}`, { details: { name, store: alias } });
 }
 
 class FileStore implements SecretStore {
@@ -137,6 +137,7 @@ class FileStore implements SecretStore {
   constructor(
     private readonly path: string,
     private readonly keyFile: string,
+    private readonly alias: string,
   ) {}
 
   private async keyMaterial(): Promise<KeyMaterial> {
@@ -267,9 +268,9 @@ class FileStore implements SecretStore {
     });
   }
 
-  private static secret(data: StoreData, name: string): FileSecret {
+  private secret(data: StoreData, name: string): FileSecret {
     const secret = data.secrets.get(name);
-    if (!secret) throw notFound(name);
+    if (!secret) throw notFound(this.alias, name);
     return secret;
   }
 
@@ -298,16 +299,16 @@ class FileStore implements SecretStore {
 
   async get(name: string, select: ReadSelector = { stage: 'current' }): Promise<SecretValue> {
     const { data } = await this.load();
-    const secret = FileStore.secret(data, name);
+    const secret = this.secret(data, name);
     let id: string | undefined;
     if ('stage' in select) {
       id = secret[select.stage];
-      if (id === undefined) throw notFound(name, `${select.stage} version of secret`);
+      if (id === undefined) throw notFound(this.alias, name, `${select.stage} version of secret`);
     } else {
       id = select.version;
     }
     const version = secret.versions.find((v) => v.id === id);
-    if (!version) throw notFound(`${name}@${id}`, 'version');
+    if (!version) throw notFound(this.alias, `${name}@${id}`, 'version');
     if (version.state !== 'enabled' || version.value === undefined) {
       throw new VhError('NOT_FOUND', `version ${id} of "${name}" is ${version.state === 'destroyed' ? 'destroyed' : 'revoked'}`, {
         details: { name, version: id },
@@ -336,7 +337,7 @@ class FileStore implements SecretStore {
   async put(name: string, value: Buffer, options: PutOptions): Promise<{ version: string }> {
     FileStore.checkSize(value);
     return this.mutate((data) => {
-      const secret = FileStore.secret(data, name);
+      const secret = this.secret(data, name);
       if (options.token) {
         const same = secret.versions.find((v) => v.token === options.token);
         if (same) return { version: same.id };
@@ -364,7 +365,7 @@ class FileStore implements SecretStore {
 
   async promote(name: string, version: string, options: PromoteOptions = {}): Promise<void> {
     await this.mutate((data) => {
-      const secret = FileStore.secret(data, name);
+      const secret = this.secret(data, name);
       FileStore.patch(secret, options.metadata);
       if (secret.current === version) {
         if (secret.pending === version) delete secret.pending;
@@ -374,7 +375,7 @@ class FileStore implements SecretStore {
         throw new VhError('CONFLICT', `"${name}" changed: current version is ${secret.current ?? 'none'}, expected ${options.expectedCurrent}`);
       }
       const target = secret.versions.find((v) => v.id === version);
-      if (!target || target.state !== 'enabled') throw notFound(`${name}@${version}`, 'enabled version');
+      if (!target || target.state !== 'enabled') throw notFound(this.alias, `${name}@${version}`, 'enabled version');
       if (secret.current !== undefined) secret.previous = secret.current;
       secret.current = version;
       if (secret.pending === version) delete secret.pending;
@@ -404,7 +405,7 @@ class FileStore implements SecretStore {
 
   async describe(name: string): Promise<SecretDescription> {
     const { data } = await this.load();
-    const secret = FileStore.secret(data, name);
+    const secret = this.secret(data, name);
     const versions: VersionInfo[] = secret.versions.map((v) => ({
       version: v.id,
       createdAt: v.createdAt,
@@ -425,7 +426,7 @@ class FileStore implements SecretStore {
 
   async setMetadata(name: string, patch: Record<string, string | null>): Promise<void> {
     await this.mutate((data) => {
-      const secret = FileStore.secret(data, name);
+      const secret = this.secret(data, name);
       FileStore.patch(secret, patch);
       secret.updatedAt = now();
     });
@@ -433,9 +434,9 @@ class FileStore implements SecretStore {
 
   async revoke(name: string, version?: string): Promise<{ revoked: string[] }> {
     return this.mutate((data) => {
-      const secret = FileStore.secret(data, name);
+      const secret = this.secret(data, name);
       const targets = version === undefined ? secret.versions.filter((v) => v.state === 'enabled') : secret.versions.filter((v) => v.id === version);
-      if (version !== undefined && targets.length === 0) throw notFound(`${name}@${version}`, 'version');
+      if (version !== undefined && targets.length === 0) throw notFound(this.alias, `${name}@${version}`, 'version');
       for (const v of targets) if (v.state === 'enabled') v.state = 'disabled';
       if (version === undefined) secret.revoked = true;
       secret.updatedAt = now();
@@ -445,13 +446,13 @@ class FileStore implements SecretStore {
 
   async destroy(name: string, version?: string): Promise<void> {
     await this.mutate((data) => {
-      const secret = FileStore.secret(data, name);
+      const secret = this.secret(data, name);
       if (version === undefined) {
         data.secrets.delete(name);
         return;
       }
       const target = secret.versions.find((v) => v.id === version);
-      if (!target) throw notFound(`${name}@${version}`, 'version');
+      if (!target) throw notFound(this.alias, `${name}@${version}`, 'version');
       target.state = 'destroyed';
       delete target.value;
       if (secret.pending === version) delete secret.pending;
@@ -467,5 +468,5 @@ class FileStore implements SecretStore {
 export default defineProvider((options: FileStoreOptions, context) => {
   const path = options.path ?? join(context.home, 'store.vhs');
   const keyFile = options.key_file ?? join(context.home, 'store.key');
-  return new FileStore(path, keyFile);
+  return new FileStore(path, keyFile, context.alias);
 });

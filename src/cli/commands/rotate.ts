@@ -208,9 +208,8 @@ export async function runRotation(ctx: CommandContext, ref: string, rotation: (o
   const onPhase = (phase: string) => spinner.text(`rotating ${ref}: ${phase}`);
   try {
     const result = await rotation(onPhase);
-    if (result.status === 'rotated') spinner.succeed(`rotated ${result.secret}`);
-    else if (result.status === 'failed') spinner.fail(`rotation of ${result.secret} failed`);
-    else spinner.stop();
+    // The outcome is said once, by render, with its versions: the spinner only goes away.
+    spinner.stop();
     return render(ctx, result);
   } catch (err) {
     spinner.stop();

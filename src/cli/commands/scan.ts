@@ -148,7 +148,9 @@ async function scan(ctx: CommandContext, positional: string | undefined, opts: S
       // An unredacted report holds live secrets: keep it private to its owner (a new file, whatever was there).
       await writeFileAtomic(opts.output, rendered, redact ? 0o644 : 0o600);
     } catch (err) {
-      throw new VhError('CANT_CREATE', `cannot write ${opts.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+      const code = ((err as { cause?: NodeJS.ErrnoException }).cause ?? (err as NodeJS.ErrnoException)).code;
+      const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code === 'ENOSPC' ? 'no space left on the device' : 'the file could not be written';
+      throw new VhError('CANT_CREATE', `cannot write ${opts.output}: ${why}`, { cause: err });
     }
     if (format !== 'text') {
       const { describeSkips } = await import('../../scan/reporters/skips.js');
