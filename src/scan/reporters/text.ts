@@ -27,7 +27,8 @@ export function renderText(report: ScanReport, options: { redact: boolean; chalk
   }
   const files = new Set(report.findings.map((f) => f.file)).size;
   const n = report.findings.length;
-  const what = report.source === 'git' ? `${report.commits ?? 0} commits` : report.source === 'staged' ? 'staged changes' : report.source === 'stdin' ? 'stdin' : `${report.files} files`;
+  const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+  const what = report.source === 'git' ? plural(report.commits ?? 0, 'commit') : report.source === 'staged' ? 'staged changes' : report.source === 'stdin' ? 'stdin' : plural(report.files, 'file');
   // Git sources read diffs, not files: nothing there is skipped by file.
   const extra = [report.source === 'dir' || report.source === 'stdin' ? describeSkips(report) : '', report.baselined ? `${report.baselined} in baseline` : ''].filter(Boolean);
   const head = n === 0 ? c.green('no secrets found') : c.red(`${n} secret${n === 1 ? '' : 's'} found in ${files} file${files === 1 ? '' : 's'}`);
