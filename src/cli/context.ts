@@ -11,6 +11,8 @@ export interface CommandContext {
   program: Command;
   /** Name of the command being run, for messages. */
   command: string;
+  /** The name it was invoked by: the command's name or one of its aliases (`put` for `create`). */
+  invokedAs: string;
 }
 
 export interface CommandModule {

@@ -38,6 +38,7 @@ export async function runCli(argv: string[], version: string, streams: Streams):
         io,
         program,
         command: cmd.name(),
+        invokedAs: program.args.find((a) => a === cmd.name() || cmd.aliases().includes(a)) ?? cmd.name(),
         runtime: () => {
           runtime ??= Promise.all([import('../core/runtime.js'), import('../providers/index.js'), import('../targets/index.js')]).then(([{ Runtime: R }, providers, targets]) => {
             const options: { configFile?: string; env?: string; actorName?: string; policyFile?: string } = {};

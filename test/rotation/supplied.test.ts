@@ -85,6 +85,22 @@ for (const s of stores) {
       expect((await describeOf(name)).current_version).toBe(v0);
     });
 
+    test('put on an existing secret writes a new version (as set); with metadata options it points to update; create still refuses', async () => {
+      const { name, v0 } = await fresh();
+      const r = await vh(['put', name, '--json'], 'put-new-value');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out)).toMatchObject({ status: 'rotated', previous_version: v0 });
+      expect((await vh(['get', name])).out).toBe('put-new-value');
+      const withTag = await vh(['put', name, '--tag', 'a=b'], 'other');
+      expect(withTag.code).toBe(64);
+      expect(withTag.stderr).toMatch(/update/);
+      expect((await vh(['create', name], 'other')).code).toBe(75);
+      expect((await vh(['get', name])).out).toBe('put-new-value');
+      const fresh2 = `${name}-new`;
+      expect((await vh(['put', fresh2], 'first')).code).toBe(0);
+      expect((await vh(['get', fresh2])).out).toBe('first');
+    });
+
     test('rotate --value-file: a secret issued elsewhere rotates without --force, keyed values keep their other fields', async () => {
       // An api_key without a target is issued elsewhere: a generated replacement needs --force, a supplied one not.
       const { name } = await fresh();
