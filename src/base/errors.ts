@@ -17,7 +17,9 @@ export type ErrorCode =
   | 'IO'
   | 'TIMEOUT'
   | 'CANT_CREATE'
-  | 'NOT_IMPLEMENTED';
+  | 'NOT_IMPLEMENTED'
+  /** The operator asked the process to stop (SIGTERM / SIGINT) and it stopped between steps. */
+  | 'INTERRUPTED';
 
 export interface VhErrorOptions {
   /** What the operator can do next; printed after the message. */
@@ -85,6 +87,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   AUTH_FAILED: EXIT.NOPERM,
   PERMISSION_DENIED: EXIT.NOPERM,
   CONFIG: EXIT.CONFIG,
+  INTERRUPTED: EXIT.INTERRUPTED,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

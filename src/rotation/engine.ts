@@ -5,6 +5,7 @@ import type { AuditEventType, DetailValue } from '../audit/event.js';
 import { VhError, isVhError } from '../base/errors.js';
 import { isUnconfirmed } from '../base/retry.js';
 import { failpoint } from '../base/failpoint.js';
+import { stopSignal } from '../base/deadline.js';
 import { FileLock, ensurePrivateDir } from '../base/fsutil.js';
 import { CLEANUP, FAILED_AT, KEY, MARKER, MAX_CLEANUPS, ROTATED_AT, formatCleanups, formatMarker, parseCleanups, parseMarker, rotationSettings, type Marker, type PendingCleanup, type RotationSettings } from '../core/rotation-state.js';
 import { PHASES, RotationJournal, type JournalEntry, type Phase } from './journal.js';
@@ -395,6 +396,11 @@ export class RotationEngine {
       current = phase;
       if (done(phase)) return;
       failpoint('before', phase);
+      // Asked to stop (SIGTERM / SIGINT): before the commit point the rotation ends here, rolled back; from
+      // promote on it finishes (what is left is quick, and undoing a promoted credential is not a stop).
+      if (stopSignal.aborted && PHASES.indexOf(phase) < PHASES.indexOf('promote')) {
+        throw new VhError('INTERRUPTED', `stopped by ${String(stopSignal.reason ?? 'a signal')} before ${phase}`);
+      }
       options.onPhase?.(phase);
       if (phase !== 'cleanup') deadline.check(phase);
       await fn();

@@ -1,6 +1,7 @@
 import { VhError, isVhError } from '../base/errors.js';
 import { metaFilter } from '../core/metadata.js';
 import { barrier } from '../base/failpoint.js';
+import { stopSignal } from '../base/deadline.js';
 import { inShard, type Shard } from '../base/shard.js';
 import { mapBounded } from '../base/pool.js';
 import { RotationEngine, type RotationOutcome } from './engine.js';
@@ -107,6 +108,12 @@ export async function rotateAll(rt: Runtime, input: RotateAllInput): Promise<Rot
   let failed = results.length;
   const rotated = await mapBounded(work, input.concurrency, async (item): Promise<RotateAllResult> => {
     const base = { secret: item.secret, store: item.store, type: item.type };
+    if (stopSignal.aborted) {
+      // Asked to stop: the rotations under way finish or roll back; no new one starts.
+      done++;
+      input.onProgress?.(done, work.length, failed);
+      return { ...base, status: 'skipped', version: item.version, note: `not started: stopped by ${String(stopSignal.reason ?? 'a signal')}`, error: null };
+    }
     let result: RotateAllResult;
     let changed = false;
     try {

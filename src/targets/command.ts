@@ -4,6 +4,25 @@ import { redact } from './errors.js';
 import { TargetOptions } from './options.js';
 import type { Credential, RotationTarget, TargetContext, TargetFactory } from '../core/target.js';
 
+/** Hook process groups still running: ended with the process, so no hook outlives the run that started it. */
+const running = new Set<number>();
+let reaping = false;
+
+function reapOnExit(pid: number): void {
+  running.add(pid);
+  if (reaping) return;
+  reaping = true;
+  process.once('exit', () => {
+    for (const group of running) {
+      try {
+        process.kill(-group, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
 /**
  * An operator's own executables. The value goes to the hook on stdin, never in argv or the environment (both
  * are visible to other users through /proc); the environment carries only what is safe to show: the secret's
@@ -36,6 +55,7 @@ class CommandTarget implements RotationTarget {
   }
 
   private run(phase: Phase, stdin: Buffer, secrets: readonly string[]): Promise<void> {
+    // (Each hook runs in its own process group, so that a timeout kills all it started; see reapOnExit.)
     const argv = this.commands[phase];
     if (!argv) return Promise.resolve();
     const where = `target ${this.name} (command ${phase}: ${argv[0]})`;
@@ -45,6 +65,7 @@ class CommandTarget implements RotationTarget {
         detached: true,
         env: { ...process.env, VH_SECRET: this.context.secret, VH_TARGET: this.name, VH_TARGET_PHASE: phase },
       });
+      if (child.pid !== undefined) reapOnExit(child.pid);
       let stderr = '';
       let timedOut = false;
       const timer = setTimeout(() => {
@@ -67,6 +88,7 @@ class CommandTarget implements RotationTarget {
       });
       child.once('close', (status, signal) => {
         clearTimeout(timer);
+        if (child.pid !== undefined) running.delete(child.pid);
         if (timedOut) return reject(new VhError('TIMEOUT', `${where}: no answer within ${this.timeoutMs} ms (killed)`));
         if (status === 0) return resolve();
         const said = redact(stderr.trim().split('\n').slice(-3).join(' | '), secrets).slice(0, 400);

@@ -20,6 +20,50 @@ mv "$dir/app-password.tmp" "$dir/app-password"
 `;
 
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('SIGTERM during a step that then finishes: the rotation stops before the next phase, rolled back, the old value current', async () => {
+  const home = tempHome('vh-sigterm-step-');
+  const hooks = join(home, 'hooks');
+  await fs.mkdir(hooks);
+  // apply takes a moment (long enough to be signalled in), then the value is in place.
+  await fs.writeFile(join(hooks, 'slow.sh'), `#!/bin/sh\ndir="$(dirname "$0")"\nif [ "$VH_TARGET_PHASE" = apply ]; then touch "$dir/applying"; sleep 1; fi\ncat >"$dir/app-password"\n`, { mode: 0o755 });
+  const config = join(home, 'vh-secrets.toml');
+  await fs.writeFile(config, `[targets.app]\nkind = "command"\napply = ["hooks/slow.sh"]\nrollback = ["hooks/slow.sh"]\nsecrets = ["local:app/*"]\n`);
+  const env = baseEnv(home, { VH_SECRETS_CONFIG: config });
+  try {
+    expect((await run(['create', 'app/db', '--type', 'database_password', '--generate'], { env })).code).toBe(0);
+    const before = (await run(['get', 'app/db'], { env })).out;
+    const child = spawn(NODE, [BIN, 'rotate', 'app/db', '--yes', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    await waitFor(async () => fs.stat(join(hooks, 'applying')).then(() => true, () => false), 30_000, 'the apply hook to start');
+    child.kill('SIGTERM');
+    const code = await closed;
+    clearTimeout(killer);
+    // It finished inside the grace, with its own outcome: stopped, rolled back.
+    expect(code).toBe(130);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'failed', error: { code: 'INTERRUPTED', message: expect.stringMatching(/stopped by SIGTERM before verify/) } });
+    expect((await run(['get', 'app/db'], { env })).out).toBe(before);
+    const d = JSON.parse((await run(['describe', 'app/db', '--json'], { env })).out) as { pending_version: string | null };
+    expect(d.pending_version).toBeNull();
+    expect(await fs.readFile(join(hooks, 'app-password'), 'utf8')).toContain(JSON.parse(JSON.stringify(before)));
+    // Nothing is left to resume; the next rotation goes through.
+    expect((await run(['rotate', 'app/db', '--yes'], { env })).code).toBe(0);
+  } finally {
+    await fs.rm(home, { recursive: true, force: true });
+  }
+});
+
 test('SIGTERM during a rotation that waits on its target: exit 143, journal kept, health WARNING, --resume finishes it', async () => {
   const home = tempHome('vh-sigterm-');
   const hooks = join(home, 'hooks');
@@ -53,7 +97,9 @@ test('SIGTERM during a rotation that waits on its target: exit 143, journal kept
     expect(health.code).toBe(1);
     expect(health.out).toMatch(/WARNING\s+local:app\/db .*interrupted after \w+: its process \(pid \d+ on this host\) is gone: run `vh-secrets rotate local:app\/db --resume`/);
 
-    process.kill(await hookPid(), 'SIGKILL');
+    // The hook the process was waiting on did not outlive it.
+    const pid = await hookPid();
+    await waitFor(() => !alive(pid), 10_000, `the hung apply hook (pid ${pid}) to be ended with its process`);
     await fs.rm(join(hooks, 'hang'));
     const resumed = await run(['rotate', 'app/db', '--resume'], { env });
     expect(resumed.code).toBe(0);
