@@ -20,6 +20,17 @@ function readVersion(): string {
 function silenceSdkLoggers(env: NodeJS.ProcessEnv): void {
   for (const name of ['DEBUG', 'AZURE_LOG_LEVEL', 'GRPC_TRACE']) delete env[name];
   env.GRPC_VERBOSITY = 'NONE';
+  // SDK warnings (google-auth's MetadataLookupWarning off Google Cloud, …) are not ours to print; --debug shows them.
+  const debug = env.VH_SECRETS_DEBUG === '1' || env.VH_SECRETS_DEBUG === 'true' || process.argv.includes('--debug');
+  process.removeAllListeners('warning');
+  if (debug) process.on('warning', (w) => process.stderr.write(`vh-secrets: debug: ${w.name}: ${w.message}\n`));
+  // A promise an SDK rejects where nobody awaits it still ends in one line and exit 70, never a stack trace.
+  process.on('unhandledRejection', (err) => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`vh-secrets: internal error: ${message.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 500)}\n  hint: run again with --debug for details, and report it if it persists\n`);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exit(70);
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import { oneLine } from '../base/text.js';
 import { VhError, type ErrorCode } from '../base/errors.js';
 import { withRetry, writeOnce, type WriteOnceOptions } from '../base/retry.js';
 import type { Stage } from '../core/ref.js';
@@ -150,7 +151,20 @@ class GcpStore implements SecretStore {
         process.env.METADATA_SERVER_DETECTION ??= 'none';
       }
     }
-    this.client = new gcp.SecretManagerServiceClient(opts);
+    const client = new gcp.SecretManagerServiceClient(opts);
+    if (!opts.sslCreds) {
+      // Find the credentials before the first request: without any, the client's own lookup fails later in a
+      // promise nobody awaits. Here it is one clear error.
+      try {
+        await client.auth.getClient();
+      } catch (err) {
+        await client.close().catch(() => undefined);
+        throw new VhError('AUTH_FAILED', `gcp ${this.where}: no Google credentials (${oneLine((err as Error).message).split('. ')[0]})`, {
+          hint: 'set GOOGLE_APPLICATION_CREDENTIALS or key_file to a service-account key, or run `gcloud auth application-default login`',
+        });
+      }
+    }
+    this.client = client;
     return this.client;
   }
 

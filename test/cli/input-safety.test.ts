@@ -104,3 +104,25 @@ describe('usage errors', () => {
     }
   });
 });
+
+test('a gcp store without credentials: one line and AUTH (77) for list and get, health CRITICAL for that store — no stack, no SDK warning', async () => {
+  const home = tempHome();
+  try {
+    const config = `${home}/vh-secrets.toml`;
+    await fs.writeFile(config, '[stores.g]\nprovider = "gcp"\nproject = "p1"\n');
+    // No ADC file under this HOME, no key in the environment, no metadata server probed.
+    const env = baseEnv(home, { VH_SECRETS_CONFIG: config, METADATA_SERVER_DETECTION: 'none' });
+    for (const args of [['list', '--store', 'g'], ['get', 'g:x']]) {
+      const r = await run(args, { env });
+      expect({ args, code: r.code }).toEqual({ args, code: 77 });
+      expect(r.stderr).toMatch(/^vh-secrets: error: gcp projects\/p1: no Google credentials/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(2);
+      expect(r.stderr).not.toMatch(/\n\s+at |Warning/);
+    }
+    const health = await run(['health', '--store', 'g'], { env });
+    expect(health.code).toBe(2);
+    expect(health.out).toMatch(/CRITICAL\s+store g .*AUTH_FAILED/);
+  } finally {
+    await fs.rm(home, { recursive: true, force: true });
+  }
+});
