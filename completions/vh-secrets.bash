@@ -30,6 +30,8 @@ _vh_secrets() {
     rotations) opts="--store --type --tag"; valued="--store --type --tag --config --env --actor --policy --timeout" ;;
     backup) opts="--store --prefix --type --tag --all-versions --recipient --recipients-file --output"; valued="--store --prefix --type --tag --recipient --recipients-file --output --config --env --actor --policy --timeout" ;;
     restore) opts="--identity --to-store --dry-run --force"; valued="--identity --to-store --config --env --actor --policy --timeout" ;;
+    run) opts="--env --env-file --mask --no-mask"; valued="--env --env-file --config --actor --policy --timeout" ;;
+    template) opts="--output -o"; valued="--output -o --config --env --actor --policy --timeout" ;;
     export) opts="--store --prefix --format"; valued="--store --prefix --format --config --env --actor --policy --timeout" ;;
     copy) opts="--all --prefix --from-store --to-store --dry-run --force"; valued="--prefix --from-store --to-store --config --env --actor --policy --timeout" ;;
     audit) opts="--hours --since --until --log --source --output --fail-on-anomalies --anchor"; valued="--hours --since --until --log --source --output --fail-on-anomalies --anchor --config --env --actor --policy --timeout" ;;
@@ -50,7 +52,7 @@ _vh_secrets() {
     --config|--value-file|--output|--metrics-file|--baseline|--log|--path|--anchor|--identity|--recipients-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   if [[ -z $cmd ]]; then
-    COMPREPLY=($(compgen -W "get create put update set list ls describe revoke lifecycle deprecate archive purge notify health rotate rotate-all rotations backup restore export copy audit compliance scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --timeout --help -h" -- "$cur"))
+    COMPREPLY=($(compgen -W "get create put update set list ls describe revoke lifecycle deprecate archive purge notify health rotate rotate-all rotations backup restore run template export copy audit compliance scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --timeout --help -h" -- "$cur"))
   elif [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$opts --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --timeout --help -h" -- "$cur"))
   else

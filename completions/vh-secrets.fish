@@ -19,6 +19,8 @@ complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotate-all' -d 'rotate eve
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotations' -d 'list interrupted and in-flight rotations (local journal and the stores\' markers'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'backup' -d 'write the secrets of a store (or of every configured store) to an age-encrypted '
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'restore' -d 'restore secrets from a backup archive into any store; never overwrites a newer v'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'run' -d 'start a command with secrets in its environment (values never on a command line)'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'template' -d 'render {{ secret "REF" }} placeholders (| base64, | json) into a file written at'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'export' -d 'print the current values of one store (under --prefix) as a .env file, shell exp'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'copy' -d 'copy a secret (value and metadata) to another store or name, as restore writes i'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'audit' -d 'summarise the audit log and detect anomalies; `audit verify` checks the hash cha'
@@ -134,6 +136,11 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from restore' -l to-store -x -
 complete -c vh-secrets -n '__fish_seen_subcommand_from restore' -l dry-run
 complete -c vh-secrets -n '__fish_seen_subcommand_from restore' -l force
 complete -c vh-secrets -n '__fish_seen_subcommand_from restore' -F
+complete -c vh-secrets -n '__fish_seen_subcommand_from run' -l env -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from run' -l env-file -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from run' -l mask
+complete -c vh-secrets -n '__fish_seen_subcommand_from run' -l no-mask
+complete -c vh-secrets -n '__fish_seen_subcommand_from template' -l output -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from export' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
 complete -c vh-secrets -n '__fish_seen_subcommand_from export' -l prefix -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from export' -l format -x -a 'dotenv env json'

@@ -73,7 +73,8 @@ export interface ProgramHooks {
 function action(hooks: ProgramHooks, load: Loader) {
   return async (...params: unknown[]): Promise<void> => {
     const cmd = params[params.length - 1] as Command;
-    const args = cmd.args.slice(0, cmd.registeredArguments.length);
+    // A variadic last argument (`run -- COMMAND ARGS…`) takes all that is left.
+    const args = cmd.registeredArguments.at(-1)?.variadic ? cmd.args : cmd.args.slice(0, cmd.registeredArguments.length);
     await hooks.invoke(load, cmd, args);
   };
 }
@@ -310,6 +311,26 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .action(action(hooks, () => import('./commands/restore.js')));
 
   program
+    .command('run')
+    .description('start a command with secrets in its environment (values never on a command line); its output masked, its exit code returned')
+    .option('--env <NAME=REF>', 'an environment variable from a secret reference (repeatable)', collect, [])
+    .option('--env-file <file>', 'NAME=VALUE lines; a value starting with a configured STORE: is a reference, any other a literal')
+    .option('--mask', 'replace every injected value in the command\'s output (default when stdout or stderr is not a terminal)')
+    .option('--no-mask', 'pass the command\'s output through untouched')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .passThroughOptions()
+    .addHelpText('after', '\nSignals are forwarded to the command; the exit code is the command\'s (128+N when a signal ended it; 127\nnot found). Masked output shows <concealed by vh-secrets> for a value (and each string field of a JSON\nvalue) of 4 bytes or more, also when it is split across writes. Each value read is audited as `accessed`\nwith the command\'s name (never its environment).\nExamples:\n  vh-secrets run --env DB_PASSWORD=prod-vault:app/db#password -- ./server --port 8080\n  vh-secrets run --env-file app.env -- npm start')
+    .action(action(hooks, () => import('./commands/run.js')));
+
+  program
+    .command('template')
+    .description('render {{ secret "REF" }} placeholders (| base64, | json) into a file written atomically with mode 0600')
+    .argument('<input>', 'the template (- for stdin)')
+    .option('-o, --output <file>', 'write here (atomically, 0600) instead of stdout')
+    .addHelpText('after', '\nEvery secret is read before anything is written: a missing one (or a placeholder vh-secrets does not know)\nis an error naming its line, and no output is produced. Each value read is audited as `accessed`. Printing\nto a terminal needs --yes.\nExample:\n  vh-secrets template app.conf.tmpl -o /etc/app/app.conf')
+    .action(action(hooks, () => import('./commands/template.js')));
+
+  program
     .command('export')
     .description('print the current values of one store (under --prefix) as a .env file, shell export lines or JSON — to a pipe or file, not a terminal')
     .option('--store <alias>', 'the store to export (default: the default store)')
@@ -394,7 +415,11 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .action(action(hooks, () => import('./commands/complete.js')));
 
   for (const sub of program.commands) {
-    for (const spec of GLOBAL_OPTIONS) sub.addOption(new Option(spec[0], spec[1]).hideHelp());
+    for (const spec of GLOBAL_OPTIONS) {
+      // `run --env NAME=REF` is run's own; the config environment goes before the command there.
+      if (sub.options.some((o) => o.long === new Option(spec[0]).long)) continue;
+      sub.addOption(new Option(spec[0], spec[1]).hideHelp());
+    }
   }
   for (const spec of GLOBAL_OPTIONS) program.option(spec[0], spec[1]);
   return program;

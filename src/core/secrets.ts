@@ -223,13 +223,13 @@ function selectKey(value: Buffer, key: string, id: string): Buffer {
 }
 
 /** Reads a value. The access is audited before the value is returned: no audit, no value. */
-export async function getSecret(rt: Runtime, text: string, version?: string, field?: string): Promise<GetResult> {
+export async function getSecret(rt: Runtime, text: string, version?: string, field?: string, purpose?: Record<string, DetailValue>): Promise<GetResult> {
   const parsed = resolveRef(rt, text);
   if (field !== undefined && parsed.key) throw new VhError('USAGE', `give the key once: "${text}" already names #${parsed.key}`, { hint: 'drop --field, or the #KEY part' });
   if (field !== undefined && field === '') throw new VhError('USAGE', '--field needs a key name');
   const ref = field !== undefined ? { ...parsed, key: field } : parsed;
   const selector = version !== undefined ? parseRef(`${ref.name}@${version}`).selector : ref.selector;
-  return audited(rt, { event: 'accessed', secret: formatRef({ ...ref, selector }), store: ref.store }, async () => {
+  return audited(rt, { event: 'accessed', secret: formatRef({ ...ref, selector }), store: ref.store, ...(purpose ? { details: purpose } : {}) }, async () => {
     await authorize(rt, 'get', ref);
     const store = await rt.store(ref.store);
     const read = await store.get(ref.name, toReadSelector(selector));

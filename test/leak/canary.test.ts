@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, NODE, baseEnv, run, tempHome } from '../helpers/cli.js';
-import { LeakLedger, canary, encodings } from './canary.js';
+import { LeakLedger, canary, encodings, sampleProcesses } from './canary.js';
 
 let home: string;
 beforeAll(() => {
@@ -78,6 +78,18 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
   expect((await vh('copy again', ['copy', 'app/file', 'local:app/file-copy'])).code).toBe(0);
   expect((await vh('copy all dry', ['copy', '--all', '--prefix', 'app/', '--to-store', 'local', '--dry-run'])).code).toBe(64);
   expect((await vh('get copy', ['get', 'app/file-copy', '--format', 'dotenv'], undefined, true)).out).toContain('FILE_COPY=');
+  // run: a value reaches the child's environment only — never a command line (vh-secrets' or the child's),
+  // masked output, or the audit log. template: into a 0600 file.
+  const ran = await sampleProcesses(() => vh('run masked', ['run', '--env', 'X=app/file', '--env', 'K=app/kv', '--', 'sh', '-c', 'sleep 0.3; printf "%s %s" "$X" "$K"']), 3, ['cmdline']);
+  expect(ran.result.code).toBe(0);
+  expect(ran.result.out).toMatch(/concealed by vh-secrets/);
+  ledger.recordText('argv of every process while `run` ran', ran.seen);
+  const tmpl = join(home, 'app.tmpl');
+  await fs.writeFile(tmpl, 'password = {{ secret "app/file" }}\nkey = {{ secret "app/kv#password" | base64 }}\n');
+  expect((await vh('template', ['template', tmpl, '-o', join(home, 'rendered', 'app.conf')], undefined, false, debugEnv)).code).not.toBe(0);
+  await fs.mkdir(join(home, 'rendered'), { mode: 0o700 });
+  expect((await vh('template', ['template', tmpl, '-o', join(home, 'rendered', 'app.conf')], undefined, false, debugEnv)).code).toBe(0);
+  expect((await fs.stat(join(home, 'rendered', 'app.conf'))).mode & 0o777).toBe(0o600);
   expect((await vh('export', ['export', '--prefix', 'app/', '--format', 'json'], undefined, true)).code).toBe(0);
   expect((await vh('export dotenv', ['export', '--prefix', 'app/file'], undefined, true)).code).toBe(0);
   // An interrupted rotation (killed with the new value staged), as `rotations` and `rotate --resume --all` show it.
@@ -143,7 +155,8 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
 
   const vhHome = join(home, 'vh');
   const storeFile = join(vhHome, 'store.vhs');
-  const scanned = await ledger.recordFiles(home, (f) => f === valueFile || f === join(home, 'supplied.txt'));
+  // The rendered template holds values by design (0600, checked above).
+  const scanned = await ledger.recordFiles(home, (f) => f === valueFile || f === join(home, 'supplied.txt') || f === join(home, 'rendered', 'app.conf'));
   expect(scanned).toEqual(expect.arrayContaining([join(vhHome, 'audit.log'), storeFile]));
   expect(ledger.leaks()).toEqual([]);
 

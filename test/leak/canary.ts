@@ -32,6 +32,11 @@ export class LeakLedger {
     return result;
   }
 
+  /** Records text seen elsewhere (process argv sampled while a command ran, say). */
+  recordText(where: string, text: string): void {
+    this.outputs.push({ where, text });
+  }
+
   async recordFiles(dir: string, except: (path: string) => boolean): Promise<string[]> {
     const files = (await filesUnder(dir)).filter((f) => !except(f));
     for (const f of files) this.outputs.push({ where: f, text: (await fs.readFile(f)).toString('latin1') });
@@ -55,7 +60,7 @@ export class LeakLedger {
  * started meanwhile (the CLI and whatever it runs; the test runner's own environment is not the tool's),
  * sampled every few milliseconds. Record the returned text in a ledger to prove no value was there.
  */
-export async function sampleProcesses<T>(work: () => Promise<T>, everyMs = 3): Promise<{ result: T; seen: string; samples: number }> {
+export async function sampleProcesses<T>(work: () => Promise<T>, everyMs = 3, what: readonly ('cmdline' | 'environ')[] = ['cmdline', 'environ']): Promise<{ result: T; seen: string; samples: number }> {
   const before = new Set((await fs.readdir('/proc')).filter((p) => /^\d+$/.test(p)));
   const seen = new Set<string>();
   let done = false;
@@ -65,8 +70,8 @@ export async function sampleProcesses<T>(work: () => Promise<T>, everyMs = 3): P
       samples++;
       for (const pid of await fs.readdir('/proc').catch(() => [] as string[])) {
         if (!/^\d+$/.test(pid) || before.has(pid)) continue;
-        for (const what of ['cmdline', 'environ']) {
-          const text = await fs.readFile(`/proc/${pid}/${what}`, 'latin1').catch(() => '');
+        for (const file of what) {
+          const text = await fs.readFile(`/proc/${pid}/${file}`, 'latin1').catch(() => '');
           if (text) seen.add(text.replace(/\0/g, ' '));
         }
       }
