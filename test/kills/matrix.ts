@@ -21,6 +21,8 @@ export interface KillMatrixConfig {
   label: string;
   provider: string;
   target?: 'postgres';
+  /** Only in the larger run (VH_KILLS_FULL=1). */
+  fullOnly?: boolean;
 }
 
 export interface KillRecord {
