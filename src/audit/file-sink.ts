@@ -1,6 +1,6 @@
 import { constants, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import { fromSystemError } from '../base/errors.js';
+import { fromSystemError, isVhError } from '../base/errors.js';
 import { ensurePrivateDir, withLock } from '../base/fsutil.js';
 import { writeHead } from './anchor.js';
 import { GENESIS, chainHash, serializeEvent, type AuditEvent } from './event.js';
@@ -58,8 +58,28 @@ export class FileAuditSink {
     }
   }
 
-  private async commit(events: Unchained[]): Promise<AuditEvent[]> {
-    await ensurePrivateDir(dirname(this.path));
+  private async commit(events: Unchained[], again = false): Promise<AuditEvent[]> {
+    // The directory is made once per sink, and again if it vanished meanwhile.
+    if (!this.dirReady || again) {
+      await ensurePrivateDir(dirname(this.path));
+      this.dirReady = true;
+    }
+    if (!again) {
+      try {
+        return await this.commitInDir(events);
+      } catch (err) {
+        // Only when the directory itself is gone (then nothing was appended): never append a batch twice.
+        const gone = await fs.stat(dirname(this.path)).then(() => false, () => true);
+        if (!isVhError(err) || err.code !== 'NOT_FOUND' || !gone) throw err;
+        return this.commit(events, true);
+      }
+    }
+    return this.commitInDir(events);
+  }
+
+  private dirReady = false;
+
+  private async commitInDir(events: Unchained[]): Promise<AuditEvent[]> {
     return withLock(`${this.path}.lock`, async () => {
       let handle: fs.FileHandle | undefined;
       try {

@@ -157,17 +157,24 @@ export class RotationEngine {
   }
 
   /** Same-host exclusion on top of the store lock; taken without waiting. */
-  private async localLock(secret: string): Promise<FileLock | undefined> {
+  private async localLock(secret: string, again = false): Promise<FileLock | undefined> {
     const dir = this.rt.config.paths.lockDir;
-    await ensurePrivateDir(dir);
+    // Made once per engine (rotate-all takes hundreds of these locks); made again if it vanished meanwhile.
+    if (!this.lockDirReady || again) {
+      await ensurePrivateDir(dir);
+      this.lockDirReady = true;
+    }
     const path = rotationLockPath(dir, secret);
     try {
       return await FileLock.acquire(path, { timeoutMs: 0 });
     } catch (err) {
       if (isVhError(err) && err.code === 'CONFLICT') return undefined;
+      if (isVhError(err) && err.code === 'NOT_FOUND' && !again) return this.localLock(secret, true);
       throw err;
     }
   }
+
+  private lockDirReady = false;
 
   private isStale(at: string | undefined): boolean {
     const t = at ? Date.parse(at) : NaN;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { VhError, fromSystemError } from '../base/errors.js';
+import { VhError, fromSystemError, isVhError } from '../base/errors.js';
 import { ensurePrivateDir, writeFileAtomic } from '../base/fsutil.js';
 
 export const PHASES = ['prepare', 'generate', 'stage', 'verify', 'promote', 'cleanup'] as const;
@@ -77,10 +77,23 @@ export class RotationJournal {
    * phase back from the store (the marker, the pending version) and repeats what is idempotent.
    */
   async write(entry: JournalEntry, durable = true): Promise<void> {
-    await ensurePrivateDir(this.dir);
+    // The directory is made once per journal; should it vanish meanwhile, the write that finds it gone makes it.
+    if (!this.ready) {
+      await ensurePrivateDir(this.dir);
+      this.ready = true;
+    }
     entry.updated_at = new Date().toISOString();
-    await writeFileAtomic(this.pathFor(entry.secret), `${JSON.stringify(entry, null, 2)}\n`, 0o600, { durable });
+    const text = `${JSON.stringify(entry, null, 2)}\n`;
+    try {
+      await writeFileAtomic(this.pathFor(entry.secret), text, 0o600, { durable });
+    } catch (err) {
+      if (!isVhError(err) || err.code !== 'NOT_FOUND') throw err;
+      await ensurePrivateDir(this.dir);
+      await writeFileAtomic(this.pathFor(entry.secret), text, 0o600, { durable });
+    }
   }
+
+  private ready = false;
 
   async remove(secret: string): Promise<void> {
     await fs.rm(this.pathFor(secret), { force: true });
