@@ -431,26 +431,25 @@ class GcpStore implements SecretStore {
     );
   }
 
-  async releaseClaim(name: string, token: string): Promise<void> {
-    let s: ISecret;
+  /** The secret, or undefined when it is gone (what undoing a rotation's traces needs). */
+  private async secretIfAny(name: string): Promise<ISecret | undefined> {
     try {
-      s = await this.secret(name);
+      return await this.secret(name);
     } catch (err) {
-      if ((err as VhError).code === 'NOT_FOUND') return;
+      if ((err as VhError).code === 'NOT_FOUND') return undefined;
       throw err;
     }
-    const a = s.annotations ?? {};
-    if (a[TOKEN] === token && !a[PENDING]) await this.annotate(name, s, { [TOKEN]: null });
+  }
+
+  async releaseClaim(name: string, token: string): Promise<void> {
+    const s = await this.secretIfAny(name);
+    const a = s?.annotations ?? {};
+    if (s && a[TOKEN] === token && !a[PENDING]) await this.annotate(name, s, { [TOKEN]: null });
   }
 
   async discardPending(name: string, version: string): Promise<void> {
-    let s: ISecret;
-    try {
-      s = await this.secret(name);
-    } catch (err) {
-      if ((err as VhError).code === 'NOT_FOUND') return;
-      throw err;
-    }
+    const s = await this.secretIfAny(name);
+    if (!s) return;
     if ((await this.currentOf(name, s)) === version) return;
     await this.call(`destroy ${name}@${version}`, (c, o) => c.destroySecretVersion({ name: `${this.secretPath(name)}/versions/${version}` }, o)).catch((err: unknown) => {
       if ((err as VhError).code !== 'NOT_FOUND' && (err as VhError).code !== 'CONFLICT') throw err;

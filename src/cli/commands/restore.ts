@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { restoreBackup, type RestoreInput } from '../../backup/backup.js';
+import { restoreBackup, type RestoreAction, type RestoreInput } from '../../backup/backup.js';
 import { EXIT, VhError } from '../../base/errors.js';
 import type { CommandContext } from '../context.js';
 import { confirm } from '../prompt.js';
@@ -21,27 +21,43 @@ export async function run(ctx: CommandContext, [archive]: string[], raw: Record<
     force: opts.force === true,
     ...(opts.toStore !== undefined ? { toStore: opts.toStore } : {}),
   };
-  if (input.force && !input.dryRun && !ctx.io.globals.yes) {
-    if (!ctx.io.interactive) throw new VhError('USAGE', 'restore --force overwrites newer values and needs confirmation', { hint: 'pass --yes as well when not running interactively, or run --dry-run first' });
-    if (!(await confirm(ctx.io, 'Overwrite secrets in the target that hold newer, different values?'))) {
-      ctx.io.err('vh-secrets: not confirmed; nothing was changed');
-      return EXIT.OK;
-    }
-  }
+  if (!(await confirmOverwrite(ctx, 'restore', input.force && !input.dryRun))) return EXIT.OK;
   const rt = await ctx.runtime();
   const report = await restoreBackup(rt, input);
   if (ctx.io.json) ctx.io.outJson(report);
   else {
     if (report.results.length > 0) {
-      const c = await ctx.io.chalk();
-      const label = (a: string) => (report.dry_run && (a === 'created' || a === 'updated') ? `would be ${a}` : a);
-      const paint = (a: string) => (a === 'created' || a === 'updated' ? c.green(label(a)) : a === 'failed' ? c.red(a) : a === 'conflict' ? c.yellow(a) : a);
+      const paint = await actionPainter(ctx, report.dry_run);
       const rows = report.results.map((r) => [r.secret, paint(r.action), String(r.versions), r.error ? `${r.error.code}: ${r.error.message}` : (r.reason ?? '')]);
       ctx.io.out(`${await ctx.io.table(['SECRET', 'ACTION', 'VERSIONS', 'DETAIL'], rows)}\n`);
     }
-    const s = report.summary;
-    ctx.io.note(`${report.dry_run ? 'dry run, nothing was changed: ' : ''}${s.total} secret(s) from a backup of ${report.archive_created_at}: ${s.created} created, ${s.updated} updated, ${s.skipped} skipped, ${s.conflict} conflict(s), ${s.failed} failed`);
+    ctx.io.note(`${report.dry_run ? 'dry run, nothing was changed: ' : ''}${report.summary.total} secret(s) from a backup of ${report.archive_created_at}: ${summaryText(report.summary)}`);
   }
-  if (report.summary.failed > 0) return EXIT.CRITICAL;
-  return report.summary.conflict > 0 ? EXIT.WARNING : EXIT.OK;
+  return writeExit(report.summary);
+}
+
+/** `--force` overwrites newer values: asked on a terminal, `--yes` otherwise. False: not confirmed. */
+export async function confirmOverwrite(ctx: CommandContext, command: string, forcing: boolean): Promise<boolean> {
+  if (!forcing || ctx.io.globals.yes) return true;
+  if (!ctx.io.interactive) throw new VhError('USAGE', `${command} --force overwrites newer values and needs confirmation`, { hint: 'pass --yes as well when not running interactively, or run --dry-run first' });
+  if (await confirm(ctx.io, 'Overwrite secrets in the target that hold newer, different values?')) return true;
+  ctx.io.err('vh-secrets: not confirmed; nothing was changed');
+  return false;
+}
+
+/** A restore/copy action, coloured, and said as "would be …" in a dry run. */
+export async function actionPainter(ctx: CommandContext, dryRun: boolean): Promise<(action: RestoreAction) => string> {
+  const c = await ctx.io.chalk();
+  const label = (a: string) => (dryRun && (a === 'created' || a === 'updated') ? `would be ${a}` : a);
+  return (a) => (a === 'created' || a === 'updated' ? c.green(label(a)) : a === 'failed' ? c.red(a) : a === 'conflict' ? c.yellow(a) : a);
+}
+
+export function summaryText(s: Record<RestoreAction, number>): string {
+  return `${s.created} created, ${s.updated} updated, ${s.skipped} skipped, ${s.conflict} conflict(s), ${s.failed} failed`;
+}
+
+/** 2 when one failed, 1 when one conflicted, else 0. */
+export function writeExit(s: Record<RestoreAction, number>): number {
+  if (s.failed > 0) return EXIT.CRITICAL;
+  return s.conflict > 0 ? EXIT.WARNING : EXIT.OK;
 }
