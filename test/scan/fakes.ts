@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 /**
  * Fake credentials for tests, assembled at run time so the repository itself holds nothing a scanner would
  * flag (`vh-secrets scan --path .` on this repository must stay clean). Deterministic: the same seed gives
@@ -35,12 +36,28 @@ export function rand(alphabet: string, n: number): string {
 /** Joins parts; written as a function so that prefixes never sit next to their bodies in the source. */
 export const cat = (...parts: string[]): string => parts.join('');
 
+/**
+ * A token body as GitHub and npm issue them (github.blog, 2021-04-05 and 2021-09-23): 30 random base62
+ * characters and their CRC32 (zlib's) in 6 base62 digits, 0-9 A-Z a-z, zero-padded. Computed here from the
+ * published format, not with the scanner's code.
+ */
+export function checksummed(random = rand(ALNUM, 30)): string {
+  const digits = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  let n = zlib.crc32(random);
+  let out = '';
+  for (let i = 0; i < 6; i++) {
+    out = digits[n % 62]! + out;
+    n = Math.floor(n / 62);
+  }
+  return random + out;
+}
+
 export const b64url = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
 
 export const fake = {
   awsKeyId: () => cat('AK', 'IA', rand('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)),
   awsSecret: () => rand(B64, 40),
-  githubPat: () => cat('gh', 'p_', rand(ALNUM, 36)),
+  githubPat: () => cat('gh', 'p_', checksummed()),
   slackBot: () => cat('xo', 'xb-', rand(DIGITS, 12), '-', rand(DIGITS, 13), '-', rand(ALNUM, 24)),
   stripeLive: () => cat('sk', '_live_', rand(ALNUM, 24)),
   jwt: () => cat(b64url({ alg: 'HS256', typ: 'JWT' }), '.', b64url({ sub: rand(DIGITS, 8), name: 'svc', iat: 1700000000 }), '.', rand(`${ALNUM}_-`, 43)),

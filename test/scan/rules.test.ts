@@ -1,6 +1,6 @@
 import { Detector } from '../../src/scan/detector.js';
 import { BUILTIN_RULES } from '../../src/scan/rules/index.js';
-import { ALNUM, B64, DIGITS, HEX, LOWER, UPPER, b64url, cat, fake, privateKey, rand, reseed } from './fakes.js';
+import { ALNUM, checksummed, B64, DIGITS, HEX, LOWER, UPPER, b64url, cat, fake, privateKey, rand, reseed } from './fakes.js';
 import { FAMILY_CASES } from './rules/families.js';
 import { CLEAN_TEXTS, SYNTAX_CASES } from './rules/syntaxes.js';
 
@@ -75,10 +75,17 @@ const BASE_CASES: Case[] = [
     rule: 'github-token',
     find: () => {
       const t = fake.githubPat();
-      const s = cat('gh', 's_', rand(ALNUM, 36));
-      return [{ text: `GITHUB_TOKEN=${t}`, secret: t }, { text: `auth: '${s}'`, secret: s }];
+      const s = cat('gh', 's_', checksummed());
+      // A longer server token (no checksum we know) is kept.
+      const long = cat('gh', 's_', rand(ALNUM, 80));
+      return [{ text: `GITHUB_TOKEN=${t}`, secret: t }, { text: `auth: '${s}'`, secret: s }, { text: `token: ${long}`, secret: long }];
     },
-    miss: () => [{ text: `GITHUB_TOKEN=${cat('gh', 'p_', rand(ALNUM, 30))}` }, { text: `t=${cat('gh', 'p_', 'x'.repeat(36))}` }, { text: `${cat('gh', 'x_', rand(ALNUM, 36))}` }],
+    miss: () => {
+      // The right shape with a checksum that does not hold: made up, as in docs and tests.
+      const good = checksummed();
+      const broken = good.slice(0, 35) + (good[35] === 'A' ? 'B' : 'A');
+      return [{ text: `GITHUB_TOKEN=${cat('gh', 'p_', rand(ALNUM, 30))}` }, { text: `t=${cat('gh', 'p_', 'x'.repeat(36))}` }, { text: `${cat('gh', 'x_', rand(ALNUM, 36))}` }, { text: `GITHUB_TOKEN=${cat('gh', 'p_', broken)}` }, { text: `example: ${cat('gh', 'o_', rand(ALNUM, 36))}` }];
+    },
   },
   {
     rule: 'github-fine-grained-pat',
@@ -99,10 +106,10 @@ const BASE_CASES: Case[] = [
   {
     rule: 'npm-access-token',
     find: () => {
-      const t = cat('np', 'm_', rand(ALNUM, 36));
+      const t = cat('np', 'm_', checksummed());
       return [{ text: `NPM_TOKEN=${t}`, secret: t }];
     },
-    miss: () => [{ text: `${cat('np', 'm_', rand(ALNUM, 20))}` }, { text: 'npm_config_registry=https://registry.npmjs.org/' }],
+    miss: () => [{ text: `${cat('np', 'm_', rand(ALNUM, 20))}` }, { text: 'npm_config_registry=https://registry.npmjs.org/' }, { text: `NPM_TOKEN=${cat('np', 'm_', rand(ALNUM, 36))}` }],
   },
   {
     rule: 'npmrc-auth-token',

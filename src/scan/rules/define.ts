@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import type { Rule } from '../types.js';
 
 export interface RuleInput extends Omit<Rule, 'secretGroup' | 'tags' | 'regex'> {
@@ -85,4 +86,23 @@ export function contextRule(input: ContextRuleInput): Rule {
       'i',
     ),
   });
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/**
+ * GitHub's (2021) and npm's token format: `prefix_`, 30 random base62 characters, then their CRC32 as 6 base62
+ * digits. A token of that shape whose checksum does not hold was made up (an example, a placeholder): no issuer
+ * would accept it. Bodies of other lengths (newer, longer server tokens) carry no checksum we know: kept.
+ */
+export function base62ChecksumHolds(token: string): boolean {
+  const body = token.slice(token.indexOf('_') + 1);
+  if (body.length !== 36) return true;
+  let sum = 0;
+  for (const ch of body.slice(30)) {
+    const digit = BASE62.indexOf(ch);
+    if (digit < 0) return false;
+    sum = sum * 62 + digit;
+  }
+  return sum === crc32(body.slice(0, 30));
 }

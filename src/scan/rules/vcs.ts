@@ -1,4 +1,4 @@
-import { defineRule, help } from './define.js';
+import { base62ChecksumHolds, defineRule, help } from './define.js';
 
 /** Source hosting and package registries. */
 export const vcsRules = [
@@ -8,6 +8,7 @@ export const vcsRules = [
     keywords: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
     regex: /(?<![A-Za-z0-9_])(gh[pousr]_[A-Za-z0-9]{36,251})(?![A-Za-z0-9])/,
     entropy: 3.0,
+    validate: (secret) => base62ChecksumHolds(secret),
     help: help('A GitHub token acts as its user or app on the GitHub API. Revoke it under Settings → Developer settings (or the app installation).'),
   }),
   defineRule({
@@ -32,6 +33,7 @@ export const vcsRules = [
     keywords: ['npm_'],
     regex: /(?<![A-Za-z0-9_])(npm_[A-Za-z0-9]{36})(?![A-Za-z0-9])/,
     entropy: 3.0,
+    validate: (secret) => base62ChecksumHolds(secret),
     help: help('An npm access token can publish packages as its owner. Revoke it with `npm token revoke` or on npmjs.com.'),
   }),
   defineRule({
