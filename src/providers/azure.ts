@@ -408,9 +408,11 @@ class AzureStore implements SecretStore {
   async setMetadata(name: string, patch: Record<string, string | null>): Promise<void> {
     for (const k of Object.keys(patch)) if (INTERNAL.has(k) || k === 'vh-seq') throw new VhError('USAGE', `metadata key ${k} is reserved`);
     const all = await this.versions(name);
-    const staged = [AzureStore.stageOf(all, 'current'), AzureStore.stageOf(all, 'pending')].filter((v): v is VersionView => v !== undefined);
-    // A revoked secret has no current version: its metadata lives where describe reads it, on the newest one.
-    const targets = staged.length > 0 ? staged : all.slice(-1);
+    // Metadata lives where describe reads it: on the current version (promote carries it to the next), or, on a
+    // revoked secret, the newest. Never on a pending version: that one may be another rotation's, and Key Vault
+    // replaces a version's tags whole — a write from an older read would undo its stage.
+    const current = AzureStore.stageOf(all, 'current');
+    const targets = current ? [current] : all.slice(-1);
     if (targets.length === 0) throw new VhError('NOT_FOUND', `secret "${name}" not found`);
     for (const v of targets) await this.setTags(name, v, applyPatch({ ...v.tags }, patch));
   }

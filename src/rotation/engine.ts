@@ -541,7 +541,9 @@ export class RotationEngine {
       // The target first: restoring it may need the staged value, which discarding removes.
       await this.rollBackTarget(store, ref, entry, target, err);
       await this.freeSlot(store, ref, entry);
-      await store.setMetadata(ref.name, { [MARKER]: null, [FAILED_AT]: new Date().toISOString() });
+      // Lost the race to promote: another rotation owns the secret's metadata now (its promote clears the marker).
+      // Writing ours could undo its stage tags where the store has no conditional metadata write (Azure).
+      if (!(phase === 'promote' && code === 'CONFLICT')) await store.setMetadata(ref.name, { [MARKER]: null, [FAILED_AT]: new Date().toISOString() });
       entry.status = 'rolled_back';
       await this.journal.write(entry);
       await this.audit('rolled_back', ref, entry.type, true, { rotation_id: entry.id, phase, discarded_version: entry.pending_version });
