@@ -15,7 +15,7 @@ export interface StoreUnderTest {
   alias: string;
   skip: string | undefined;
   /** Known peer deviations from the real service that a test may tolerate, each with its reason. */
-  deviations: { atomicPendingSlot?: string };
+  deviations: { atomicPendingSlot?: string; unconditionalTags?: string };
   /** The same store the CLI uses, opened directly: tests change metadata as another host or tool would. */
   open(): Promise<SecretStore>;
   /** Environment for a CLI run whose VH_SECRETS_HOME is `home` (config written there). */
@@ -89,6 +89,8 @@ export async function storesUnderTest(sharedDir: string): Promise<StoreUnderTest
       },
       deviations: {
         atomicPendingSlot: 'Azure Key Vault has no conditional write (the real service neither): two hosts can both stage a version; promote lets only one win',
+        unconditionalTags:
+          "Key Vault replaces a version's tags whole, with no conditional update: when two hosts rotate one secret at once, the loser's marker write can put back the old version's tags, so it loses its `previous` label (the winner stays current, the old version stays enabled and is revoked by version id when its grace ends)",
       },
       skip: await peerSkip('azure', azureUrl, 'scripts/peers.sh start azure'),
       env: (home) => withConfig(home, `default_store = "azure"\n[stores.azure]\nprovider = "azure"\nvault_url = "${azureUrl}"\ndisable_challenge_resource_verification = true\n`, azureEnv),
