@@ -33,8 +33,8 @@ test('SIGTERM during a step that then finishes: the rotation stops before the ne
   const home = tempHome('vh-sigterm-step-');
   const hooks = join(home, 'hooks');
   await fs.mkdir(hooks);
-  // apply takes a moment (long enough to be signalled in), then the value is in place.
-  await fs.writeFile(join(hooks, 'slow.sh'), `#!/bin/sh\ndir="$(dirname "$0")"\nif [ "$VH_TARGET_PHASE" = apply ]; then touch "$dir/applying"; sleep 1; fi\ncat >"$dir/app-password"\n`, { mode: 0o755 });
+  // apply waits until the test has signalled, then puts the value in place.
+  await fs.writeFile(join(hooks, 'slow.sh'), `#!/bin/sh\ndir="$(dirname "$0")"\nif [ "$VH_TARGET_PHASE" = apply ]; then touch "$dir/applying"; while [ ! -f "$dir/go" ]; do sleep 0.05; done; fi\ncat >"$dir/app-password"\n`, { mode: 0o755 });
   const config = join(home, 'vh-secrets.toml');
   await fs.writeFile(config, `[targets.app]\nkind = "command"\napply = ["hooks/slow.sh"]\nrollback = ["hooks/slow.sh"]\nsecrets = ["local:app/*"]\n`);
   const env = baseEnv(home, { VH_SECRETS_CONFIG: config });
@@ -48,6 +48,8 @@ test('SIGTERM during a step that then finishes: the rotation stops before the ne
     const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     await waitFor(async () => fs.stat(join(hooks, 'applying')).then(() => true, () => false), 30_000, 'the apply hook to start');
     child.kill('SIGTERM');
+    // The step in flight finishes only after the signal has arrived, however busy the machine is.
+    await fs.writeFile(join(hooks, 'go'), '');
     const code = await closed;
     clearTimeout(killer);
     // It finished inside the grace, with its own outcome: stopped, rolled back.
