@@ -14,13 +14,15 @@ import type { Rule } from '../../src/scan/types.js';
 /**
  * Units that, repeated, make a backtracking regex or per-match work go quadratic: generic ones, and for each
  * keyword the keyword then text that starts a match and never completes it (all keywords for the plainest
- * unit, the first two for the rest: the regex after any keyword is the same).
+ * unit, the first one or two for the rest: the regex after any keyword is the same).
  */
 function craftedUnits(rule: Rule): string[] {
-  const units = ['a', ' ', 'a=', '://a:', '%41', '"a": "', ' Ab0+', 'eyJa.'];
+  const units = ['a', 'A1', ' ', '=', 'a=', '://a:', '%41', '"a": "', ' Ab0+', 'eyJa.', '-----BEGIN '];
   const keywords = rule.keywords.length ? rule.keywords : ['x'];
   for (const k of keywords) units.push(k);
   for (const k of keywords.slice(0, 2)) units.push(`${k}_key = "`, `${k}=aB3`, `${k}.${k}:`);
+  const k = keywords[0]!;
+  units.push(`${k}a`, `${k}-0`, `${k} : '`, `${k} ${k}\n`, `${k} a login b password c `);
   return [...new Set(units)];
 }
 
@@ -108,6 +110,20 @@ describe('every rule is linear: twice the input, about twice the time', () => {
       expect({ rule: rule.id, slow }).toEqual({ rule: rule.id, slow: [] });
     }, 300_000);
   }
+
+  test('all rules together (prefilter, every rule, decoding) stay linear on lines crafted from many keywords', () => {
+    const detector = new Detector(BUILTIN_RULES);
+    const slow: unknown[] = [];
+    for (const k of ['password', 'token', '://', 'eyj', 'aws', 'machine', 'value']) {
+      for (const unit of [k, `${k}_key = "`, `${k} : '`, `${k} ${k}\n`, `${k} a login b password c `]) {
+        const g = growth(detector, (n) => input(unit, n, false));
+        if (g.ratio < 3) continue;
+        const again = growth(detector, (n) => input(unit, n, false), 2 * g.n, 5);
+        if (again.ratio >= 3) slow.push({ unit, chars: again.n, ms: Math.round(again.ms), ratio: Number(again.ratio.toFixed(2)) });
+      }
+    }
+    expect(slow).toEqual([]);
+  }, 300_000);
 
   test('the check bites: a regex that backtracks quadratically is caught', () => {
     // From every start position `a*b` runs to the end of the run of a's before failing.
