@@ -408,7 +408,7 @@ export interface RestoreReport {
  * Keys that describe store-side state of an operation in flight (a rotation marker, a deferred cleanup, a
  * failed rotation): true of the source when it was backed up, false of a freshly restored secret.
  */
-const TRANSIENT_META = new Set(['vh-rotation', 'vh-cleanup', 'vh-rotation-failed-at']);
+const TRANSIENT_META = new Set(['vh-rotation', 'vh-cleanup', 'vh-cleanup-held', 'vh-rotation-failed-at']);
 
 function restorableMeta(meta: Metadata): Metadata {
   const out: Metadata = {};

@@ -50,6 +50,9 @@ export interface StoreConfig {
 }
 
 /** A `[targets.<name>]` table: where a rotation applies a new credential. */
+export const CLEANUP_POLICIES = ['after-grace', 'when-idle', 'now'] as const;
+export type CleanupPolicy = (typeof CLEANUP_POLICIES)[number];
+
 export interface TargetConfig {
   name: string;
   kind: string;
@@ -58,6 +61,13 @@ export interface TargetConfig {
   /** A secret holding an administrative credential for the target (`store:name[#key]`). */
   admin: string | undefined;
   adminUser: string | undefined;
+  /**
+   * When a previous credential is retired: `after-grace` (when its grace period is over), `when-idle` (then too,
+   * but only once the target sees no session using it, waiting at most `idleWaitHours` more), `now` (at once,
+   * right after the promote).
+   */
+  cleanup: CleanupPolicy;
+  idleWaitHours: number;
   /** Everything else, interpolated, for the target to validate. */
   options: Record<string, unknown>;
 }
@@ -408,8 +418,24 @@ function parseTargets(src: SourceFile, raw: unknown, into: Map<string, TargetCon
     if (!ALIAS_RE.test(name)) throw configError(src, ['targets', name], undefined, 'invalid target name', 'use letters, digits, _ and - (at most 63)');
     if (!isTable(table)) throw configError(src, ['targets'], name, 'must be a table');
     const prev = into.get(name);
-    const merged: Table = prev ? merge({ kind: prev.kind, secrets: prev.secrets, admin: prev.admin, admin_user: prev.adminUser, ...prev.options }, table) : { ...table };
-    const { kind, secrets, admin, admin_user: adminUser, ...options } = merged;
+    const merged: Table = prev ? merge({ kind: prev.kind, secrets: prev.secrets, admin: prev.admin, admin_user: prev.adminUser, ...(prev.cleanup !== 'after-grace' ? { cleanup: prev.cleanup } : {}), idle_wait_hours: prev.idleWaitHours, ...prev.options }, table) : { ...table };
+    // `cleanup` as a word is when to retire a previous credential (every kind); the command kind's
+    // `cleanup = [argv]` is its cleanup hook and stays with its options.
+    const { kind, secrets, admin, admin_user: adminUser, idle_wait_hours: idleWait, ...options } = merged;
+    let cleanup: CleanupPolicy = 'after-grace';
+    if (typeof options.cleanup === 'string') {
+      if (!(CLEANUP_POLICIES as readonly string[]).includes(options.cleanup)) {
+        throw configError(src, ['targets', name], 'cleanup', `unknown cleanup ${JSON.stringify(options.cleanup)}`, `use one of: ${CLEANUP_POLICIES.join(', ')}`);
+      }
+      cleanup = options.cleanup as CleanupPolicy;
+      delete options.cleanup;
+    } else if (kind === 'command' && options.in_use !== undefined) {
+      // A command target's `cleanup` is its hook: an `in_use` hook is what asks for the idle check.
+      cleanup = 'when-idle';
+    }
+    if (idleWait !== undefined && (typeof idleWait !== 'number' || !Number.isFinite(idleWait) || idleWait < 0)) {
+      throw configError(src, ['targets', name], 'idle_wait_hours', 'must be a number of hours, 0 or more');
+    }
     if (typeof kind !== 'string' || !TARGET_KINDS.includes(kind)) {
       throw configError(src, ['targets', name], 'kind', kind === undefined ? 'missing required field' : `unknown kind ${JSON.stringify(kind)}`, `use one of: ${TARGET_KINDS.join(', ')}`);
     }
@@ -420,12 +446,12 @@ function parseTargets(src: SourceFile, raw: unknown, into: Map<string, TargetCon
     if (admin !== undefined && (typeof admin !== 'string' || admin === '')) throw configError(src, ['targets', name], 'admin', 'must be a secret reference string, e.g. "local:pg/admin"');
     if (adminUser !== undefined && (typeof adminUser !== 'string' || adminUser === '')) throw configError(src, ['targets', name], 'admin_user', 'must be a user name');
     // Relative paths are relative to the config file that names them, like every other path in the config.
-    for (const key of ['apply', 'verify', 'rollback', 'cleanup']) {
+    for (const key of ['apply', 'verify', 'rollback', 'cleanup', 'in_use']) {
       const argv = options[key];
       if (Array.isArray(argv) && typeof argv[0] === 'string' && argv[0].includes('/') && !argv[0].startsWith('/')) options[key] = [resolve(base, argv[0]), ...argv.slice(1)];
     }
     if (typeof options.ca_file === 'string') options.ca_file = resolve(base, options.ca_file);
-    into.set(name, { name, kind, secrets: list as string[], admin: admin as string | undefined, adminUser: adminUser as string | undefined, options });
+    into.set(name, { name, kind, secrets: list as string[], admin: admin as string | undefined, adminUser: adminUser as string | undefined, cleanup, idleWaitHours: (idleWait as number | undefined) ?? 24, options });
   }
 }
 

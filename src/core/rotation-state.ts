@@ -49,6 +49,8 @@ export function parseMarker(text: string | undefined): Marker | undefined {
 export interface PendingCleanup {
   version: string;
   notBefore: string;
+  /** Sessions the target last saw on it, when its cleanup is held (`vh-cleanup-held`); never stored here. */
+  inUse?: number;
 }
 
 /**
@@ -67,6 +69,29 @@ export function parseCleanups(text: string | undefined): PendingCleanup[] {
 
 export function formatCleanups(list: PendingCleanup[]): string | null {
   return list.length > 0 ? list.map((c) => `${c.version} ${c.notBefore.replace(/\.\d{3}Z$/, 'Z')}`).join(' ') : null;
+}
+
+/**
+ * A previous version whose grace is over but whose cleanup waits because the target still sees sessions using it
+ * (`cleanup = "when-idle"`): `vh-cleanup-held` = `version sessions checkedAt target`.
+ */
+export const CLEANUP_HELD = 'vh-cleanup-held';
+
+export interface HeldCleanup {
+  version: string;
+  sessions: number;
+  checkedAt: string;
+  target: string;
+}
+
+export function formatHeld(h: HeldCleanup | undefined): string | null {
+  return h ? `${h.version} ${h.sessions} ${h.checkedAt.replace(/\.\d{3}Z$/, 'Z')} ${h.target}` : null;
+}
+
+export function parseHeld(text: string | undefined): HeldCleanup | undefined {
+  const [version, sessions, checkedAt, target] = (text ?? '').split(' ');
+  if (!version || !sessions || !checkedAt || !target || !/^\d+$/.test(sessions)) return undefined;
+  return { version, sessions: Number(sessions), checkedAt, target };
 }
 
 /** The previous version whose grace ends first, if any (what health reports as the next cleanup). */

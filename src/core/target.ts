@@ -29,6 +29,12 @@ export interface RotationTarget {
   rollback(current: Credential, next: Credential): Promise<void>;
   /** Cleanup after the grace period: `previous` stops working, `current` keeps working. */
   cleanup(previous: Credential, current: Credential): Promise<void>;
+  /**
+   * How many sessions at the target still use `previous` (superseded at `since`): those of its user where the
+   * previous credential has a user of its own (alternating users), else those of the shared user opened before
+   * `since`. `undefined` when the target cannot tell. Never a session's query or address, only the count.
+   */
+  inUse?(previous: Credential, current: Credential, since: Date): Promise<number | undefined>;
   close(): Promise<void>;
 }
 

@@ -3,7 +3,7 @@ import { noticeExpiry } from '../core/lifecycle-marks.js';
 import { decodeMeta, metaFilter } from '../core/metadata.js';
 import { checkSecretState, describeViolation, type Policy, type Violation } from '../core/policy.js';
 import { mapBounded } from '../base/pool.js';
-import { CLEANUP, MARKER, parseCleanup, parseMarker, rotationSettings, type RotationSettings } from '../core/rotation-state.js';
+import { CLEANUP, CLEANUP_HELD, MARKER, parseCleanup, parseHeld, parseMarker, rotationSettings, type RotationSettings } from '../core/rotation-state.js';
 import type { Runtime } from '../core/runtime.js';
 import type { Metadata, SecretDescription, SecretSummary } from '../core/store.js';
 import { Budget } from '../base/deadline.js';
@@ -157,8 +157,12 @@ export function evaluateSecret(alias: string, d: SecretDescription, now: Date, s
     checks.push({ check: 'current_version', status: 'CRITICAL', message: `current version ${d.currentVersion ?? '(none)'} is ${current?.state ?? 'missing'} but the secret is not revoked` });
   }
 
+  const held = parseHeld(d.metadata[CLEANUP_HELD]);
   const cleanup = parseCleanup(d.metadata[CLEANUP]);
-  if (cleanup && t - Date.parse(cleanup.notBefore) > DAY) {
+  if (held) {
+    // Past its grace and still in use: the consumer never picked up the new value (cleanup = "when-idle").
+    checks.push({ check: 'cleanup', status: 'WARNING', message: `previous version ${held.version} is still in use past its grace period: ${held.sessions} session(s) at target ${held.target} (seen ${held.checkedAt}); its cleanup waits until they end` });
+  } else if (cleanup && t - Date.parse(cleanup.notBefore) > DAY) {
     checks.push({ check: 'cleanup', status: 'WARNING', message: `previous version ${cleanup.version} is still valid ${days(t - Date.parse(cleanup.notBefore))} days past its grace period: run rotate-all` });
   }
 

@@ -7,12 +7,12 @@ import { isUnconfirmed } from '../base/retry.js';
 import { failpoint } from '../base/failpoint.js';
 import { stopSignal } from '../base/deadline.js';
 import { FileLock, ensurePrivateDir } from '../base/fsutil.js';
-import { CLEANUP, FAILED_AT, KEY, MARKER, MAX_CLEANUPS, ROTATED_AT, formatCleanups, formatMarker, parseCleanups, parseMarker, rotationSettings, type Marker, type PendingCleanup, type RotationSettings } from '../core/rotation-state.js';
+import { CLEANUP, CLEANUP_HELD, FAILED_AT, KEY, MARKER, MAX_CLEANUPS, ROTATED_AT, formatCleanups, formatHeld, formatMarker, parseHeld, parseCleanups, parseMarker, rotationSettings, type Marker, type HeldCleanup, type PendingCleanup, type RotationSettings } from '../core/rotation-state.js';
 import { PHASES, RotationJournal, type JournalEntry, type Phase } from './journal.js';
 import type { Runtime } from '../core/runtime.js';
 import { checkValue, enforce } from '../core/policy.js';
 import { authorize, generateCompliant, resolveRef, type ResolvedRef } from '../core/secrets.js';
-import type { Metadata, SecretDescription, SecretStore } from '../core/store.js';
+import type { Metadata, SecretDescription, SecretStore, VersionInfo } from '../core/store.js';
 import { credentialOf, defaultTargetKey, openTargetFor, targetConfigFor } from './targets.js';
 import { isSecretType, type SecretType } from '../core/types.js';
 import { targetUnchanged } from '../targets/errors.js';
@@ -105,16 +105,30 @@ export function rotationLockPath(lockDir: string, secret: string): string {
  */
 export function graceCut(metadata: Metadata, from: string | null, alternating: boolean, now: number, live?: (version: string) => boolean): { due: PendingCleanup[]; cut: PendingCleanup[]; keep: PendingCleanup[] } {
   const waiting = parseCleanups(metadata[CLEANUP]).filter((c) => c.version !== from && (live?.(c.version) ?? true));
-  const due = waiting.filter((c) => Date.parse(c.notBefore) <= now);
-  const graced = waiting.filter((c) => !(Date.parse(c.notBefore) <= now));
+  // A cleanup held because sessions still use that credential (`when-idle`) is kept like one still in grace.
+  const held = parseHeld(metadata[CLEANUP_HELD]);
+  const inUse = (c: PendingCleanup) => held !== undefined && held.version === c.version;
+  for (const c of waiting) if (inUse(c)) c.inUse = held!.sessions;
+  const due = waiting.filter((c) => Date.parse(c.notBefore) <= now && !inUse(c));
+  const graced = waiting.filter((c) => !due.includes(c));
   // Beside the current and the new credential: none for two slots; the rest of the metadata's room otherwise.
   const room = alternating ? 0 : MAX_CLEANUPS - 1;
   const cutCount = Math.max(0, graced.length - room);
   return { due, cut: graced.slice(0, cutCount), keep: graced.slice(cutCount) };
 }
 
+/**
+ * When `c` stopped being current: when the next version after it was written (the store's own clock), else
+ * its grace end less the grace period.
+ */
+function supersededAt(versions: VersionInfo[], c: PendingCleanup, settings: RotationSettings): Date {
+  const own = versions.find((v) => v.version === c.version)?.createdAt;
+  const later = own ? versions.map((v) => v.createdAt).filter((t): t is string => t !== undefined && Date.parse(t) > Date.parse(own)).sort((a, b) => Date.parse(a) - Date.parse(b))[0] : undefined;
+  return new Date(later ? Date.parse(later) : Date.parse(c.notBefore) - settings.gracePeriodHours * 3_600_000);
+}
+
 function describeCut(cut: PendingCleanup[], target: string | undefined): string {
-  return cut.map((c) => `version ${c.version}${target ? ` (at target ${target})` : ''}, in its grace period until ${c.notBefore}`).join('; ');
+  return cut.map((c) => `version ${c.version}${target ? ` (at target ${target})` : ''}, ${c.inUse ? `still used by ${c.inUse} session(s) past its grace (cleanup = "when-idle")` : `in its grace period until ${c.notBefore}`}`).join('; ');
 }
 
 class Deadline {
@@ -309,7 +323,14 @@ export class RotationEngine {
       }
       const at = target ? ` (applied at target ${target.name}, ${targetConfig!.kind})` : '';
       const cuts = cut.length > 0 ? `; it cuts ${describeCut(cut, target?.name)} at once` : '';
-      const note = `would ${options.value ? 'stage the supplied value' : `generate a new ${type}, stage it`}${at}, verify, promote${options.emergency ? ' and revoke version ' + from + ' at once' : `, and revoke version ${from} after ${this.settings.gracePeriodHours} h`}${cuts}`;
+      const retire = options.emergency
+        ? ` and revoke version ${from} at once`
+        : targetConfig?.cleanup === 'now'
+          ? ` and revoke version ${from} at once (target ${targetConfig.name}: cleanup = "now")`
+          : targetConfig?.cleanup === 'when-idle'
+            ? `, and revoke version ${from} after ${this.settings.gracePeriodHours} h once no session at target ${targetConfig.name} uses it (waiting at most ${targetConfig.idleWaitHours} h more)`
+            : `, and revoke version ${from} after ${this.settings.gracePeriodHours} h`;
+      const note = `would ${options.value ? 'stage the supplied value' : `generate a new ${type}, stage it`}${at}, verify, promote${retire}${cuts}`;
       return { ready: true, ref, options, summary: outcome(ref.id, 'planned', { ...base, note }), store, desc, type, from, key, current, target };
     } catch (err) {
       await target?.close().catch(() => undefined);
@@ -399,6 +420,9 @@ export class RotationEngine {
     const newValueOf = async () => (value ??= await this.valueAt(store, ref, entry.pending_version!));
     let current: Phase = 'prepare';
     const promotedHere = !done('promote');
+    // Retired right after the promote: an emergency, or a target whose cleanup is "now".
+    const policy = target ? targetConfigFor(this.rt.config, ref.id, snapshot)?.cleanup : undefined;
+    const atOnce = entry.emergency || policy === 'now';
     const step = async (phase: Phase, fn: () => Promise<void>, event: AuditEventType = 'rotation_phase', details: Record<string, DetailValue> = {}) => {
       current = phase;
       if (done(phase)) return;
@@ -455,12 +479,14 @@ export class RotationEngine {
       await step('promote', async () => {
         const now = Date.now();
         const { due, cut, keep } = graceCut(snapshot, entry.from_version, target?.alternating === true, now);
-        const waiting = entry.emergency ? keep : [...keep, { version: entry.from_version!, notBefore: new Date(now + this.settings.gracePeriodHours * 3_600_000).toISOString() }];
+        const waiting = atOnce ? keep : [...keep, { version: entry.from_version!, notBefore: new Date(now + this.settings.gracePeriodHours * 3_600_000).toISOString() }];
         const metadata = {
           [MARKER]: null,
           [FAILED_AT]: null,
           [ROTATED_AT]: new Date(now).toISOString(),
           [CLEANUP]: formatCleanups(waiting.filter((c) => c.version !== entry.pending_version)),
+          // A held cleanup this rotation cut (--force) is no longer waiting on anyone.
+          ...(snapshot[CLEANUP_HELD] !== undefined && !keep.some((c) => c.inUse) ? { [CLEANUP_HELD]: null } : {}),
         };
         await store.promote(ref.name, entry.pending_version!, { expectedCurrent: entry.from_version!, metadata });
         // Graces that are over, and (with --force / --emergency) those this rotation had to cut: revoked here.
@@ -482,15 +508,22 @@ export class RotationEngine {
       await this.audit('deprecated', ref, entry.type, true, { scope: 'version', version: entry.from_version, superseded_by: entry.pending_version, rotation_id: entry.id }).catch(() => undefined);
     }
 
-    let cleanup: RotationOutcome['cleanup'] = entry.emergency ? 'revoked' : 'deferred';
+    let cleanup: RotationOutcome['cleanup'] = atOnce ? 'revoked' : 'deferred';
+    // Sessions still on the credential an immediate cleanup retires: said, never a reason to wait.
+    let cutSessions: number | undefined;
+    const details: Record<string, DetailValue> = atOnce ? { version: entry.from_version, reason: entry.emergency ? entry.reason : `cleanup = "now" at target ${target!.name}` } : { deferred_until_hours: this.settings.gracePeriodHours };
     try {
       await step('cleanup', async () => {
-        if (!entry.emergency) return;
+        if (!atOnce) return;
         if (target) {
-          await target.cleanup(this.credential(entry, await oldValue()), this.credential(entry, await newValueOf()));
+          const previous = this.credential(entry, await oldValue());
+          const now = this.credential(entry, await newValueOf());
+          cutSessions = await target.inUse?.(previous, now, new Date()).catch(() => undefined);
+          if (cutSessions !== undefined) details.sessions_cut = cutSessions;
+          await target.cleanup(previous, now);
         }
         await store.revoke(ref.name, entry.from_version!);
-      }, entry.emergency ? 'revoked' : 'rotation_phase', entry.emergency ? { version: entry.from_version, reason: entry.reason } : { deferred_until_hours: this.settings.gracePeriodHours });
+      }, atOnce ? 'revoked' : 'rotation_phase', details);
     } catch (err) {
       // Promote was the commit point: the rotation stands; only the cleanup is left for resume / rotate-all.
       cleanup = 'none';
@@ -500,7 +533,8 @@ export class RotationEngine {
     }
     entry.status = 'done';
     await this.journal.remove(ref.id);
-    return outcome(ref.id, 'rotated', { version: entry.pending_version, previous_version: entry.from_version, rotation_id: entry.id, cleanup });
+    const cut = cutSessions ? { note: `version ${entry.from_version} revoked at once: ${cutSessions} session${cutSessions === 1 ? ' was' : 's were'} still using it at target ${target!.name}` } : {};
+    return outcome(ref.id, 'rotated', { version: entry.pending_version, previous_version: entry.from_version, rotation_id: entry.id, cleanup, ...cut });
   }
 
   /** Undoes the target's side of a staged rotation: the current value works there again. */
@@ -708,9 +742,12 @@ export class RotationEngine {
 
   /**
    * Revokes the previous versions whose grace period is over (each waits out its own), retiring them at the
-   * target first; the ones still in grace stay listed. Returns the revoked versions, comma separated, if any.
+   * target first; the ones still in grace stay listed. A target with `cleanup = "when-idle"` is asked first
+   * whether sessions still use the previous credential: if so the cleanup is held (`vh-cleanup-held`, audited,
+   * reported by health) and asked again next time, for at most the target's `idle_wait_hours` past the grace;
+   * then it follows after-grace and says how many sessions it cut. Undefined when nothing was due.
    */
-  async cleanupIfDue(refText: string, metadata: Metadata): Promise<string | undefined> {
+  async cleanupIfDue(refText: string, metadata: Metadata): Promise<{ revoked: string[]; held: HeldCleanup | undefined } | undefined> {
     const now = Date.now();
     const waiting = parseCleanups(metadata[CLEANUP]);
     const due = waiting.filter((c) => Date.parse(c.notBefore) <= now);
@@ -719,26 +756,45 @@ export class RotationEngine {
     const store = await this.rt.store(ref.store);
     const desc = await store.describe(ref.name);
     const revoked: string[] = [];
+    const settled: PendingCleanup[] = [];
+    let held: HeldCleanup | undefined;
     const targetConfig = targetConfigFor(this.rt.config, ref.id, desc.metadata);
     const target = targetConfig && desc.currentVersion ? await openTargetFor(this.rt, ref, targetConfig) : undefined;
     try {
       for (const c of due) {
-        if (desc.currentVersion === c.version || !desc.versions.some((v) => v.version === c.version && v.state === 'enabled')) continue;
+        if (desc.currentVersion === c.version || !desc.versions.some((v) => v.version === c.version && v.state === 'enabled')) {
+          settled.push(c);
+          continue;
+        }
+        let sessions: number | undefined;
         if (target) {
           // The target retires the old credential first: a failure leaves the cleanup due, to be tried again.
           const key = ref.key ?? desc.metadata[KEY] ?? null;
-          const current = await this.valueAt(store, ref, desc.currentVersion!);
-          const previous = await this.valueAt(store, ref, c.version);
-          await target.cleanup(credentialOf(previous, key), credentialOf(current, key));
+          const current = credentialOf(await this.valueAt(store, ref, desc.currentVersion!), key);
+          const previous = credentialOf(await this.valueAt(store, ref, c.version), key);
+          if (targetConfig!.cleanup === 'when-idle' && target.inUse) {
+            sessions = await target.inUse(previous, current, supersededAt(desc.versions, c, this.settings));
+            const waitEnds = Date.parse(c.notBefore) + targetConfig!.idleWaitHours * 3_600_000;
+            if (sessions && now < waitEnds) {
+              held ??= { version: c.version, sessions, checkedAt: new Date(now).toISOString(), target: target.name };
+              await this.audit('rotation_phase', ref, metadata['vh-type'] ?? null, true, { phase: 'cleanup', held_version: c.version, sessions_in_use: sessions, target: target.name, waits_until: new Date(waitEnds).toISOString() });
+              continue;
+            }
+          }
+          await target.cleanup(previous, current);
         }
         await store.revoke(ref.name, c.version);
-        await this.audit('revoked', ref, metadata['vh-type'] ?? null, true, { version: c.version, reason: 'grace period over' });
+        await this.audit('revoked', ref, metadata['vh-type'] ?? null, true, { version: c.version, reason: 'grace period over', ...(sessions ? { sessions_cut: sessions } : {}) });
         revoked.push(c.version);
+        settled.push(c);
       }
     } finally {
       await target?.close().catch(() => undefined);
     }
-    await store.setMetadata(ref.name, { [CLEANUP]: formatCleanups(waiting.filter((c) => !due.includes(c))) });
-    return revoked.length > 0 ? revoked.join(', ') : due.map((c) => c.version).join(', ');
+    const heldBefore = metadata[CLEANUP_HELD];
+    const update: Record<string, string | null> = { [CLEANUP]: formatCleanups(waiting.filter((c) => !settled.includes(c))) };
+    if (held || heldBefore !== undefined) update[CLEANUP_HELD] = formatHeld(held);
+    if (settled.length > 0 || held || heldBefore !== undefined) await store.setMetadata(ref.name, update);
+    return { revoked, held };
   }
 }

@@ -30,6 +30,8 @@ export interface RotateAllInput {
   dryRun?: boolean;
   /** Also rotate secrets whose values are issued elsewhere (see managed.ts). */
   includeUnmanaged?: boolean;
+  /** Only the due cleanups (graces over, held ones asked again): nothing is rotated. */
+  cleanupOnly?: boolean;
   onProgress?: (done: number, total: number, failed: number) => void;
 }
 
@@ -52,6 +54,8 @@ export interface RotateAllResult {
 export interface RotateAllReport {
   results: RotateAllResult[];
   cleanups: { secret: string; revoked_version: string }[];
+  /** Cleanups due but held: the target still sees sessions on the previous credential (`cleanup = "when-idle"`). */
+  held: { secret: string; version: string; sessions: number; target: string }[];
   summary: { total: number; rotated: number; skipped: number; failed: number; planned: number; interrupted: number; unmanaged: number; deferred: number; cleanups: number };
 }
 
@@ -95,6 +99,7 @@ export async function rotateAll(rt: Runtime, input: RotateAllInput): Promise<Rot
       for await (const s of store.list(filter)) {
         const secret = `${alias}:${s.name}`;
         if (!s.currentVersion || !inShard(secret, input.shard)) continue;
+        if (input.cleanupOnly && !s.metadata[CLEANUP]) continue;
         work.push({ secret, store: alias, type: s.metadata['vh-type'] ?? 'generic', version: s.currentVersion, metadata: s.metadata, ...(s.description ? { description: s.description } : {}) });
       }
     } catch (err) {
@@ -104,6 +109,7 @@ export async function rotateAll(rt: Runtime, input: RotateAllInput): Promise<Rot
   // Tests make two runs overlap here, after both have listed, however busy the machine is.
   await barrier('listed');
   const cleanups: RotateAllReport['cleanups'] = [];
+  const held: RotateAllReport['held'] = [];
   let done = 0;
   let failed = results.length;
   const rotated = await mapBounded(work, input.concurrency, async (item): Promise<RotateAllResult> => {
@@ -118,10 +124,14 @@ export async function rotateAll(rt: Runtime, input: RotateAllInput): Promise<Rot
     let changed = false;
     try {
       if (!input.dryRun && item.metadata[CLEANUP]) {
-        const revoked = await engine.cleanupIfDue(item.secret, item.metadata);
-        if (revoked) cleanups.push({ secret: item.secret, revoked_version: revoked });
-        changed = revoked !== undefined;
+        const done = await engine.cleanupIfDue(item.secret, item.metadata);
+        for (const version of done?.revoked ?? []) cleanups.push({ secret: item.secret, revoked_version: version });
+        if (done?.held) held.push({ secret: item.secret, version: done.held.version, sessions: done.held.sessions, target: done.held.target });
+        changed = done !== undefined;
       }
+      if (input.cleanupOnly) {
+        result = { ...base, status: 'skipped', version: item.version, note: 'not rotated: --cleanup-only', error: null };
+      } else {
       const management = rotationManagement(rt.config, item.secret, item.metadata);
       if (!management.managed && !input.includeUnmanaged) {
         // Never rotated here; but a rotation of it someone forced and left behind is still reported.
@@ -137,6 +147,7 @@ export async function rotateAll(rt: Runtime, input: RotateAllInput): Promise<Rot
         result = { ...base, status: o.status, version: o.version, note: o.note, error: o.error ? { code: o.error.code, message: o.error.message } : null };
         if (o.status === 'skipped') Object.assign(result, await classifySkip(rt, item.secret, o.note));
       }
+      }
     } catch (err) {
       result = { ...base, status: 'failed', version: item.version, note: null, error: errorOf(err) };
     }
@@ -150,6 +161,7 @@ export async function rotateAll(rt: Runtime, input: RotateAllInput): Promise<Rot
   return {
     results,
     cleanups,
+    held,
     summary: {
       total: results.length,
       rotated: count('rotated'),

@@ -30,7 +30,7 @@ function reapOnExit(pid: number): void {
  * be idempotent: a rotation resumed after a crash runs its phase again.
  */
 
-type Phase = 'apply' | 'verify' | 'rollback' | 'cleanup';
+type Phase = 'apply' | 'verify' | 'rollback' | 'cleanup' | 'in_use';
 
 class CommandTarget implements RotationTarget {
   readonly kind = 'command';
@@ -45,7 +45,7 @@ class CommandTarget implements RotationTarget {
     const o = new TargetOptions(options, context.name);
     const apply = o.argv('apply');
     if (!apply) throw new VhError('CONFIG', `targets.${context.name}.apply: is required (the command that applies a new value)`);
-    this.commands = { apply, verify: o.argv('verify'), rollback: o.argv('rollback'), cleanup: o.argv('cleanup') };
+    this.commands = { apply, verify: o.argv('verify'), rollback: o.argv('rollback'), cleanup: o.argv('cleanup'), in_use: o.argv('in_use') };
     this.timeoutMs = o.int('timeout_ms', 30_000, 100, 3_600_000);
     o.done();
   }
@@ -54,16 +54,21 @@ class CommandTarget implements RotationTarget {
     return this.context.name;
   }
 
-  private run(phase: Phase, stdin: Buffer, secrets: readonly string[]): Promise<void> {
+  /** Runs the phase's hook; resolves with what it printed on stdout (kept only when `keepStdout`, 64 bytes at most). */
+  private run(phase: Phase, stdin: Buffer, secrets: readonly string[], extraEnv: Record<string, string> = {}, keepStdout = false): Promise<string> {
     // (Each hook runs in its own process group, so that a timeout kills all it started; see reapOnExit.)
     const argv = this.commands[phase];
-    if (!argv) return Promise.resolve();
+    if (!argv) return Promise.resolve('');
     const where = `target ${this.name} (command ${phase}: ${argv[0]})`;
     return new Promise((resolve, reject) => {
       const child = spawn(argv[0]!, argv.slice(1), {
-        stdio: ['pipe', 'ignore', 'pipe'],
+        stdio: ['pipe', keepStdout ? 'pipe' : 'ignore', 'pipe'],
         detached: true,
-        env: { ...process.env, VH_SECRET: this.context.secret, VH_TARGET: this.name, VH_TARGET_PHASE: phase },
+        env: { ...process.env, VH_SECRET: this.context.secret, VH_TARGET: this.name, VH_TARGET_PHASE: phase, ...extraEnv },
+      });
+      let stdout = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        if (stdout.length < 64) stdout += d.toString('utf8');
       });
       if (child.pid !== undefined) reapOnExit(child.pid);
       let stderr = '';
@@ -90,7 +95,7 @@ class CommandTarget implements RotationTarget {
         clearTimeout(timer);
         if (child.pid !== undefined) running.delete(child.pid);
         if (timedOut) return reject(new VhError('TIMEOUT', `${where}: no answer within ${this.timeoutMs} ms (killed)`));
-        if (status === 0) return resolve();
+        if (status === 0) return resolve(stdout);
         const said = redact(stderr.trim().split('\n').slice(-3).join(' | '), secrets).slice(0, 400);
         reject(new VhError('INTERNAL', `${where}: ${signal ? `killed by ${signal}` : `exit ${status}`}${said ? `: ${said}` : ''}`));
       });
@@ -101,22 +106,34 @@ class CommandTarget implements RotationTarget {
     return current.username;
   }
 
-  apply(current: Credential, next: Credential): Promise<void> {
-    return this.run('apply', next.value, [current.password, next.password]);
+  async apply(current: Credential, next: Credential): Promise<void> {
+    await this.run('apply', next.value, [current.password, next.password]);
   }
 
-  verify(next: Credential): Promise<void> {
-    return this.run('verify', next.value, [next.password]);
+  async verify(next: Credential): Promise<void> {
+    await this.run('verify', next.value, [next.password]);
   }
 
   /** Gets the value to restore on stdin. */
-  rollback(current: Credential, next: Credential): Promise<void> {
-    return this.run('rollback', current.value, [current.password, next.password]);
+  async rollback(current: Credential, next: Credential): Promise<void> {
+    await this.run('rollback', current.value, [current.password, next.password]);
   }
 
   /** Gets the previous value (the one to retire) on stdin. */
-  cleanup(previous: Credential, current: Credential): Promise<void> {
-    return this.run('cleanup', previous.value, [previous.password, current.password]);
+  async cleanup(previous: Credential, current: Credential): Promise<void> {
+    await this.run('cleanup', previous.value, [previous.password, current.password]);
+  }
+
+  /**
+   * The `in_use` hook gets the previous value on stdin and `VH_SUPERSEDED_AT` (ISO time) in its environment, and
+   * prints how many sessions still use that value (a whole number). Without the hook the target cannot tell.
+   */
+  async inUse(previous: Credential, current: Credential, since: Date): Promise<number | undefined> {
+    if (!this.commands.in_use) return undefined;
+    const out = (await this.run('in_use', previous.value, [previous.password, current.password], { VH_SUPERSEDED_AT: since.toISOString() }, true)).trim();
+    // What it printed is never echoed: a hook that printed the value by mistake must not put it in an error.
+    if (!/^\d{1,9}$/.test(out)) throw new VhError('INTERNAL', `target ${this.name} (command in_use: ${this.commands.in_use[0]}): printed something other than a count of sessions`);
+    return Number(out);
   }
 
   async close(): Promise<void> {}

@@ -210,6 +210,25 @@ class MysqlTarget implements RotationTarget {
     });
   }
 
+  async inUse(previous: Credential, current: Credential): Promise<number | undefined> {
+    // One user holds both passwords (single strategy): the processlist cannot tell which one a session used.
+    const old = this.userOf(previous);
+    if (old === this.userOf(current)) return undefined;
+    const secrets = [previous.password, current.password];
+    const { conn, user } = await this.session([current], secrets);
+    return this.run(conn, user, secrets, async (c) => {
+      // Without PROCESS a session sees only its own threads, and "no sessions" would be a guess.
+      const [grants] = await c.query(
+        "SELECT COUNT(*) AS n FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE IN ('PROCESS', 'SUPER') AND GRANTEE = CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')",
+      );
+      if (Number((grants as { n: number | string }[])[0]?.n ?? 0) === 0) {
+        throw new VhError('PERMISSION_DENIED', `${this.where(user)}: cleanup = "when-idle" needs the PROCESS privilege to see other users' sessions`, { hint: `GRANT PROCESS ON *.* TO '${user}'@'...', or use cleanup = "after-grace"` });
+      }
+      const [rows] = await c.query('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()', [old]);
+      return Number((rows as { n: number | string }[])[0]?.n ?? 0);
+    });
+  }
+
   async close(): Promise<void> {}
 }
 

@@ -201,6 +201,19 @@ class PostgresTarget implements RotationTarget {
     });
   }
 
+  async inUse(previous: Credential, current: Credential, since: Date): Promise<number> {
+    const old = this.userOf(previous);
+    const shared = old === this.userOf(current);
+    const secrets = [previous.password, current.password];
+    const { client, user } = await this.session([current], secrets);
+    return this.run(client, user, secrets, async (c) => {
+      // Every role sees every session's user and start time (only the query text is kept from others).
+      const sql = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()${shared ? ' AND backend_start < $2' : ''}`;
+      const rows = await c.query<{ n: number }>(sql, shared ? [old, since] : [old]);
+      return rows.rows[0]?.n ?? 0;
+    });
+  }
+
   async close(): Promise<void> {}
 }
 

@@ -164,6 +164,28 @@ class RedisTarget implements RotationTarget {
     return this.remove(current, previous);
   }
 
+  async inUse(previous: Credential, current: Credential, since: Date): Promise<number> {
+    const old = this.userOf(previous);
+    const shared = old === this.userOf(current);
+    const secrets = [previous.password, current.password];
+    const { client, user } = await this.admin([current], secrets);
+    return this.run(client, user, secrets, async (c) => {
+      const own = String(await c.call('CLIENT', 'ID'));
+      // One user holds both passwords: a connection made before the new one existed logged in with an old one.
+      // Redis counts ages in whole seconds (rounded either way): only connections older by more than a second
+      // count, so that one made just after the new password never holds a cleanup for ever.
+      const maxAge = (Date.now() - since.getTime()) / 1000 + 1;
+      let n = 0;
+      for (const line of String(await c.call('CLIENT', 'LIST')).split('\n')) {
+        const f = Object.fromEntries(line.trim().split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+        if (f.user !== old || f.id === own) continue;
+        if (shared && !(Number(f.age) > maxAge)) continue;
+        n++;
+      }
+      return n;
+    });
+  }
+
   async close(): Promise<void> {}
 }
 

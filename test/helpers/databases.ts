@@ -128,3 +128,24 @@ export async function targetEnv(home: string, targets: string): Promise<NodeJS.P
 }
 
 export const credential = (username: string, pass: string) => JSON.stringify({ username, password: pass });
+
+/** An open session as `user` (what a running application holds); the returned function ends it. */
+export async function holdSession(kind: 'postgres' | 'mysql' | 'redis', user: string, pass: string): Promise<() => Promise<void>> {
+  if (kind === 'postgres') {
+    const c = new pg.Client({ host: HOST, port: PG_PORT, user, password: pass, database: 'postgres' });
+    c.on('error', () => undefined);
+    await c.connect();
+    await c.query('SELECT 1');
+    return () => c.end().catch(() => undefined);
+  }
+  if (kind === 'mysql') {
+    const c = await mysql.createConnection({ host: HOST, port: MARIADB_PORT, user, password: pass });
+    c.on('error', () => undefined);
+    return () => c.end().catch(() => undefined);
+  }
+  const r = await redisClient(user, pass);
+  // QUIT: the server closes the connection itself once it has answered.
+  return async () => {
+    await r.quit().catch(() => r.disconnect());
+  };
+}

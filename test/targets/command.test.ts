@@ -19,6 +19,7 @@ case "$VH_TARGET_PHASE" in
   verify) cat >"$dir/verify-input"; cmp -s "$dir/verify-input" "$dir/app-password" ;;
   rollback) cat >"$dir/app-password.tmp"; mv "$dir/app-password.tmp" "$dir/app-password"; echo rolled >>"$dir/rollbacks" ;;
   cleanup) cat >/dev/null; echo cleaned >>"$dir/cleanups" ;;
+  in_use) cat >"$dir/in-use-input"; [ -n "$VH_SUPERSEDED_AT" ]; cat "$dir/in-use" 2>/dev/null || echo 0 ;;
 esac
 `;
 
@@ -37,7 +38,8 @@ describe('command target', () => {
     await fs.writeFile(join(hooks, 'hook.sh'), HOOK, { mode: 0o755 });
     env = await targetEnv(
       home,
-      `[targets.app]\nkind = "command"\napply = ["hooks/hook.sh", "apply"]\nverify = ["hooks/hook.sh"]\nrollback = ["hooks/hook.sh"]\ncleanup = ["hooks/hook.sh"]\ntimeout_ms = 2000\nsecrets = ["local:app/*"]\n`,
+      `[targets.app]\nkind = "command"\napply = ["hooks/hook.sh", "apply"]\nverify = ["hooks/hook.sh"]\nrollback = ["hooks/hook.sh"]\ncleanup = ["hooks/hook.sh"]\ntimeout_ms = 2000\nsecrets = ["local:app/*"]\n` +
+        `[targets.idle]\nkind = "command"\napply = ["hooks/hook.sh", "apply"]\ncleanup = ["hooks/hook.sh"]\nin_use = ["hooks/hook.sh"]\nsecrets = ["local:idle/*"]\n`,
     );
     await fs.rename(join(home, 'vh-secrets.toml'), join(home, 'vh-secrets.toml.tmp'));
     await fs.rename(join(home, 'vh-secrets.toml.tmp'), join(home, 'vh-secrets.toml'));
@@ -64,6 +66,35 @@ describe('command target', () => {
     const seen = await fs.readFile(join(hooks, 'seen.txt'), 'utf8');
     expect(seen).toContain('VH_TARGET_PHASE=apply');
     expect(seen).toContain('VH_SECRET=local:app/key');
+  });
+
+  test('an in_use hook holds the cleanup while it counts sessions on the previous value; a reply that is not a count is an error that echoes nothing', async () => {
+    const first = ledger.add(canary('idle'));
+    expect((await vh(['create', 'local:idle/key', '--type', 'api_key', '--tag', 'idle=1'], first)).code).toBe(0);
+    const cleanups = async () => (await fs.readFile(join(hooks, 'cleanups'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    const before = await cleanups();
+    expect((await vh(['rotate', 'local:idle/key', '--yes'], undefined, { VOICEHIVE_GRACE_PERIOD_HOURS: '0' })).code).toBe(0);
+    ledger.add((await vh(['get', 'local:idle/key'])).out);
+    const sweep = async () => JSON.parse((await vh(['rotate-all', '--cleanup-only', '--tag', 'idle=1', '--json'])).out) as { held: unknown[]; cleanups: unknown[]; results: { error: { message: string } | null }[] };
+
+    await fs.writeFile(join(hooks, 'in-use'), '2\n');
+    const held = await sweep();
+    expect(held.held).toEqual([{ secret: 'local:idle/key', version: '1', sessions: 2, target: 'idle' }]);
+    expect(await cleanups()).toBe(before);
+    // The hook got the previous value on stdin, never in argv or its environment.
+    expect(await fs.readFile(join(hooks, 'in-use-input'), 'utf8')).toBe(first);
+
+    // A hook that prints something else (here the value itself, by mistake) fails the cleanup and is not echoed.
+    await fs.writeFile(join(hooks, 'in-use'), `${first}\n`);
+    const bad = await sweep();
+    expect(bad.results[0]!.error!.message).toMatch(/command in_use: .*hook\.sh\): printed something other than a count of sessions/);
+    expect(await cleanups()).toBe(before);
+
+    await fs.writeFile(join(hooks, 'in-use'), '0\n');
+    const idle = await sweep();
+    expect(idle.held).toEqual([]);
+    expect(idle.cleanups).toEqual([{ secret: 'local:idle/key', revoked_version: '1' }]);
+    expect(await cleanups()).toBe(before + 1);
   });
 
   test('two rotations inside the grace period: no cleanup hook runs for a credential still in its grace', async () => {

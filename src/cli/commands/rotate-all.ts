@@ -39,11 +39,14 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard as string);
   const dryRun = opts.dryRun === true;
   const includeUnmanaged = opts.includeUnmanaged === true;
+  const cleanupOnly = opts.cleanupOnly === true;
+  if (cleanupOnly && dryRun) throw new VhError('USAGE', '--cleanup-only changes only what is already due; --dry-run has nothing to show for it', { hint: '`vh-secrets health` lists each previous version waiting for its cleanup' });
   const unfiltered = type === undefined && Object.keys(tags).length === 0 && shard === undefined && opts.store === undefined;
   const rt = await ctx.runtime();
-  const input = { tags, concurrency, includeUnmanaged, ...(type ? { type } : {}), ...(shard ? { shard } : {}), ...(opts.store !== undefined ? { store: opts.store as string } : {}) };
+  const input = { tags, concurrency, includeUnmanaged, ...(cleanupOnly ? { cleanupOnly } : {}), ...(type ? { type } : {}), ...(shard ? { shard } : {}), ...(opts.store !== undefined ? { store: opts.store as string } : {}) };
 
-  if (!dryRun && !ctx.io.globals.yes && opts.confirm !== true) {
+  // Cleanups due are what earlier rotations promised: they need no confirmation.
+  if (!dryRun && !cleanupOnly && !ctx.io.globals.yes && opts.confirm !== true) {
     if (!ctx.io.interactive) throw new VhError('USAGE', 'rotate-all changes every matching secret and needs confirmation', { hint: 'pass --confirm (or --yes) when not running interactively' });
     const plan = await rotateAll(rt, { ...input, dryRun: true });
     const planned = plan.results.filter((r) => r.status === 'planned');
@@ -81,6 +84,7 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
     const s = report.summary;
     const extra = [s.interrupted ? `${s.interrupted} interrupted` : '', s.unmanaged ? `${s.unmanaged} unmanaged` : '', s.deferred ? `${s.deferred} deferred (a credential still in its grace period)` : '', s.planned ? `${s.planned} planned` : ''].filter(Boolean);
     ctx.io.note(`${s.total} secret(s): ${s.rotated} rotated, ${s.skipped} skipped, ${s.failed} failed${extra.map((e) => `, ${e}`).join('')}${s.cleanups ? `; ${s.cleanups} old version(s) revoked after their grace period` : ''}`);
+    for (const h of report.held) ctx.io.err(`vh-secrets: ${h.secret}: cleanup of version ${h.version} held: ${h.sessions} session(s) at target ${h.target} still use it`);
     if (s.interrupted) ctx.io.err(`vh-secrets: ${s.interrupted} secret(s) have an interrupted rotation: \`vh-secrets rotations\` lists them, \`vh-secrets rotate --resume --all\` (or --abort --all) finishes them`);
   }
   return exitFor(report.summary);
