@@ -67,3 +67,13 @@ export function globToRegExp(glob: string): RegExp {
 export function matchGlob(glob: string, text: string): boolean {
   return globToRegExp(glob).test(text);
 }
+
+/** Removes every occurrence of the given values (and their obvious encodings) from a message. */
+export function redact(message: string, values: readonly string[]): string {
+  let out = message;
+  for (const v of values) {
+    if (v.length < 4) continue;
+    for (const form of [v, JSON.stringify(v).slice(1, -1), v.replace(/'/g, "''")]) out = out.split(form).join('[REDACTED]');
+  }
+  return out;
+}

@@ -119,6 +119,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--rotation-days <n>', "rotation interval in days (default: the type's policy)")
     .option('--owner <owner>', 'owner (team or person) recorded in metadata')
     .option('--target <name>', 'rotation target from the config ([targets.<name>]) that rotations apply the new value to')
+    .option('--reload <name>', 'a [[reload]] from the config that each rotation runs after promote (repeatable)', collect, [])
     .option('--tag <key=value>', 'tag (repeatable)', collect, [])
     .addHelpText('after', '\nAs `put`, on a secret that exists it writes a new version from the value given, as `set` does.\nUnder a policy (--policy), a rule the request breaks exits 77 naming the rule (mode "enforce") or warns (mode "warn").\nExamples:\n  printf %s "$DB_PASS" | vh-secrets create app/db --type database_password\n  vh-secrets create prod-vault:app/api --type api_key --generate --tag team=payments')
     .action(action(hooks, () => import('./commands/create.js')));

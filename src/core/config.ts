@@ -19,7 +19,7 @@ import { defaultPaths, userConfigFile, type Paths } from '../base/paths.js';
 export const DEFAULT_STORE_ALIAS = 'local';
 const KNOWN_PROVIDERS = ['file', 'vault', 'aws', 'azure', 'gcp'];
 const ALIAS_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
-const TOP_LEVEL_KEYS = ['default_store', 'stores', 'audit', 'scan', 'targets', 'policy', 'notify'];
+const TOP_LEVEL_KEYS = ['default_store', 'stores', 'audit', 'scan', 'targets', 'reload', 'policy', 'notify'];
 const TARGET_KINDS = ['postgres', 'mysql', 'redis', 'command'];
 const NOTIFY_KEYS = ['contacts', 'channels'];
 const WEBHOOK_KEYS = ['kind', 'name', 'url', 'timeout_ms'];
@@ -50,6 +50,24 @@ export interface StoreConfig {
 }
 
 /** A `[targets.<name>]` table: where a rotation applies a new credential. */
+/** What a `[[reload]]` runs once templates are rendered again: one of these, or nothing. */
+export type ReloadAction =
+  | { kind: 'command'; argv: string[] }
+  | { kind: 'signal'; signal: NodeJS.Signals; pidFile: string }
+  | { kind: 'systemctl'; unit: string }
+  | { kind: 'kubectl'; resource: string; namespace: string | undefined };
+
+export interface ReloadConfig {
+  /** For `create --reload NAME` (the secret's `vh-reload` metadata); unnamed ones match by `secrets` only. */
+  name: string | undefined;
+  /** `store:name` globs of the secrets whose rotation runs this reload. */
+  secrets: string[];
+  /** Templates rendered again (atomically, 0600) before the action: `{ source, destination }`, relative to the config file. */
+  templates: { source: string; destination: string }[];
+  action: ReloadAction | undefined;
+  timeoutMs: number;
+}
+
 export const CLEANUP_POLICIES = ['after-grace', 'when-idle', 'now'] as const;
 export type CleanupPolicy = (typeof CLEANUP_POLICIES)[number];
 
@@ -87,6 +105,8 @@ export interface Config {
   /** The `[scan]` table as written (interpolated; validated by the scanner), with the file that set it last. */
   scan: { section: Record<string, unknown>; file: string } | undefined;
   targets: Map<string, TargetConfig>;
+  /** `[[reload]]`: what to do after a rotation's promote and before its cleanup, for the secrets each matches. */
+  reloads: ReloadConfig[];
   /** Policy file (`policy = "…"` or `[policy] file = "…"`, relative to the config file), else `VH_SECRETS_POLICY`. */
   policyFile: string | undefined;
   notify: NotifyConfig;
@@ -287,6 +307,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   let defaultStoreSrc: SourceFile | undefined;
   let scan: Config['scan'];
   const targets = new Map<string, TargetConfig>();
+  const reloads: ReloadConfig[] = [];
   let policyFile = environ.VH_SECRETS_POLICY ? resolve(cwd, environ.VH_SECRETS_POLICY) : undefined;
   let notify: NotifyConfig = { channels: [], contacts: [] };
   let audit: AuditConfig = {
@@ -342,6 +363,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
     }
     if (data.audit !== undefined) audit = parseAudit(src, data.audit, audit);
     if (data.targets !== undefined) parseTargets(src, data.targets, targets);
+    if (data.reload !== undefined) parseReloads(src, data.reload, reloads);
     if (data.policy !== undefined) {
       const raw = data.policy;
       const file = typeof raw === 'string' ? raw : isTable(raw) ? raw.file : undefined;
@@ -368,7 +390,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
     const src = defaultStoreSrc!;
     throw configError(src, [], 'default_store', `no store named "${defaultStore}"`, `define [stores.${defaultStore}] or use one of: ${[...stores.keys()].join(', ')}`);
   }
-  return { files: sources.map((s) => s.path), defaultStore, stores, audit, scan, targets, policyFile, notify, paths };
+  const names = reloads.map((r) => r.name).filter((n): n is string => n !== undefined);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new VhError('CONFIG', `reload: two [[reload]] tables are named "${twice}"`, { hint: 'give each a name of its own' });
+  return { files: sources.map((s) => s.path), defaultStore, stores, audit, scan, targets, reloads, policyFile, notify, paths };
 }
 
 /**
@@ -452,6 +477,59 @@ function parseTargets(src: SourceFile, raw: unknown, into: Map<string, TargetCon
     }
     if (typeof options.ca_file === 'string') options.ca_file = resolve(base, options.ca_file);
     into.set(name, { name, kind, secrets: list as string[], admin: admin as string | undefined, adminUser: adminUser as string | undefined, cleanup, idleWaitHours: (idleWait as number | undefined) ?? 24, options });
+  }
+}
+
+const RELOAD_KEYS = ['name', 'secrets', 'templates', 'command', 'signal', 'pid_file', 'systemctl', 'kubectl', 'namespace', 'timeout_ms'];
+const RELOAD_SIGNALS = ['HUP', 'USR1', 'USR2', 'TERM', 'INT', 'QUIT', 'WINCH'];
+
+/** `[[reload]]` tables, appended to what earlier files gave. */
+function parseReloads(src: SourceFile, raw: unknown, into: ReloadConfig[]): void {
+  if (!Array.isArray(raw) || !raw.every(isTable)) throw configError(src, [], 'reload', 'must be an array of tables ([[reload]])');
+  const base = dirname(src.path);
+  for (const table of raw as Table[]) {
+    const at = ['reload'];
+    for (const key of Object.keys(table)) {
+      if (!RELOAD_KEYS.includes(key)) throw configError(src, at, key, 'unknown setting', `known: ${RELOAD_KEYS.join(', ')}`);
+    }
+    const { name, secrets = [], templates = [], command, signal, pid_file: pidFile, systemctl, kubectl, namespace, timeout_ms: timeoutMs = 30_000 } = table;
+    if (name !== undefined && (typeof name !== 'string' || !ALIAS_RE.test(name))) throw configError(src, at, 'name', 'must be a name of letters, digits, _ and - (at most 63)');
+    if (!Array.isArray(secrets) || !secrets.every((g) => typeof g === 'string' && g.includes(':'))) throw configError(src, at, 'secrets', 'must be an array of "store:name" patterns, e.g. ["prod-vault:app/*"]');
+    if (name === undefined && secrets.length === 0) throw configError(src, at, 'secrets', 'a [[reload]] without a name must say which secrets it is for');
+    if (!Array.isArray(templates) || !templates.every((t) => isTable(t) && typeof t.source === 'string' && typeof t.destination === 'string' && Object.keys(t).every((k) => k === 'source' || k === 'destination'))) {
+      throw configError(src, at, 'templates', 'must be an array of { source = "…", destination = "…" }');
+    }
+    const actions = [command, signal, systemctl, kubectl].filter((a) => a !== undefined).length;
+    if (actions > 1) throw configError(src, at, undefined, 'give one of command, signal, systemctl or kubectl, not several');
+    if (actions === 0 && templates.length === 0) throw configError(src, at, undefined, 'does nothing: give templates, or one of command, signal, systemctl or kubectl');
+    let action: ReloadAction | undefined;
+    if (command !== undefined) {
+      if (!Array.isArray(command) || command.length === 0 || !command.every((a) => typeof a === 'string' && a !== '')) throw configError(src, at, 'command', 'must be a non-empty array of strings, e.g. ["/usr/local/bin/reload-app"]');
+      const argv = command as string[];
+      action = { kind: 'command', argv: argv[0]!.includes('/') && !argv[0]!.startsWith('/') ? [resolve(base, argv[0]!), ...argv.slice(1)] : argv };
+    } else if (signal !== undefined) {
+      const sig = typeof signal === 'string' ? signal.toUpperCase().replace(/^SIG/, '') : '';
+      if (!RELOAD_SIGNALS.includes(sig)) throw configError(src, at, 'signal', `must be one of ${RELOAD_SIGNALS.join(', ')}`);
+      if (typeof pidFile !== 'string' || pidFile === '') throw configError(src, at, 'pid_file', 'is required with signal: the file holding the pid to signal');
+      action = { kind: 'signal', signal: `SIG${sig}` as NodeJS.Signals, pidFile: resolve(base, pidFile) };
+    } else if (systemctl !== undefined) {
+      if (typeof systemctl !== 'string' || !/^[\w@:.\-]+$/.test(systemctl)) throw configError(src, at, 'systemctl', 'must be a unit name, e.g. "app.service"');
+      action = { kind: 'systemctl', unit: systemctl };
+    } else if (kubectl !== undefined) {
+      if (typeof kubectl !== 'string' || !/^[a-z]+\/[a-z0-9][a-z0-9.-]*$/.test(kubectl)) throw configError(src, at, 'kubectl', 'must be a workload, e.g. "deployment/api"');
+      if (namespace !== undefined && (typeof namespace !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(namespace))) throw configError(src, at, 'namespace', 'must be a namespace name');
+      action = { kind: 'kubectl', resource: kubectl, namespace: namespace as string | undefined };
+    }
+    if (pidFile !== undefined && signal === undefined) throw configError(src, at, 'pid_file', 'goes with signal');
+    if (namespace !== undefined && kubectl === undefined) throw configError(src, at, 'namespace', 'goes with kubectl');
+    if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 3_600_000) throw configError(src, at, 'timeout_ms', 'must be a whole number of milliseconds from 100 to 3600000');
+    into.push({
+      name: name as string | undefined,
+      secrets: secrets as string[],
+      templates: (templates as { source: string; destination: string }[]).map((t) => ({ source: resolve(base, t.source), destination: resolve(base, t.destination) })),
+      action,
+      timeoutMs,
+    });
   }
 }
 

@@ -6,6 +6,8 @@
 
 export const MARKER = 'vh-rotation';
 export const CLEANUP = 'vh-cleanup';
+/** `create --reload NAME`: the `[[reload]]` tables a secret names itself, comma separated. */
+export const RELOAD_META = 'vh-reload';
 /** The JSON field rotations replace, recorded when a secret is created as `name#key`. */
 export const KEY = 'vh-key';
 export const ROTATED_AT = 'vh-rotated-at';

@@ -7,6 +7,7 @@ import { formatRef, parseRef, type SecretRef, type VersionSelector } from './ref
 import type { Runtime } from './runtime.js';
 import type { ReadSelector, SecretDescription, VersionInfo } from './store.js';
 import { TYPE_POLICIES, generateValue, type SecretType } from './types.js';
+import { RELOAD_META } from './rotation-state.js';
 
 /** The everyday operations. Each one is audited, success or failure; none returns or logs a value except get. */
 
@@ -105,6 +106,8 @@ export interface CreateInput {
   owner?: string;
   /** A `[targets.<name>]` the secret's rotations go through (recorded as `vh-target`). */
   target?: string;
+  /** `[[reload]]` names run after each rotation's promote (recorded as `vh-reload`). */
+  reload?: string[];
   tags: Record<string, string>;
   now?: Date;
 }
@@ -135,6 +138,12 @@ export async function createSecret(rt: Runtime, input: CreateInput): Promise<Cre
     throw new VhError('USAGE', `no rotation target named "${input.target}"`, {
       hint: rt.config.targets.size ? `defined targets: ${[...rt.config.targets.keys()].join(', ')}` : `define it as a [targets.${input.target}] table in the config`,
     });
+  }
+  for (const name of input.reload ?? []) {
+    if (!rt.config.reloads.some((r) => r.name === name)) {
+      const known = rt.config.reloads.flatMap((r) => (r.name ? [r.name] : []));
+      throw new VhError('USAGE', `no reload named "${name}"`, { hint: known.length ? `defined reloads: ${known.join(', ')}` : 'define it as a [[reload]] table with name = "…" in the config' });
+    }
   }
   const result = await audited(rt, { event: 'created', secret: ref.id, store: ref.store, secretType: input.type }, async () => {
     await authorize(rt, 'create', ref);
@@ -168,7 +177,7 @@ export async function createSecret(rt: Runtime, input: CreateInput): Promise<Cre
       tags: input.tags,
     };
     // A secret created as name#key rotates that key: rotation keeps the rest of the JSON object.
-    const { version } = await store.create(ref.name, value, { ...encodeMeta(meta), ...(ref.key ? { 'vh-key': ref.key } : {}), ...(input.target ? { 'vh-target': input.target } : {}) });
+    const { version } = await store.create(ref.name, value, { ...encodeMeta(meta), ...(ref.key ? { 'vh-key': ref.key } : {}), ...(input.target ? { 'vh-target': input.target } : {}), ...(input.reload?.length ? { [RELOAD_META]: input.reload.join(',') } : {}) });
     return {
       result: {
         ref: ref.id,

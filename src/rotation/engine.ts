@@ -16,6 +16,7 @@ import type { Metadata, SecretDescription, SecretStore, VersionInfo } from '../c
 import { credentialOf, defaultTargetKey, openTargetFor, targetConfigFor } from './targets.js';
 import { isSecretType, type SecretType } from '../core/types.js';
 import { targetUnchanged } from '../targets/errors.js';
+import { describeReload, reloadsFor, runReload } from './reload.js';
 import type { Credential, RotationTarget } from '../core/target.js';
 
 /**
@@ -30,7 +31,8 @@ import type { Credential, RotationTarget } from '../core/target.js';
  */
 
 /** `deferred`: not rotated now, because it would cut a credential still inside its grace period (see graceCut). */
-export type RotationStatus = 'rotated' | 'skipped' | 'failed' | 'planned' | 'aborted' | 'nothing' | 'deferred';
+/** `reload_failed`: promoted, but a `[[reload]]` failed; the previous version stays valid until `--resume` reloads. */
+export type RotationStatus = 'rotated' | 'skipped' | 'failed' | 'planned' | 'aborted' | 'nothing' | 'deferred' | 'reload_failed';
 
 export interface RotationOutcome {
   secret: string;
@@ -330,7 +332,9 @@ export class RotationEngine {
           : targetConfig?.cleanup === 'when-idle'
             ? `, and revoke version ${from} after ${this.settings.gracePeriodHours} h once no session at target ${targetConfig.name} uses it (waiting at most ${targetConfig.idleWaitHours} h more)`
             : `, and revoke version ${from} after ${this.settings.gracePeriodHours} h`;
-      const note = `would ${options.value ? 'stage the supplied value' : `generate a new ${type}, stage it`}${at}, verify, promote${retire}${cuts}`;
+      const reloads = reloadsFor(this.rt.config, ref.id, desc.metadata);
+      const reload = reloads.length > 0 ? `, run ${reloads.map(describeReload).join(' and ')}` : '';
+      const note = `would ${options.value ? 'stage the supplied value' : `generate a new ${type}, stage it`}${at}, verify, promote${reload}${retire}${cuts}`;
       return { ready: true, ref, options, summary: outcome(ref.id, 'planned', { ...base, note }), store, desc, type, from, key, current, target };
     } catch (err) {
       await target?.close().catch(() => undefined);
@@ -433,7 +437,7 @@ export class RotationEngine {
         throw new VhError('INTERRUPTED', `stopped by ${String(stopSignal.reason ?? 'a signal')} before ${phase}`);
       }
       options.onPhase?.(phase);
-      if (phase !== 'cleanup') deadline.check(phase);
+      if (PHASES.indexOf(phase) <= PHASES.indexOf('promote')) deadline.check(phase);
       await fn();
       // The audit log first, then the journal: killed between the two, the phase is done again on resume (every
       // phase is idempotent) and logged twice — never done and missing from the trail.
@@ -506,6 +510,28 @@ export class RotationEngine {
     if (promotedHere) {
       // The superseded version is DEPRECATED: still valid through the grace period, never current again.
       await this.audit('deprecated', ref, entry.type, true, { scope: 'version', version: entry.from_version, superseded_by: entry.pending_version, rotation_id: entry.id }).catch(() => undefined);
+    }
+
+    // Reload: the running application picks the new value up while the previous one still works. A failure
+    // stops here, before any cleanup: the journal stays open and `--resume` reloads again.
+    const reloads = reloadsFor(this.rt.config, ref.id, snapshot);
+    if (reloads.length > 0) {
+      try {
+        await step('reload', async () => {
+          for (const r of reloads) await runReload(this.rt, r, { secret: ref.id, version: entry.pending_version!, previousVersion: entry.from_version });
+        }, 'rotation_phase', { reloads: reloads.map(describeReload).join('; ') });
+      } catch (err) {
+        entry.error = { code: isVhError(err) ? err.code : 'INTERNAL', message: (err as Error).message, phase: 'reload' };
+        await this.journal.write(entry);
+        await this.audit('rotation_phase', ref, entry.type, false, { rotation_id: entry.id, phase: 'reload' }, entry.error.code).catch(() => undefined);
+        return outcome(ref.id, 'reload_failed', {
+          version: entry.pending_version,
+          previous_version: entry.from_version,
+          rotation_id: entry.id,
+          note: `version ${entry.pending_version} is current, but the reload failed; version ${entry.from_version} stays valid and is not cleaned up: fix the reload and run \`vh-secrets rotate ${ref.id} --resume\``,
+          error: entry.error,
+        });
+      }
     }
 
     let cleanup: RotationOutcome['cleanup'] = atOnce ? 'revoked' : 'deferred';
@@ -753,6 +779,8 @@ export class RotationEngine {
     const due = waiting.filter((c) => Date.parse(c.notBefore) <= now);
     if (due.length === 0) return undefined;
     const ref = resolveRef(this.rt, refText);
+    // A rotation of it is open (interrupted, or waiting for its reload): its previous version stays valid.
+    if ((await this.journal.read(ref.id))?.status === 'in_progress') return undefined;
     const store = await this.rt.store(ref.store);
     const desc = await store.describe(ref.name);
     const revoked: string[] = [];

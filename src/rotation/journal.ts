@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { VhError, fromSystemError, isVhError } from '../base/errors.js';
 import { ensurePrivateDir, writeFileAtomic } from '../base/fsutil.js';
 
-export const PHASES = ['prepare', 'generate', 'stage', 'verify', 'promote', 'cleanup'] as const;
+/** `reload` runs only for a secret with a matching `[[reload]]`; the others go from promote to cleanup. */
+export const PHASES = ['prepare', 'generate', 'stage', 'verify', 'promote', 'reload', 'cleanup'] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** The local record of one rotation: what was done, never a value. Replaced atomically (fsync) per phase. */

@@ -152,7 +152,7 @@ export async function rotateAll(rt: Runtime, input: RotateAllInput): Promise<Rot
       result = { ...base, status: 'failed', version: item.version, note: null, error: errorOf(err) };
     }
     done++;
-    if (result.status === 'failed') failed++;
+    if (result.status === 'failed' || result.status === 'reload_failed') failed++;
     input.onProgress?.(done, work.length, failed);
     return result;
   });
@@ -166,7 +166,7 @@ export async function rotateAll(rt: Runtime, input: RotateAllInput): Promise<Rot
       total: results.length,
       rotated: count('rotated'),
       skipped: count('skipped'),
-      failed: count('failed'),
+      failed: count('failed') + count('reload_failed'),
       planned: count('planned'),
       interrupted: count('interrupted'),
       unmanaged: count('unmanaged'),

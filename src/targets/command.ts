@@ -1,27 +1,7 @@
-import { spawn } from 'node:child_process';
 import { VhError } from '../base/errors.js';
-import { redact } from './errors.js';
+import { runHook } from '../base/hook.js';
 import { TargetOptions } from './options.js';
 import type { Credential, RotationTarget, TargetContext, TargetFactory } from '../core/target.js';
-
-/** Hook process groups still running: ended with the process, so no hook outlives the run that started it. */
-const running = new Set<number>();
-let reaping = false;
-
-function reapOnExit(pid: number): void {
-  running.add(pid);
-  if (reaping) return;
-  reaping = true;
-  process.once('exit', () => {
-    for (const group of running) {
-      try {
-        process.kill(-group, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
-  });
-}
 
 /**
  * An operator's own executables. The value goes to the hook on stdin, never in argv or the environment (both
@@ -54,51 +34,17 @@ class CommandTarget implements RotationTarget {
     return this.context.name;
   }
 
-  /** Runs the phase's hook; resolves with what it printed on stdout (kept only when `keepStdout`, 64 bytes at most). */
+  /** Runs the phase's hook (see runHook); resolves with what it printed on stdout when `keepStdout`. */
   private run(phase: Phase, stdin: Buffer, secrets: readonly string[], extraEnv: Record<string, string> = {}, keepStdout = false): Promise<string> {
-    // (Each hook runs in its own process group, so that a timeout kills all it started; see reapOnExit.)
     const argv = this.commands[phase];
     if (!argv) return Promise.resolve('');
-    const where = `target ${this.name} (command ${phase}: ${argv[0]})`;
-    return new Promise((resolve, reject) => {
-      const child = spawn(argv[0]!, argv.slice(1), {
-        stdio: ['pipe', keepStdout ? 'pipe' : 'ignore', 'pipe'],
-        detached: true,
-        env: { ...process.env, VH_SECRET: this.context.secret, VH_TARGET: this.name, VH_TARGET_PHASE: phase, ...extraEnv },
-      });
-      let stdout = '';
-      child.stdout?.on('data', (d: Buffer) => {
-        if (stdout.length < 64) stdout += d.toString('utf8');
-      });
-      if (child.pid !== undefined) reapOnExit(child.pid);
-      let stderr = '';
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          child.kill('SIGKILL');
-        }
-      }, this.timeoutMs);
-      child.stderr!.on('data', (d: Buffer) => {
-        if (stderr.length < 4096) stderr += d.toString('utf8');
-      });
-      child.stdin!.on('error', () => undefined);
-      child.stdin!.end(stdin);
-      child.once('error', (err) => {
-        clearTimeout(timer);
-        const code = (err as NodeJS.ErrnoException).code;
-        reject(new VhError(code === 'EACCES' ? 'PERMISSION_DENIED' : 'CONFIG', `${where}: cannot run it (${code ?? err.message})`));
-      });
-      child.once('close', (status, signal) => {
-        clearTimeout(timer);
-        if (child.pid !== undefined) running.delete(child.pid);
-        if (timedOut) return reject(new VhError('TIMEOUT', `${where}: no answer within ${this.timeoutMs} ms (killed)`));
-        if (status === 0) return resolve(stdout);
-        const said = redact(stderr.trim().split('\n').slice(-3).join(' | '), secrets).slice(0, 400);
-        reject(new VhError('INTERNAL', `${where}: ${signal ? `killed by ${signal}` : `exit ${status}`}${said ? `: ${said}` : ''}`));
-      });
+    return runHook(argv, {
+      stdin,
+      env: { VH_SECRET: this.context.secret, VH_TARGET: this.name, VH_TARGET_PHASE: phase, ...extraEnv },
+      timeoutMs: this.timeoutMs,
+      where: `target ${this.name} (command ${phase}: ${argv[0]})`,
+      secrets,
+      keepStdout,
     });
   }
 

@@ -1,16 +1,9 @@
 import { VhError, isVhError, type ErrorCode } from '../base/errors.js';
+import { redact } from '../base/text.js';
+
+export { redact };
 
 const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
-
-/** Removes every occurrence of the given values (and their obvious encodings) from a message. */
-export function redact(message: string, values: readonly string[]): string {
-  let out = message;
-  for (const v of values) {
-    if (v.length < 4) continue;
-    for (const form of [v, JSON.stringify(v).slice(1, -1), v.replace(/'/g, "''")]) out = out.split(form).join('[REDACTED]');
-  }
-  return out;
-}
 
 /**
  * A driver's error as a VhError naming the target: a stable code from the driver's own classification, the

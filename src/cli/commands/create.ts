@@ -13,6 +13,7 @@ interface CreateOptions {
   rotationDays?: string;
   owner?: string;
   target?: string;
+  reload?: string[];
   tag: string[];
 }
 
@@ -35,7 +36,7 @@ export async function run(ctx: CommandContext, [ref]: string[], raw: Record<stri
     const { describeSecret } = await import('../../core/secrets.js');
     const exists = await describeSecret(rt, ref!).then(() => true, (err: unknown) => !(isVhError(err) && err.code === 'NOT_FOUND'));
     if (exists) {
-      const given = [opts.type !== 'generic' && '--type', tags && Object.keys(tags).length > 0 && '--tag', expiresInDays !== undefined && '--expires-in-days', rotationDays !== undefined && '--rotation-days', opts.owner !== undefined && '--owner', opts.target !== undefined && '--target'].filter(Boolean);
+      const given = [opts.type !== 'generic' && '--type', tags && Object.keys(tags).length > 0 && '--tag', expiresInDays !== undefined && '--expires-in-days', rotationDays !== undefined && '--rotation-days', opts.owner !== undefined && '--owner', opts.target !== undefined && '--target', opts.reload?.length && '--reload'].filter(Boolean);
       if (given.length > 0) throw new VhError('USAGE', `${ref} exists: put writes a new value only, not ${given.join(', ')}`, { hint: `change metadata with \`vh-secrets update ${ref} …\`` });
       const { RotationEngine } = await import('../../rotation/engine.js');
       const { render, runRotation } = await import('./rotate.js');
@@ -54,6 +55,7 @@ export async function run(ctx: CommandContext, [ref]: string[], raw: Record<stri
     ...(rotationDays !== undefined ? { rotationDays } : {}),
     ...(opts.owner !== undefined ? { owner: opts.owner } : {}),
     ...(opts.target !== undefined ? { target: opts.target } : {}),
+    ...(opts.reload?.length ? { reload: opts.reload! } : {}),
   });
   if (ctx.io.json) ctx.io.outJson(result);
   else ctx.io.note(`created ${result.ref} (version ${result.version}, type ${result.type}${result.generated ? ', generated' : ''})`);

@@ -51,6 +51,12 @@ export function render(ctx: CommandContext, o: RotationOutcome): number {
     case 'deferred':
       if (!ctx.io.json) ctx.io.err(`vh-secrets: ${o.secret} not rotated: ${o.note}`);
       return EXIT.TEMPFAIL;
+    case 'reload_failed':
+      if (!ctx.io.json) {
+        ctx.io.err(`vh-secrets: error: ${o.secret} rotated to version ${o.version}, but its reload failed: ${o.error?.message ?? ''}`);
+        if (o.note) ctx.io.err(`  ${o.note}`);
+      }
+      return EXIT.CRITICAL;
     case 'failed':
       if (!ctx.io.json) {
         ctx.io.err(`vh-secrets: error: rotation of ${o.secret} failed in phase ${o.error?.phase ?? '?'}: ${o.error?.message ?? ''}`);
@@ -104,7 +110,7 @@ async function runAll(ctx: CommandContext, rt: Runtime, opts: RotateOptions): Pr
     ...found.errors.map((e) => ({ secret: e.where, store: '-', type: '-', status: 'failed' as const, version: null, note: 'could not be read', error: { code: e.code, message: e.message } })),
   ];
   const count = (s: string) => results.filter((x) => x.status === s).length;
-  const summary = { total: results.length, rotated: count('rotated'), aborted: count('aborted'), nothing: count('nothing'), skipped: count('skipped'), failed: count('failed') };
+  const summary = { total: results.length, rotated: count('rotated'), aborted: count('aborted'), nothing: count('nothing'), skipped: count('skipped'), failed: count('failed') + count('reload_failed') };
   if (ctx.io.json) {
     ctx.io.outJson({ action, results, summary });
   } else {
