@@ -81,7 +81,8 @@ export class VersionWatch {
     for (const r of read) {
       const key = this.keyOf(r.ref);
       if (key === undefined) continue;
-      seen.set(key, seen.has(key) && seen.get(key) !== r.version ? null : r.version);
+      if (!seen.has(key)) seen.set(key, r.version);
+      else if (seen.get(key) !== r.version) seen.set(key, null);
     }
     for (const [key, version] of seen) this.watched.get(key)!.version = version;
   }
