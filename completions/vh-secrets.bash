@@ -30,7 +30,7 @@ _vh_secrets() {
     rotations) opts="--store --type --tag"; valued="--store --type --tag --config --env --actor --policy --timeout" ;;
     backup) opts="--store --prefix --type --tag --all-versions --recipient --recipients-file --output"; valued="--store --prefix --type --tag --recipient --recipients-file --output --config --env --actor --policy --timeout" ;;
     restore) opts="--identity --to-store --dry-run --force"; valued="--identity --to-store --config --env --actor --policy --timeout" ;;
-    run) opts="--env --env-file --mask --no-mask"; valued="--env --env-file --config --actor --policy --timeout" ;;
+    run) opts="--env --env-file --mask --no-mask --watch --watch-interval --restart-grace"; valued="--env --env-file --watch-interval --restart-grace --config --actor --policy --timeout" ;;
     template) opts="--output -o"; valued="--output -o --config --env --actor --policy --timeout" ;;
     export) opts="--store --prefix --format"; valued="--store --prefix --format --config --env --actor --policy --timeout" ;;
     copy) opts="--all --prefix --from-store --to-store --dry-run --force"; valued="--prefix --from-store --to-store --config --env --actor --policy --timeout" ;;

@@ -140,6 +140,9 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from run' -l env -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from run' -l env-file -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from run' -l mask
 complete -c vh-secrets -n '__fish_seen_subcommand_from run' -l no-mask
+complete -c vh-secrets -n '__fish_seen_subcommand_from run' -l watch
+complete -c vh-secrets -n '__fish_seen_subcommand_from run' -l watch-interval -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from run' -l restart-grace -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from template' -l output -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from export' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
 complete -c vh-secrets -n '__fish_seen_subcommand_from export' -l prefix -x

@@ -2,6 +2,7 @@ import { VhError } from '../base/errors.js';
 import type { DetailValue } from '../audit/event.js';
 import type { Runtime } from './runtime.js';
 import { getSecret } from './secrets.js';
+import type { ReadVersion } from './watch.js';
 
 /** `NAME=REF` as `run --env` takes it. */
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -46,6 +47,8 @@ export interface InjectedEnv {
   env: Record<string, string>;
   /** The secret values injected (for masking), each once. */
   secrets: Buffer[];
+  /** The version each reference read (what `run --watch` compares the store with). */
+  read: ReadVersion[];
 }
 
 /**
@@ -55,6 +58,7 @@ export interface InjectedEnv {
 export async function resolveEnv(rt: Runtime, bindings: readonly EnvBinding[], purpose: Record<string, DetailValue>): Promise<InjectedEnv> {
   const env: Record<string, string> = {};
   const secrets: Buffer[] = [];
+  const read: ReadVersion[] = [];
   for (const b of bindings) {
     if (b.ref === undefined) {
       env[b.name] = b.literal ?? '';
@@ -67,6 +71,7 @@ export async function resolveEnv(rt: Runtime, bindings: readonly EnvBinding[], p
     }
     env[b.name] = text;
     secrets.push(got.value);
+    read.push({ ref: b.ref, version: got.version });
     // The fields of a JSON-object value are masked too: a child may print one of them alone.
     try {
       const parsed = JSON.parse(text) as unknown;
@@ -77,5 +82,5 @@ export async function resolveEnv(rt: Runtime, bindings: readonly EnvBinding[], p
       // not JSON
     }
   }
-  return { env, secrets };
+  return { env, secrets, read };
 }

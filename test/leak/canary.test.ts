@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, NODE, baseEnv, run, tempHome } from '../helpers/cli.js';
+import { BIN, NODE, baseEnv, run, tempHome, waitFor, type RunResult } from '../helpers/cli.js';
 import { LeakLedger, canary, encodings, sampleProcesses } from './canary.js';
 
 let home: string;
@@ -23,6 +23,29 @@ function cmdlineWhileWaiting(args: string[], env: NodeJS.ProcessEnv, input: stri
       child.on('close', (code) => resolve({ cmdline, environ, code }));
     }, 400);
   });
+}
+
+/** `vh-secrets run ARGS` started in the background; `stop()` sends SIGTERM and gives what it printed. */
+function runUntil(args: string[], env: NodeJS.ProcessEnv): { stop: () => Promise<RunResult> } {
+  const child = spawn(NODE, [BIN, 'run', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (b: Buffer) => out.push(b));
+  child.stderr.on('data', (b: Buffer) => err.push(b));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  const closed = new Promise<RunResult>((resolve) =>
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      const stdout = Buffer.concat(out);
+      resolve({ code, signal, stdout, out: stdout.toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    }),
+  );
+  return {
+    stop: () => {
+      child.kill('SIGTERM');
+      return closed;
+    },
+  };
 }
 
 test('no canary value leaks from any command into output, logs, errors, argv or files', async () => {
@@ -84,6 +107,26 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
   expect(ran.result.code).toBe(0);
   expect(ran.result.out).toMatch(/concealed by vh-secrets/);
   ledger.recordText('argv of every process while `run` ran', ran.seen);
+  // run --watch: the restart reads the new value; old and new stay masked — also in what the stopped child
+  // prints on its way out — and neither is on a command line. The restart notes name versions, never values.
+  const watchFirst = ledger.add(canary('watch-first'));
+  const watchSecond = ledger.add(canary('watch-second'));
+  expect((await vh('create watched', ['create', 'watch/app'], watchFirst)).code).toBe(0);
+  const watched = await sampleProcesses(async () => {
+    const starts = join(home, 'watch-starts');
+    const script = `process.on("SIGTERM", () => { console.log("bye " + process.env.W); console.error("err " + process.env.W); process.exit(0); }); console.log("start " + process.env.W); require("fs").appendFileSync(${JSON.stringify(starts)}, "x"); setInterval(() => {}, 1000);`;
+    const started = async (n: number) => (await fs.readFile(starts, 'utf8').catch(() => '')).length >= n;
+    const result = runUntil([`--watch`, '--watch-interval', '200ms', '--env', 'W=watch/app', '--', NODE, '-e', script], debugEnv);
+    await waitFor(() => started(1), 30_000, 'the watched child');
+    expect((await vh('set watched', ['set', 'watch/app'], watchSecond)).code).toBe(0);
+    await waitFor(() => started(2), 30_000, 'the restarted child');
+    return result.stop();
+  }, 3, ['cmdline']);
+  ledger.record('run --watch', watched.result);
+  expect(watched.result.code).toBe(0);
+  expect(watched.result.out.match(/concealed by vh-secrets/g)).toHaveLength(4);
+  expect(watched.result.stderr).toMatch(/--watch: new version of local:watch\/app \(version \S+\): restarting node/);
+  ledger.recordText('argv of every process while `run --watch` ran', watched.seen);
   const tmpl = join(home, 'app.tmpl');
   await fs.writeFile(tmpl, 'password = {{ secret "app/file" }}\nkey = {{ secret "app/kv#password" | base64 }}\n');
   expect((await vh('template', ['template', tmpl, '-o', join(home, 'rendered', 'app.conf')], undefined, false, debugEnv)).code).not.toBe(0);
