@@ -13,7 +13,7 @@ _vh_secrets() {
   done
   case $cmd in
     get) opts="--at --field --format"; valued="--at --field --format --config --env --actor --policy --timeout" ;;
-    create|put) opts="--type --generate --value-file --expires-in-days --rotation-days --owner --target --tag"; valued="--type --value-file --expires-in-days --rotation-days --owner --target --tag --config --env --actor --policy --timeout" ;;
+    create|put) opts="--type --generate --value-file --expires-in-days --rotation-days --owner --target --reload --tag"; valued="--type --value-file --expires-in-days --rotation-days --owner --target --reload --tag --config --env --actor --policy --timeout" ;;
     update) opts="--tag --untag --owner --rotation-days --expires-in-days --no-expiry --target --no-target --type"; valued="--tag --untag --owner --rotation-days --expires-in-days --target --type --config --env --actor --policy --timeout" ;;
     set) opts="--value-file --cas --reason --force --dry-run"; valued="--value-file --cas --reason --config --env --actor --policy --timeout" ;;
     list|ls) opts="--prefix --type --store --tag"; valued="--prefix --type --store --tag --config --env --actor --policy --timeout" ;;
@@ -26,7 +26,7 @@ _vh_secrets() {
     notify) opts="--within-days --dry-run --type --store --tag"; valued="--within-days --type --store --tag --config --env --actor --policy --timeout" ;;
     health) opts="--store --type --tag --metrics-file --pushgateway --metrics-names"; valued="--store --type --tag --metrics-file --pushgateway --config --env --actor --policy --timeout" ;;
     rotate) opts="--secret-id --emergency --dry-run --resume --abort --all --store --type --tag --confirm --reason --value-file --force"; valued="--secret-id --store --type --tag --reason --value-file --config --env --actor --policy --timeout" ;;
-    rotate-all) opts="--type --store --tag --concurrency --shard --include-unmanaged --dry-run --confirm"; valued="--type --store --tag --concurrency --shard --config --env --actor --policy --timeout" ;;
+    rotate-all) opts="--type --store --tag --concurrency --shard --include-unmanaged --cleanup-only --dry-run --confirm"; valued="--type --store --tag --concurrency --shard --config --env --actor --policy --timeout" ;;
     rotations) opts="--store --type --tag"; valued="--store --type --tag --config --env --actor --policy --timeout" ;;
     backup) opts="--store --prefix --type --tag --all-versions --recipient --recipients-file --output"; valued="--store --prefix --type --tag --recipient --recipients-file --output --config --env --actor --policy --timeout" ;;
     restore) opts="--identity --to-store --dry-run --force"; valued="--identity --to-store --config --env --actor --policy --timeout" ;;

@@ -50,6 +50,7 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l expires-in
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l rotation-days -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l owner -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l target -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l reload -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -l tag -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from create put' -a '(vh-secrets __complete refs (commandline -ct) 2>/dev/null)'
 complete -c vh-secrets -n '__fish_seen_subcommand_from update' -l tag -x
@@ -118,6 +119,7 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l tag -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l concurrency -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l shard -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l include-unmanaged
+complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l cleanup-only
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l dry-run
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate-all' -l confirm
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotations' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'

@@ -514,23 +514,28 @@ export class RotationEngine {
 
     // Reload: the running application picks the new value up while the previous one still works. A failure
     // stops here, before any cleanup: the journal stays open and `--resume` reloads again.
+    // An emergency retires the leaked value whatever the reload says: its consumers were to be cut anyway.
     const reloads = reloadsFor(this.rt.config, ref.id, snapshot);
+    let reloadError: { code: string; message: string; phase: 'reload' } | null = null;
     if (reloads.length > 0) {
       try {
         await step('reload', async () => {
           for (const r of reloads) await runReload(this.rt, r, { secret: ref.id, version: entry.pending_version!, previousVersion: entry.from_version });
         }, 'rotation_phase', { reloads: reloads.map(describeReload).join('; ') });
       } catch (err) {
-        entry.error = { code: isVhError(err) ? err.code : 'INTERNAL', message: (err as Error).message, phase: 'reload' };
-        await this.journal.write(entry);
-        await this.audit('rotation_phase', ref, entry.type, false, { rotation_id: entry.id, phase: 'reload' }, entry.error.code).catch(() => undefined);
-        return outcome(ref.id, 'reload_failed', {
-          version: entry.pending_version,
-          previous_version: entry.from_version,
-          rotation_id: entry.id,
-          note: `version ${entry.pending_version} is current, but the reload failed; version ${entry.from_version} stays valid and is not cleaned up: fix the reload and run \`vh-secrets rotate ${ref.id} --resume\``,
-          error: entry.error,
-        });
+        reloadError = { code: isVhError(err) ? err.code : 'INTERNAL', message: (err as Error).message, phase: 'reload' };
+        await this.audit('rotation_phase', ref, entry.type, false, { rotation_id: entry.id, phase: 'reload' }, reloadError.code).catch(() => undefined);
+        if (!entry.emergency) {
+          entry.error = reloadError;
+          await this.journal.write(entry);
+          return outcome(ref.id, 'reload_failed', {
+            version: entry.pending_version,
+            previous_version: entry.from_version,
+            rotation_id: entry.id,
+            note: `version ${entry.pending_version} is current, but the reload failed; version ${entry.from_version} stays valid and is not cleaned up: fix the reload and run \`vh-secrets rotate ${ref.id} --resume\``,
+            error: entry.error,
+          });
+        }
       }
     }
 
@@ -560,6 +565,9 @@ export class RotationEngine {
     entry.status = 'done';
     await this.journal.remove(ref.id);
     const cut = cutSessions ? { note: `version ${entry.from_version} revoked at once: ${cutSessions} session${cutSessions === 1 ? ' was' : 's were'} still using it at target ${target!.name}` } : {};
+    if (reloadError) {
+      return outcome(ref.id, 'reload_failed', { version: entry.pending_version, previous_version: entry.from_version, rotation_id: entry.id, cleanup, note: `the reload failed, and version ${entry.from_version} was revoked anyway (--emergency): reload the application by hand`, error: reloadError });
+    }
     return outcome(ref.id, 'rotated', { version: entry.pending_version, previous_version: entry.from_version, rotation_id: entry.id, cleanup, ...cut });
   }
 
