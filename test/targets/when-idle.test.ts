@@ -6,6 +6,7 @@ import {
   skipMariadb, skipPg, skipRedis, targetEnv,
 } from '../helpers/databases.js';
 import { LeakLedger } from '../leak/canary.js';
+import { peerSkip } from '../providers/peers.js';
 
 /**
  * `cleanup = "when-idle"`: a previous credential whose grace is over is retired only once the target sees no
@@ -14,14 +15,15 @@ import { LeakLedger } from '../leak/canary.js';
  * is set to 0 so that every cleanup is due at once and only the sessions decide.
  */
 
-const skips = { pg: await skipPg(), my: await skipMariadb(), redis: await skipRedis() };
+const vaultAddr = process.env.VH_TEST_VAULT_ADDR ?? 'http://127.0.0.1:8200';
+const skips = { pg: await skipPg(), my: await skipMariadb(), redis: await skipRedis(), vault: await peerSkip('vault', vaultAddr, 'scripts/peers.sh start openbao') };
 for (const s of Object.values(skips)) if (s) process.stderr.write(`SKIP when-idle tests: ${s}\n`);
 
 type Json = Record<string, unknown>;
 const NO_GRACE = { VOICEHIVE_GRACE_PERIOD_HOURS: '0' };
 
 function targets(user: string, extra = ''): string {
-  return `
+  return `${skips.vault ? '' : `[stores.bao]\nprovider = "vault"\naddress = "${vaultAddr}"\n`}
 [targets.pg-idle]
 kind = "postgres"
 host = "${HOST}"
@@ -81,7 +83,7 @@ describe('cleanup only once the old credential is idle', () => {
 
   beforeAll(async () => {
     home = tempHome('vh-idle-');
-    env = await targetEnv(home, targets('nobody'));
+    env = { ...(await targetEnv(home, targets('nobody'))), VAULT_TOKEN: process.env.VH_TEST_VAULT_TOKEN ?? 'root' };
     ledger.add(ADMIN_PASSWORD);
     expect((await vh(['create', 'local:admin/pg', '--type', 'database_password'], credential(ADMIN_USER, ADMIN_PASSWORD))).code).toBe(0);
   });
@@ -92,12 +94,17 @@ describe('cleanup only once the old credential is idle', () => {
     await fs.rm(home, { recursive: true, force: true });
   });
 
-  (skips.pg ? test.skip : test)('postgres, alternating users: an open session on the previous user holds cleanup until it closes; health warns meanwhile', async () => {
+  const onStores = [
+    { alias: 'local', skip: skips.pg },
+    { alias: 'bao', skip: skips.pg ?? skips.vault },
+  ];
+  test.each(onStores)('postgres, alternating users, on $alias: an open session on the previous user holds cleanup until it closes; health warns meanwhile', async ({ alias, skip }) => {
+    if (skip) return;
     const user = dbName('vh_idle');
     const pass = ledger.add(password());
     await pgAdmin(`CREATE ROLE ${user} LOGIN PASSWORD '${pass}'`);
     await setTargets(user);
-    const name = `local:db/${user}`;
+    const name = `${alias}:db/${user}`;
     expect((await vh(['create', name, '--type', 'database_password', '--target', 'pg-idle', '--rotation-days', '365', '--tag', `t=${user}`], credential(user, pass))).code).toBe(0);
     const plan = await vh(['rotate', name, '--dry-run', '--json'], undefined, NO_GRACE);
     expect((JSON.parse(plan.out) as Json).note).toMatch(/once no session at target pg-idle uses it/);
