@@ -16,7 +16,7 @@ afterAll(async () => {
 const loadedModules = (args: string[]) => traceModules(dir, args, baseEnv(dir));
 
 describe('fast start', () => {
-  test.each([[['--version']], [['--help']], [['get', '--help']], [['rotate-all', '--help']], [['backup', '--help']], [['restore', '--help']], [['nosuchcommand']]])('%j loads no SDK or rendering module', (args) => {
+  test.each([[['--version']], [['--help']], [['get', '--help']], [['rotate-all', '--help']], [['backup', '--help']], [['restore', '--help']], [['run', '--help']], [['template', '--help']], [['nosuchcommand']]])('%j loads no SDK or rendering module', (args) => {
     const { urls, status } = loadedModules(args);
     expect(urls.length).toBeGreaterThan(0);
     expect(urls.some((u) => u.includes('/dist/src/cli/main.js'))).toBe(true);
