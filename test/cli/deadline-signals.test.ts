@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, NODE, baseEnv, run, tempHome, waitFor } from '../helpers/cli.js';
+import { BIN, NODE, alive, baseEnv, run, tempHome, waitFor } from '../helpers/cli.js';
 
 /**
  * SIGTERM always ends a rotation's process, even one waiting on a target that never answers: after a short
@@ -20,14 +20,6 @@ mv "$dir/app-password.tmp" "$dir/app-password"
 `;
 
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('SIGTERM during a step that then finishes: the rotation stops before the next phase, rolled back, the old value current', async () => {
   const home = tempHome('vh-sigterm-step-');

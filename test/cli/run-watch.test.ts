@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { CONCEALED } from '../../src/cli/mask.js';
-import { BIN, NODE, baseEnv, run, tempHome, waitFor } from '../helpers/cli.js';
+import { BIN, NODE, alive, baseEnv, run, tempHome, waitFor } from '../helpers/cli.js';
 
 /**
  * `run --watch` on the embedded file store: a new version of a referenced secret restarts the command with the
@@ -27,14 +27,6 @@ afterAll(async () => {
   await fs.rm(home, { recursive: true, force: true });
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A child script: reports its pid and the named variables, then waits; `onTerm` is its SIGTERM handler's body. */
 function childScript(report: string, vars: string[], onTerm: string, extra = ''): string {
