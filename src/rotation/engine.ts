@@ -755,8 +755,9 @@ export class RotationEngine {
       // is true of the store.
       if (entry.pending_version && !desc.versions.some((v) => v.version === entry.pending_version)) entry.pending_version = desc.pendingVersion ?? null;
       if (entry.pending_version && desc.currentVersion === entry.pending_version) {
-        // Past the commit point: aborting now would undo a promoted credential; finish it instead.
-        entry.phase = 'verify';
+        // Past the commit point: aborting now would undo a promoted credential; finish it instead. A rotation
+        // that waits on a failed reload was promoted in full: abort gives up the reload and finishes.
+        entry.phase = entry.error?.phase === 'reload' ? 'reload' : 'verify';
         const done = await this.run(store, ref, entry, undefined, {}, desc.metadata, target);
         return { ...done, note: `rotation ${entry.id} had already been promoted; it was completed instead of aborted` };
       }

@@ -155,6 +155,12 @@ function plans(f: Facts): { resume: string; abort: string } {
   const at = f.target ? ` at target ${f.target}` : '';
   if (pending !== null && desc.currentVersion === pending) {
     const cleanup = entry?.emergency ? `revoke version ${from} now` : `keep version ${from} valid for the grace period`;
+    if (entry?.error?.phase === 'reload') {
+      return {
+        resume: `reload again (it failed: ${entry.error.message}), then ${cleanup}`,
+        abort: `cannot undo: version ${pending} is already current, so abort completes the rotation without its reload (${cleanup})`,
+      };
+    }
     return {
       resume: `finish: version ${pending} is already current; record it and ${cleanup}`,
       abort: `cannot undo: version ${pending} is already current, so abort completes the rotation instead (${cleanup})`,
@@ -216,7 +222,7 @@ async function recordOf(rt: Runtime, f: Facts, now: Date, settings: RotationSett
       const again = await new RotationJournal(rt.config.paths.journalDir).read(f.secret).catch(() => undefined);
       if (!again || again.status !== 'in_progress') return undefined;
       holder = again.updated_at === entry.updated_at ? 'gone' : 'alive';
-      why = holder === 'gone' ? `its process (pid ${entry.pid}) on this host is gone` : 'running on this host';
+      why = holder !== 'gone' ? 'running on this host' : entry.error?.phase === 'reload' ? 'its reload failed after the promote' : `its process (pid ${entry.pid}) on this host is gone`;
     }
   } else if (age === null) {
     holder = 'gone';

@@ -115,10 +115,11 @@ pid_file = "app/app.pid"
     const sweep = JSON.parse((await vh(['rotate-all', '--cleanup-only', '--json'], undefined, { VOICEHIVE_GRACE_PERIOD_HOURS: '0' })).out) as { cleanups: unknown[] };
     expect(sweep.cleanups).toEqual([]);
     expect((await vh(['get', API, '--at', '2'])).code).toBe(0);
-    // Never silent: `rotations` lists it.
+    // Never silent: `rotations` lists it, and says what resume and abort would do.
     const open = await vh(['rotations', '--json']);
     expect(open.code).toBe(1);
-    expect(open.out).toContain(API);
+    const listed = (JSON.parse(open.out) as { rotations: Record<string, unknown>[] }).rotations.find((x) => x.secret === API);
+    expect(listed).toMatchObject({ state: 'interrupted', why: 'its reload failed after the promote', resume: expect.stringMatching(/^reload again \(it failed: reload api .*exit 4: the app said no\), then keep version 2 valid/) });
 
     await fs.rm(join(dir, 'fail'));
     const resumed = await vh(['rotate', API, '--resume', '--json'], undefined, { VOICEHIVE_GRACE_PERIOD_HOURS: '0' });
@@ -131,6 +132,19 @@ pid_file = "app/app.pid"
     expect(swept.cleanups.filter((c) => c.secret === API)).toHaveLength(1);
   });
 
+  it('abort of a rotation waiting on a failed reload gives the reload up and finishes the rotation', async () => {
+    await fs.writeFile(join(dir, 'fail'), '');
+    const r = await vh(['rotate', API, '--yes', '--json']);
+    expect(r.code).toBe(2);
+    const count = (await reloads()).length;
+    const aborted = await vh(['rotate', API, '--abort', '--json']);
+    expect(aborted.code).toBe(0);
+    expect(JSON.parse(aborted.out)).toMatchObject({ status: 'rotated', version: '4', note: expect.stringMatching(/completed instead of aborted/) });
+    expect((await reloads()).length).toBe(count);
+    expect((await vh(['rotations'])).code).toBe(0);
+    await fs.rm(join(dir, 'fail'));
+  });
+
   it('an emergency revokes the leaked version even when the reload fails, and says so', async () => {
     await fs.writeFile(join(dir, 'fail'), '');
     const leaked = await value(API);
@@ -138,7 +152,7 @@ pid_file = "app/app.pid"
     expect(r.code).toBe(2);
     expect(JSON.parse(r.out)).toMatchObject({ status: 'reload_failed', cleanup: 'revoked', note: expect.stringMatching(/revoked anyway \(--emergency\)/) });
     expect((await vh(['rotations'])).code).toBe(0);
-    const old = await vh(['get', API, '--at', '3']);
+    const old = await vh(['get', API, '--at', '4']);
     expect(old.code).not.toBe(0);
     expect(old.out).not.toContain(leaked);
     await fs.rm(join(dir, 'fail'));
