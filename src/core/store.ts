@@ -1,6 +1,13 @@
 import type { Stage } from './ref.js';
 
 /**
+ * Every kind of store, by the name `[stores.<alias>] provider = "…"` takes: the one list. The config checks
+ * against it; the registry (providers/index.ts) keeps one loader per name, its keys typed by ProviderName.
+ */
+export const PROVIDERS = ['file', 'vault', 'aws', 'azure', 'gcp'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+/**
  * The one contract every secret store implements (`src/providers/<name>.ts`).
  *
  * Names are store-side names (no alias, no #key, no @version). Values are bytes: providers must round-trip

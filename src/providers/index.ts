@@ -1,11 +1,12 @@
 import { VhError } from '../base/errors.js';
-import type { OptionSpec, ProviderContext, ProviderModule, SecretStore, StorePosture } from '../core/store.js';
+import type { OptionSpec, ProviderContext, ProviderModule, ProviderName, SecretStore, StorePosture } from '../core/store.js';
 
 /**
- * Provider name → module loader. Nothing here imports a provider (or its SDK) until a store of that kind is
- * used, which keeps `--help`, `--version` and completion as fast as bare node.
+ * Provider name → module loader, one for each name in core/store.ts PROVIDERS (the type keeps the two in step).
+ * Nothing here imports a provider (or its SDK) until a store of that kind is used, which keeps `--help`,
+ * `--version` and completion as fast as bare node.
  */
-const LOADERS: Record<string, (() => Promise<ProviderModule<never>>) | null> = {
+const LOADERS: Record<ProviderName, (() => Promise<ProviderModule<never>>) | null> = {
   file: () => import('./file.js'),
   vault: () => import('./vault.js'),
   aws: () => import('./aws.js'),
@@ -13,9 +14,9 @@ const LOADERS: Record<string, (() => Promise<ProviderModule<never>>) | null> = {
   gcp: () => import('./gcp.js'),
 };
 
-export const PROVIDERS = Object.keys(LOADERS);
+const PROVIDERS = Object.keys(LOADERS);
 
-export function isKnownProvider(name: string): boolean {
+export function isKnownProvider(name: string): name is ProviderName {
   return Object.prototype.hasOwnProperty.call(LOADERS, name);
 }
 
