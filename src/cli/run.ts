@@ -48,7 +48,7 @@ export async function runCli(argv: string[], version: string, streams: Streams):
             if (globals.env !== undefined) options.env = globals.env;
             if (globals.actor !== undefined) options.actorName = globals.actor;
             if (globals.policy !== undefined) options.policyFile = globals.policy;
-            return R.create({ store: providers.openStore, options: providers.providerOptions, target: targets.openTarget }, options);
+            return R.create({ store: providers.openStore, posture: providers.storePosture, target: targets.openTarget }, options);
           });
           return runtime;
         },

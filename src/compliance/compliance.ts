@@ -1,15 +1,15 @@
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
 import { buildAuditReport, verifyAuditLog } from '../audit/review.js';
-import type { StoreConfig } from '../core/config.js';
 import { VhError, isVhError } from '../base/errors.js';
 import { checkHealth, type HealthReport } from '../health/evaluate.js';
 import type { Runtime } from '../core/runtime.js';
+import type { PostureFinding, StorePosture } from '../core/store.js';
 
 /**
  * The compliance report: framework controls mapped to evidence vh-secrets can measure itself — rotation ages
  * against the policy (store metadata, through the health evaluation), the audit log's hash chain, anomalies in
- * the audit log, the access policy, encryption at rest of each store, and TLS to each store and audit sink.
+ * the audit log, the access policy, encryption at rest of each store, and TLS to each store and audit sink. What a
+ * store's encryption and TLS look like is its provider's to say (its `posture`: StorePosture in core/store.ts).
  * A control passes only when every piece of its evidence was measured and passed; anything the tool cannot
  * observe is `not-measurable`, with the reason. Nothing passes on faith.
  */
@@ -216,103 +216,26 @@ function anomaliesEvidence(counts: Record<string, number>, bySeverity: Record<st
   return { status: 'pass', summary: low > 0 ? `no medium or high anomalies; ${low} low-severity noted` : 'detectors ran over the period and found no anomalies', source, findings };
 }
 
-/** Where a store's data rests and how far vh-secrets can see its encryption. */
-async function atRest(rt: Runtime, cfg: StoreConfig, options: Record<string, unknown>): Promise<{ status: ControlStatus; detail: string }> {
-  switch (cfg.provider) {
-    case 'file': {
-      const path = typeof options.path === 'string' ? options.path : join(rt.config.paths.home, 'store.vhs');
-      let text: string;
-      let mode: number;
-      try {
-        mode = (await fs.stat(path)).mode & 0o777;
-        text = await fs.readFile(path, 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'not-measurable', detail: `no store file at ${path} yet: nothing at rest to examine` };
-        return { status: 'not-measurable', detail: `${path} cannot be read: ${(err as Error).message}` };
-      }
-      let env: Record<string, unknown> = {};
-      try {
-        env = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        return { status: 'fail', detail: `${path} is not an encrypted store envelope` };
-      }
-      const sealed = env.format === 'vh-secrets/file-store' && typeof env.nonce === 'string' && typeof env.tag === 'string' && typeof env.data === 'string' && Object.keys(env).every((k) => ['format', 'v', 'kdf', 'salt', 'nonce', 'tag', 'data'].includes(k));
-      if (!sealed) return { status: 'fail', detail: `${path} holds fields outside the AES-256-GCM envelope` };
-      if ((mode & 0o077) !== 0) return { status: 'fail', detail: `${path} is encrypted but readable by others (mode ${mode.toString(8)})` };
-      return { status: 'pass', detail: `${path}: AES-256-GCM envelope (kdf ${String(env.kdf)}), mode ${mode.toString(8).padStart(4, '0')} — measured` };
-    }
-    case 'vault':
-      return { status: 'not-measurable', detail: 'Vault/OpenBao encrypt all storage behind their barrier by design; the client cannot observe the storage backend' };
-    case 'aws':
-      return { status: 'not-measurable', detail: `AWS Secrets Manager encrypts every secret with KMS (${typeof options.kms_key_id === 'string' ? `configured key ${options.kms_key_id}` : 'aws/secretsmanager by default'}); not observable from the client` };
-    case 'azure':
-      return { status: 'not-measurable', detail: 'Azure Key Vault encrypts secrets at rest by design; not observable from the client' };
-    case 'gcp':
-      return { status: 'not-measurable', detail: 'Google Secret Manager encrypts secrets at rest (Google-managed or CMEK); not observable from the client' };
-    default:
-      return { status: 'not-measurable', detail: `unknown provider ${cfg.provider}` };
+/** One finding per configured store, in alias order, from what its provider judges of it; a bad config is not-measurable. */
+async function storeFindings(rt: Runtime, judge: (posture: StorePosture) => PostureFinding | Promise<PostureFinding>): Promise<EvidenceItem['findings']> {
+  const findings: EvidenceItem['findings'] = [];
+  for (const cfg of [...rt.config.stores.values()].sort((a, b) => a.alias.localeCompare(b.alias))) {
+    const posture = await rt.storePosture(cfg.alias).catch((err: unknown) => err as Error);
+    const r = posture instanceof Error ? { status: 'not-measurable' as const, detail: posture.message } : await judge(posture);
+    findings.push({ subject: `store ${cfg.alias} (${cfg.provider})`, status: r.status, detail: r.detail });
   }
-}
-
-/** Whether vh-secrets talks to a store over TLS, from its configured endpoint. */
-/** `options`: the store's checked, interpolated settings (Runtime.storeSettings). */
-export function transport(provider: string, options: Record<string, unknown>, environ: NodeJS.ProcessEnv = process.env): { status: ControlStatus; detail: string } {
-  const scheme = (url: string, what: string): { status: ControlStatus; detail: string } => {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      return { status: 'not-measurable', detail: `${what} "${url}" is not a URL` };
-    }
-    if (u.protocol === 'https:') return { status: 'pass', detail: `${what} ${u.origin} uses https` };
-    return { status: 'fail', detail: `${what} ${u.origin} uses ${u.protocol.replace(':', '')}: secrets travel without TLS` };
-  };
-  switch (provider) {
-    case 'file':
-      return { status: 'pass', detail: 'local file: no network transmission' };
-    case 'vault': {
-      const addr = typeof options.address === 'string' ? options.address : environ.VAULT_ADDR ?? 'http://127.0.0.1:8200';
-      return scheme(addr, 'address');
-    }
-    case 'aws':
-      if (typeof options.endpoint === 'string') return scheme(options.endpoint, 'endpoint');
-      return { status: 'pass', detail: 'no endpoint override: the SDK uses https://secretsmanager.<region>.amazonaws.com' };
-    case 'azure': {
-      const url = typeof options.vault_url === 'string' ? options.vault_url : environ.AZURE_KEYVAULT_URL;
-      return url ? scheme(url, 'vault_url') : { status: 'not-measurable', detail: 'no vault_url configured' };
-    }
-    case 'gcp': {
-      const endpoint = options.endpoint;
-      if (typeof endpoint !== 'string') return { status: 'pass', detail: 'no endpoint override: gRPC over TLS to secretmanager.googleapis.com:443' };
-      const host = endpoint.split(':')[0] ?? '';
-      const loopback = host === 'localhost' || host.startsWith('127.') || host === '[::1]';
-      const insecure = typeof options.insecure === 'boolean' ? options.insecure : loopback;
-      return insecure ? { status: 'fail', detail: `endpoint ${endpoint} is plaintext gRPC (insecure)` } : { status: 'pass', detail: `endpoint ${endpoint} over TLS` };
-    }
-    default:
-      return { status: 'not-measurable', detail: `unknown provider ${provider}` };
-  }
+  return findings;
 }
 
 async function encryptionEvidence(rt: Runtime): Promise<EvidenceItem> {
-  const findings: EvidenceItem['findings'] = [];
-  for (const cfg of [...rt.config.stores.values()].sort((a, b) => a.alias.localeCompare(b.alias))) {
-    const settings = await rt.storeSettings(cfg.alias).catch((err: unknown) => err as Error);
-    const r = settings instanceof Error ? { status: 'not-measurable' as const, detail: settings.message } : await atRest(rt, cfg, settings);
-    findings.push({ subject: `store ${cfg.alias} (${cfg.provider})`, status: r.status, detail: r.detail });
-  }
+  const findings = await storeFindings(rt, (posture) => posture.atRest());
   const status = combine(findings.map((f) => f.status));
   const n = (s: ControlStatus) => findings.filter((f) => f.status === s).length;
   return { status, summary: `${n('pass')} store(s) measured encrypted, ${n('fail')} failing, ${n('not-measurable')} encrypted by the provider's design but not observable`, source: 'store files (file provider) and provider documentation (cloud stores)', findings };
 }
 
 async function transportEvidence(rt: Runtime): Promise<EvidenceItem> {
-  const findings: EvidenceItem['findings'] = [];
-  for (const cfg of [...rt.config.stores.values()].sort((a, b) => a.alias.localeCompare(b.alias))) {
-    const settings = await rt.storeSettings(cfg.alias).catch((err: unknown) => err as Error);
-    const r = settings instanceof Error ? { status: 'not-measurable' as const, detail: settings.message } : transport(cfg.provider, settings);
-    findings.push({ subject: `store ${cfg.alias} (${cfg.provider})`, status: r.status, detail: r.detail });
-  }
+  const findings = await storeFindings(rt, (posture) => posture.transport);
   for (const sink of rt.config.audit.sinks) {
     if (sink.kind === 'http') {
       const https = sink.url.startsWith('https:');

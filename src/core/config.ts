@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from '../audit/anomaly-config.js';
 import type { AuditConfig } from '../audit/config.js';
-import type { OptionSpec } from './store.js';
+import { PROVIDERS, type OptionSpec } from './store.js';
+import { TARGET_KINDS } from './target.js';
 import { closest } from '../base/text.js';
 import type { SinkConfig } from '../audit/sinks/types.js';
 import type { NotifyChannelConfig } from '../notify/types.js';
@@ -17,10 +18,8 @@ import { defaultPaths, userConfigFile, type Paths } from '../base/paths.js';
  */
 
 export const DEFAULT_STORE_ALIAS = 'local';
-const KNOWN_PROVIDERS = ['file', 'vault', 'aws', 'azure', 'gcp'];
 const ALIAS_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const TOP_LEVEL_KEYS = ['default_store', 'stores', 'audit', 'scan', 'targets', 'reload', 'policy', 'notify'];
-const TARGET_KINDS = ['postgres', 'mysql', 'redis', 'command'];
 const NOTIFY_KEYS = ['contacts', 'channels'];
 const WEBHOOK_KEYS = ['kind', 'name', 'url', 'timeout_ms'];
 const COMMAND_KEYS = ['kind', 'name', 'command', 'timeout_ms'];
@@ -348,9 +347,9 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
           const typo = Object.keys(merged).find((k) => closest(k, ['provider']) !== undefined);
           problem = typo
             ? configError(src, ['stores', alias], typo, 'unknown setting (did you mean provider?)')
-            : configError(src, ['stores', alias], 'provider', 'missing required field', `set provider = one of ${KNOWN_PROVIDERS.map((p) => `"${p}"`).join(', ')}`);
-        } else if (typeof provider !== 'string' || !KNOWN_PROVIDERS.includes(provider)) {
-          problem = configError(src, ['stores', alias], 'provider', `unknown provider ${JSON.stringify(provider)}`, `use one of: ${KNOWN_PROVIDERS.join(', ')}`);
+            : configError(src, ['stores', alias], 'provider', 'missing required field', `set provider = one of ${PROVIDERS.map((p) => `"${p}"`).join(', ')}`);
+        } else if (typeof provider !== 'string' || !(PROVIDERS as readonly string[]).includes(provider)) {
+          problem = configError(src, ['stores', alias], 'provider', `unknown provider ${JSON.stringify(provider)}`, `use one of: ${PROVIDERS.join(', ')}`);
         }
         if (problem) {
           const fault = problem;
@@ -461,7 +460,7 @@ function parseTargets(src: SourceFile, raw: unknown, into: Map<string, TargetCon
     if (idleWait !== undefined && (typeof idleWait !== 'number' || !Number.isFinite(idleWait) || idleWait < 0)) {
       throw configError(src, ['targets', name], 'idle_wait_hours', 'must be a number of hours, 0 or more');
     }
-    if (typeof kind !== 'string' || !TARGET_KINDS.includes(kind)) {
+    if (typeof kind !== 'string' || !(TARGET_KINDS as readonly string[]).includes(kind)) {
       throw configError(src, ['targets', name], 'kind', kind === undefined ? 'missing required field' : `unknown kind ${JSON.stringify(kind)}`, `use one of: ${TARGET_KINDS.join(', ')}`);
     }
     const list = secrets ?? [];

@@ -4,7 +4,7 @@ import { AuditLogger, detectActor, type Actor, type AuditRecorder } from '../aud
 import { loadConfig, type Config, type LoadConfigOptions } from './config.js';
 import { VhError } from '../base/errors.js';
 import type { Policy } from './policy.js';
-import type { OptionSpec, ProviderContext, SecretStore } from './store.js';
+import type { OptionSpec, ProviderContext, SecretStore, StorePosture } from './store.js';
 import type { RotationTarget, TargetContext } from './target.js';
 
 /**
@@ -14,8 +14,8 @@ import type { RotationTarget, TargetContext } from './target.js';
 export interface Openers {
   /** `check` validates and interpolates the store's settings against the provider's declared options. */
   store(provider: string, check: (spec: OptionSpec) => Record<string, unknown>, context: ProviderContext): Promise<SecretStore>;
-  /** The settings a provider declares (its module loads; no SDK, no connection). */
-  options(provider: string): Promise<OptionSpec>;
+  /** What the store's provider tells of its security from its settings (its module loads; no SDK, no connection). */
+  posture(provider: string, check: (spec: OptionSpec) => Record<string, unknown>, context: ProviderContext): Promise<StorePosture>;
   target(kind: string, options: Record<string, unknown>, context: TargetContext): Promise<RotationTarget>;
 }
 
@@ -84,13 +84,14 @@ export class Runtime {
   }
 
   /**
-   * Store `alias`'s settings, checked against its provider's declarations and interpolated, without opening it
-   * (what compliance reads to judge a store's posture). Throws the same config error opening it would.
+   * Store `alias`'s posture (TLS, encryption at rest) as its provider judges it from the store's checked
+   * settings, without opening the store. Throws the same config error opening it would.
    */
-  async storeSettings(alias: string): Promise<Record<string, unknown>> {
-    const cfg = this.config.stores.get(this.resolveAlias(alias))!;
+  async storePosture(alias: string): Promise<StorePosture> {
+    const name = this.resolveAlias(alias);
+    const cfg = this.config.stores.get(name)!;
     if (cfg.problem) throw cfg.problem;
-    return cfg.settings(await this.openers.options(cfg.provider));
+    return this.openers.posture(cfg.provider, (spec) => cfg.settings(spec), { alias: name, home: this.config.paths.home });
   }
 
   /**

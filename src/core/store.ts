@@ -1,6 +1,13 @@
 import type { Stage } from './ref.js';
 
 /**
+ * Every kind of store, by the name `[stores.<alias>] provider = "…"` takes: the one list. The config checks
+ * against it; the registry (providers/index.ts) keeps one loader per name, its keys typed by ProviderName.
+ */
+export const PROVIDERS = ['file', 'vault', 'aws', 'azure', 'gcp'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+/**
  * The one contract every secret store implements (`src/providers/<name>.ts`).
  *
  * Names are store-side names (no alias, no #key, no @version). Values are bytes: providers must round-trip
@@ -163,6 +170,27 @@ export type OptionSpec = Readonly<Record<string, OptionType>>;
 export interface ProviderModule<O = Record<string, unknown>> {
   default: ProviderFactory<O>;
   options: OptionSpec;
+  posture: PostureProbe<O>;
 }
+
+/** One fact about a store's security: measured (pass or fail), or why the client cannot observe it. */
+export interface PostureFinding {
+  status: 'pass' | 'fail' | 'not-measurable';
+  detail: string;
+}
+
+/** What a store's settings tell of its security, for compliance evidence. */
+export interface StorePosture {
+  /** Whether secrets travel to the store over TLS, judged from its configured endpoint. */
+  transport: PostureFinding;
+  /** How far the client can see the store encrypt what it keeps (the file store reads its file to tell). */
+  atRest(): Promise<PostureFinding>;
+}
+
+/**
+ * A provider's judgement of a store from its checked settings, declared beside its options: it opens no
+ * connection and loads no SDK. `environ` is where the provider's environment defaults (VAULT_ADDR, …) come from.
+ */
+export type PostureProbe<O> = (options: O, context: ProviderContext, environ?: NodeJS.ProcessEnv) => StorePosture;
 
 export type ProviderFactory<O> = (options: O, context: ProviderContext) => SecretStore | Promise<SecretStore>;

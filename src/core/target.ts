@@ -5,6 +5,13 @@
  * a crash repeats the phase it was in.
  */
 
+/**
+ * Every kind of rotation target, by the name `[targets.<name>] kind = "…"` takes: the one list. The config checks
+ * against it; the registry (targets/index.ts) keeps one loader per kind, its keys typed by TargetKind.
+ */
+export const TARGET_KINDS = ['postgres', 'mysql', 'redis', 'command'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
 /** A credential as the target sees it. `value` is the whole stored secret (a JSON object or a bare password). */
 export interface Credential {
   /** The user the password belongs to: the value's `username` field, else the target's configured user. */

@@ -21,8 +21,9 @@ import type {
   SecretValue,
   VersionInfo,
   OptionType,
+  PostureProbe,
 } from '../core/store.js';
-import { NOT_SENT_ERRNOS, defineProvider, matchesFilter, requestTimeoutMs, timedPing } from './shared.js';
+import { NOT_SENT_ERRNOS, defineProvider, httpsPosture, matchesFilter, requestTimeoutMs, timedPing } from './shared.js';
 
 /** `[stores.<alias>] provider = "aws"` — AWS Secrets Manager. Credentials: the SDK's default chain. */
 export interface AwsStoreOptions {
@@ -42,6 +43,16 @@ export interface AwsStoreOptions {
 
 /** The `[stores.<alias>]` settings this provider takes (anything else is refused when the store is opened). */
 export const options = { region: 'string', profile: 'string', endpoint: 'string', recovery_window_days: 'integer', kms_key_id: 'string', timeout_ms: 'integer' } as const satisfies Record<keyof Required<AwsStoreOptions>, OptionType>;
+
+export const posture: PostureProbe<AwsStoreOptions> = (options) => ({
+  transport:
+    options.endpoint !== undefined ? httpsPosture(options.endpoint, 'endpoint')
+    : { status: 'pass', detail: 'no endpoint override: the SDK uses https://secretsmanager.<region>.amazonaws.com' },
+  atRest: async () => ({
+    status: 'not-measurable',
+    detail: `AWS Secrets Manager encrypts every secret with KMS (${options.kms_key_id !== undefined ? `configured key ${options.kms_key_id}` : 'aws/secretsmanager by default'}); not observable from the client`,
+  }),
+});
 
 const STAGE_LABEL: Record<Stage, string> = { current: 'AWSCURRENT', pending: 'AWSPENDING', previous: 'AWSPREVIOUS' };
 /** Tag listing version ids revoked through vh-secrets (AWS has no per-version disable). */

@@ -17,8 +17,9 @@ import type {
   SecretValue,
   VersionInfo,
   OptionType,
+  PostureProbe,
 } from '../core/store.js';
-import { NOT_SENT_ERRNOS, defineProvider, applyPatch, matchesFilter, requestTimeoutMs, timedPing } from './shared.js';
+import { NOT_SENT_ERRNOS, defineProvider, applyPatch, httpsPosture, matchesFilter, requestTimeoutMs, timedPing } from './shared.js';
 
 /** `[stores.<alias>] provider = "azure"` — Azure Key Vault secrets. Credentials: DefaultAzureCredential. */
 export interface AzureStoreOptions {
@@ -36,6 +37,18 @@ export interface AzureStoreOptions {
 
 /** The `[stores.<alias>]` settings this provider takes (anything else is refused when the store is opened). */
 export const options = { vault_url: 'string', managed_identity_client_id: 'string', tenant_id: 'string', disable_challenge_resource_verification: 'boolean', timeout_ms: 'integer' } as const satisfies Record<keyof Required<AzureStoreOptions>, OptionType>;
+
+function vaultUrlOf(options: AzureStoreOptions, environ: NodeJS.ProcessEnv): string | undefined {
+  return options.vault_url ?? environ.AZURE_KEYVAULT_URL;
+}
+
+export const posture: PostureProbe<AzureStoreOptions> = (options, _context, environ = process.env) => {
+  const url = vaultUrlOf(options, environ);
+  return {
+    transport: url ? httpsPosture(url, 'vault_url') : { status: 'not-measurable', detail: 'no vault_url configured' },
+    atRest: async () => ({ status: 'not-measurable', detail: 'Azure Key Vault encrypts secrets at rest by design; not observable from the client' }),
+  };
+};
 
 /**
  * Per-version tags the provider keeps. Key Vault has no staging labels and no compare-and-swap: a version's
@@ -114,7 +127,7 @@ class AzureStore implements SecretStore {
   private readonly url: string;
 
   constructor(private readonly options: AzureStoreOptions) {
-    const url = options.vault_url ?? process.env.AZURE_KEYVAULT_URL;
+    const url = vaultUrlOf(options, process.env);
     if (!url) throw new VhError('CONFIG', 'azure store needs vault_url', { hint: 'set vault_url = "https://<name>.vault.azure.net" or AZURE_KEYVAULT_URL' });
     this.url = url.replace(/\/$/, '');
   }

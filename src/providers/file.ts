@@ -19,6 +19,9 @@ import type {
   VersionInfo,
   VersionState,
   OptionType,
+  PostureFinding,
+  PostureProbe,
+  ProviderContext,
 } from '../core/store.js';
 import { defineProvider, applyPatch, matchesFilter, timedPing } from './shared.js';
 
@@ -49,6 +52,9 @@ interface Envelope {
   tag: string;
   data: string;
 }
+
+/** Every field an envelope has: anything beside them would sit in the file unencrypted. */
+const ENVELOPE_FIELDS: readonly (keyof Envelope)[] = ['format', 'v', 'kdf', 'salt', 'nonce', 'tag', 'data'];
 
 interface FileVersion {
   id: string;
@@ -465,8 +471,40 @@ class FileStore implements SecretStore {
   }
 }
 
+function storePath(options: FileStoreOptions, context: ProviderContext): string {
+  return options.path ?? join(context.home, 'store.vhs');
+}
+
+/** Reads the store file as it rests on disk: an AES-256-GCM envelope with nothing beside it, private to its owner. */
+async function atRest(path: string): Promise<PostureFinding> {
+  let text: string;
+  let mode: number;
+  try {
+    mode = (await fs.stat(path)).mode & 0o777;
+    text = await fs.readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'not-measurable', detail: `no store file at ${path} yet: nothing at rest to examine` };
+    return { status: 'not-measurable', detail: `${path} cannot be read: ${(err as Error).message}` };
+  }
+  let env: Record<string, unknown> = {};
+  try {
+    env = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return { status: 'fail', detail: `${path} is not an encrypted store envelope` };
+  }
+  const sealed = env.format === FORMAT && typeof env.nonce === 'string' && typeof env.tag === 'string' && typeof env.data === 'string' && Object.keys(env).every((k) => (ENVELOPE_FIELDS as readonly string[]).includes(k));
+  if (!sealed) return { status: 'fail', detail: `${path} holds fields outside the AES-256-GCM envelope` };
+  if ((mode & 0o077) !== 0) return { status: 'fail', detail: `${path} is encrypted but readable by others (mode ${mode.toString(8)})` };
+  return { status: 'pass', detail: `${path}: AES-256-GCM envelope (kdf ${String(env.kdf)}), mode ${mode.toString(8).padStart(4, '0')} — measured` };
+}
+
+export const posture: PostureProbe<FileStoreOptions> = (options, context) => ({
+  transport: { status: 'pass', detail: 'local file: no network transmission' },
+  atRest: () => atRest(storePath(options, context)),
+});
+
 export default defineProvider((options: FileStoreOptions, context) => {
-  const path = options.path ?? join(context.home, 'store.vhs');
+  const path = storePath(options, context);
   const keyFile = options.key_file ?? join(context.home, 'store.key');
   return new FileStore(path, keyFile, context.alias);
 });

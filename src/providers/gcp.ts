@@ -17,6 +17,7 @@ import type {
   SecretValue,
   VersionInfo,
   OptionType,
+  PostureProbe,
 } from '../core/store.js';
 import { defineProvider, applyPatch, matchesFilter, requestTimeoutMs, timedPing } from './shared.js';
 
@@ -36,6 +37,21 @@ export interface GcpStoreOptions {
 
 /** The `[stores.<alias>]` settings this provider takes (anything else is refused when the store is opened). */
 export const options = { project: 'string', endpoint: 'string', insecure: 'boolean', key_file: 'path', timeout_ms: 'integer' } as const satisfies Record<keyof Required<GcpStoreOptions>, OptionType>;
+
+/** An endpoint's host and port, and whether it is spoken to in plaintext gRPC (`insecure`, by default on loopback). */
+function endpointOf(endpoint: string, insecure: boolean | undefined): { host: string; port: string | undefined; plaintext: boolean } {
+  const [host = '', port] = endpoint.split(':');
+  const loopback = host === 'localhost' || host.startsWith('127.');
+  return { host, port, plaintext: insecure ?? loopback };
+}
+
+export const posture: PostureProbe<GcpStoreOptions> = ({ endpoint, insecure }) => ({
+  transport:
+    endpoint === undefined ? { status: 'pass', detail: 'no endpoint override: gRPC over TLS to secretmanager.googleapis.com:443' }
+    : endpointOf(endpoint, insecure).plaintext ? { status: 'fail', detail: `endpoint ${endpoint} is plaintext gRPC (insecure)` }
+    : { status: 'pass', detail: `endpoint ${endpoint} over TLS` },
+  atRest: async () => ({ status: 'not-measurable', detail: 'Google Secret Manager encrypts secrets at rest (Google-managed or CMEK); not observable from the client' }),
+});
 
 type Gcp = typeof import('@google-cloud/secret-manager');
 type ISecret = import('@google-cloud/secret-manager').protos.google.cloud.secretmanager.v1.ISecret;
@@ -139,11 +155,10 @@ class GcpStore implements SecretStore {
     const opts: ConstructorParameters<Gcp['SecretManagerServiceClient']>[0] & Record<string, unknown> = { projectId: this.project };
     if (this.options.key_file) opts.keyFilename = this.options.key_file;
     if (this.options.endpoint) {
-      const [host, port] = this.options.endpoint.split(':');
+      const { host, port, plaintext } = endpointOf(this.options.endpoint, this.options.insecure);
       opts.apiEndpoint = host;
       if (port) opts.port = Number(port);
-      const loopback = host === 'localhost' || host === '::1' || host?.startsWith('127.');
-      if (this.options.insecure ?? loopback) {
+      if (plaintext) {
         const { credentials } = await import('@grpc/grpc-js');
         opts.sslCreds = credentials.createInsecure();
         // A plaintext local endpoint takes no Google credentials: don't probe for a GCE metadata server

@@ -1,6 +1,6 @@
 import { isVhError } from '../base/errors.js';
 import { parseDuration } from '../base/deadline.js';
-import type { ListFilter, Metadata, MetadataPatch, PingResult, ProviderFactory } from '../core/store.js';
+import type { ListFilter, Metadata, MetadataPatch, PingResult, PostureFinding, ProviderFactory } from '../core/store.js';
 
 /** What every provider shares: nothing here imports an SDK. */
 
@@ -50,4 +50,16 @@ export function requestTimeoutMs(option: number | undefined, env: NodeJS.Process
   if (typeof option === 'number' && Number.isFinite(option) && option > 0) return option;
   const text = env.VH_SECRETS_TIMEOUT;
   return text !== undefined && text.trim() !== '' ? parseDuration(text, 'VH_SECRETS_TIMEOUT') : 15_000;
+}
+
+/** Whether a store reached at `url` (the setting `what`) is reached over TLS: https passes, anything else fails. */
+export function httpsPosture(url: string, what: string): PostureFinding {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { status: 'not-measurable', detail: `${what} "${url}" is not a URL` };
+  }
+  if (u.protocol === 'https:') return { status: 'pass', detail: `${what} ${u.origin} uses https` };
+  return { status: 'fail', detail: `${what} ${u.origin} uses ${u.protocol.replace(':', '')}: secrets travel without TLS` };
 }

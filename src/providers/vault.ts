@@ -16,8 +16,9 @@ import type {
   SecretValue,
   VersionInfo,
   OptionType,
+  PostureProbe,
 } from '../core/store.js';
-import { NOT_SENT_ERRNOS, defineProvider, applyPatch, matchesFilter, requestTimeoutMs } from './shared.js';
+import { NOT_SENT_ERRNOS, defineProvider, applyPatch, httpsPosture, matchesFilter, requestTimeoutMs } from './shared.js';
 
 /** `[stores.<alias>] provider = "vault"` — HashiCorp Vault or OpenBao, KV version 2. */
 export interface VaultStoreOptions {
@@ -42,6 +43,15 @@ export interface VaultStoreOptions {
 
 /** The `[stores.<alias>]` settings this provider takes (anything else is refused when the store is opened). */
 export const options = { address: 'string', token: 'string', namespace: 'string', ca_cert: 'path', mount: 'string', role_id: 'string', secret_id: 'string', approle_path: 'string', timeout_ms: 'integer' } as const satisfies Record<keyof Required<VaultStoreOptions>, OptionType>;
+
+function addressOf(options: VaultStoreOptions, environ: NodeJS.ProcessEnv): string {
+  return options.address ?? environ.VAULT_ADDR ?? 'http://127.0.0.1:8200';
+}
+
+export const posture: PostureProbe<VaultStoreOptions> = (options, _context, environ = process.env) => ({
+  transport: httpsPosture(addressOf(options, environ), 'address'),
+  atRest: async () => ({ status: 'not-measurable', detail: 'Vault/OpenBao encrypt all storage behind their barrier by design; the client cannot observe the storage backend' }),
+});
 
 /** custom_metadata keys the provider keeps for staging; hidden from the metadata it reports. */
 const PIN = 'vh-stage-current';
@@ -163,7 +173,7 @@ class VaultStore implements SecretStore {
   private readonly mount: string;
 
   constructor(private readonly options: VaultStoreOptions) {
-    this.address = (options.address ?? process.env.VAULT_ADDR ?? 'http://127.0.0.1:8200').replace(/\/$/, '');
+    this.address = addressOf(options, process.env).replace(/\/$/, '');
     this.mount = (options.mount ?? 'secret').replace(/^\/|\/$/g, '');
   }
 

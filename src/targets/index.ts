@@ -1,18 +1,21 @@
 import { VhError } from '../base/errors.js';
-import type { RotationTarget, TargetContext, TargetFactory } from '../core/target.js';
+import type { RotationTarget, TargetContext, TargetFactory, TargetKind } from '../core/target.js';
 
-/** Target kind → module loader: a database driver loads only when a secret with that kind of target rotates. */
-const LOADERS: Record<string, () => Promise<{ default: TargetFactory }>> = {
+/**
+ * Target kind → module loader, one for each kind in core/target.ts TARGET_KINDS (the type keeps the two in step):
+ * a database driver loads only when a secret with that kind of target rotates.
+ */
+const LOADERS: Record<TargetKind, () => Promise<{ default: TargetFactory }>> = {
   postgres: () => import('./postgres.js'),
   mysql: () => import('./mysql.js'),
   redis: () => import('./redis.js'),
   command: () => import('./command.js'),
 };
 
-export const TARGET_KINDS = Object.keys(LOADERS);
+const TARGET_KINDS = Object.keys(LOADERS);
 
 export async function openTarget(kind: string, options: Record<string, unknown>, context: TargetContext): Promise<RotationTarget> {
-  const load = LOADERS[kind];
+  const load = Object.prototype.hasOwnProperty.call(LOADERS, kind) ? LOADERS[kind as TargetKind] : undefined;
   if (!load) throw new VhError('CONFIG', `targets.${context.name}.kind: unknown kind "${kind}"`, { hint: `use one of: ${TARGET_KINDS.join(', ')}` });
   return (await load()).default(options, context);
 }

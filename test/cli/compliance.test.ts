@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import openFile from '../../src/providers/file.js';
 import { baseEnv, run, tempHome } from '../helpers/cli.js';
+import { traceModules } from '../helpers/module-trace.js';
 
 let home: string;
 let env: NodeJS.ProcessEnv;
@@ -148,6 +149,30 @@ describe('vh-secrets compliance', () => {
       { subject: 'store vault (vault)', status: 'pass', detail: 'address https://vault.example.com:8200 uses https' },
       { subject: 'audit sink http-1', status: 'fail', detail: 'http://collector.example:8080 uses http: events travel without TLS' },
     ]);
+  });
+
+  test('each cloud store\'s TLS and encryption at rest are judged by its provider without loading its SDK', async () => {
+    await fs.writeFile(
+      configFile,
+      `${CONFIG}\n[stores.vault]\nprovider = "vault"\naddress = "https://vault.example.com:8200"\n[stores.aws]\nprovider = "aws"\nkms_key_id = "alias/app"\n` +
+        `[stores.azure]\nprovider = "azure"\nvault_url = "https://kv.vault.azure.net"\n[stores.gcp]\nprovider = "gcp"\nendpoint = "localhost:8085"\n`,
+    );
+    // hipaa reads no store (no rotation evidence): only the providers' postures.
+    const { urls, stdout } = traceModules(home, ['compliance', '--json', '--framework', 'hipaa'], env);
+    expect(urls.some((u) => u.endsWith('/dist/src/providers/aws.js'))).toBe(true);
+    expect(urls.filter((u) => /@aws-sdk|@azure|@google-cloud|node-vault|@grpc/.test(u))).toEqual([]);
+    const report = JSON.parse(stdout) as Report;
+    expect(report.evidence.find((e) => e.id === 'transport_security')!.findings.filter((f) => f.subject !== 'store local (file)')).toEqual([
+      { subject: 'store aws (aws)', status: 'pass', detail: 'no endpoint override: the SDK uses https://secretsmanager.<region>.amazonaws.com' },
+      { subject: 'store azure (azure)', status: 'pass', detail: 'vault_url https://kv.vault.azure.net uses https' },
+      { subject: 'store gcp (gcp)', status: 'fail', detail: 'endpoint localhost:8085 is plaintext gRPC (insecure)' },
+      { subject: 'store vault (vault)', status: 'pass', detail: 'address https://vault.example.com:8200 uses https' },
+    ]);
+    expect(report.evidence.find((e) => e.id === 'encryption_at_rest')!.findings.find((f) => f.subject === 'store aws (aws)')).toEqual({
+      subject: 'store aws (aws)',
+      status: 'not-measurable',
+      detail: 'AWS Secrets Manager encrypts every secret with KMS (configured key alias/app); not observable from the client',
+    });
   });
 
   test('without a policy the access controls fail; usage errors are 64', async () => {

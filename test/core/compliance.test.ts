@@ -1,6 +1,16 @@
-import { CONTROLS, FRAMEWORKS, combine, parseFramework, transport } from '../../src/compliance/compliance.js';
+import { CONTROLS, FRAMEWORKS, combine, parseFramework } from '../../src/compliance/compliance.js';
+import type { PostureFinding, PostureProbe } from '../../src/core/store.js';
+import { posture as aws } from '../../src/providers/aws.js';
+import { posture as azure } from '../../src/providers/azure.js';
+import { posture as file } from '../../src/providers/file.js';
+import { posture as gcp } from '../../src/providers/gcp.js';
+import { posture as vault } from '../../src/providers/vault.js';
 
 const store = (provider: string, options: Record<string, unknown> = {}): [string, Record<string, unknown>] => [provider, options];
+/** What compliance reports as a store's TLS: its provider's posture, from the store's settings. */
+const POSTURES = { aws, azure, file, gcp, vault } as Record<string, PostureProbe<Record<string, unknown>>>;
+const transport = (provider: string, options: Record<string, unknown>, environ?: NodeJS.ProcessEnv): PostureFinding =>
+  POSTURES[provider]!(options, { alias: provider, home: '/nonexistent' }, environ).transport;
 
 describe('compliance building blocks', () => {
   test('a control passes only when all of its evidence passes', () => {
