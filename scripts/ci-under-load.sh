@@ -12,6 +12,8 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 RUNS="${RUNS:-3}"
 BURNERS="${BURNERS:-2}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/vh-ci-load.XXXXXX")"
+# mktemp makes it 0700: the database peers run as their own users and must reach their data dirs inside.
+chmod 755 "$WORK"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
