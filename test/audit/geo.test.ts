@@ -115,7 +115,8 @@ async function expectInvalid(path: string, action: () => Promise<unknown>): Prom
   }
   const elapsed = Date.now() - started;
   expect(isVhError(caught) ? { code: caught.code, names: caught.message.includes(path) } : caught).toEqual({ code: 'INVALID_FORMAT', names: true });
-  expect(elapsed).toBeLessThan(1000);
+  // Refused at once, not after walking a corrupt tree: well under the 30 s a test may run, however busy the machine.
+  expect(elapsed).toBeLessThan(5000);
 }
 
 // --------------------------------------------------------------------------------------------------------

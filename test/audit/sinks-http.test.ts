@@ -159,7 +159,8 @@ timeout_ms = 20000
     expect(first.code).toBe(0);
     expect(first.stderr).toMatch(/created local:app\/one/);
     expect(elapsed).toBeGreaterThanOrEqual(1000);
-    expect(elapsed).toBeLessThan(1000 + 2500);
+    // Held for the flush bound (1 s), never for the sink's own 20 s timeout, however busy the machine.
+    expect(elapsed).toBeLessThan(20_000 / 4);
     expect(first.stderr).toMatch(/^vh-secrets: audit sink "vector" did not answer in time \(no acknowledgement within the flush bound \(1000 ms\)\); 2 events spooled, replayed on the next run$/m);
 
     const quiet = await run(['create', 'app/two', '--generate', '--quiet'], { env });
@@ -209,12 +210,14 @@ console.log(JSON.stringify({ recordMs, closeMs: Date.now() - t1, status }));
     const total = Date.now() - started;
     expect(code).toBe(0);
     const result = JSON.parse(out) as { recordMs: number; closeMs: number; status: unknown[] };
-    expect(result.recordMs).toBeLessThan(1500);
+    // Measured against the sink's 20 s timeout, the only wait that could hold them up: record() waits for no
+    // delivery, and close() returns at the 800 ms flush bound (a busy machine may add a little, never 20 s).
+    expect(result.recordMs).toBeLessThan(20_000 / 4);
     expect(result.closeMs).toBeGreaterThanOrEqual(700);
-    expect(result.closeMs).toBeLessThan(800 + 700);
+    expect(result.closeMs).toBeLessThan(20_000 / 4);
     expect(result.status).toEqual([{ name: 'collector', ok: false, pending: 50, delivered: 0, error: 'no acknowledgement within the flush bound (800 ms)', problem: 'timeout' }]);
     // No socket, timer or lock wait outlived close(): node left without process.exit.
-    expect(total).toBeLessThan(result.recordMs + result.closeMs + 1500);
+    expect(total).toBeLessThan(result.recordMs + result.closeMs + 20_000 / 4);
   });
 
   test('auth header from the environment reaches the collector; TLS with ca_file is accepted, without it refused and spooled; no token anywhere', async () => {
