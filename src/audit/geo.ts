@@ -1,11 +1,13 @@
 /**
  * Where a source IP comes from, for the audit anomaly detectors: allowed IP ranges (CIDR lists from config or
  * `VOICEHIVE_ALLOWED_IP_RANGES`) and the country of an address from a MaxMind DB (`.mmdb`, format v2:
- * GeoLite2/GeoIP2 Country or City, DB-IP country lite). No dependency: the reader follows the published
+ * GeoLite2/GeoIP2 Country or City, DB-IP country lite). Address syntax and range matching are node:net's
+ * (`isIPv4`/`isIPv6`, `BlockList`). The MaxMind reader is our own, as no dependency: it follows the published
  * "MaxMind DB File Format Specification" and treats the file as untrusted input — every read is bounds-checked
  * and pointer following is bounded, so a corrupt or hostile file ends in INVALID_FORMAT, never a hang.
  */
 import { promises as fs } from 'node:fs';
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { VhError, fromSystemError } from '../base/errors.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -24,98 +26,82 @@ export interface ParsedIp {
  */
 export function parseIp(ip: string): ParsedIp | null {
   if (ip.includes(':')) {
-    const zone = ip.indexOf('%');
-    if (zone === 0 || zone === ip.length - 1) return null;
-    const bytes = parseIpv6(zone === -1 ? ip : ip.slice(0, zone));
-    return bytes ? { version: 6, bytes } : null;
+    const address = withoutZone(ip);
+    return address !== null && isIPv6(address) ? { version: 6, bytes: ipv6Bytes(address) } : null;
   }
+  if (!isIPv4(ip)) return null;
   const bytes = new Uint8Array(4);
-  return parseIpv4Into(ip, bytes, 0) ? { version: 4, bytes } : null;
+  writeIpv4(ip, bytes, 0);
+  return { version: 4, bytes };
 }
 
-function parseIpv4Into(s: string, out: Uint8Array, at: number): boolean {
-  let part = 0;
+/**
+ * The address before a zone id (`fe80::1%eth0` → `fe80::1`), or null for an empty address or zone. Stripped here
+ * rather than left to `isIPv6`, which refuses zone ids outside `[0-9a-zA-Z-.:]`: the zone is never looked at.
+ */
+function withoutZone(ip: string): string | null {
+  const zone = ip.indexOf('%');
+  if (zone === 0 || zone === ip.length - 1) return null;
+  return zone === -1 ? ip : ip.slice(0, zone);
+}
+
+// node:net says whether text is an address but hands out no bytes, which the MaxMind tree walk and the host-bits
+// check need. The writers below only convert what isIPv4/isIPv6 already accepted, so they check nothing; they
+// are loops over char codes because a lookup per audit event should not allocate strings.
+
+/** Writes the 4 bytes of an address `isIPv4` accepted at `at`. */
+function writeIpv4(s: string, out: Uint8Array, at: number): void {
   let value = 0;
-  let digits = 0;
-  for (let i = 0; i <= s.length; i++) {
-    const c = i < s.length ? s.charCodeAt(i) : 46; /* '.' closes the last part */
-    if (c === 46) {
-      if (digits === 0 || part > 3) return false;
-      out[at + part++] = value;
-      value = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && value === 0) return false; // leading zero ("010" is octal to some parsers)
-      value = value * 10 + (c - 48);
-      if (value > 255) return false;
-      digits++;
-    } else {
-      return false;
-    }
-  }
-  return part === 4;
-}
-
-/** Up to 4 hex digits, or -1. */
-function parseHexGroup(s: string): number {
-  if (s.length === 0 || s.length > 4) return -1;
-  let v = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    let d: number;
-    if (c >= 48 && c <= 57) d = c - 48;
-    else if (c >= 97 && c <= 102) d = c - 87;
-    else if (c >= 65 && c <= 70) d = c - 55;
-    else return -1;
-    v = (v << 4) | d;
+    if (c === 46 /* . */) {
+      out[at++] = value;
+      value = 0;
+    } else {
+      value = value * 10 + c - 48;
+    }
   }
-  return v;
+  out[at] = value;
 }
 
-function parseIpv6(s: string): Uint8Array | null {
-  const gap = s.indexOf('::');
-  if (gap !== -1 && s.indexOf('::', gap + 1) !== -1) return null;
-  const head = gap === -1 ? s : s.slice(0, gap);
-  const tail = gap === -1 ? '' : s.slice(gap + 2);
-  const headParts = head === '' ? [] : head.split(':');
-  const tailParts = tail === '' ? [] : tail.split(':');
-  if (gap === -1 && head === '') return null;
-  const groups: number[] = [];
-  const all = [...headParts, ...tailParts];
-  const last = all.length - 1;
-  // A dotted quad may only end the address: "1.2.3.4::" is not an address.
-  const dottedAt = gap !== -1 && tail === '' ? -1 : last;
-  const convert = (parts: string[], offset: number): boolean => {
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i]!;
-      if (offset + i === dottedAt && p.includes('.')) {
-        const v4 = new Uint8Array(4);
-        if (!parseIpv4Into(p, v4, 0)) return false;
-        groups.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else {
-        const g = parseHexGroup(p);
-        if (g < 0) return false;
-        groups.push(g);
-      }
-    }
-    return true;
-  };
-  if (!convert(headParts, 0)) return null;
-  const headGroups = groups.length;
-  if (!convert(tailParts, headParts.length)) return null;
-  const tailGroups = groups.length - headGroups;
-  if (gap === -1 ? groups.length !== 8 : groups.length > 7) return null;
+/** The 16 bytes of an address `isIPv6` accepted: hex groups around at most one `::`, perhaps a dotted quad last. */
+function ipv6Bytes(s: string): Uint8Array {
   const bytes = new Uint8Array(16);
-  for (let i = 0; i < headGroups; i++) {
-    bytes[i * 2] = groups[i]! >> 8;
-    bytes[i * 2 + 1] = groups[i]! & 0xff;
+  const gap = s.indexOf('::');
+  if (gap === -1) {
+    writeGroups(s, 0, s.length, bytes, 0);
+    return bytes;
   }
-  for (let i = 0; i < tailGroups; i++) {
-    const at = 16 - (tailGroups - i) * 2;
-    bytes[at] = groups[headGroups + i]! >> 8;
-    bytes[at + 1] = groups[headGroups + i]! & 0xff;
-  }
+  writeGroups(s, 0, gap, bytes, 0);
+  const tail = new Uint8Array(16);
+  const n = writeGroups(s, gap + 2, s.length, tail, 0);
+  bytes.set(tail.subarray(0, n), 16 - n);
   return bytes;
+}
+
+/** Writes the groups in `s[from, to)` at `at`; returns the number of bytes written. */
+function writeGroups(s: string, from: number, to: number, out: Uint8Array, at: number): number {
+  if (from === to) return 0;
+  const start = at;
+  let group = from;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 58 /* : */) {
+      out[at++] = value >> 8;
+      out[at++] = value & 0xff;
+      value = 0;
+      group = i + 1;
+    } else if (c === 46 /* . */) {
+      writeIpv4(s.slice(group, to), out, at);
+      return at + 4 - start;
+    } else {
+      value = (value << 4) | (c <= 57 ? c - 48 : (c | 32) - 87);
+    }
+  }
+  out[at++] = value >> 8;
+  out[at++] = value & 0xff;
+  return at - start;
 }
 
 /** `::ffff:a.b.c.d` → the IPv4 address a.b.c.d; anything else unchanged. */
@@ -129,14 +115,6 @@ function isV4Mapped(b: Uint8Array): boolean {
   return b[10] === 0xff && b[11] === 0xff;
 }
 
-/** The address as four 32-bit words of its IPv6 form; IPv4 becomes `::ffff:a.b.c.d`. */
-function toWords(ip: ParsedIp): [number, number, number, number] {
-  const b = ip.bytes;
-  if (ip.version === 4) return [0, 0, 0xffff, ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0];
-  const w = (i: number) => ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
-  return [w(0), w(4), w(8), w(12)];
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // IP ranges
 
@@ -147,33 +125,38 @@ export interface IpRangeSet {
   readonly size: number;
 }
 
-interface Range {
-  net: [number, number, number, number];
-  mask: [number, number, number, number];
+/**
+ * The address as `BlockList` should see it: always IPv6, IPv4 in its mapped form. One family for ranges and
+ * addresses alike, so matching never depends on how a Node version's BlockList compares across families.
+ */
+function asIpv6(ip: string): string | null {
+  if (!ip.includes(':')) return isIPv4(ip) ? `::ffff:${ip}` : null;
+  const address = withoutZone(ip);
+  return address !== null && isIPv6(address) ? address : null;
 }
 
-class CidrSet implements IpRangeSet {
-  constructor(private readonly ranges: readonly Range[]) {}
+/**
+ * Answers kept per set. `BlockList.check` builds a SocketAddress for every string it is given (over a microsecond),
+ * while an audit log asks about the same few source addresses again and again.
+ */
+const CONTAINS_CACHE_MAX = 10_000;
 
-  get size(): number {
-    return this.ranges.length;
-  }
+class CidrSet implements IpRangeSet {
+  private readonly answers = new Map<string, boolean>();
+
+  constructor(
+    private readonly list: BlockList,
+    readonly size: number,
+  ) {}
 
   contains(ip: string): boolean {
-    const parsed = parseIp(ip);
-    if (!parsed) return false;
-    const a = toWords(parsed);
-    for (const { net, mask } of this.ranges) {
-      if (
-        ((a[0] & mask[0]) >>> 0) === net[0] &&
-        ((a[1] & mask[1]) >>> 0) === net[1] &&
-        ((a[2] & mask[2]) >>> 0) === net[2] &&
-        ((a[3] & mask[3]) >>> 0) === net[3]
-      ) {
-        return true;
-      }
-    }
-    return false;
+    const known = this.answers.get(ip);
+    if (known !== undefined) return known;
+    const address = this.size === 0 ? null : asIpv6(ip);
+    const inside = address !== null && this.list.check(address, 'ipv6');
+    if (this.answers.size >= CONTAINS_CACHE_MAX) this.answers.clear();
+    this.answers.set(ip, inside);
+    return inside;
   }
 }
 
@@ -185,18 +168,17 @@ class CidrSet implements IpRangeSet {
  * widened, since in an allowlist that is more likely a typo than intent.
  */
 export function parseIpRanges(list: string[]): IpRangeSet {
-  const ranges: Range[] = [];
+  const blocks = new BlockList();
   const seen = new Set<string>();
   for (const raw of list) {
     const entry = raw.trim();
     if (entry === '') continue;
-    const range = parseRange(entry);
-    const key = `${range.net.join('.')}/${range.mask.join('.')}`;
+    const { address, prefix, key } = parseRange(entry);
     if (seen.has(key)) continue;
     seen.add(key);
-    ranges.push(range);
+    blocks.addSubnet(address, prefix, 'ipv6');
   }
-  return new CidrSet(ranges);
+  return new CidrSet(blocks, seen.size);
 }
 
 function badRange(entry: string, why: string): VhError {
@@ -206,7 +188,8 @@ function badRange(entry: string, why: string): VhError {
   });
 }
 
-function parseRange(entry: string): Range {
+/** One range in the IPv6 form `BlockList` is given, and a key equal for the same range written two ways. */
+function parseRange(entry: string): { address: string; prefix: number; key: string } {
   const slash = entry.indexOf('/');
   const addrText = slash === -1 ? entry : entry.slice(0, slash);
   if (addrText.includes('%')) throw badRange(entry, 'a zone id has no place in a range');
@@ -221,32 +204,27 @@ function parseRange(entry: string): Range {
     }
     prefix = Number(p);
   }
+  // BlockList masks a network's host bits away without a word; an allowlist refuses them (see parseIpRanges).
+  const network = networkOf(addr.bytes, prefix);
+  if (network.some((b, i) => b !== addr.bytes[i])) {
+    throw badRange(entry, `host bits are set after /${prefix} (the network is ${formatNetwork(addr.version, network, prefix)})`);
+  }
+  const address = addr.version === 4 ? `::ffff:${addrText}` : addrText;
   const bits = addr.version === 4 ? prefix + 96 : prefix;
-  const mask: [number, number, number, number] = [0, 0, 0, 0];
-  for (let i = 0; i < 4; i++) {
-    const n = Math.max(0, Math.min(32, bits - i * 32));
-    mask[i] = n === 0 ? 0 : (0xffffffff << (32 - n)) >>> 0;
-  }
-  const words = toWords(addr);
-  const net = words.map((w, i) => (w & mask[i]!) >>> 0) as [number, number, number, number];
-  if (net.some((w, i) => w !== words[i])) {
-    throw badRange(entry, `host bits are set after /${prefix} (the network is ${formatNetwork(addr, prefix)})`);
-  }
-  return { net, mask };
+  return { address, prefix: bits, key: `${Buffer.from(parseIp(address)!.bytes).toString('hex')}/${bits}` };
 }
 
-function formatNetwork(addr: ParsedIp, prefix: number): string {
-  const b = addr.bytes.slice();
-  for (let i = 0; i < b.length; i++) {
-    const keep = Math.max(0, Math.min(8, prefix - i * 8));
-    b[i] = b[i]! & ((0xff << (8 - keep)) & 0xff);
-  }
-  if (addr.version === 4) return `${b.join('.')}/${prefix}`;
+/** The bytes with every bit after the first `prefix` cleared. */
+function networkOf(bytes: Uint8Array, prefix: number): Uint8Array {
+  return bytes.map((b, i) => b & ((0xff << (8 - Math.max(0, Math.min(8, prefix - i * 8)))) & 0xff));
+}
+
+function formatNetwork(version: 4 | 6, b: Uint8Array, prefix: number): string {
+  if (version === 4) return `${b.join('.')}/${prefix}`;
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(((b[i]! << 8) | b[i + 1]!).toString(16));
   return `${groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}/${prefix}`;
 }
-
 // ---------------------------------------------------------------------------------------------------------
 // MaxMind DB reader
 

@@ -5,6 +5,7 @@ import type {
   Tag,
 } from '@aws-sdk/client-secrets-manager';
 import { VhError, isVhError, type ErrorCode } from '../base/errors.js';
+import { NETWORK_ERRNOS } from '../base/net.js';
 import { withRetry, writeOnce, type WriteOnceOptions } from '../base/retry.js';
 import type { Stage } from '../core/ref.js';
 import type {
@@ -61,7 +62,12 @@ const MAX_REVOKED = 6;
 
 type AwsSdk = typeof import('@aws-sdk/client-secrets-manager');
 
-const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'NetworkingError', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'InternalServiceError', 'ServiceUnavailable', 'ServiceUnavailableException']);
+/**
+ * The SDK's names for a timeout or an unavailable service, and the socket errnos but EHOSTUNREACH and ENETUNREACH:
+ * this mapping has never counted those two, which end in the catch-all NETWORK below (the SDK's message, not
+ * marked as unsent), and counting them would change what a failed write reports.
+ */
+const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'NetworkingError', ...[...NETWORK_ERRNOS].filter((c) => c !== 'EHOSTUNREACH' && c !== 'ENETUNREACH'), 'InternalServiceError', 'ServiceUnavailable', 'ServiceUnavailableException']);
 
 export function mapAwsError(err: unknown, where: string, what: string): VhError {
   const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };

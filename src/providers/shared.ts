@@ -4,11 +4,7 @@ import type { ListFilter, Metadata, MetadataPatch, PingResult, PostureFinding, P
 
 /** What every provider shares: nothing here imports an SDK. */
 
-/**
- * Socket errors raised before a request reached the server (connection refused, name or route not found): a
- * write that failed so was certainly not carried out, and may be sent again (see base/retry.ts).
- */
-export const NOT_SENT_ERRNOS: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+export { NOT_SENT_ERRNOS } from '../base/net.js';
 
 export function matchesFilter(metadata: Metadata, filter: ListFilter | undefined): boolean {
   return !filter?.metadata || Object.entries(filter.metadata).every(([k, v]) => metadata[k] === v);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { VhError, type ErrorCode } from '../base/errors.js';
+import { NETWORK_ERRNOS } from '../base/net.js';
 import { withRetry, writeOnce, type WriteOnceOptions } from '../base/retry.js';
 import type { Stage } from '../core/ref.js';
 import type {
@@ -87,8 +88,8 @@ interface VaultClient {
   request(options: { path: string; method: string; json?: unknown; headers?: Record<string, string> }): Promise<{ data?: unknown; auth?: { client_token?: string } } | undefined>;
 }
 
-/** Network-level failures worth retrying (axios / Node socket error codes). */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
+/** Network-level failures worth retrying: the socket errnos, and the codes axios (under node-vault) gives an aborted or timed-out request. */
+const NETWORK_CODES: ReadonlySet<string> = new Set([...NETWORK_ERRNOS, 'ECONNABORTED', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 
 /** Maps node-vault / axios failures to the shared codes. Never carries the request (it may hold a value). */
 export function mapVaultError(err: unknown, address: string, what: string): VhError {

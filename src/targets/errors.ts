@@ -1,9 +1,8 @@
 import { VhError, isVhError, type ErrorCode } from '../base/errors.js';
+import { NETWORK_ERRNOS } from '../base/net.js';
 import { redact } from '../base/text.js';
 
 export { redact };
-
-const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 
 /**
  * A driver's error as a VhError naming the target: a stable code from the driver's own classification, the

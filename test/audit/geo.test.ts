@@ -226,6 +226,17 @@ describe('parseIpRanges', () => {
     }
   });
 
+  test('an address asked about again gets the same answer, also after more distinct addresses than are remembered', () => {
+    const set = parseIpRanges(['10.0.0.0/8', '2001:db8::/32']);
+    const ips = Array.from({ length: 12_000 }, (_, i) => (i % 2 ? `10.0.${i >> 8}.${i & 255}` : `11.0.${i >> 8}.${i & 255}`));
+    for (let pass = 0; pass < 2; pass++) {
+      expect(ips.filter((ip) => set.contains(ip) !== ip.startsWith('10.'))).toEqual([]);
+      for (const [ip, inside] of [['2001:db8::1', true], ['::ffff:10.1.2.3', true], ['010.0.0.1', false], ['x', false]] as const) {
+        expect([pass, ip, set.contains(ip)]).toEqual([pass, ip, inside]);
+      }
+    }
+  });
+
   test.each([
     ['10.0.0.0/33', /prefix length/],
     ['10.0.0.0/', /prefix length/],
