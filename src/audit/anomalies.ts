@@ -226,6 +226,8 @@ interface ActorState {
   locations: WindowSeries;
   spread: WindowSeries;
   privActions: Set<string>;
+  /** Secrets this actor created (bounded): its first privileged action on one of them is not escalation. */
+  created: Set<string>;
   events: number;
   knownLocations: Set<string>;
   /** Last location added to knownLocations (an interned string from the location cache). */
@@ -338,6 +340,7 @@ export class AnomalyDetector {
     if (r.secret !== null && ENUMERATION_EVENTS.has(r.event)) this.inWindow(a.spread, r, inPeriod, r.secret);
     this.timeOfDay(a, r, inPeriod);
     if (r.sourceIp !== null) this.place(a, r, inPeriod);
+    if (r.event === 'created' && r.success && r.secret !== null && a.created.size < DISTINCT_CAP * 16) a.created.add(r.secret);
     if (r.privileged) this.privilege(a, r, inPeriod);
     a.events++;
   }
@@ -393,6 +396,7 @@ export class AnomalyDetector {
       locations: new WindowSeries(c.concurrentAccess.windowSeconds * 1000, (w, s) => this.closeLocations(name, w, s), 'distinct'),
       spread: new WindowSeries(c.enumeration.windowMinutes * 60_000, (w, s) => this.closeSpread(name, w, s), 'distinct'),
       privActions: new Set(),
+      created: new Set(),
       events: 0,
       knownLocations: new Set(),
       lastLocation: null,
@@ -597,16 +601,21 @@ export class AnomalyDetector {
     a.locatedEvents++;
   }
 
-  /** PRIVILEGE_ESCALATION: a privileged action the actor never performed earlier in the data read. */
+  /**
+   * PRIVILEGE_ESCALATION: a privileged action the actor never performed earlier in the data read — except on a
+   * secret the actor created itself (an owner retiring what it made is not escalating anything).
+   */
   private privilege(a: ActorState, r: AuditRecord, inPeriod: boolean): void {
     const key = `${a.name}\u0000${r.action}`;
-    if (inPeriod) {
+    const own = r.secret !== null && a.created.has(r.secret);
+    if (inPeriod && !own) {
       const pending = this.privileged.get(key);
       if (pending) pending.group.add(r, this.budget);
       else if (!a.privActions.has(r.action)) {
         this.group(this.privileged, key, () => ({ group: new Group(), action: r.action, known: [...a.privActions], history: a.events }))?.group.add(r, this.budget);
       }
     }
-    if (a.privActions.size < 64) a.privActions.add(r.action);
+    // Acting on its own secrets does not make an action part of the actor's baseline for everyone else's.
+    if (!own && a.privActions.size < 64) a.privActions.add(r.action);
   }
 }

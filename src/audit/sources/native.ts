@@ -4,6 +4,19 @@ import { parseTimestamp, type ProblemSink, type RecordSink, type SourceReader, t
 /** Events that change who may do what, or destroy versions: PRIVILEGE_ESCALATION looks at these. */
 const PRIVILEGED_EVENTS = new Set(['revoked', 'purged', 'archived', 'deprecated']);
 
+/**
+ * A lifecycle step the rotation engine takes as part of a rotation — the superseded version deprecated, a
+ * previous version revoked when its grace is over (or at once in an emergency, which `rotation_started` already
+ * marks) — is not a privileged act of the user who ran the rotation.
+ */
+function byRotation(e: NativeLine): boolean {
+  const d = e.details;
+  if (d === null || typeof d !== 'object') return false;
+  if (e.event === 'deprecated') return typeof d.rotation_id === 'string';
+  if (e.event === 'revoked') return typeof d.rotation_id === 'string' || d.reason === 'grace period over';
+  return false;
+}
+
 interface NativeLine {
   ts?: unknown;
   id?: unknown;
@@ -16,7 +29,7 @@ interface NativeLine {
   host?: unknown;
   success?: unknown;
   error_code?: unknown;
-  details?: { emergency?: unknown } | null;
+  details?: { emergency?: unknown; rotation_id?: unknown; reason?: unknown } | null;
 }
 
 const strOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -46,7 +59,7 @@ export const nativeSource: SourceReader = {
         host: strOrNull(e.host),
         success: e.success !== false,
         errorCode: strOrNull(e.error_code),
-        privileged: emergency || PRIVILEGED_EVENTS.has(e.event),
+        privileged: emergency || (PRIVILEGED_EVENTS.has(e.event) && !byRotation(e)),
         file: path,
         line: lineNo,
       });
