@@ -13,13 +13,11 @@ function isAbort(err: unknown): boolean {
   return name === 'ExitPromptError' || name === 'AbortPromptError';
 }
 
-async function ask<T>(io: Io, question: Record<string, unknown>): Promise<T> {
-  const { default: inquirer } = await import('inquirer');
-  // Prompts go to stderr so stdout stays clean data even in an interactive session.
-  const prompt = inquirer.createPromptModule({ input: io.streams.stdin, output: io.streams.stderr });
+/** Prompts go to stderr so stdout stays clean data even in an interactive session. */
+async function ask<T>(io: Io, run: (prompts: typeof import('@inquirer/prompts'), context: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream }) => Promise<T>): Promise<T> {
+  const prompts = await import('@inquirer/prompts');
   try {
-    const answers = (await prompt([{ ...question, name: 'answer' }] as never)) as { answer: T };
-    return answers.answer;
+    return await run(prompts, { input: io.streams.stdin, output: io.streams.stderr });
   } catch (err) {
     if (isAbort(err)) throw new PromptAborted();
     throw err;
@@ -27,14 +25,14 @@ async function ask<T>(io: Io, question: Record<string, unknown>): Promise<T> {
 }
 
 export function confirm(io: Io, message: string): Promise<boolean> {
-  return ask<boolean>(io, { type: 'confirm', message, default: false });
+  return ask(io, (p, context) => p.confirm({ message, default: false }, context));
 }
 
 export function secretInput(io: Io, message: string): Promise<string> {
-  return ask<string>(io, { type: 'password', message, mask: '*' });
+  return ask(io, (p, context) => p.password({ message, mask: '*' }, context));
 }
 
 /** Free text typed back (e.g. a secret's name before destroying it). */
 export function typedConfirmation(io: Io, message: string): Promise<string> {
-  return ask<string>(io, { type: 'input', message });
+  return ask(io, (p, context) => p.input({ message }, context));
 }
