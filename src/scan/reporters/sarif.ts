@@ -1,11 +1,12 @@
 import { pathToFileURL } from 'node:url';
+import type { Log, ReportingDescriptor, Result } from 'sarif';
 import type { ScanReport } from '../index.js';
 import { SKIP_CATEGORIES, type Finding, type Rule } from '../types.js';
 import { SKIP_MEANING, skippedTotal } from './skips.js';
 
 const INFORMATION_URI = 'https://github.com/voicehive/vh-secrets';
 
-function location(f: Finding) {
+function location(f: Finding): NonNullable<Result['locations']>[number] {
   return {
     physicalLocation: {
       artifactLocation: f.file === 'stdin' ? { uri: 'stdin' } : f.file.startsWith('/') ? { uri: pathToFileURL(f.file).href } : { uri: encodeURI(f.file), uriBaseId: '%SRCROOT%' },
@@ -14,14 +15,14 @@ function location(f: Finding) {
   };
 }
 
-function ruleDescriptor(r: Rule) {
+function ruleDescriptor(r: Rule): ReportingDescriptor {
   return {
     id: r.id,
     name: r.id.replace(/(^|-)([a-z0-9])/g, (_m, _d: string, ch: string) => ch.toUpperCase()),
     shortDescription: { text: r.description },
     fullDescription: { text: `${r.description} committed in source.` },
     help: { text: r.help, markdown: r.help },
-    defaultConfiguration: { level: 'error' as const },
+    defaultConfiguration: { level: 'error' },
     properties: { tags: ['security', ...r.tags], precision: r.id.startsWith('generic') ? 'medium' : 'high', 'security-severity': r.id.startsWith('generic') ? '7.0' : '9.0' },
   };
 }
@@ -35,8 +36,8 @@ function ruleDescriptor(r: Rule) {
 export function renderSarif(report: ScanReport, meta: { version: string }): string {
   const rules = report.rules;
   const index = new Map(rules.map((r, i) => [r.id, i]));
-  const results = report.findings.map((f) => {
-    const result: Record<string, unknown> = {
+  const results = report.findings.map((f): Result => {
+    const result: Result = {
       ruleId: f.ruleId,
       ruleIndex: index.get(f.ruleId) ?? 0,
       level: 'error',
@@ -47,7 +48,7 @@ export function renderSarif(report: ScanReport, meta: { version: string }): stri
     if (f.commit) result.properties = { commit: f.commit, author: f.author, email: f.email, date: f.date };
     return result;
   });
-  const doc = {
+  const doc: Log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [
@@ -59,10 +60,10 @@ export function renderSarif(report: ScanReport, meta: { version: string }): stri
           {
             executionSuccessful: report.errors.length === 0,
             toolExecutionNotifications: [
-              ...report.errors.map((e) => ({ level: 'error', message: { text: `${e.file}: ${e.message}` } })),
+              ...report.errors.map((e) => ({ level: 'error' as const, message: { text: `${e.file}: ${e.message}` } })),
               // One note per reason that left something out, so a reader of the log alone sees what was not scanned.
               ...SKIP_CATEGORIES.filter((c) => c !== 'unreadable' && report.skips[c] > 0).map((c) => ({
-                level: 'note',
+                level: 'note' as const,
                 descriptor: { id: `skipped/${c}` },
                 message: { text: `${report.skips[c]} not scanned: ${SKIP_MEANING[c]}` },
               })),
