@@ -1,12 +1,13 @@
 import { VhError } from '../base/errors.js';
 import type { RotationTarget, TargetContext, TargetFactory } from '../core/target.js';
 
-/** Target kind → module loader: a database driver loads only when a secret with that kind of target rotates. */
+/** Target kind → module loader: a database driver or SDK loads only when a secret with that kind of target rotates. */
 const LOADERS: Record<string, () => Promise<{ default: TargetFactory }>> = {
   postgres: () => import('./postgres.js'),
   mysql: () => import('./mysql.js'),
   redis: () => import('./redis.js'),
   command: () => import('./command.js'),
+  'aws-iam-user': () => import('./aws-iam.js'),
 };
 
 export const TARGET_KINDS = Object.keys(LOADERS);
