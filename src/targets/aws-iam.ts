@@ -74,8 +74,10 @@ function classify(e: Record<string, unknown>): ErrorCode | undefined {
     default:
       break;
   }
+  // Raised by the SDK before any request: no region in the settings, the environment or the profile.
+  if (typeof e.message === 'string' && /^Region is missing/.test(e.message)) return 'CONFIG';
   const status = (e.$metadata as { httpStatusCode?: number } | undefined)?.httpStatusCode;
-  if (status === undefined || status >= 500) return 'NETWORK';
+  if (status !== undefined && status >= 500) return 'NETWORK';
   return undefined;
 }
 
