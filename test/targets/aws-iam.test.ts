@@ -180,6 +180,12 @@ ${overrides[t.name] ?? t.extra ?? ''}
     expect(deferred.code).toBe(75);
     expect(JSON.parse(deferred.out)).toMatchObject({ status: 'deferred', note: expect.stringMatching(/would cut version 1 \(at target iam-full\), in its grace period until/) });
     expect(await keysOf(user)).toEqual({ [first.access_key_id]: 'Active', [second.access_key_id]: 'Active' });
+    // --force cuts that grace: the previous key (a version this secret knows) makes room, and its version is revoked.
+    const cut = await vh(['rotate', name, '--yes', '--force', '--json']);
+    expect(cut.code).toBe(0);
+    const third = await stored(name);
+    expect(await keysOf(user)).toEqual({ [second.access_key_id]: 'Active', [third.access_key_id]: 'Active' });
+    expect((await vh(['get', `${name}@1`])).code).not.toBe(0);
   });
 
   test('--emergency deactivates the previous key at once', async () => {
@@ -230,7 +236,11 @@ ${overrides[t.name] ?? t.extra ?? ''}
     expect(killed.signal).toBe('SIGKILL');
     const orphan = Object.keys(await keysOf(user)).filter((k) => k !== first.access_key_id);
     expect(orphan).toHaveLength(1);
-    // Its secret is nowhere: not in the journal, not in the store.
+    // The journal names the key (its id), and its secret is nowhere: not in the journal, not in the store.
+    const journal = join(home, 'vh', 'journal');
+    const entries = await Promise.all((await fs.readdir(journal)).map((f) => fs.readFile(join(journal, f), 'utf8')));
+    expect(entries.filter((e) => (JSON.parse(e) as { issued?: string }).issued === orphan[0])).toHaveLength(1);
+    await ledger.recordFiles(join(home, 'vh'), () => false);
     expect((await stored(name)).access_key_id).toBe(first.access_key_id);
 
     const resumed = await vh(['rotate', name, '--resume', '--json'], undefined, NO_GRACE);
