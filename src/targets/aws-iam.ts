@@ -125,8 +125,17 @@ class AwsIamUserTarget implements RotationTarget {
     return this.context.name;
   }
 
+  /** Names the target, the user and the endpoint's host — never a URL's user info. */
   private get where(): string {
-    return `target ${this.name} (aws-iam-user ${this.user}${this.endpoint ? ` at ${this.endpoint}` : ''})`;
+    let at = '';
+    if (this.endpoint) {
+      try {
+        at = ` at ${new URL(this.endpoint).host}`;
+      } catch {
+        at = ' at a custom endpoint';
+      }
+    }
+    return `target ${this.name} (aws-iam-user ${this.user}${at})`;
   }
 
   /** The key pair in a stored value; never echoes the value. */
