@@ -9,7 +9,7 @@
  * Every kind of rotation target, by the name `[targets.<name>] kind = "…"` takes: the one list. The config checks
  * against it; the registry (targets/index.ts) keeps one loader per kind, its keys typed by TargetKind.
  */
-export const TARGET_KINDS = ['postgres', 'mysql', 'redis', 'command'] as const;
+export const TARGET_KINDS = ['postgres', 'mysql', 'redis', 'command', 'aws-iam-user'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** A credential as the target sees it. `value` is the whole stored secret (a JSON object or a bare password). */
@@ -26,8 +26,24 @@ export interface RotationTarget {
   readonly kind: string;
   /** Alternating users: each rotation moves the secret to the other of two users. */
   readonly alternating: boolean;
+  /**
+   * How many credentials the target can hold at once, the current one included, where that is a hard limit (an
+   * IAM user's two access keys). With two, as with alternating users, a rotation that would cut a previous
+   * credential still in its grace period is deferred unless --force or --emergency. Unset: no such limit.
+   */
+  readonly slots?: number;
   /** The user the next credential is for: the same user, or the inactive one of an alternating pair. */
   nextUser(current: Credential): string | undefined;
+  /**
+   * For a target whose service makes the credential itself (an AWS access key pair): makes the next one, in the
+   * generate phase, instead of the type's generator, and returns the whole value to store. Making it is not
+   * idempotent, and its secret exists only in the answer: the engine journals the returned `id` before the value
+   * is stored, and calls `discard(id)` if it never is (killed before the pending write, a refused write, an
+   * abort), so a resumed rotation never leaves an extra credential behind.
+   */
+  issue?(current: Credential, request: IssueRequest): Promise<IssuedCredential>;
+  /** Retires what `issue` made under `id` whose value never reached the store; never `current`'s. Idempotent. */
+  discard?(id: string, current: Credential): Promise<void>;
   /** Stage: make `next` work at the target (single user: instead of `current`; alternating: beside it). */
   apply(current: Credential, next: Credential): Promise<void>;
   /** Verify: prove `next` works (log in with it and run a probe). */
@@ -43,6 +59,24 @@ export interface RotationTarget {
    */
   inUse?(previous: Credential, current: Credential, since: Date): Promise<number | undefined>;
   close(): Promise<void>;
+}
+
+/** What a target that issues credentials (`issue`) is told. */
+export interface IssueRequest {
+  /**
+   * Previous credentials this rotation retires anyway — their grace is over, or --force / --emergency cuts it —
+   * whose slots the target may free to make room for the new one.
+   */
+  retiring: Credential[];
+  /** `--force`: the operator accepts retiring a credential vh-secrets does not know, when there is no room. */
+  force: boolean;
+}
+
+export interface IssuedCredential {
+  /** The whole value to store: what the secret's readers get. */
+  value: Buffer;
+  /** Names the new credential at the target (an access key id), never a secret: it is journaled. */
+  id: string;
 }
 
 export interface TargetContext {

@@ -129,6 +129,11 @@ function supersededAt(versions: VersionInfo[], c: PendingCleanup, settings: Rota
   return new Date(later ? Date.parse(later) : Date.parse(c.notBefore) - settings.gracePeriodHours * 3_600_000);
 }
 
+/** A target that holds two credentials at most: staging a new one needs the older previous one's slot. */
+function twoSlots(target: RotationTarget | undefined): boolean {
+  return target !== undefined && (target.alternating || target.slots === 2);
+}
+
 function describeCut(cut: PendingCleanup[], target: string | undefined): string {
   return cut.map((c) => `version ${c.version}${target ? ` (at target ${target})` : ''}, ${c.inUse ? `still used by ${c.inUse} session(s) past its grace (cleanup = "when-idle")` : `in its grace period until ${c.notBefore}`}`).join('; ');
 }
@@ -261,6 +266,34 @@ export class RotationEngine {
     return Buffer.from(JSON.stringify(next));
   }
 
+  /**
+   * The new value from a target that issues its credentials (`RotationTarget.issue`). What an earlier attempt of
+   * this rotation issued and never staged (killed before the pending write) is discarded first: its secret is
+   * lost. The new credential's id is journaled (fsync'd) before its value goes anywhere else, so that a kill
+   * from here on leaves something resume or abort can discard. The type's policy does not apply: the service
+   * decides what its credentials look like.
+   */
+  private async issued(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, target: RotationTarget, snapshot: Metadata, options: RotateOptions, currentValue: Buffer): Promise<Buffer> {
+    const current = this.credential(entry, currentValue);
+    if (entry.issued) {
+      await target.discard?.(entry.issued, current);
+      entry.issued = null;
+      await this.journal.write(entry);
+    }
+    // The previous credentials this rotation retires anyway (their grace is over, or cut by --force / --emergency,
+    // as the plan allowed): the target may take their slots.
+    const { due, cut } = graceCut(snapshot, entry.from_version, twoSlots(target), Date.now());
+    const retiring: Credential[] = [];
+    for (const c of [...due, ...(options.force || entry.emergency ? cut : [])]) {
+      const v = await this.valueAt(store, ref, c.version).catch(() => undefined);
+      if (v) retiring.push(this.credential(entry, v));
+    }
+    const made = await target.issue!(current, { retiring, force: options.force === true });
+    entry.issued = made.id;
+    await this.journal.write(entry);
+    return made.value;
+  }
+
   /** Plan, then run what was planned: see plan() and execute(). */
   async rotate(refText: string, options: RotateOptions = {}, known?: SecretDescription): Promise<RotationOutcome> {
     const plan = await this.plan(refText, options, known);
@@ -307,18 +340,34 @@ export class RotationEngine {
     const targetConfig = targetConfigFor(this.rt.config, ref.id, desc.metadata);
     // Versions never change: the current value read here is the one every later phase needs.
     const current = await this.valueAt(store, ref, from);
-    const key = this.keyFrom(ref, desc, current, targetConfig !== undefined);
+    // Which key a target that issues its credential would replace is only known once it is open: see below.
+    let key: string | null = null;
+    let keyError: unknown;
+    try {
+      key = this.keyFrom(ref, desc, current, targetConfig !== undefined);
+    } catch (err) {
+      if (!targetConfig || options.value) throw err;
+      keyError = err;
+    }
     if (options.value) {
       this.checkSupplied(ref, type, key, current, options.value);
       if (options.value.length > store.capabilities.maxValueBytes) throw new VhError('INVALID_FORMAT', `the value supplied for ${ref.id} is ${options.value.length} bytes; store "${ref.store}" accepts at most ${store.capabilities.maxValueBytes}`);
     }
     const target = targetConfig ? await openTargetFor(this.rt, ref, targetConfig) : undefined;
     try {
+      if (target?.issue) {
+        // A target that issues its credential replaces the whole value: no key to pick, no value to supply.
+        if (ref.key) throw new VhError('USAGE', `target ${target.name} (${target.kind}) issues the whole value of ${ref.id}: rotate it without #${ref.key}`);
+        if (options.value) throw new VhError('USAGE', `target ${target.name} (${target.kind}) issues the new value of ${ref.id} itself: it takes no supplied value`, { hint: 'rotate it without --value-file' });
+        key = null;
+      } else if (keyError) {
+        throw keyError;
+      }
       if (target?.alternating && !key) {
         throw new VhError('INVALID_FORMAT', `${ref.id} rotates through alternating users (target ${target.name}), so its value must be a JSON object with "username" and "password"`, { hint: 'store it as {"username": "…", "password": "…"}' });
       }
       const live = (v: string) => desc.versions.some((x) => x.version === v && x.state === 'enabled');
-      const { cut } = graceCut(desc.metadata, from, target?.alternating === true, Date.now(), live);
+      const { cut } = graceCut(desc.metadata, from, twoSlots(target), Date.now(), live);
       if (cut.length > 0 && !options.emergency && !options.force) {
         await target?.close().catch(() => undefined);
         return settled(outcome(ref.id, 'deferred', { ...base, note: `rotating now would cut ${describeCut(cut, target?.name)}: deferred until then (\`--force\` cuts it now; \`--emergency\` for a leaked value)` }));
@@ -334,7 +383,8 @@ export class RotationEngine {
             : `, and revoke version ${from} after ${this.settings.gracePeriodHours} h`;
       const reloads = reloadsFor(this.rt.config, ref.id, desc.metadata);
       const reload = reloads.length > 0 ? `, run ${reloads.map(describeReload).join(' and ')}` : '';
-      const note = `would ${options.value ? 'stage the supplied value' : `generate a new ${type}, stage it`}${at}, verify, promote${reload}${retire}${cuts}`;
+      const made = options.value ? 'stage the supplied value' : target?.issue ? `have target ${target.name} issue a new credential, stage it` : `generate a new ${type}, stage it`;
+      const note = `would ${made}${at}, verify, promote${reload}${retire}${cuts}`;
       return { ready: true, ref, options, summary: outcome(ref.id, 'planned', { ...base, note }), store, desc, type, from, key, current, target };
     } catch (err) {
       await target?.close().catch(() => undefined);
@@ -391,7 +441,7 @@ export class RotationEngine {
           error: null,
           target: target?.name ?? null,
           target_applied: false,
-          source: options.value ? 'supplied' : 'generated',
+          source: options.value ? 'supplied' : target?.issue ? 'issued' : 'generated',
         };
         return await this.run(store, ref, entry, undefined, options, desc.metadata, target, plan.current);
       } finally {
@@ -449,13 +499,17 @@ export class RotationEngine {
 
     try {
       await step('prepare', async () => undefined, 'rotation_started', { from_version: entry.from_version, emergency: entry.emergency, reason: entry.reason, target: entry.target ?? null, source: entry.source ?? 'generated' });
+      const make = async () =>
+        target?.issue
+          ? await this.issued(store, ref, entry, target, snapshot, options, await oldValue())
+          : await this.newValue(store, ref, entry.key, entry.type as SecretType, entry.from_version!, target, old, options.value);
       await step('generate', async () => {
-        value = await this.newValue(store, ref, entry.key, entry.type as SecretType, entry.from_version!, target, old, options.value);
+        value = await make();
       });
       await step('stage', async () => {
         if (!value) {
           if (entry.source === 'supplied' && !options.value) throw new VhError('USAGE', `rotation ${entry.id} was given its value, which is kept nowhere until staged: it cannot be generated again`);
-          value = await this.newValue(store, ref, entry.key, entry.type as SecretType, entry.from_version!, target, old, options.value);
+          value = await make();
         }
         const marker = formatMarker({ id: entry.id, from: entry.from_version!, at: entry.started_at, host: this.host });
         const { version } = await store.put(ref.name, value, { stage: 'pending', expectedCurrent: entry.from_version!, token: entry.id, metadata: { [MARKER]: marker } });
@@ -482,7 +536,7 @@ export class RotationEngine {
       });
       await step('promote', async () => {
         const now = Date.now();
-        const { due, cut, keep } = graceCut(snapshot, entry.from_version, target?.alternating === true, now);
+        const { due, cut, keep } = graceCut(snapshot, entry.from_version, twoSlots(target), now);
         const waiting = atOnce ? keep : [...keep, { version: entry.from_version!, notBefore: new Date(now + this.settings.gracePeriodHours * 3_600_000).toISOString() }];
         const metadata = {
           [MARKER]: null,
@@ -573,9 +627,18 @@ export class RotationEngine {
 
   /** Undoes the target's side of a staged rotation: the current value works there again. */
   private async rollBackTarget(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, target: RotationTarget | undefined, cause?: unknown): Promise<void> {
-    if (!target || !entry.pending_version || !entry.from_version) return;
-    // The target refused the change itself (connection or statement refused): there is nothing to undo there.
-    if (!entry.target_applied && targetUnchanged(cause)) return;
+    if (!target || !entry.from_version) return;
+    if (!entry.pending_version) {
+      // Issued by the target but never staged: its value is nowhere, so the credential goes.
+      if (entry.issued && target.discard) {
+        await target.discard(entry.issued, this.credential(entry, await this.valueAt(store, ref, entry.from_version)));
+        entry.issued = null;
+      }
+      return;
+    }
+    // The target refused the change itself (connection or statement refused): there is nothing to undo there —
+    // unless it issued the credential, which changed it already.
+    if (!entry.target_applied && !entry.issued && targetUnchanged(cause)) return;
     const next = await this.valueAt(store, ref, entry.pending_version);
     await target.rollback(this.credential(entry, await this.valueAt(store, ref, entry.from_version)), this.credential(entry, next));
   }
@@ -599,7 +662,8 @@ export class RotationEngine {
       });
     }
     // Lost the race for the pending slot before writing anything: that is a lock, not a failure.
-    if (phase === 'stage' && code === 'CONFLICT' && entry.pending_version === null) {
+    // (A credential the target issued for it is discarded first; failing that, this is a failure to --abort.)
+    if (phase === 'stage' && code === 'CONFLICT' && entry.pending_version === null && (await this.rollBackTarget(store, ref, entry, target, err).then(() => true, () => false))) {
       await this.journal.remove(ref.id);
       return outcome(ref.id, 'skipped', { version: entry.from_version, rotation_id: entry.id, note: `locked: ${message}` });
     }

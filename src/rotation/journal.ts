@@ -33,8 +33,13 @@ export interface JournalEntry {
   target?: string | null;
   /** Whether the staged value was applied at the target (a resumed rotation re-applies it when not). */
   target_applied?: boolean;
-  /** Where the new value came from: generated here, or supplied by the operator (never kept until staged). */
-  source?: 'generated' | 'supplied';
+  /**
+   * Where the new value came from: generated here, supplied by the operator (never kept until staged), or issued
+   * by the target (an access key pair the service made).
+   */
+  source?: 'generated' | 'supplied' | 'issued';
+  /** The id of the credential the target issued for this rotation (never a secret): discarded if never staged. */
+  issued?: string | null;
   /** The phase whose write the store never confirmed: resume reads the store to learn what happened. */
   unconfirmed?: Phase | null;
 }

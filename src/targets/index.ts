@@ -3,13 +3,14 @@ import type { RotationTarget, TargetContext, TargetFactory, TargetKind } from '.
 
 /**
  * Target kind → module loader, one for each kind in core/target.ts TARGET_KINDS (the type keeps the two in step):
- * a database driver loads only when a secret with that kind of target rotates.
+ * a database driver or SDK loads only when a secret with that kind of target rotates.
  */
 const LOADERS: Record<TargetKind, () => Promise<{ default: TargetFactory }>> = {
   postgres: () => import('./postgres.js'),
   mysql: () => import('./mysql.js'),
   redis: () => import('./redis.js'),
   command: () => import('./command.js'),
+  'aws-iam-user': () => import('./aws-iam.js'),
 };
 
 const TARGET_KINDS = Object.keys(LOADERS);

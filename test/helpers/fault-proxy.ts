@@ -27,7 +27,7 @@ export type HttpFault =
   /** Forward; send the status line, headers and part of the body, then reset the connection (RST). */
   | { kind: 'reset-mid-body' }
   /** Answer `status` at once, without forwarding (the upstream never sees the request). */
-  | { kind: 'status'; status: 429 | 500 | 503 }
+  | { kind: 'status'; status: 403 | 429 | 500 | 503 }
   /** Forward (the upstream commits), then answer 500 instead of the upstream's answer. */
   | { kind: 'commit-then-500' };
 
@@ -48,6 +48,8 @@ export interface SeenRequest {
   path: string;
   /** AWS JSON protocol operation (`secretsmanager.PutSecretValue`), when present. */
   amzTarget: string | undefined;
+  /** The AWS service a SigV4-signed request is for (`iam`, `sts`: its credential scope), when signed. */
+  service: string | undefined;
   /** What the client got: the status, or `dropped` / `reset` / `late` (sent after a delay) / `gone` (client left). */
   outcome: number | 'dropped' | 'reset' | 'late' | 'gone' | 'pending';
   /** Whether the upstream received the request. */
@@ -58,7 +60,7 @@ export interface SeenRequest {
 
 export interface HttpRule {
   /** Which requests count. */
-  match: (r: { method: string; path: string; amzTarget: string | undefined }) => boolean;
+  match: (r: { method: string; path: string; amzTarget: string | undefined; service: string | undefined }) => boolean;
   /** The n-th matching request (1-based) gets the fault. @default 1 */
   occurrence?: number;
   /** Consecutive matching requests from the n-th on that get it. @default 1 */
@@ -111,6 +113,11 @@ function amzTargetOf(h: IncomingHttpHeaders): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** `Credential=<key id>/<date>/<region>/<service>/aws4_request` in a SigV4 Authorization header. */
+function serviceOf(h: IncomingHttpHeaders): string | undefined {
+  return /Credential=[^/,]+\/\d{8}\/[^/,]+\/([^/,]+)\/aws4_request/.exec(h.authorization ?? '')?.[1];
+}
+
 /** A Vault-style error body (`{"errors": [...]}`); AWS-style bodies come from `awsErrorBody`. */
 export const vaultErrorBody = (status: number): ErrorAnswer => ({ contentType: 'application/json', body: JSON.stringify({ errors: [`injected fault: ${status}`] }) });
 
@@ -119,6 +126,19 @@ export const azureErrorBody = (status: number): ErrorAnswer => ({
   contentType: 'application/json',
   body: JSON.stringify({ error: { code: status === 429 ? 'Throttled' : status === 503 ? 'ServiceUnavailable' : 'InternalServerError', message: `injected fault: ${status}` } }),
 });
+
+/**
+ * An AWS query-protocol (IAM, STS) error; 403 is `InvalidClientTokenId`, what STS answers for an access key it does
+ * not (yet) know.
+ */
+export const awsQueryErrorBody = (status: number): ErrorAnswer => {
+  const code = status === 403 ? 'InvalidClientTokenId' : status === 429 ? 'Throttling' : status === 503 ? 'ServiceUnavailable' : 'ServiceFailure';
+  const message = status === 403 ? 'The security token included in the request is invalid.' : `injected fault: ${status}`;
+  return {
+    contentType: 'text/xml',
+    body: `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>`,
+  };
+};
 
 /** An AWS JSON-protocol error: `__type` names the exception the SDK raises. */
 export const awsErrorBody = (status: number): ErrorAnswer => {
@@ -248,6 +268,7 @@ export async function startHttpFaultProxy(options: HttpFaultProxyOptions): Promi
       method: req.method ?? '?',
       path: req.url ?? '/',
       amzTarget: amzTargetOf(req.headers),
+      service: serviceOf(req.headers),
       outcome: 'pending',
       forwarded: false,
       fault: undefined,
@@ -259,7 +280,7 @@ export async function startHttpFaultProxy(options: HttpFaultProxyOptions): Promi
       return;
     }
     let fault: HttpFault | undefined;
-    if (rule && rule.match({ method: entry.method, path: entry.path, amzTarget: entry.amzTarget })) {
+    if (rule && rule.match({ method: entry.method, path: entry.path, amzTarget: entry.amzTarget, service: entry.service })) {
       matched++;
       const first = rule.occurrence ?? 1;
       if (matched >= first && matched < first + (rule.times ?? 1)) {
@@ -521,7 +542,7 @@ export async function startGrpcFaultProxy(options: { upstream: string; lifetimeM
 
   server.on('stream', (stream, headers) => {
     stream.on('error', () => undefined);
-    const entry: SeenRequest = { seq: ++seq, method: String(headers[':method']), path: String(headers[':path']), amzTarget: undefined, outcome: 'pending', forwarded: false, fault: undefined };
+    const entry: SeenRequest = { seq: ++seq, method: String(headers[':method']), path: String(headers[':path']), amzTarget: undefined, service: undefined, outcome: 'pending', forwarded: false, fault: undefined };
     log.push(entry);
     if (seq > maxRequests) {
       stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
@@ -529,7 +550,7 @@ export async function startGrpcFaultProxy(options: { upstream: string; lifetimeM
       return;
     }
     let fault: HttpFault | undefined;
-    if (rule && rule.match({ method: entry.method, path: entry.path, amzTarget: undefined })) {
+    if (rule && rule.match({ method: entry.method, path: entry.path, amzTarget: undefined, service: undefined })) {
       matched++;
       const first = rule.occurrence ?? 1;
       if (matched >= first && matched < first + (rule.times ?? 1)) {
