@@ -53,6 +53,8 @@ export interface PendingCleanup {
   notBefore: string;
   /** Sessions the target last saw on it, when its cleanup is held (`vh-cleanup-held`); never stored here. */
   inUse?: number;
+  /** Past its grace, waiting for the idle check a `when-idle` target asks for; never stored here. */
+  unchecked?: boolean;
 }
 
 /**

@@ -105,13 +105,17 @@ export function rotationLockPath(lockDir: string, secret: string): string {
  * versions waiting than the store's metadata can list — the rotation would cut the oldest ones: those are `cut`.
  * `due`: graces already over, revoked by this rotation. `keep`: still in grace, left to wait.
  */
-export function graceCut(metadata: Metadata, from: string | null, alternating: boolean, now: number, live?: (version: string) => boolean): { due: PendingCleanup[]; cut: PendingCleanup[]; keep: PendingCleanup[] } {
+export function graceCut(metadata: Metadata, from: string | null, alternating: boolean, now: number, live?: (version: string) => boolean, idleCheck = false): { due: PendingCleanup[]; cut: PendingCleanup[]; keep: PendingCleanup[] } {
   const waiting = parseCleanups(metadata[CLEANUP]).filter((c) => c.version !== from && (live?.(c.version) ?? true));
-  // A cleanup held because sessions still use that credential (`when-idle`) is kept like one still in grace.
+  // A cleanup held because sessions still use that credential (`when-idle`) is kept like one still in grace;
+  // so is one whose grace is over when the target wants an idle check first that has not run yet (`idleCheck`):
+  // only the cleanup (`cleanupIfDue`) asks the target, never a rotation in passing.
   const held = parseHeld(metadata[CLEANUP_HELD]);
   const inUse = (c: PendingCleanup) => held !== undefined && held.version === c.version;
   for (const c of waiting) if (inUse(c)) c.inUse = held!.sessions;
-  const due = waiting.filter((c) => Date.parse(c.notBefore) <= now && !inUse(c));
+  const over = waiting.filter((c) => Date.parse(c.notBefore) <= now && !inUse(c));
+  if (idleCheck) for (const c of over) c.unchecked = true;
+  const due = idleCheck ? [] : over;
   const graced = waiting.filter((c) => !due.includes(c));
   // Beside the current and the new credential: none for two slots; the rest of the metadata's room otherwise.
   const room = alternating ? 0 : MAX_CLEANUPS - 1;
@@ -135,7 +139,11 @@ function twoSlots(target: RotationTarget | undefined): boolean {
 }
 
 function describeCut(cut: PendingCleanup[], target: string | undefined): string {
-  return cut.map((c) => `version ${c.version}${target ? ` (at target ${target})` : ''}, ${c.inUse ? `still used by ${c.inUse} session(s) past its grace (cleanup = "when-idle")` : `in its grace period until ${c.notBefore}`}`).join('; ');
+  const state = (c: PendingCleanup) =>
+    c.inUse ? `still used by ${c.inUse} session(s) past its grace (cleanup = "when-idle")`
+    : c.unchecked ? 'past its grace but not yet checked for sessions (cleanup = "when-idle"; `vh-secrets rotate-all --cleanup-only` checks it)'
+    : `in its grace period until ${c.notBefore}`;
+  return cut.map((c) => `version ${c.version}${target ? ` (at target ${target})` : ''}, ${state(c)}`).join('; ');
 }
 
 class Deadline {
@@ -282,7 +290,8 @@ export class RotationEngine {
     }
     // The previous credentials this rotation retires anyway (their grace is over, or cut by --force / --emergency,
     // as the plan allowed): the target may take their slots.
-    const { due, cut } = graceCut(snapshot, entry.from_version, twoSlots(target), Date.now());
+    const idleCheck = targetConfigFor(this.rt.config, ref.id, snapshot)?.cleanup === 'when-idle' && !options.force && !entry.emergency;
+    const { due, cut } = graceCut(snapshot, entry.from_version, twoSlots(target), Date.now(), undefined, idleCheck);
     const retiring: Credential[] = [];
     for (const c of [...due, ...(options.force || entry.emergency ? cut : [])]) {
       const v = await this.valueAt(store, ref, c.version).catch(() => undefined);
@@ -367,7 +376,7 @@ export class RotationEngine {
         throw new VhError('INVALID_FORMAT', `${ref.id} rotates through alternating users (target ${target.name}), so its value must be a JSON object with "username" and "password"`, { hint: 'store it as {"username": "…", "password": "…"}' });
       }
       const live = (v: string) => desc.versions.some((x) => x.version === v && x.state === 'enabled');
-      const { cut } = graceCut(desc.metadata, from, twoSlots(target), Date.now(), live);
+      const { cut } = graceCut(desc.metadata, from, twoSlots(target), Date.now(), live, targetConfig?.cleanup === 'when-idle' && !options.force && !options.emergency);
       if (cut.length > 0 && !options.emergency && !options.force) {
         await target?.close().catch(() => undefined);
         return settled(outcome(ref.id, 'deferred', { ...base, note: `rotating now would cut ${describeCut(cut, target?.name)}: deferred until then (\`--force\` cuts it now; \`--emergency\` for a leaked value)` }));
@@ -536,7 +545,7 @@ export class RotationEngine {
       });
       await step('promote', async () => {
         const now = Date.now();
-        const { due, cut, keep } = graceCut(snapshot, entry.from_version, twoSlots(target), now);
+        const { due, cut, keep } = graceCut(snapshot, entry.from_version, twoSlots(target), now, undefined, policy === 'when-idle' && !options.force && !entry.emergency);
         const waiting = atOnce ? keep : [...keep, { version: entry.from_version!, notBefore: new Date(now + this.settings.gracePeriodHours * 3_600_000).toISOString() }];
         const metadata = {
           [MARKER]: null,
@@ -846,16 +855,18 @@ export class RotationEngine {
    * reported by health) and asked again next time, for at most the target's `idle_wait_hours` past the grace;
    * then it follows after-grace and says how many sessions it cut. Undefined when nothing was due.
    */
-  async cleanupIfDue(refText: string, metadata: Metadata): Promise<{ revoked: string[]; held: HeldCleanup | undefined } | undefined> {
+  async cleanupIfDue(refText: string, known?: Metadata): Promise<{ revoked: string[]; held: HeldCleanup | undefined } | undefined> {
     const now = Date.now();
+    const ref = resolveRef(this.rt, refText);
+    const store = await this.rt.store(ref.store);
+    const described = known === undefined ? await store.describe(ref.name) : undefined;
+    const metadata = known ?? described!.metadata;
     const waiting = parseCleanups(metadata[CLEANUP]);
     const due = waiting.filter((c) => Date.parse(c.notBefore) <= now);
     if (due.length === 0) return undefined;
-    const ref = resolveRef(this.rt, refText);
     // A rotation of it is open (interrupted, or waiting for its reload): its previous version stays valid.
     if ((await this.journal.read(ref.id))?.status === 'in_progress') return undefined;
-    const store = await this.rt.store(ref.store);
-    const desc = await store.describe(ref.name);
+    const desc = described ?? (await store.describe(ref.name));
     const revoked: string[] = [];
     const settled: PendingCleanup[] = [];
     let held: HeldCleanup | undefined;

@@ -143,6 +143,35 @@ describe('cleanup only once the old credential is idle', () => {
     expect(mine.filter((e) => e.event === 'revoked')).toHaveLength(1);
   });
 
+  (skips.pg ? test.skip : test)('postgres, alternating users: a manual rotate checks a due cleanup first; while the previous user is in use it is deferred, once idle it retires it and rotates', async () => {
+    const user = dbName('vh_idlem');
+    const pass = ledger.add(password());
+    await pgAdmin(`CREATE ROLE ${user} LOGIN PASSWORD '${pass}'`);
+    await setTargets(user);
+    const name = `local:db/${user}`;
+    expect((await vh(['create', name, '--type', 'database_password', '--target', 'pg-idle'], credential(user, pass))).code).toBe(0);
+    expect((await vh(['rotate', name, '--yes'], undefined, NO_GRACE)).code).toBe(0);
+    const first = await current(name);
+    ledger.add(first.password);
+    const close = await hold('postgres', user, pass);
+    // The next rotation would stage on the previous user: never before the idle check, and not while in use.
+    const deferred = await vh(['rotate', name, '--yes'], undefined, NO_GRACE);
+    expect(deferred.code).toBe(75);
+    expect(deferred.stderr).toMatch(/still used by 1 session\(s\) past its grace/);
+    expect(await pgLogin(user, pass)).toBe(true);
+    await close();
+    const r = await vh(['rotate', name, '--yes', '--json'], undefined, NO_GRACE);
+    expect(r.code).toBe(0);
+    const second = await current(name);
+    ledger.add(second.password);
+    expect(second.username).toBe(user);
+    expect(await pgLogin(user, second.password)).toBe(true);
+    expect(await pgLogin(user, pass)).toBe(false);
+    expect(await pgLogin(first.username, first.password)).toBe(true);
+    const audit = await fs.readFile(join(home, 'vh', 'audit.log'), 'utf8');
+    expect(audit.split('\n').filter((l) => l.includes(`"${name}"`) && l.includes('"revoked"') && l.includes('grace period over'))).toHaveLength(1);
+  });
+
   (skips.pg ? test.skip : test)('postgres: past idle_wait_hours the cleanup follows after-grace and says how many sessions it cut', async () => {
     const user = dbName('vh_idlew');
     const pass = ledger.add(password());

@@ -151,6 +151,14 @@ export async function run(ctx: CommandContext, [positional]: string[], raw: Reco
   // A value issued elsewhere, supplied: from a file or stdin (`-`), never the command line.
   if (opts.valueFile !== undefined) Object.assign(base, { value: await suppliedValue(ctx, opts.valueFile) });
   if (opts.resume) return runRotation(ctx, ref, (onPhase) => engine.resume(ref, { ...base, onPhase, force: opts.force === true }));
+  // Cleanups already due go first, as rotate-all does them: a target that asks for an idle check
+  // (cleanup = "when-idle") gets it here, before a rotation could take that credential's slot.
+  if (!opts.dryRun) {
+    await engine.cleanupIfDue(ref).catch((err: unknown) => {
+      // A secret that is not there is for the plan to report, once.
+      if (!(isVhError(err) && err.code === 'NOT_FOUND')) ctx.io.err(`vh-secrets: warning: the cleanup due on ${ref} was not done: ${(err as Error).message}`);
+    });
+  }
   // One plan: what the operator is shown and confirms is what runs.
   let plan = await engine.plan(ref, base);
   let executing = false;
