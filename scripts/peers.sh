@@ -95,10 +95,22 @@ as_pg() {
   if [ "$(id -u)" = 0 ]; then setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; else "$@"; fi
 }
 
+# Whether something listens on the port, read from the kernel's socket table — not by connecting: the peers'
+# ports lie in Linux's ephemeral range (32768-60999), and a connect loop to a port nobody listens on yet can,
+# now and then, pick that very port as its own source port and connect to itself, holding the port so the
+# server's bind fails ("Address already in use"). Falls back to a connect where /proc is not there.
+listening() { # port
+  if [ -r /proc/net/tcp ]; then
+    awk -v p=":$(printf '%04X' "$1")" '$4 == "0A" && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+  else
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+  fi
+}
+
 wait_tcp() { # name port seconds
   local name=$1 port=$2 secs=$3 i
   for ((i = 0; i < secs * 10; i++)); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    if listening "$port"; then return 0; fi
     if ! running "$name"; then break; fi
     sleep 0.1
   done
@@ -125,7 +137,7 @@ wait_http() { # name url seconds
 }
 
 port_free() {
-  ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+  ! listening "$1"
 }
 
 start_one() {
