@@ -25,6 +25,7 @@ complete -c vh-secrets -n '__fish_use_subcommand' -a 'export' -d 'print the curr
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'copy' -d 'copy a secret (value and metadata) to another store or name, as restore writes i'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'audit' -d 'summarise the audit log and detect anomalies; `audit verify` checks the hash cha'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'compliance' -d 'map NIST 800-53, SOC 2, ISO 27001 and HIPAA controls to evidence vh-secrets can '
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'index' -d 'build the index of managed values that `scan --managed` matches against (keyed f'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'scan' -d 'find leaked credentials in files, git history, staged changes or stdin'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'completion' -d 'print a shell completion script'
 complete -c vh-secrets -l version
@@ -167,6 +168,8 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l anchor -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -a 'report verify flush'
 complete -c vh-secrets -n '__fish_seen_subcommand_from compliance' -l framework -x -a 'nist-800-53 soc2 iso27001 hipaa all'
 complete -c vh-secrets -n '__fish_seen_subcommand_from compliance' -l days -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from index' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from index' -l versions -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l path -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l git
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l log-opts -x
@@ -185,5 +188,9 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l shard -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l no-ignore
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l hidden
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l no-hidden
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l managed
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l rotate-leaked
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l dry-run
+complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l force
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'

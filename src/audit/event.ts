@@ -19,6 +19,7 @@ export const AUDIT_EVENT_TYPES = [
   'archived',
   'purged',
   'scan_finding',
+  'incident',
   'backed_up',
   'restored',
 ] as const;

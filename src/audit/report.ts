@@ -1,5 +1,5 @@
 import type { Anomaly, AnomalyKind, DetectionResult } from './anomalies.js';
-import { INPUT_PROBLEM_KINDS, type AuditRecord, type InputProblemKind, type ProblemSink, type SourceKind, type SourceStats } from './sources/types.js';
+import { INPUT_PROBLEM_KINDS, type AuditRecord, type IncidentInfo, type InputProblemKind, type ProblemSink, type SourceKind, type SourceStats } from './sources/types.js';
 
 /**
  * Aggregation of normalized records into the `vh-secrets audit` report. Bounded memory whatever the input:
@@ -44,6 +44,12 @@ export interface EventRow {
   line: number;
 }
 
+export interface IncidentRow extends IncidentInfo {
+  ts: string;
+  actor: string;
+  success: boolean;
+}
+
 export interface ProblemReport {
   count: number;
   /** The first PROBLEM_LINES occurrences: where, and why (never the line's content). */
@@ -83,6 +89,8 @@ export interface AuditReport {
     by_error_code: Breakdown;
     recent: EventRow[];
   };
+  /** Incidents (scan --rotate-leaked): how many in the period, and the most recent, oldest first. */
+  incidents: { total: number; contained: number; recent: IncidentRow[] };
   anomalies: Anomaly[];
   anomaly_counts: Record<AnomalyKind, number>;
   /** Anomalies found but not listed (the list is capped, most severe first). */
@@ -199,6 +207,9 @@ export class ReportBuilder {
   private readonly rotations = { started: 0, completed: 0, failed: 0, rolled_back: 0, emergency: 0 };
   private readonly recentRotations = new Ring();
   private readonly recentFailures = new Ring();
+  private readonly incidents: IncidentRow[] = [];
+  private incidentTotal = 0;
+  private incidentsContained = 0;
 
   constructor(
     private readonly since: number,
@@ -228,6 +239,12 @@ export class ReportBuilder {
       this.byErrorCode.add(r.errorCode ?? 'UNKNOWN', r);
       this.recentFailures.push(r);
     }
+    if (r.incident) {
+      this.incidentTotal++;
+      if (r.success) this.incidentsContained++;
+      this.incidents.push({ ...r.incident, ts: new Date(r.ts).toISOString(), actor: r.actor, success: r.success });
+      if (this.incidents.length > RECENT) this.incidents.shift();
+    }
     if (ROTATION_EVENTS.has(r.event) || r.action === 'emergency_rotation') {
       if (r.event === 'rotation_started') this.rotations.started++;
       else if (r.event === 'rotated') this.rotations.completed++;
@@ -256,6 +273,7 @@ export class ReportBuilder {
       by_store: this.byStore.breakdown(this.top),
       by_source: this.bySource.breakdown(this.top),
       rotations: { ...this.rotations, recent: this.recentRotations.rows() },
+      incidents: { total: this.incidentTotal, contained: this.incidentsContained, recent: [...this.incidents].sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0)) },
       failures: { total: this.failure, by_error_code: this.byErrorCode.breakdown(this.top), recent: this.recentFailures.rows() },
       anomalies: detection.anomalies,
       anomaly_counts: detection.counts,

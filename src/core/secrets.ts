@@ -8,6 +8,7 @@ import type { Runtime } from './runtime.js';
 import type { ReadSelector, SecretDescription, VersionInfo } from './store.js';
 import { TYPE_POLICIES, generateValue, type SecretType } from './types.js';
 import { RELOAD_META } from './rotation-state.js';
+import { noteCurrentValue } from './value-index.js';
 
 /** The everyday operations. Each one is audited, success or failure; none returns or logs a value except get. */
 
@@ -145,6 +146,8 @@ export async function createSecret(rt: Runtime, input: CreateInput): Promise<Cre
       throw new VhError('USAGE', `no reload named "${name}"`, { hint: known.length ? `defined reloads: ${known.join(', ')}` : 'define it as a [[reload]] table with name = "…" in the config' });
     }
   }
+  // The value as written, for the index of managed values.
+  let stored: Buffer | undefined;
   const result = await audited(rt, { event: 'created', secret: ref.id, store: ref.store, secretType: input.type }, async () => {
     await authorize(rt, 'create', ref);
     const now = input.now ?? new Date();
@@ -177,6 +180,7 @@ export async function createSecret(rt: Runtime, input: CreateInput): Promise<Cre
       tags: input.tags,
     };
     // A secret created as name#key rotates that key: rotation keeps the rest of the JSON object.
+    stored = value;
     const { version } = await store.create(ref.name, value, { ...encodeMeta(meta), ...(ref.key ? { 'vh-key': ref.key } : {}), ...(input.target ? { 'vh-target': input.target } : {}), ...(input.reload?.length ? { [RELOAD_META]: input.reload.join(',') } : {}) });
     return {
       result: {
@@ -193,6 +197,7 @@ export async function createSecret(rt: Runtime, input: CreateInput): Promise<Cre
   });
   // A new secret is live (readable, current) the moment it is written: CREATED → ACTIVATED in one step.
   await rt.audit.record({ event: 'activated', secret: ref.id, secret_type: input.type, store: ref.store, success: true, error_code: null, details: { scope: 'secret', version: result.version } });
+  if (stored) await noteCurrentValue(rt.config.paths, ref.id, result.version, stored);
   return result;
 }
 

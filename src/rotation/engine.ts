@@ -1,3 +1,4 @@
+import { noteCurrentValue } from '../core/value-index.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -573,6 +574,8 @@ export class RotationEngine {
     if (promotedHere) {
       // The superseded version is DEPRECATED: still valid through the grace period, never current again.
       await this.audit('deprecated', ref, entry.type, true, { scope: 'version', version: entry.from_version, superseded_by: entry.pending_version, rotation_id: entry.id }).catch(() => undefined);
+      // The index of managed values (when there is one) learns the new current value, so a scan names it.
+      await noteCurrentValue(this.rt.config.paths, ref.id, entry.pending_version!, newValueOf);
     }
 
     // Reload: the running application picks the new value up while the previous one still works. A failure
@@ -908,5 +911,39 @@ export class RotationEngine {
     if (held || heldBefore !== undefined) update[CLEANUP_HELD] = formatHeld(held);
     if (settled.length > 0 || held || heldBefore !== undefined) await store.setMetadata(ref.name, update);
     return { revoked, held };
+  }
+
+  /**
+   * Retires earlier versions now, whatever their grace period says (a leaked earlier value): the target stops
+   * accepting each (where it still did), the store revokes it, and its pending cleanup is dropped. The current
+   * version is never retired here — that takes a rotation. Returns the versions revoked.
+   */
+  async retireNow(refText: string, versions: readonly string[], reason: string): Promise<string[]> {
+    const ref = resolveRef(this.rt, refText);
+    await this.authorized(ref);
+    const store = await this.rt.store(ref.store);
+    const desc = await store.describe(ref.name);
+    const todo = versions.filter((v) => v !== desc.currentVersion && desc.versions.some((x) => x.version === v && x.state === 'enabled'));
+    if (todo.length === 0) return [];
+    const targetConfig = targetConfigFor(this.rt.config, ref.id, desc.metadata);
+    const target = targetConfig && desc.currentVersion ? await openTargetFor(this.rt, ref, targetConfig) : undefined;
+    const revoked: string[] = [];
+    try {
+      const key = ref.key ?? desc.metadata[KEY] ?? null;
+      const current = target ? credentialOf(await this.valueAt(store, ref, desc.currentVersion!), key) : undefined;
+      for (const version of todo) {
+        if (target && current) await target.cleanup(credentialOf(await this.valueAt(store, ref, version), key), current);
+        await store.revoke(ref.name, version);
+        await this.audit('revoked', ref, desc.metadata['vh-type'] ?? null, true, { version, reason });
+        revoked.push(version);
+      }
+    } finally {
+      await target?.close().catch(() => undefined);
+      const waiting = parseCleanups(desc.metadata[CLEANUP]);
+      if (revoked.length && waiting.some((c) => revoked.includes(c.version))) {
+        await store.setMetadata(ref.name, { [CLEANUP]: formatCleanups(waiting.filter((c) => !revoked.includes(c.version))) }).catch(() => undefined);
+      }
+    }
+    return revoked;
   }
 }

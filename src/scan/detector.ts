@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { shannonEntropy } from './entropy.js';
 import { isExampleValue, isProtectedValue } from './placeholders.js';
+import { MANAGED_RULE_ID, refOf, type ManagedMatcher } from './managed.js';
 import { base64Runs, isSpace, KeywordIndex } from './prefilter.js';
 import type { Allowlist, Finding, Rule } from './types.js';
 
@@ -29,6 +30,8 @@ export const PROGRESS = {
 export interface DetectorOptions {
   /** How many layers of base64 / percent-encoding to look through (0: none). */
   decodeDepth?: number;
+  /** Values vh-secrets manages (scan --managed): findings that are one say so, and any verbatim is a finding. */
+  managed?: ManagedMatcher;
 }
 
 export function sha256Hex(text: string): string {
@@ -191,6 +194,7 @@ export class Detector {
   private readonly rulesByKeyword: Rule[][];
   private readonly pathRules: Rule[];
   private readonly decodeDepth: number;
+  private readonly managed: ManagedMatcher | undefined;
 
   constructor(
     rules: readonly Rule[],
@@ -199,6 +203,7 @@ export class Detector {
   ) {
     this.rules = rules;
     this.decodeDepth = options.decodeDepth ?? 2;
+    this.managed = options.managed;
     rules.forEach((rule, i) => {
       this.byId.set(rule.id, rule);
       this.position.set(rule, i);
@@ -258,6 +263,7 @@ export class Detector {
   private scanInto(text: string, source: Source, depth: number, found: Finding[], spans: Spans, place: (start: number, end: number, f: Finding) => void): void {
     const file = source.file;
     const progress = this.progress;
+    const here: { start: number; end: number; finding: Finding }[] = [];
     for (const rule of this.selectRules(text, file)) {
       const re = rule.regex;
       re.lastIndex = 0;
@@ -292,10 +298,56 @@ export class Detector {
         place(start, end, finding);
         spans.add(start, end);
         found.push(finding);
+        if (this.managed) here.push({ start, end, finding });
       }
     }
     if (progress) Atomics.store(progress, PROGRESS.rule, 0);
+    if (this.managed) this.matchManaged(this.managed, text, file, here, found, spans, place);
     if (depth < this.decodeDepth) this.scanEncoded(text, source, depth, found, spans, place);
+  }
+
+  /**
+   * With an index of managed values: a rule's finding that is one names it, and a managed value found verbatim
+   * where no rule matched is a finding of its own (`managed-secret`). Allow comments and the example-value
+   * allowlist do not hide these — a value vh-secrets manages is never a false positive; a baseline can.
+   */
+  private matchManaged(
+    managed: ManagedMatcher,
+    text: string,
+    file: string,
+    here: readonly { start: number; end: number; finding: Finding }[],
+    found: Finding[],
+    spans: Spans,
+    place: (start: number, end: number, f: Finding) => void,
+  ): void {
+    for (const h of here) {
+      const r = managed.lookup(h.finding.secret);
+      if (r) h.finding.managed = refOf(r);
+    }
+    for (const hit of managed.find(text)) {
+      const over = here.find((h) => h.start < hit.end && hit.start < h.end);
+      if (over) {
+        over.finding.managed ??= refOf(hit.entry);
+        continue;
+      }
+      if (spans.overlaps(hit.start, hit.end)) continue;
+      const secret = text.slice(hit.start, hit.end);
+      const finding: Finding = {
+        ruleId: MANAGED_RULE_ID,
+        description: 'A value vh-secrets manages, found verbatim',
+        file,
+        secret,
+        line: 0,
+        column: 0,
+        endLine: 0,
+        endColumn: 0,
+        fingerprint: fingerprintOf(MANAGED_RULE_ID, file, secret),
+        managed: refOf(hit.entry),
+      };
+      place(hit.start, hit.end, finding);
+      spans.add(hit.start, hit.end);
+      found.push(finding);
+    }
   }
 
   private scanEncoded(text: string, source: Source, depth: number, found: Finding[], spans: Spans, place: (start: number, end: number, f: Finding) => void): void {

@@ -2,6 +2,7 @@ import { promises as fs, statSync } from 'node:fs';
 import { posix, sep } from 'node:path';
 import { VhError } from '../base/errors.js';
 import { Detector } from './detector.js';
+import { MANAGED_RULE, ManagedMatcher, type ManagedSpec } from './managed.js';
 import { scanHistory, scanStaged } from './git.js';
 import { ScanPool } from './pool.js';
 import { ChunkScanner, scanBatch, scanFile, type BatchResult, type FileResult } from './read.js';
@@ -32,6 +33,8 @@ export interface ScanOptions {
   ignore?: boolean;
   /** Directory scans: scan dot files and directories; default true. */
   hidden?: boolean;
+  /** scan --managed: the index of managed values; findings that are one say which, and any verbatim is a finding. */
+  managed?: ManagedSpec;
 }
 
 export interface ScanReport {
@@ -94,7 +97,7 @@ async function scanDirectory(detector: Detector, options: ScanOptions, report: S
   let pending: WalkEntry[] = [];
   let pool: ScanPool | undefined;
   const startPool = () =>
-    new ScanPool(Math.max(1, options.jobs), { config: options.ruleConfig, maxBytes: options.maxBytes, decodeDepth: options.decodeDepth ?? 2 }, addBatch, {
+    new ScanPool(Math.max(1, options.jobs), { config: options.ruleConfig, maxBytes: options.maxBytes, decodeDepth: options.decodeDepth ?? 2, ...(options.managed ? { managed: options.managed } : {}) }, addBatch, {
       ruleIds: detector.rules.map((r) => r.id),
       ...(options.stallMs !== undefined ? { stallMs: options.stallMs } : {}),
     });
@@ -166,8 +169,12 @@ async function scanStdin(detector: Detector, options: ScanOptions, report: ScanR
  */
 export async function runScan(options: ScanOptions): Promise<ScanReport> {
   const started = Date.now();
-  const { rules, allowlists } = buildRules(options.ruleConfig);
-  const detector = new Detector(rules, allowlists, { decodeDepth: options.decodeDepth ?? 2 });
+  const built = buildRules(options.ruleConfig);
+  const { allowlists } = built;
+  const managed = options.managed ? new ManagedMatcher(options.managed) : undefined;
+  const detector = new Detector(built.rules, allowlists, { decodeDepth: options.decodeDepth ?? 2, ...(managed ? { managed } : {}) });
+  // The managed-value search reports as a rule of its own (SARIF lists it), but is not one the detector runs.
+  const rules = managed ? [...built.rules, MANAGED_RULE] : built.rules;
   const skips = Object.fromEntries(SKIP_CATEGORIES.map((c) => [c, 0])) as SkipCounts;
   const report: ScanReport = { source: options.source, target: options.path, findings: [], skipped: [], errors: [], files: 0, bytes: 0, baselined: 0, durationMs: 0, rules, skips, skippedDirs: 0 };
 

@@ -182,7 +182,7 @@ export async function loadRulesFile(path: string): Promise<RuleConfig> {
  * `use_default`, `disabled_rules`, and one allowlist from `allowlist_paths`, `allowlist_regexes`, `stopwords`.
  */
 export async function scanSectionConfig(section: Table, source: string, resolvePath: (p: string) => string): Promise<RuleConfig> {
-  const known = ['rules', 'use_default', 'disabled_rules', 'allowlist_paths', 'allowlist_regexes', 'stopwords', 'allowlist_commits', 'max_file_size_mb'];
+  const known = ['rules', 'use_default', 'disabled_rules', 'allowlist_paths', 'allowlist_regexes', 'stopwords', 'allowlist_commits', 'max_file_size_mb', 'managed'];
   for (const k of Object.keys(section)) if (!known.includes(k)) throw new VhError('CONFIG', `${source}: unknown key scan.${k}`, { hint: `known keys: ${known.join(', ')}` });
   const base = typeof section.rules === 'string' ? await loadRulesFile(resolvePath(section.rules)) : { ...DEFAULT_RULE_CONFIG, sources: [] };
   const allow: AllowlistSpec = {

@@ -78,6 +78,15 @@ export interface RuleConfig {
   sources: string[];
 }
 
+/** Where a managed value lives (scan --managed): what a finding says it is. */
+export interface ManagedRef {
+  /** `store:name`, with `#field` when the value is one field of a JSON object. */
+  ref: string;
+  version: string;
+  /** The secret's current version (true), or an earlier one still kept. */
+  current: boolean;
+}
+
 /** A match as the detector sees it, before it is tied to a source. Lines and columns are 1-based. */
 export interface RawFinding {
   ruleId: string;
@@ -88,6 +97,8 @@ export interface RawFinding {
   endColumn: number;
   /** Set when the secret was found inside base64 or percent-encoded text. */
   decoded?: 'base64' | 'percent';
+  /** scan --managed: the managed secret (and version) this value is. */
+  managed?: ManagedRef;
 }
 
 export interface Finding extends RawFinding {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, NODE, baseEnv, run, tempHome, waitFor, type RunResult } from '../helpers/cli.js';
-import { LeakLedger, canary, encodings, sampleProcesses } from './canary.js';
+import { LeakLedger, canary, encodings, sampleProcesses, unkeyedHashes } from './canary.js';
 
 let home: string;
 beforeAll(() => {
@@ -142,6 +142,25 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
   expect((await vh('rotations json', ['rotations', '--json'])).code).toBe(1);
   expect((await vh('rotate-all interrupted', ['rotate-all', '--type', 'database_password', '--yes', '--json'])).code).toBe(1);
   expect((await vh('resume all', ['rotate', '--resume', '--all', '--yes', '--debug'])).code).toBe(0);
+  // The leak-to-rotation loop: the index holds fingerprints only (it is under the home the files check reads), and
+  // neither the scan that names the managed value nor the incident that rotates it prints one — with --debug too.
+  const leakedValue = ledger.add(canary('leaked'));
+  expect((await vh('create leaked', ['create', 'leak/db', '--type', 'database_password'], leakedValue)).code).toBe(0);
+  expect((await vh('index', ['index', '--debug'])).code).toBe(0);
+  expect((await vh('index json', ['index', '--json'])).code).toBe(0);
+  const leakRepo = tempHome('vh-leak-repo-');
+  try {
+    await fs.writeFile(join(leakRepo, 'config.js'), `const db = "${leakedValue}";\n`);
+    const managedScan = await vh('scan managed', ['scan', leakRepo, '--managed', '--format', 'json', '--debug']);
+    expect(JSON.parse(managedScan.out).findings.some((f: { managed?: { ref: string } }) => f.managed?.ref === 'local:leak/db')).toBe(true);
+    expect((await vh('scan managed sarif', ['scan', leakRepo, '--managed', '--format', 'sarif'])).code).toBe(0);
+    expect((await vh('scan rotate-leaked dry', ['scan', leakRepo, '--managed', '--rotate-leaked', '--dry-run', '--debug'])).code).toBe(0);
+    expect((await vh('scan rotate-leaked', ['scan', leakRepo, '--managed', '--rotate-leaked', '--yes', '--debug'], undefined, false, debugEnv)).code).toBe(0);
+    ledger.add((await vh('get after leak', ['get', 'leak/db'], undefined, true)).out);
+    expect((await vh('scan managed after', ['scan', leakRepo, '--managed', '--json'])).code).toBe(0);
+  } finally {
+    await fs.rm(leakRepo, { recursive: true, force: true });
+  }
   expect((await vh('audit', ['audit', '--hours', '1'])).code).toBe(0);
   expect((await vh('audit json', ['audit', '--json', '--output', join(home, 'audit-report.json')])).code).toBe(0);
   expect((await vh('audit verify', ['audit', 'verify'])).code).toBe(0);
@@ -201,7 +220,13 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
   // The rendered template holds values by design (0600, checked above).
   const scanned = await ledger.recordFiles(home, (f) => f === valueFile || f === join(home, 'supplied.txt') || f === join(home, 'rendered', 'app.conf'));
   expect(scanned).toEqual(expect.arrayContaining([join(vhHome, 'audit.log'), storeFile]));
+  expect(scanned).toEqual(expect.arrayContaining([join(vhHome, 'index.json'), join(vhHome, 'index.log')]));
   expect(ledger.leaks()).toEqual([]);
+  // Nor an unkeyed hash of any value in the index (anyone could test a guess against one).
+  const indexText = await fs.readFile(join(vhHome, 'index.json'), 'utf8') + (await fs.readFile(join(vhHome, 'index.log'), 'utf8'));
+  for (const c of ledger.canaries) for (const form of unkeyedHashes(c)) expect(indexText.includes(form)).toBe(false);
+  expect((await fs.stat(join(vhHome, 'index.json'))).mode & 0o777).toBe(0o600);
+  expect((await fs.stat(join(vhHome, 'index.key'))).mode & 0o777).toBe(0o600);
 
   // The store file itself is encrypted: no canary in any encoding, and it is 0600.
   const raw = await fs.readFile(storeFile, 'latin1');

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { filesUnder, type RunResult } from '../helpers/cli.js';
 
@@ -14,6 +14,14 @@ export function canary(label: string): string {
 export function encodings(value: string): string[] {
   const b = Buffer.from(value);
   return [...new Set([value, b.toString('base64'), b.toString('base64url'), b.toString('hex')].map((s) => s.replace(/=+$/, '')))];
+}
+
+/** Unkeyed digests of a value in the forms a file might hold them: what a keyed index must never contain. */
+export function unkeyedHashes(value: string): string[] {
+  return ['md5', 'sha1', 'sha256', 'sha512'].flatMap((alg) => {
+    const d = createHash(alg).update(value).digest();
+    return [d.toString('hex'), d.toString('base64').replace(/=+$/, ''), d.toString('base64url')];
+  });
 }
 
 export class LeakLedger {

@@ -1,5 +1,5 @@
 import { readJsonLines } from './json-lines.js';
-import { parseTimestamp, type ProblemSink, type RecordSink, type SourceReader, type SourceStats } from './types.js';
+import { parseTimestamp, type IncidentInfo, type ProblemSink, type RecordSink, type SourceReader, type SourceStats } from './types.js';
 
 /** Events that change who may do what, or destroy versions: PRIVILEGE_ESCALATION looks at these. */
 const PRIVILEGED_EVENTS = new Set(['revoked', 'purged', 'archived', 'deprecated']);
@@ -29,10 +29,16 @@ interface NativeLine {
   host?: unknown;
   success?: unknown;
   error_code?: unknown;
-  details?: { emergency?: unknown; rotation_id?: unknown; reason?: unknown } | null;
+  details?: { emergency?: unknown; rotation_id?: unknown; reason?: unknown; incident_id?: unknown; kind?: unknown; secrets?: unknown; actions?: unknown; outcome?: unknown; findings?: unknown } | null;
 }
 
 const strOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+function incidentOf(d: NonNullable<NativeLine['details']>): IncidentInfo {
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  const findings = str(d.findings);
+  return { id: str(d.incident_id), kind: str(d.kind), secrets: str(d.secrets), actions: str(d.actions), outcome: str(d.outcome), findings: findings ? findings.split(',').length : 0 };
+}
 
 /** vh-secrets' own JSON-lines log (the schema of src/audit/event.ts). */
 export const nativeSource: SourceReader = {
@@ -62,6 +68,7 @@ export const nativeSource: SourceReader = {
         privileged: emergency || (PRIVILEGED_EVENTS.has(e.event) && !byRotation(e)),
         file: path,
         line: lineNo,
+        ...(e.event === 'incident' && e.details && typeof e.details === 'object' ? { incident: incidentOf(e.details) } : {}),
       });
       return 'record';
     });

@@ -33,6 +33,19 @@ export interface AuditRecord {
   privileged: boolean;
   file: string;
   line: number;
+  /** vh-secrets `incident` events (scan --rotate-leaked): what the incident was about and how it ended. */
+  incident?: IncidentInfo;
+}
+
+export interface IncidentInfo {
+  id: string;
+  kind: string;
+  /** `store:name`, comma-separated. */
+  secrets: string;
+  actions: string;
+  outcome: string;
+  /** How many findings (by fingerprint) it answered. */
+  findings: number;
 }
 
 export const INPUT_PROBLEM_KINDS = [

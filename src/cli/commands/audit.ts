@@ -70,6 +70,14 @@ async function renderReport(ctx: CommandContext, report: AuditReport): Promise<v
   }
   const r = report.rotations;
   text += `Rotations: ${r.started} started, ${r.completed} completed, ${r.failed ? c.red(`${r.failed} failed`) : '0 failed'}, ${r.rolled_back} rolled back, ${r.emergency} emergency\n`;
+  const inc = report.incidents;
+  if (inc.total > 0) {
+    text += `\n${c.bold(`Incidents (${num(inc.total)})`)}: ${inc.contained} contained${inc.total > inc.contained ? `, ${c.red(`${inc.total - inc.contained} not contained`)}` : ''}\n`;
+    for (const i of inc.recent) {
+      text += `  ${i.ts} ${i.id} ${i.success ? c.green(i.outcome) : c.red(i.outcome)} by ${i.actor}: ${i.findings} finding${i.findings === 1 ? '' : 's'}; ${i.actions}\n`;
+    }
+    text += '\n';
+  }
   const total = Object.values(report.anomaly_counts).reduce((a, b) => a + b, 0);
   if (total === 0) text += `Anomalies: ${c.green('none')}\n`;
   else {

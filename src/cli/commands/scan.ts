@@ -28,6 +28,10 @@ interface ScanOpts {
   ignore?: boolean;
   /** false with --no-hidden */
   hidden?: boolean;
+  managed?: boolean;
+  rotateLeaked?: boolean;
+  dryRun?: boolean;
+  force?: boolean;
 }
 
 function readVersion(): Promise<string> {
@@ -101,6 +105,12 @@ async function scan(ctx: CommandContext, positional: string | undefined, opts: S
   }
   if (opts.maxFileSize !== undefined) maxMb = positiveNumber(opts.maxFileSize, '--max-file-size', false);
 
+  const configManaged = section?.section.managed;
+  if (configManaged !== undefined && typeof configManaged !== 'boolean') throw new VhError('CONFIG', `${section!.file}: scan.managed must be true or false`);
+  if (opts.rotateLeaked && opts.managed === false) throw new VhError('USAGE', '--rotate-leaked needs --managed');
+  if ((opts.dryRun || opts.force) && !opts.rotateLeaked) throw new VhError('USAGE', `${opts.dryRun ? '--dry-run' : '--force'} applies to --rotate-leaked`);
+  const managed = opts.managed === true || opts.rotateLeaked === true || configManaged === true ? await openManagedIndex(ctx) : undefined;
+
   let baseline: Set<string> | undefined;
   if (opts.baseline !== undefined) {
     const { loadBaseline } = await import('../../scan/baseline.js');
@@ -119,7 +129,9 @@ async function scan(ctx: CommandContext, positional: string | undefined, opts: S
     ...(baseline ? { baseline } : {}),
     ignore: opts.ignore !== false,
     hidden: opts.hidden !== false,
+    ...(managed ? { managed: managed.index.spec } : {}),
   });
+  if (managed) await sayFreshness(ctx, managed);
 
   const version = await readVersion();
   let rendered: string;
@@ -159,9 +171,52 @@ async function scan(ctx: CommandContext, positional: string | undefined, opts: S
     else ctx.io.note(rendered.trimEnd().split('\n').pop()!);
   } else ctx.io.out(rendered);
 
-  if (report.errors.length) return SCAN_EXIT.SCAN_ERROR;
+  let incidentFailed = false;
+  if (opts.rotateLeaked) {
+    const { rotateLeaked } = await import('../leaked.js');
+    incidentFailed = !(await rotateLeaked(ctx, report.findings, { dryRun: opts.dryRun === true, force: opts.force === true }));
+  }
+
+  if (report.errors.length || incidentFailed) return SCAN_EXIT.SCAN_ERROR;
   if (report.findings.length && opts.failOnSecrets) return SCAN_EXIT.FINDINGS;
   return SCAN_EXIT.CLEAN;
+}
+
+interface ManagedIndex {
+  index: import('../../core/value-index.js').LoadedIndex;
+  /** The stores' current versions, asked while the scan runs. */
+  freshness: Promise<import('../../core/value-index-build.js').Freshness>;
+}
+
+async function openManagedIndex(ctx: CommandContext): Promise<ManagedIndex> {
+  const rt = await ctx.runtime();
+  const { loadIndex } = await import('../../core/value-index.js');
+  const index = await loadIndex(rt.config.paths);
+  if (!index) throw new VhError('CONFIG', 'there is no index of managed values to match against', { hint: 'build it with `vh-secrets index` (and again after rotations made elsewhere)' });
+  const { indexFreshness } = await import('../../core/value-index-build.js');
+  const freshness = indexFreshness(rt, index);
+  freshness.catch(() => undefined);
+  return { index, freshness };
+}
+
+function age(ms: number): string {
+  const m = Math.round(ms / 60_000);
+  if (m < 1) return 'less than a minute';
+  if (m < 120) return `${m} minute${m === 1 ? '' : 's'}`;
+  const h = Math.round(m / 60);
+  return h < 48 ? `${h} hours` : `${Math.round(h / 24)} days`;
+}
+
+/** How old the index is, and whether the stores have moved on since (said on stderr). */
+async function sayFreshness(ctx: CommandContext, managed: ManagedIndex): Promise<void> {
+  const { index } = managed;
+  ctx.io.note(`vh-secrets: matched against ${index.spec.entries.length} fingerprints of ${index.secrets.size} managed secrets; index built ${age(Date.now() - index.builtAt.getTime())} ago${index.updatedAt > index.builtAt ? `, updated ${age(Date.now() - index.updatedAt.getTime())} ago` : ''}`);
+  const f = await managed.freshness.catch((err: unknown) => ({ changed: [], unindexed: 0, unreachable: [{ store: '*', message: (err as Error).message }] }));
+  if (f.changed.length || f.unindexed) {
+    const what = [f.changed.length ? `${f.changed.length} secret${f.changed.length === 1 ? ' has' : 's have'} a newer current version (${f.changed.slice(0, 3).join(', ')}${f.changed.length > 3 ? ', …' : ''})` : '', f.unindexed ? `${f.unindexed} secret${f.unindexed === 1 ? ' is' : 's are'} not in it` : ''].filter(Boolean).join(' and ');
+    ctx.io.err(`vh-secrets: warning: the index is stale: ${what}; run \`vh-secrets index\``);
+  }
+  for (const u of f.unreachable) ctx.io.err(`vh-secrets: warning: could not tell whether the index is current for store ${u.store}: ${u.message}`);
 }
 
 

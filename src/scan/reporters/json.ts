@@ -15,6 +15,8 @@ export interface JsonFinding {
   redacted: boolean;
   fingerprint: string;
   decoded: 'base64' | 'percent' | null;
+  /** scan --managed: the managed secret this value is (`current`: its current version). */
+  managed?: { ref: string; version: string; current: boolean };
   commit?: string;
   author?: string;
   email?: string;
@@ -35,6 +37,7 @@ export function jsonFinding(f: Finding, redact: boolean): JsonFinding {
     fingerprint: f.fingerprint,
     decoded: f.decoded ?? null,
   };
+  if (f.managed) out.managed = { ref: f.managed.ref, version: f.managed.version, current: f.managed.current };
   if (f.commit !== undefined) Object.assign(out, { commit: f.commit, author: f.author, email: f.email, date: f.date });
   return out;
 }

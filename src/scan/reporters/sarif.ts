@@ -46,6 +46,10 @@ export function renderSarif(report: ScanReport, meta: { version: string }): stri
       partialFingerprints: { 'vhSecretsFingerprint/v1': f.fingerprint },
     };
     if (f.commit) result.properties = { commit: f.commit, author: f.author, email: f.email, date: f.date };
+    if (f.managed) {
+      result.properties = { ...result.properties, managed: { ref: f.managed.ref, version: f.managed.version, current: f.managed.current } };
+      result.message.text += f.managed.current ? ` It is the current value of ${f.managed.ref} (version ${f.managed.version}).` : ` It is an earlier value of ${f.managed.ref} (version ${f.managed.version}).`;
+    }
     return result;
   });
   const doc: Log = {
