@@ -3,7 +3,7 @@ import { ensurePrivateDir, withLock, writeFileAtomic } from '../base/fsutil.js';
 import { mapBounded } from '../base/pool.js';
 import type { ManagedEntry } from '../scan/managed.js';
 import type { Runtime } from './runtime.js';
-import { getSecret, listSecrets } from './secrets.js';
+import { authorize, listSecrets } from './secrets.js';
 import type { VersionInfo } from './store.js';
 import { DEFAULT_INDEX_VERSIONS, INDEX_FORMAT, fingerprintsOf, indexPaths, readIndexFile, readKey, readLog, type IndexFile, type LoadedIndex } from './value-index.js';
 
@@ -63,16 +63,27 @@ export async function buildIndex(rt: Runtime, input: IndexBuildInput): Promise<I
         const wanted = versions > 1 && store.capabilities.versions ? recentVersions((await store.describe(s.name)).versions, s.current_version, versions) : [s.current_version];
         const entries: ManagedEntry[] = [];
         const kept: string[] = [];
-        for (const version of wanted) {
-          const read = await getSecret(rt, s.ref, version, undefined, { purpose: 'index' }).catch((err: unknown) => {
-            // An earlier version revoked since it was listed cannot be read: it is left out, the secret is not.
-            if (version !== s.current_version && isVhError(err) && err.code === 'NOT_FOUND') return undefined;
-            throw err;
-          });
-          if (!read) continue;
-          kept.push(read.version);
-          entries.push(...fingerprintsOf(key, s.ref, read.version, read.version === s.current_version, read.value));
+        // Reading values to fingerprint them is an access like `get`, under the same policy: one event per secret
+        // (its versions counted), as a backup records it — never a value.
+        const audit = (success: boolean, code: ErrorCode | null) =>
+          rt.audit.record({ event: 'accessed', secret: s.ref, secret_type: s.type, store: alias, success, error_code: code, details: { purpose: 'index', versions: kept.length } });
+        try {
+          await authorize(rt, 'get', { store: alias, id: s.ref });
+          for (const version of wanted) {
+            const read = await store.get(s.name, { version }).catch((err: unknown) => {
+              // An earlier version revoked since it was listed cannot be read: it is left out, the secret is not.
+              if (version !== s.current_version && isVhError(err) && err.code === 'NOT_FOUND') return undefined;
+              throw err;
+            });
+            if (!read) continue;
+            kept.push(read.version);
+            entries.push(...fingerprintsOf(key, s.ref, read.version, read.version === s.current_version, read.value));
+          }
+        } catch (err) {
+          await audit(false, isVhError(err) ? err.code : 'INTERNAL');
+          throw err;
         }
+        await audit(true, null);
         return { ref: s.ref, current: s.current_version, versions: kept, entries };
       } catch (err) {
         if (!isVhError(err)) throw err;
