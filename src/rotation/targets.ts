@@ -1,9 +1,9 @@
 import { globToRegExp } from '../base/text.js';
-import type { Credential, RotationTarget } from '../core/target.js';
+import type { Credential, RotationTarget, TargetState } from '../core/target.js';
 import type { Config, TargetConfig } from '../core/config.js';
-import { VhError } from '../base/errors.js';
+import { VhError, isVhError } from '../base/errors.js';
 import type { Runtime } from '../core/runtime.js';
-import { getSecret, type ResolvedRef } from '../core/secrets.js';
+import { getSecret, resolveRef, type ResolvedRef } from '../core/secrets.js';
 import type { Metadata } from '../core/store.js';
 
 /**
@@ -71,4 +71,42 @@ export async function openTargetFor(rt: Runtime, ref: ResolvedRef, config: Targe
     if (admin.username === undefined) admin.username = config.adminUser;
   }
   return rt.openers.target(config.kind, config.options, { name: config.name, admin, secret: ref.id });
+}
+
+/** A secret's rotation target as `describe` shows it: which one, and what it says of its own state. */
+export interface TargetView {
+  name: string;
+  kind: string;
+  /** The target's own state (a transit key's versions), when it keeps any worth showing; null otherwise. */
+  state: TargetState | null;
+  /** Why the state could not be read (the target unreachable, a setting wrong): describe still answers. */
+  error: { code: string; message: string } | null;
+}
+
+/**
+ * The rotation target of `refText` for `describe` (called after describeSecret, which authorized and audited the
+ * describe), undefined when it has none. A target that cannot be opened or read is reported in `error`, never a
+ * failed describe.
+ */
+export async function describeTargetOf(rt: Runtime, refText: string): Promise<TargetView | undefined> {
+  const ref = resolveRef(rt, refText);
+  const { metadata } = await (await rt.store(ref.store)).describe(ref.name);
+  let config: TargetConfig | undefined;
+  try {
+    config = targetConfigFor(rt.config, ref.id, metadata);
+  } catch (err) {
+    return { name: metadata[TARGET_META] ?? '?', kind: '?', state: null, error: { code: isVhError(err) ? err.code : 'INTERNAL', message: (err as Error).message } };
+  }
+  if (!config) return undefined;
+  const view: TargetView = { name: config.name, kind: config.kind, state: null, error: null };
+  let target: RotationTarget | undefined;
+  try {
+    target = await openTargetFor(rt, ref, config);
+    if (target.describe) view.state = await target.describe();
+  } catch (err) {
+    view.error = { code: isVhError(err) ? err.code : 'INTERNAL', message: (err as Error).message };
+  } finally {
+    await target?.close().catch(() => undefined);
+  }
+  return view;
 }
