@@ -1,35 +1,18 @@
-import { globToRegExp } from '../base/text.js';
 import type { Credential, RotationTarget, TargetState } from '../core/target.js';
-import type { Config, TargetConfig } from '../core/config.js';
+import type { TargetConfig } from '../core/config.js';
 import { VhError, isVhError } from '../base/errors.js';
 import type { Runtime } from '../core/runtime.js';
 import { getSecret, resolveRef, type ResolvedRef } from '../core/secrets.js';
-import type { Metadata } from '../core/store.js';
+import { TARGET_META, targetConfigFor } from '../core/target-of.js';
 
 /**
  * Which rotation target a secret uses, and the credentials a target sees. A secret names its target in its
  * metadata (`vh-target`, set by `create --target`), or a `[targets.<name>]` table claims it by pattern.
  */
 
-export const TARGET_META = 'vh-target';
-
-export function targetConfigFor(config: Config, secretId: string, metadata: Metadata): TargetConfig | undefined {
-  const named = metadata[TARGET_META];
-  if (named !== undefined && named !== '') {
-    const t = config.targets.get(named);
-    if (!t) {
-      throw new VhError('CONFIG', `${secretId} names rotation target "${named}", which the config does not define`, {
-        hint: config.targets.size ? `defined targets: ${[...config.targets.keys()].join(', ')}` : `add a [targets.${named}] table to the config`,
-      });
-    }
-    return t;
-  }
-  const claims = [...config.targets.values()].filter((t) => t.secrets.some((g) => globToRegExp(g).test(secretId)));
-  if (claims.length > 1) {
-    throw new VhError('CONFIG', `${secretId} is claimed by more than one rotation target (${claims.map((t) => t.name).join(', ')})`, { hint: 'narrow the secrets patterns, or set vh-target on the secret' });
-  }
-  return claims[0];
-}
+// Which target claims a secret is read from config and metadata alone: core's, so that health (and compliance
+// through it) can say it too. Re-exported here, where the rotation reads it.
+export { TARGET_META, targetConfigFor };
 
 function asObject(value: Buffer): Record<string, unknown> | undefined {
   try {
