@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, run, tempHome } from '../helpers/cli.js';
 import { targetEnv } from '../helpers/databases.js';
+import { startHttpFaultProxy, vaultErrorBody, type HttpFault, type HttpFaultProxy } from '../helpers/fault-proxy.js';
 import { LeakLedger, sampleProcesses } from '../leak/canary.js';
 import { peerSkip } from '../providers/peers.js';
 
@@ -23,7 +24,20 @@ type Json = Record<string, unknown>;
 const RUN = randomBytes(3).toString('hex');
 const MOUNT = `transit-${RUN}`;
 const NO_GRACE = { VOICEHIVE_GRACE_PERIOD_HOURS: '0' };
-const KEYS = ['cycle', 'verify', 'samples', 'idle', 'crash', 'abort', 'typo'] as const;
+/** Every transit call a rotation makes, faulted on the wire (see the wire-fault test). */
+const WIRE: { tag: string; call: string; match: (path: string) => boolean; fault: HttpFault; emergency?: boolean }[] = [
+  { tag: 'w1', call: 'rotate', match: (p) => p.endsWith('/rotate'), fault: { kind: 'drop-response' } },
+  { tag: 'w2', call: 'rotate', match: (p) => p.endsWith('/rotate'), fault: { kind: 'commit-then-500' } },
+  { tag: 'w3', call: 'rotate', match: (p) => p.endsWith('/rotate'), fault: { kind: 'reset-mid-body' } },
+  { tag: 'w4', call: 'rotate', match: (p) => p.endsWith('/rotate'), fault: { kind: 'status', status: 503 } },
+  { tag: 'w5', call: 'read key', match: (p) => /\/keys\/[^/]+$/.test(p), fault: { kind: 'drop-response' } },
+  { tag: 'w6', call: 'encrypt', match: (p) => p.includes('/encrypt/'), fault: { kind: 'drop-response' } },
+  { tag: 'w7', call: 'decrypt', match: (p) => p.includes('/decrypt/'), fault: { kind: 'status', status: 503 } },
+  { tag: 'w8', call: 'config', match: (p) => p.endsWith('/config'), fault: { kind: 'drop-response' }, emergency: true },
+];
+/** Every phase boundary a rotation of a transit key can be killed at (no reload configured: it has none). */
+const KILLS = ['prepare', 'generate', 'stage', 'verify', 'promote', 'cleanup'].flatMap((phase) => [`before:${phase}`, `after:${phase}`]);
+const KEYS = ['cycle', 'verify', 'samples', 'idle', 'crash', 'abort', 'typo', ...WIRE.map((w) => w.tag), ...KILLS.map((_, i) => `kill${i}`)];
 
 /** One request to OpenBao; `data` of the answer, or the thrown `errors`. */
 async function bao<T = Json>(method: string, path: string, body?: unknown, token = ROOT_TOKEN): Promise<T> {
@@ -57,6 +71,7 @@ const decrypt = async (key: string, ciphertext: string): Promise<string | undefi
   /** A token with deploy/vault-transit-policy.hcl for every key of this run; one without encrypt for `verify`. */
   let token: string;
   let noEncrypt: string;
+  let proxy: HttpFaultProxy;
   const ledger = new LeakLedger();
   const vh = (args: string[], input?: string, extra: NodeJS.ProcessEnv = {}) =>
     run(args, { env: { ...env, ...extra }, ...(input !== undefined ? { input } : {}), timeoutMs: 60_000 }).then((r) => ledger.record(args.join(' '), r, args[0] === 'get'));
@@ -68,7 +83,7 @@ const decrypt = async (key: string, ciphertext: string): Promise<string | undefi
 kind = "vault-transit"
 mount = "${MOUNT}"
 key = "${keyOf(tag)}"
-address = "${ADDR}"
+address = "${tag.startsWith('w') ? proxy.url : ADDR}"
 ${overrides[tag]?.includes('token_file') ? '' : `token_file = "${join(home, 'token')}"`}
 ${overrides[tag] ?? ''}
 `,
@@ -100,6 +115,7 @@ ${overrides[tag] ?? ''}
 
   beforeAll(async () => {
     home = tempHome('vh-transit-');
+    proxy = await startHttpFaultProxy({ upstream: ADDR, errorBody: vaultErrorBody, lifetimeMs: 600_000 });
     await bao('POST', `sys/mounts/${MOUNT}`, { type: 'transit' });
     const policy = await fs.readFile(join(ROOT, 'deploy', 'vault-transit-policy.hcl'), 'utf8');
     const forKey = (key: string, text = policy) => text.replace(/path "transit\//g, `path "${MOUNT}/`).replace(/KEY_NAME/g, key);
@@ -117,6 +133,7 @@ ${overrides[tag] ?? ''}
     await fs.writeFile(env.VH_SECRETS_CONFIG!, config());
   });
   afterAll(async () => {
+    await proxy?.close();
     if (!skip) await bao('DELETE', `sys/mounts/${MOUNT}`).catch(() => undefined);
     if (!home) return;
     // The leak canary: no token, probe or ciphertext in any output, nor in any file vh-secrets wrote.
@@ -313,6 +330,45 @@ writeFileSync(file, text);
     expect(await keyInfo(key)).toMatchObject({ latest_version: 2, min_decryption_version: 1 });
     expect((await vh(['rotate', name, '--yes'])).code).toBe(0);
     expect(await stored(name)).toEqual({ key, version: 3 });
+  });
+
+  test('wire faults on every transit call: the rotation ends rotated with exactly one new version (a lost rotate answer is settled by reading the key, never sent twice)', async () => {
+    for (const w of WIRE) {
+      const { key, name } = await keyWithSecret(w.tag);
+      const before = secretCiphertext(await encrypt(key, 'before'));
+      proxy.clearLog();
+      proxy.arm({ match: (q) => w.match(q.path.split('?')[0]!), fault: w.fault });
+      const r = await vh(['rotate', name, '--yes', '--json', ...(w.emergency ? ['--emergency', '--reason', 'wire faults'] : [])], undefined, { VH_SECRETS_RETRIES: '3' });
+      proxy.disarm();
+      const where = `${w.call} × ${w.fault.kind}`;
+      expect({ where, fired: proxy.fired() }).toEqual({ where, fired: 1 });
+      expect({ where, code: r.code, out: JSON.parse(r.out) as Json }).toMatchObject({ where, code: 0, out: { status: 'rotated', version: '2', cleanup: w.emergency ? 'revoked' : 'deferred' } });
+      expect(await stored(name)).toEqual({ key, version: 2 });
+      expect(await keyInfo(key)).toMatchObject({ latest_version: 2, min_decryption_version: w.emergency ? 2 : 1 });
+      expect(await decrypt(key, before)).toBe(w.emergency ? undefined : 'before');
+    }
+  });
+
+  test('killed at every phase boundary, --resume ends with the key\'s latest version current, nothing pending, and the old ciphertexts still decrypting', async () => {
+    for (const [i, at] of KILLS.entries()) {
+      const { key, name } = await keyWithSecret(`kill${i}`);
+      const before = secretCiphertext(await encrypt(key, 'before the kill'));
+      const killed = await vh(['rotate', name, '--yes'], undefined, { VH_SECRETS_FAILPOINT: at });
+      expect({ at, signal: killed.signal }).toEqual({ at, signal: 'SIGKILL' });
+      const resumed = await vh(['rotate', name, '--resume', '--json']);
+      const status = (JSON.parse(resumed.out) as { status: string }).status;
+      expect({ at, code: resumed.code, status }).toEqual({ at, code: 0, status: at === 'before:prepare' ? 'nothing' : 'rotated' });
+      const d = JSON.parse((await vh(['describe', name, '--json'])).out) as { pending_version: string | null; target: { state: { fields: { latest_version: number } } } };
+      expect({ at, pending: d.pending_version }).toEqual({ at, pending: null });
+      const now = await stored(name);
+      // The secret names the newest version (a version made before a kill that never reached the store is older).
+      expect({ at, version: now.version }).toEqual({ at, version: d.target.state.fields.latest_version });
+      // Killed between generate and the pending write, the version made is lost to the store: resume makes another.
+      const orphaned = at === 'after:generate' || at === 'before:stage';
+      expect({ at, latest: (await keyInfo(key)).latest_version }).toEqual({ at, latest: at === 'before:prepare' ? 1 : orphaned ? 3 : 2 });
+      expect({ at, before: await decrypt(key, before) }).toEqual({ at, before: 'before the kill' });
+      expect((await vh(['rotations', '--json'])).code).toBe(0);
+    }
   });
 
   test('misconfiguration is a config error (78) that changes nothing: a misspelt setting, a secret naming another key, a missing key', async () => {
