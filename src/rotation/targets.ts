@@ -84,7 +84,19 @@ export async function describeTargetOf(rt: Runtime, refText: string): Promise<Ta
   const view: TargetView = { name: config.name, kind: config.kind, state: null, error: null };
   let target: RotationTarget | undefined;
   try {
-    target = await openTargetFor(rt, ref, config);
+    // Opened first without its admin secret: most kinds keep no state to show, and for those describe neither
+    // reads (and audits) the admin secret nor reaches the target. One that describes itself (or that would not
+    // open so) is opened as a rotation opens it; its errors are said.
+    const bare = await rt.openers.target(config.kind, config.options, { name: config.name, admin: undefined, secret: ref.id }).catch(() => undefined);
+    if (bare && !bare.describe) {
+      await bare.close().catch(() => undefined);
+      return view;
+    }
+    if (bare && !config.admin) target = bare;
+    else {
+      await bare?.close().catch(() => undefined);
+      target = await openTargetFor(rt, ref, config);
+    }
     if (target.describe) view.state = await target.describe();
   } catch (err) {
     view.error = { code: isVhError(err) ? err.code : 'INTERNAL', message: (err as Error).message };
