@@ -19,7 +19,7 @@ export const FRAMEWORKS = ['nist-800-53', 'soc2', 'iso27001', 'hipaa'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 export type ControlStatus = 'pass' | 'fail' | 'not-measurable';
 
-export type EvidenceId = 'access_policy' | 'audit_integrity' | 'anomalies' | 'rotation' | 'policy_compliance' | 'encryption_at_rest' | 'transport_security';
+export type EvidenceId = 'access_policy' | 'audit_integrity' | 'anomalies' | 'rotation' | 'policy_compliance' | 'encryption_at_rest' | 'transport_security' | 'key_management';
 
 export interface EvidenceItem {
   /** The measured fact (or, for not-measurable, why it cannot be). */
@@ -64,20 +64,26 @@ interface ControlDef {
   control: string;
   title: string;
   evidence: EvidenceId[];
+  /**
+   * Evidence that bears on the control where there is any (keys a service manages, rotated through their
+   * targets): counted like the rest when present, left out when there is nothing of the kind to measure — its
+   * absence is no gap in the control.
+   */
+  supporting?: EvidenceId[];
 }
 
 /** The mapping; each control lists the evidence that bears on it (all of it must pass). */
 export const CONTROLS: ControlDef[] = [
   { framework: 'nist-800-53', control: 'AC-3', title: 'Access Enforcement', evidence: ['access_policy'] },
   { framework: 'nist-800-53', control: 'AU-2', title: 'Event Logging', evidence: ['audit_integrity'] },
-  { framework: 'nist-800-53', control: 'SC-12', title: 'Cryptographic Key Establishment and Management', evidence: ['rotation', 'policy_compliance'] },
+  { framework: 'nist-800-53', control: 'SC-12', title: 'Cryptographic Key Establishment and Management', evidence: ['rotation', 'policy_compliance'], supporting: ['key_management'] },
   { framework: 'nist-800-53', control: 'SC-28', title: 'Protection of Information at Rest', evidence: ['encryption_at_rest'] },
   { framework: 'soc2', control: 'CC6.1', title: 'Logical access security: software, infrastructure and architectures', evidence: ['access_policy', 'encryption_at_rest'] },
   { framework: 'soc2', control: 'CC6.2', title: 'Credentials: issued, owned, rotated and removed under policy', evidence: ['rotation', 'policy_compliance'] },
   { framework: 'soc2', control: 'CC7.1', title: 'Detection of configuration changes and non-compliance', evidence: ['policy_compliance', 'audit_integrity'] },
   { framework: 'soc2', control: 'CC7.2', title: 'Monitoring for anomalies and security events', evidence: ['audit_integrity', 'anomalies'] },
   { framework: 'iso27001', control: 'A.9.2', title: 'User access management', evidence: ['access_policy'] },
-  { framework: 'iso27001', control: 'A.10.1', title: 'Cryptographic controls', evidence: ['rotation', 'encryption_at_rest', 'transport_security'] },
+  { framework: 'iso27001', control: 'A.10.1', title: 'Cryptographic controls', evidence: ['rotation', 'encryption_at_rest', 'transport_security'], supporting: ['key_management'] },
   { framework: 'iso27001', control: 'A.12.4', title: 'Logging and monitoring', evidence: ['audit_integrity', 'anomalies'] },
   { framework: 'iso27001', control: 'A.18.1.3', title: 'Protection of records', evidence: ['audit_integrity'] },
   { framework: 'hipaa', control: '164.312(a)', title: 'Access control', evidence: ['access_policy'] },
@@ -94,6 +100,7 @@ const TITLES: Record<EvidenceId, string> = {
   policy_compliance: 'secrets comply with the policy',
   encryption_at_rest: 'stores encrypt secrets at rest',
   transport_security: 'TLS to stores and audit sinks',
+  key_management: 'keys made and kept by their service (IAM access keys, transit keys) rotated through their targets',
 };
 
 export function parseFramework(text: string | undefined): Framework[] {
@@ -177,6 +184,38 @@ function rotationEvidence(health: HealthReport): EvidenceItem {
   if (down.length > 0 || unknown > 0) return { status: 'not-measurable', summary: `${measured} secrets within their interval; ${unknown} without a rotation time; ${down.length} store(s) could not be read`, source, findings };
   if (health.secrets.length === 0) return { status: 'not-measurable', summary: 'no managed secrets found in the configured stores', source, findings };
   return { status: 'pass', summary: `all ${health.secrets.length} secrets rotated within their interval`, source, findings };
+}
+
+/** Rotation target kinds whose service makes and keeps the key itself, with what such a key is called. */
+const KEY_TARGET_KINDS: Readonly<Record<string, string>> = { 'aws-iam-user': 'IAM access key', 'vault-transit': 'transit key' };
+
+/**
+ * The keys vh-secrets rotates through a target whose service makes them (an IAM user's access keys, a transit
+ * key's versions): key establishment and management done by the service, on vh-secrets' schedule. Each is
+ * judged by its rotation age like any secret. Undefined when there is no such key: nothing to count.
+ */
+function keyManagementEvidence(health: HealthReport): EvidenceItem | undefined {
+  const keys = health.secrets.filter((s) => s.target && Object.prototype.hasOwnProperty.call(KEY_TARGET_KINDS, s.target.kind));
+  if (keys.length === 0) return undefined;
+  const findings: EvidenceItem['findings'] = keys.map((s) => {
+    const rot = s.checks.find((c) => c.check === 'rotation');
+    const what = `${KEY_TARGET_KINDS[s.target!.kind]} rotated through target ${s.target!.name} (${s.target!.kind})`;
+    if (!rot || rot.status === 'UNKNOWN') return { subject: s.secret, status: 'not-measurable', detail: `${what}: ${rot?.message ?? 'no rotation time'}` };
+    return { subject: s.secret, status: /overdue/.test(rot.message) ? 'fail' : 'pass', detail: `${what}: ${rot.message}` };
+  });
+  const kinds = Object.entries(KEY_TARGET_KINDS)
+    .map(([kind, label]) => [label, keys.filter((s) => s.target!.kind === kind).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([label, n]) => `${n} ${label}${n === 1 ? '' : 's'}`)
+    .join(', ');
+  const status = combine(findings.map((f) => f.status));
+  const failing = findings.filter((f) => f.status === 'fail').length;
+  return {
+    status,
+    summary: failing > 0 ? `${failing} of ${keys.length} service-managed keys (${kinds}) overdue for rotation` : status === 'pass' ? `${keys.length} service-managed keys (${kinds}) rotated by their service through vh-secrets, all within their interval` : `${kinds}: some without a rotation time`,
+    source: 'rotation targets ([targets] kind, vh-target metadata) and rotation ages via the health evaluation',
+    findings,
+  };
 }
 
 function policyComplianceEvidence(rt: Runtime, health: HealthReport): EvidenceItem {
@@ -268,12 +307,12 @@ export async function buildComplianceReport(rt: Runtime, input: ComplianceInput)
   const days = input.days ?? 30;
   if (!Number.isInteger(days) || days < 1 || days > 3650) throw new VhError('USAGE', `--days must be a whole number from 1 to 3650, not "${days}"`);
   const period = { since: new Date(now.getTime() - days * 86_400_000), until: now };
-  const wanted = new Set(CONTROLS.filter((c) => input.frameworks.includes(c.framework)).flatMap((c) => c.evidence));
+  const wanted = new Set(CONTROLS.filter((c) => input.frameworks.includes(c.framework)).flatMap((c) => [...c.evidence, ...(c.supporting ?? [])]));
 
   const evidence = new Map<EvidenceId, EvidenceItem>();
   let health: HealthReport | undefined;
-  const needHealth = wanted.has('rotation') || wanted.has('policy_compliance');
-  if (needHealth) health = await checkHealth(rt, { tags: {}, now });
+  const needHealth = wanted.has('rotation') || wanted.has('policy_compliance') || wanted.has('key_management');
+  if (needHealth) health = await checkHealth(rt, { tags: {}, now, targets: wanted.has('key_management') });
 
   let denials = 0;
   let logMissing = false;
@@ -315,11 +354,16 @@ export async function buildComplianceReport(rt: Runtime, input: ComplianceInput)
       case 'transport_security':
         evidence.set(id, await transportEvidence(rt));
         break;
+      case 'key_management': {
+        const keys = keyManagementEvidence(health!);
+        if (keys) evidence.set(id, keys);
+        break;
+      }
     }
   }
 
   const controls: ControlResult[] = CONTROLS.filter((c) => input.frameworks.includes(c.framework)).map((c) => {
-    const items = c.evidence.map((id) => ({ id, ...evidence.get(id)! }));
+    const items = [...c.evidence, ...(c.supporting ?? []).filter((id) => evidence.has(id))].map((id) => ({ id, ...evidence.get(id)! }));
     const status = combine(items.map((e) => e.status));
     const failing = items.filter((e) => e.status === 'fail').map((e) => e.id);
     const unmeasured = items.filter((e) => e.status === 'not-measurable').map((e) => e.id);
@@ -337,7 +381,7 @@ export async function buildComplianceReport(rt: Runtime, input: ComplianceInput)
     };
   });
   const count = (s: ControlStatus) => controls.filter((c) => c.status === s).length;
-  const order: EvidenceId[] = ['access_policy', 'audit_integrity', 'anomalies', 'rotation', 'policy_compliance', 'encryption_at_rest', 'transport_security'];
+  const order: EvidenceId[] = ['access_policy', 'audit_integrity', 'anomalies', 'rotation', 'policy_compliance', 'key_management', 'encryption_at_rest', 'transport_security'];
   return {
     schema: COMPLIANCE_SCHEMA,
     generated_at: now.toISOString(),

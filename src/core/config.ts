@@ -470,11 +470,16 @@ function parseTargets(src: SourceFile, raw: unknown, into: Map<string, TargetCon
     if (admin !== undefined && (typeof admin !== 'string' || admin === '')) throw configError(src, ['targets', name], 'admin', 'must be a secret reference string, e.g. "local:pg/admin"');
     if (adminUser !== undefined && (typeof adminUser !== 'string' || adminUser === '')) throw configError(src, ['targets', name], 'admin_user', 'must be a user name');
     // Relative paths are relative to the config file that names them, like every other path in the config.
-    for (const key of ['apply', 'verify', 'rollback', 'cleanup', 'in_use']) {
+    for (const key of ['apply', 'verify', 'rollback', 'cleanup', 'in_use', 'rewrap']) {
       const argv = options[key];
       if (Array.isArray(argv) && typeof argv[0] === 'string' && argv[0].includes('/') && !argv[0].startsWith('/')) options[key] = [resolve(base, argv[0]), ...argv.slice(1)];
     }
-    if (typeof options.ca_file === 'string') options.ca_file = resolve(base, options.ca_file);
+    for (const key of ['ca_file', 'token_file']) {
+      const path = options[key];
+      if (typeof path === 'string' && path !== '') options[key] = resolve(base, path);
+    }
+    // A vault-transit target's sample files of ciphertexts (a `*` pattern in the file name is kept as it is).
+    if (Array.isArray(options.samples)) options.samples = options.samples.map((p: unknown) => (typeof p === 'string' && p !== '' ? resolve(base, p) : p));
     into.set(name, { name, kind, secrets: list as string[], admin: admin as string | undefined, adminUser: adminUser as string | undefined, cleanup, idleWaitHours: (idleWait as number | undefined) ?? 24, options });
   }
 }

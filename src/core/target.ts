@@ -9,7 +9,7 @@
  * Every kind of rotation target, by the name `[targets.<name>] kind = "…"` takes: the one list. The config checks
  * against it; the registry (targets/index.ts) keeps one loader per kind, its keys typed by TargetKind.
  */
-export const TARGET_KINDS = ['postgres', 'mysql', 'redis', 'command', 'aws-iam-user'] as const;
+export const TARGET_KINDS = ['postgres', 'mysql', 'redis', 'command', 'aws-iam-user', 'vault-transit'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** A credential as the target sees it. `value` is the whole stored secret (a JSON object or a bare password). */
@@ -58,7 +58,21 @@ export interface RotationTarget {
    * `since`. `undefined` when the target cannot tell. Never a session's query or address, only the count.
    */
   inUse?(previous: Credential, current: Credential, since: Date): Promise<number | undefined>;
+  /**
+   * What `describe` shows of the target's own state (a transit key's versions), for a target that keeps state
+   * worth showing beside the store's. Reads the target only, never the secret's value (describe needs no read
+   * permission on it), and returns plain data, never a secret; rendering is the CLI's.
+   */
+  describe?(): Promise<TargetState>;
   close(): Promise<void>;
+}
+
+/** A target's own state as `describe` shows it. */
+export interface TargetState {
+  /** Label → value, in display order (`latest_version`, `min_decryption_version`, …). */
+  fields: Record<string, string | number | boolean | null>;
+  /** The versions the target keeps of its own, oldest first, when it versions the credential itself. */
+  versions?: { version: string; created_at: string | null; state: string }[];
 }
 
 /** What a target that issues credentials (`issue`) is told. */

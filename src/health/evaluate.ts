@@ -5,6 +5,7 @@ import { checkSecretState, describeViolation, type Policy, type Violation } from
 import { mapBounded } from '../base/pool.js';
 import { CLEANUP, CLEANUP_HELD, MARKER, parseCleanup, parseHeld, parseMarker, rotationSettings, type RotationSettings } from '../core/rotation-state.js';
 import type { Runtime } from '../core/runtime.js';
+import { targetConfigFor } from '../core/target-of.js';
 import type { Metadata, SecretDescription, SecretSummary } from '../core/store.js';
 import { Budget } from '../base/deadline.js';
 import { TYPE_POLICIES, type SecretType } from '../core/types.js';
@@ -46,6 +47,11 @@ export interface SecretHealth {
   checks: HealthCheck[];
   /** Policy rules this secret breaks (from metadata; values are never read): enforce → CRITICAL, warn → WARNING. */
   policy_violations: Violation[];
+  /**
+   * The rotation target the secret rotates through (from config and metadata), only when asked for
+   * (`HealthInput.targets`: compliance); null when it has none or names one the config lacks. Not in `health --json`.
+   */
+  target?: { name: string; kind: string } | null;
 }
 
 export interface StoreHealth {
@@ -85,6 +91,8 @@ export interface HealthInput {
   concurrency?: number;
   /** Budget for the whole evaluation: a store that has not answered by then is CRITICAL, its secrets UNKNOWN. */
   timeoutMs?: number;
+  /** Say each secret's rotation target (SecretHealth.target). */
+  targets?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -185,6 +193,16 @@ export function evaluateSecret(alias: string, d: SecretDescription, now: Date, s
   };
 }
 
+/** The secret's rotation target by name and kind; null when none, or when the config does not define it. */
+function targetOf(rt: Runtime, secret: string, metadata: Metadata): { name: string; kind: string } | null {
+  try {
+    const t = targetConfigFor(rt.config, secret, metadata);
+    return t ? { name: t.name, kind: t.kind } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** `health` answers within this unless `--timeout` / `VH_SECRETS_TIMEOUT` says otherwise. */
 export const DEFAULT_HEALTH_TIMEOUT_MS = 20_000;
 
@@ -256,6 +274,7 @@ export async function checkHealth(rt: Runtime, input: HealthInput): Promise<Heal
             const desc = await within(store.describe(name), alias);
             const journal = local.get(`${alias}:${name}`);
             const health = evaluateSecret(alias, desc, now, settings, rt.policy, journal && { ...journal, holderGone: holderGone(journal) });
+            if (input.targets) health.target = targetOf(rt, health.secret, desc.metadata);
             if (health.checks.some((c) => c.check === 'expiry' && c.status === 'CRITICAL')) await within(noticeExpiry(rt, alias, store, desc, now), alias).catch(() => undefined);
             return health;
           } catch (err) {

@@ -1,35 +1,18 @@
-import { globToRegExp } from '../base/text.js';
-import type { Credential, RotationTarget } from '../core/target.js';
-import type { Config, TargetConfig } from '../core/config.js';
-import { VhError } from '../base/errors.js';
+import type { Credential, RotationTarget, TargetState } from '../core/target.js';
+import type { TargetConfig } from '../core/config.js';
+import { VhError, isVhError } from '../base/errors.js';
 import type { Runtime } from '../core/runtime.js';
-import { getSecret, type ResolvedRef } from '../core/secrets.js';
-import type { Metadata } from '../core/store.js';
+import { getSecret, resolveRef, type ResolvedRef } from '../core/secrets.js';
+import { TARGET_META, targetConfigFor } from '../core/target-of.js';
 
 /**
  * Which rotation target a secret uses, and the credentials a target sees. A secret names its target in its
  * metadata (`vh-target`, set by `create --target`), or a `[targets.<name>]` table claims it by pattern.
  */
 
-export const TARGET_META = 'vh-target';
-
-export function targetConfigFor(config: Config, secretId: string, metadata: Metadata): TargetConfig | undefined {
-  const named = metadata[TARGET_META];
-  if (named !== undefined && named !== '') {
-    const t = config.targets.get(named);
-    if (!t) {
-      throw new VhError('CONFIG', `${secretId} names rotation target "${named}", which the config does not define`, {
-        hint: config.targets.size ? `defined targets: ${[...config.targets.keys()].join(', ')}` : `add a [targets.${named}] table to the config`,
-      });
-    }
-    return t;
-  }
-  const claims = [...config.targets.values()].filter((t) => t.secrets.some((g) => globToRegExp(g).test(secretId)));
-  if (claims.length > 1) {
-    throw new VhError('CONFIG', `${secretId} is claimed by more than one rotation target (${claims.map((t) => t.name).join(', ')})`, { hint: 'narrow the secrets patterns, or set vh-target on the secret' });
-  }
-  return claims[0];
-}
+// Which target claims a secret is read from config and metadata alone: core's, so that health (and compliance
+// through it) can say it too. Re-exported here, where the rotation reads it.
+export { TARGET_META, targetConfigFor };
 
 function asObject(value: Buffer): Record<string, unknown> | undefined {
   try {
@@ -71,4 +54,54 @@ export async function openTargetFor(rt: Runtime, ref: ResolvedRef, config: Targe
     if (admin.username === undefined) admin.username = config.adminUser;
   }
   return rt.openers.target(config.kind, config.options, { name: config.name, admin, secret: ref.id });
+}
+
+/** A secret's rotation target as `describe` shows it: which one, and what it says of its own state. */
+export interface TargetView {
+  name: string;
+  kind: string;
+  /** The target's own state (a transit key's versions), when it keeps any worth showing; null otherwise. */
+  state: TargetState | null;
+  /** Why the state could not be read (the target unreachable, a setting wrong): describe still answers. */
+  error: { code: string; message: string } | null;
+}
+
+/**
+ * The rotation target of `refText` for `describe` (called after describeSecret, which authorized and audited the
+ * describe), undefined when it has none. A target that cannot be opened or read is reported in `error`, never a
+ * failed describe.
+ */
+export async function describeTargetOf(rt: Runtime, refText: string): Promise<TargetView | undefined> {
+  const ref = resolveRef(rt, refText);
+  const { metadata } = await (await rt.store(ref.store)).describe(ref.name);
+  let config: TargetConfig | undefined;
+  try {
+    config = targetConfigFor(rt.config, ref.id, metadata);
+  } catch (err) {
+    return { name: metadata[TARGET_META] ?? '?', kind: '?', state: null, error: { code: isVhError(err) ? err.code : 'INTERNAL', message: (err as Error).message } };
+  }
+  if (!config) return undefined;
+  const view: TargetView = { name: config.name, kind: config.kind, state: null, error: null };
+  let target: RotationTarget | undefined;
+  try {
+    // Opened first without its admin secret: most kinds keep no state to show, and for those describe neither
+    // reads (and audits) the admin secret nor reaches the target. One that describes itself (or that would not
+    // open so) is opened as a rotation opens it; its errors are said.
+    const bare = await rt.openers.target(config.kind, config.options, { name: config.name, admin: undefined, secret: ref.id }).catch(() => undefined);
+    if (bare && !bare.describe) {
+      await bare.close().catch(() => undefined);
+      return view;
+    }
+    if (bare && !config.admin) target = bare;
+    else {
+      await bare?.close().catch(() => undefined);
+      target = await openTargetFor(rt, ref, config);
+    }
+    if (target.describe) view.state = await target.describe();
+  } catch (err) {
+    view.error = { code: isVhError(err) ? err.code : 'INTERNAL', message: (err as Error).message };
+  } finally {
+    await target?.close().catch(() => undefined);
+  }
+  return view;
 }

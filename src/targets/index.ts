@@ -11,6 +11,7 @@ const LOADERS: Record<TargetKind, () => Promise<{ default: TargetFactory }>> = {
   redis: () => import('./redis.js'),
   command: () => import('./command.js'),
   'aws-iam-user': () => import('./aws-iam.js'),
+  'vault-transit': () => import('./vault-transit.js'),
 };
 
 const TARGET_KINDS = Object.keys(LOADERS);

@@ -60,6 +60,15 @@ export class TargetOptions {
     return v as string[];
   }
 
+  /** A list of non-empty strings (file paths, patterns). */
+  strings(key: string): string[] | undefined {
+    this.seen.add(key);
+    const v = this.raw[key];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || v.length === 0 || !v.every((s) => typeof s === 'string' && s !== '')) this.fail(key, 'must be a non-empty array of strings');
+    return v as string[];
+  }
+
   /** Call last: a misspelt field is an error, not a silently ignored setting. */
   done(): void {
     for (const key of Object.keys(this.raw)) {

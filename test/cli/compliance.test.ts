@@ -175,6 +175,40 @@ describe('vh-secrets compliance', () => {
     });
   });
 
+  test('IAM access keys and transit keys rotated through their targets count for SC-12 and A.10.1 (key_management); an overdue one fails them', async () => {
+    // Config and metadata only: compliance opens no target, so no IAM or Vault is needed here.
+    await fs.writeFile(configFile, `${CONFIG}
+[targets.deployer]
+kind = "aws-iam-user"
+user = "ci-deployer"
+[targets.payments-key]
+kind = "vault-transit"
+key = "payments"
+secrets = ["local:transit/*"]
+`);
+    expect((await vh(['create', 'iam/deployer', '--type', 'generic', '--owner', 'ops', '--target', 'deployer'], JSON.stringify({ access_key_id: 'AKIAEXAMPLE', secret_access_key: 'x'.repeat(40) }))).code).toBe(0);
+    expect((await vh(['create', 'transit/payments', '--type', 'encryption_key', '--owner', 'ops'], JSON.stringify({ key: 'payments', version: 1 }))).code).toBe(0);
+    const { code, report } = await compliance();
+    expect(code).toBe(0);
+    const keys = report.evidence.find((e) => e.id === 'key_management')!;
+    expect(keys).toMatchObject({ status: 'pass', summary: '2 service-managed keys (1 IAM access key, 1 transit key) rotated by their service through vh-secrets, all within their interval' });
+    expect(keys.findings).toEqual([
+      { subject: 'local:iam/deployer', status: 'pass', detail: expect.stringMatching(/^IAM access key rotated through target deployer \(aws-iam-user\): /) },
+      { subject: 'local:transit/payments', status: 'pass', detail: expect.stringMatching(/^transit key rotated through target payments-key \(vault-transit\): /) },
+    ]);
+    expect(report.evidence.map((e) => e.id)).toEqual(['access_policy', 'audit_integrity', 'anomalies', 'rotation', 'policy_compliance', 'key_management', 'encryption_at_rest', 'transport_security']);
+    for (const id of ['SC-12', 'A.10.1']) expect(control(report, id).evidence.map((e) => e.id)).toContain('key_management');
+    // Not a key-management control: CC6.2 reads rotation, not this.
+    expect(control(report, 'CC6.2').evidence.map((e) => e.id)).toEqual(['rotation', 'policy_compliance']);
+
+    const store = await openFile({}, { alias: 'local', home: join(home, 'vh') });
+    await store.setMetadata('transit/payments', { 'vh-rotated-at': new Date(Date.now() - 400 * 86_400_000).toISOString() });
+    const overdue = await compliance(['--framework', 'iso27001']);
+    expect(overdue.code).toBe(1);
+    expect(control(overdue.report, 'A.10.1')).toMatchObject({ status: 'fail', reason: expect.stringContaining('key_management') });
+    expect(overdue.report.evidence.find((e) => e.id === 'key_management')).toMatchObject({ status: 'fail', summary: '1 of 2 service-managed keys (1 IAM access key, 1 transit key) overdue for rotation' });
+  });
+
   test('without a policy the access controls fail; usage errors are 64', async () => {
     await fs.writeFile(configFile, CONFIG.replace('policy = "policy.toml"\n', ''));
     const { code, report } = await compliance(['--framework', 'iso27001']);

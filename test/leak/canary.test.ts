@@ -2,7 +2,13 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, NODE, baseEnv, run, tempHome, waitFor, type RunResult } from '../helpers/cli.js';
-import { LeakLedger, canary, encodings, sampleProcesses, unkeyedHashes } from './canary.js';
+import { LeakLedger, canary, encodings, sampleProcesses, startRecordingProxy, unkeyedHashes } from './canary.js';
+import { peerSkip } from '../providers/peers.js';
+
+const VAULT_ADDR = process.env.VH_TEST_VAULT_ADDR ?? 'http://127.0.0.1:8200';
+const VAULT_ROOT = process.env.VH_TEST_VAULT_TOKEN ?? 'root';
+const skipTransit = await peerSkip('openbao', VAULT_ADDR, 'scripts/peers.sh start vault');
+if (skipTransit) process.stderr.write(`SKIP the vault-transit leak canary: ${skipTransit}\n`);
 
 let home: string;
 beforeAll(() => {
@@ -232,6 +238,77 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
   const raw = await fs.readFile(storeFile, 'latin1');
   for (const c of ledger.canaries) for (const form of encodings(c)) expect(raw.includes(form)).toBe(false);
   expect((await fs.stat(storeFile)).mode & 0o777).toBe(0o600);
+});
+
+/** OpenBao with the root token: setting up the transit engine the rotation below uses. */
+async function bao<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${VAULT_ADDR}/v1/${path}`, { method, headers: { 'X-Vault-Token': VAULT_ROOT, 'Content-Type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return (text ? (JSON.parse(text) as { data?: T }).data ?? (JSON.parse(text) as T) : ({} as T));
+}
+
+(skipTransit ? test.skip : test)('a vault-transit rotation leaks neither its verify probe, nor a ciphertext, nor the token', async () => {
+  // vh-secrets talks to OpenBao through a proxy that keeps every body: the probes it encrypted and decrypted and
+  // the ciphertexts transit answered become canaries once the commands are done.
+  const proxy = await startRecordingProxy(VAULT_ADDR);
+  const mount = `transit-leak-${canary('m').slice(-8)}`;
+  const ledger = new LeakLedger();
+  const dir = join(home, 'transit');
+  await fs.mkdir(dir, { recursive: true });
+  try {
+    await bao('POST', `sys/mounts/${mount}`, { type: 'transit' });
+    await bao('POST', `${mount}/keys/app`, {});
+    const token = ledger.add((await bao<{ auth: { client_token: string } }>('POST', 'auth/token/create', { policies: ['root'], ttl: '10m' })).auth.client_token);
+    await fs.writeFile(join(dir, 'token'), token, { mode: 0o600 });
+    const old = ledger.add((await bao<{ ciphertext: string }>('POST', `${mount}/encrypt/app`, { plaintext: Buffer.from(canary('transit-data')).toString('base64') })).ciphertext);
+    await fs.writeFile(join(dir, 'sample.ct'), `${old}\n`);
+    const config = join(dir, 'vh-secrets.toml');
+    await fs.writeFile(config, `[targets.tr]\nkind = "vault-transit"\nmount = "${mount}"\nkey = "app"\naddress = "${proxy.url}"\ntoken_file = "token"\nsamples = ["sample.ct"]\n`);
+    const env = { ...baseEnv(dir), VH_SECRETS_CONFIG: config, VOICEHIVE_GRACE_PERIOD_HOURS: '0' };
+    const debugEnv = { ...env, VH_SECRETS_DEBUG: '1' };
+    const vh = async (label: string, args: string[], input?: string, e = env) => ledger.record(label, await run(args, { env: e, ...(input !== undefined ? { input } : {}) }));
+
+    expect((await vh('create transit', ['create', 'keys/app', '--type', 'encryption_key', '--target', 'tr'], JSON.stringify({ key: 'app', version: 1 }))).code).toBe(0);
+    const rotated = await sampleProcesses(() => vh('rotate transit', ['rotate', 'keys/app', '--yes', '--json'], undefined, debugEnv));
+    expect(rotated.result.code).toBe(0);
+    ledger.recordText('argv and environment of every process while the transit rotation ran', rotated.seen);
+    // The cleanup is refused while the sample holds the v1 ciphertext: its message counts, never quotes.
+    const refused = await vh('cleanup refused', ['rotate-all', '--cleanup-only', '--json', '--debug'], undefined, debugEnv);
+    expect(refused.out).toMatch(/not retiring version 1: 1 ciphertext/);
+    // A rotation refused by transit (a token without the policy), another one, describe, health, rotations, audit.
+    const weak = ledger.add((await bao<{ auth: { client_token: string } }>('POST', 'auth/token/create', { policies: ['default'], ttl: '10m' })).auth.client_token);
+    await fs.writeFile(join(dir, 'token'), weak);
+    expect((await vh('rotate transit refused', ['rotate', 'keys/app', '--yes', '--json'], undefined, debugEnv)).code).toBe(77);
+    await fs.writeFile(join(dir, 'token'), token);
+    expect((await vh('rotate transit again', ['rotate', 'keys/app', '--yes'], undefined, debugEnv)).code).toBe(0);
+    expect((await vh('describe transit', ['describe', 'keys/app'])).code).toBe(0);
+    expect((await vh('describe transit json', ['describe', 'keys/app', '--json'])).code).toBe(0);
+    expect([0, 1, 2]).toContain((await vh('health transit', ['health', '--json'])).code);
+    expect((await vh('rotations transit', ['rotations', '--json'])).code).toBe(0);
+    expect((await vh('audit transit', ['audit', '--hours', '1'])).code).toBe(0);
+
+    // Every probe vh-secrets encrypted, and every ciphertext transit answered, is now a canary.
+    let probes = 0;
+    for (const x of proxy.exchanges.filter((e) => /\/(encrypt|decrypt)\//.test(e.path))) {
+      const sent = JSON.parse(x.request) as { plaintext?: string; ciphertext?: string };
+      if (sent.plaintext) {
+        probes++;
+        ledger.add(sent.plaintext);
+        ledger.add(Buffer.from(sent.plaintext, 'base64').toString('hex'));
+      }
+      if (sent.ciphertext) ledger.add(sent.ciphertext);
+      const got = (JSON.parse(x.answer || '{}') as { data?: { ciphertext?: string; plaintext?: string } }).data;
+      if (got?.ciphertext) ledger.add(got.ciphertext);
+    }
+    // Two verifies (a probe encrypted, its ciphertext decrypted, each); the refused rotation stopped at generate.
+    expect(probes).toBe(2);
+    await ledger.recordFiles(dir, (f) => f === join(dir, 'token') || f === join(dir, 'sample.ct'));
+    expect(ledger.leaks()).toEqual([]);
+  } finally {
+    await proxy.close();
+    await bao('DELETE', `sys/mounts/${mount}`).catch(() => undefined);
+  }
 });
 
 test('the ledger itself catches a planted leak in every encoding', () => {

@@ -94,3 +94,57 @@ export async function sampleProcesses<T>(work: () => Promise<T>, everyMs = 3, wh
     await sampler;
   }
 }
+
+/** One request through a recording proxy: what vh-secrets sent a service and what it answered. */
+export interface Exchange {
+  method: string;
+  path: string;
+  request: string;
+  answer: string;
+}
+
+/**
+ * An HTTP proxy in front of `upstream` that keeps every request and answer body: for values a service and
+ * vh-secrets make between them that the test never sees otherwise (a transit verify probe and its ciphertext),
+ * so that the test can make canaries of them afterwards.
+ */
+export async function startRecordingProxy(upstream: string): Promise<{ url: string; exchanges: Exchange[]; close: () => Promise<void> }> {
+  const { createServer, request } = await import('node:http');
+  const exchanges: Exchange[] = [];
+  const target = new URL(upstream);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const headers = { ...req.headers, host: target.host, 'content-length': String(body.length) };
+      delete headers['accept-encoding'];
+      const up = request({ hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers }, (answer) => {
+        const back: Buffer[] = [];
+        answer.on('data', (c: Buffer) => back.push(c));
+        answer.on('end', () => {
+          const text = Buffer.concat(back);
+          exchanges.push({ method: req.method ?? '', path: req.url ?? '', request: body.toString('utf8'), answer: text.toString('utf8') });
+          res.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'content-length': String(text.length) });
+          res.end(text);
+        });
+      });
+      up.on('error', () => {
+        res.writeHead(502);
+        res.end();
+      });
+      up.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    exchanges,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
