@@ -1,5 +1,5 @@
 import type { NotifyChannelConfig } from './types.js';
-import { describeNetworkError } from '../audit/sinks/net-errors.js';
+import { describeNetworkError } from '../base/net.js';
 import { NoticeDeliveryError, windowText, type Notice, type NoticeChannel } from './types.js';
 
 type WebhookConfig = Extract<NotifyChannelConfig, { kind: 'webhook' }>;

@@ -3,7 +3,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { VhError } from '../../base/errors.js';
 import { serializeEvent, type AuditEvent } from '../event.js';
-import { describeNetworkError, redactor } from './net-errors.js';
+import { describeNetworkError } from '../../base/net.js';
+import { redactor } from './net-errors.js';
 import type { HttpSinkConfig, RemoteSink } from './types.js';
 
 const MAX_ERROR_BODY = 200;

@@ -1,18 +1,3 @@
-/** Short, secret-free text for a socket / TLS / DNS failure, e.g. `connect ECONNREFUSED 127.0.0.1:9`. */
-export function describeNetworkError(err: unknown): string {
-  if (err instanceof AggregateError && err.errors.length > 0) {
-    // Happy-eyeballs connects (localhost → ::1 and 127.0.0.1) fail with an AggregateError whose message is empty.
-    return [...new Set(err.errors.map(describeNetworkError))].join('; ');
-  }
-  if (err instanceof Error) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const message = err.message.trim();
-    if (message !== '') return message;
-    return code ?? err.name;
-  }
-  return String(err);
-}
-
 /**
  * Replaces every configured header value (tokens) in a message. Node's own errors never quote header values;
  * this is the belt to that pair of braces, because a collector's error body may echo a request back.

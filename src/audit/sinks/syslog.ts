@@ -4,7 +4,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { VhError } from '../../base/errors.js';
 import { serializeEvent, type AuditEvent } from '../event.js';
-import { describeNetworkError } from './net-errors.js';
+import { describeNetworkError } from '../../base/net.js';
 import type { RemoteSink, SyslogSinkConfig } from './types.js';
 
 const SEVERITY_WARNING = 4;
