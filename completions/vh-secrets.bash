@@ -36,7 +36,7 @@ _vh_secrets() {
     copy) opts="--all --prefix --from-store --to-store --dry-run --force"; valued="--prefix --from-store --to-store --config --env --actor --policy --timeout" ;;
     audit) opts="--hours --since --until --log --source --output --fail-on-anomalies --anchor"; valued="--hours --since --until --log --source --output --fail-on-anomalies --anchor --config --env --actor --policy --timeout" ;;
     compliance) opts="--framework --days"; valued="--framework --days --config --env --actor --policy --timeout" ;;
-    index) opts="--store --versions"; valued="--store --versions --config --env --actor --policy --timeout" ;;
+    index) opts="--store --prefix --versions"; valued="--store --prefix --versions --config --env --actor --policy --timeout" ;;
     scan) opts="--path --git --log-opts --staged --stdin --format --output --fail-on-secrets --baseline --rules --redact --no-redact --max-file-size --jobs --shard --no-ignore --hidden --no-hidden --managed --rotate-leaked --dry-run --force"; valued="--path --log-opts --format --output --baseline --rules --max-file-size --jobs --shard --config --env --actor --policy --timeout" ;;
     completion) opts=""; valued="--config --env --actor --policy --timeout" ;;
   esac

@@ -169,6 +169,7 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -a 'report verify 
 complete -c vh-secrets -n '__fish_seen_subcommand_from compliance' -l framework -x -a 'nist-800-53 soc2 iso27001 hipaa all'
 complete -c vh-secrets -n '__fish_seen_subcommand_from compliance' -l days -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from index' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
+complete -c vh-secrets -n '__fish_seen_subcommand_from index' -l prefix -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from index' -l versions -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l path -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from scan' -l git

@@ -388,6 +388,7 @@ held:[{secret,version,sessions,target}], summary}.\nEnvironment: VOICEHIVE_MAX_C
     .command('index')
     .description('build the index of managed values that `scan --managed` matches against (keyed fingerprints, never values)')
     .option('--store <alias>', 'only this store (repeatable; the others keep what the index held)', collect, [])
+    .option('--prefix <prefix>', 'only secrets whose names start with this (a team\'s part of a shared store)')
     .option('--versions <n>', 'versions of each secret to index, the current one first (default 3)')
     .addHelpText('after', '\nFor every current and recent version of every secret it may read, the index keeps HMAC-SHA-256\nfingerprints of the value and of each field of a JSON object, under a key of its own (index.key beside the\nfile store\'s key, 0600). It holds refs, versions, lengths and fingerprints: no value, nothing anyone can\ncompute from a value without that key. Every read is audited (purpose=index). create and each rotation add\ntheir new value to it as they go.\nExit: 0 indexed, 1 some secrets could not be read (warned), other codes: a store could not be listed.\nExamples:\n  vh-secrets index\n  vh-secrets scan --git --managed --rotate-leaked')
     .action(action(hooks, () => import('./commands/index.js')));

@@ -20,6 +20,8 @@ function recentVersions(versions: readonly VersionInfo[], current: string, count
 export interface IndexBuildInput {
   /** Store aliases; all configured stores when empty. */
   stores: string[];
+  /** Only secrets whose names start with this (a team's part of a shared store); the rest of the store is left out. */
+  prefix?: string;
   versions?: number;
   concurrency?: number;
   now?: () => Date;
@@ -49,10 +51,11 @@ export async function buildIndex(rt: Runtime, input: IndexBuildInput): Promise<I
   const index: IndexFile = { format: INDEX_FORMAT, v: 1, built_at: builtAt, versions, stores: {}, secrets: {}, entries: [] };
   const result: IndexBuildResult = { path: files.index, secrets: 0, values: 0, fingerprints: 0, skipped: [], errors: [] };
   for (const alias of aliases) {
-    const listed = await listSecrets(rt, { store: alias, tags: {} }).catch((err: unknown) => {
+    const scope = input.prefix ? { prefix: input.prefix } : {};
+    const listed = await listSecrets(rt, { store: alias, tags: {}, ...scope }).catch((err: unknown) => {
       if (!isVhError(err)) throw err;
       result.errors.push({ store: alias, code: err.code, message: err.message });
-      index.stores[alias] = { indexed_at: now().toISOString(), secrets: 0, error: err.message };
+      index.stores[alias] = { indexed_at: now().toISOString(), secrets: 0, error: err.message, ...scope };
       return undefined;
     });
     if (!listed) continue;
@@ -99,7 +102,7 @@ export async function buildIndex(rt: Runtime, input: IndexBuildInput): Promise<I
       index.entries.push(...r.entries);
       result.values += r.versions.length;
     }
-    index.stores[alias] = { indexed_at: now().toISOString(), secrets: count, error: null };
+    index.stores[alias] = { indexed_at: now().toISOString(), secrets: count, error: null, ...scope };
     result.secrets += count;
   }
   result.fingerprints = index.entries.length;
@@ -141,10 +144,10 @@ export interface Freshness {
  */
 export async function indexFreshness(rt: Runtime, loaded: LoadedIndex): Promise<Freshness> {
   const out: Freshness = { changed: [], unindexed: 0, unreachable: [] };
-  for (const alias of Object.keys(loaded.stores)) {
+  for (const [alias, info] of Object.entries(loaded.stores)) {
     if (!rt.config.stores.has(alias)) continue;
     try {
-      const listed = await listSecrets(rt, { store: alias, tags: {} });
+      const listed = await listSecrets(rt, { store: alias, tags: {}, ...(info.prefix ? { prefix: info.prefix } : {}) });
       for (const s of listed.secrets) {
         const known = loaded.secrets.get(s.ref);
         if (!known) out.unindexed++;

@@ -36,7 +36,8 @@ export interface IndexFile {
   /** When the build started: a log line older than this is already in the index. */
   built_at: string;
   versions: number;
-  stores: Record<string, { indexed_at: string; secrets: number; error: string | null }>;
+  /** Per store: when it was indexed, how many secrets, and the name prefix the index was limited to (if any). */
+  stores: Record<string, { indexed_at: string; secrets: number; error: string | null; prefix?: string }>;
   secrets: Record<string, IndexedSecret>;
   entries: ManagedEntry[];
 }

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { run, tempHome } from '../helpers/cli.js';
+import { run, tempHome, waitFor } from '../helpers/cli.js';
 import {
   ADMIN_PASSWORD, ADMIN_USER, HOST, MARIADB_PORT, PG_PORT, REDIS_PORT, credential, dbName, holdSession, mysqlAdmin, mysqlLogin, password, pgAdmin, pgLogin, redisAdmin, redisLogin,
   skipMariadb, skipPg, skipRedis, targetEnv,
@@ -248,8 +248,9 @@ describe('cleanup only once the old credential is idle', () => {
     expect((await vh(['create', name, '--type', 'database_password', '--target', 'redis-idle', '--rotation-days', '365', '--tag', `t=${user}`], credential(user, pass))).code).toBe(0);
     const old = await hold('redis', user, pass);
     // CLIENT LIST ages are whole seconds, so the target counts only connections over a second older than the new
-    // version: this one is made two seconds before it (a clock's resolution, not a wait for something to happen).
-    await new Promise((r) => setTimeout(r, 2100));
+    // version: the rotation starts once Redis itself reports this connection at least three seconds old.
+    const age = async () => Math.max(-1, ...String(await redisAdmin('CLIENT', 'LIST')).split('\n').filter((l) => l.includes(` user=${user} `)).map((l) => Number(/ age=(\d+)/.exec(l)?.[1] ?? -1)));
+    await waitFor(async () => (await age()) >= 3, 30_000, `Redis to report the connection of ${user} three seconds old`);
     expect((await vh(['rotate', name, '--yes'], undefined, NO_GRACE)).code).toBe(0);
     const now = await current(name);
     ledger.add(now.password);

@@ -5,6 +5,7 @@ import type { CommandContext } from '../context.js';
 
 interface IndexOpts {
   store?: string[];
+  prefix?: string;
   versions?: string;
 }
 
@@ -19,7 +20,8 @@ export async function run(ctx: CommandContext, _args: string[], raw: Record<stri
   const rt = await ctx.runtime();
   const { buildIndex } = await import('../../core/value-index-build.js');
   const started = Date.now();
-  const result = await buildIndex(rt, { stores: opts.store ?? [], versions });
+  if (opts.prefix === '') throw new VhError('USAGE', '--prefix needs a name prefix');
+  const result = await buildIndex(rt, { stores: opts.store ?? [], versions, ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}) });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (ctx.io.json) ctx.io.outJson({ ...result, versions_per_secret: versions, duration_ms: Date.now() - started });
   else {
