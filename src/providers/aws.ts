@@ -63,11 +63,11 @@ const MAX_REVOKED = 6;
 type AwsSdk = typeof import('@aws-sdk/client-secrets-manager');
 
 /**
- * The SDK's names for a timeout or an unavailable service, and the socket errnos but EHOSTUNREACH and ENETUNREACH:
- * this mapping has never counted those two, which end in the catch-all NETWORK below (the SDK's message, not
- * marked as unsent), and counting them would change what a failed write reports.
+ * The SDK's names for a timeout or an unavailable service, and every socket errno the other providers count. A
+ * connect that found no route (EHOSTUNREACH, ENETUNREACH) sent nothing, like a refused one: marked unsent, so a
+ * write that failed so is sent again rather than reconciled (as Vault's mapping has always done).
  */
-const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'NetworkingError', ...[...NETWORK_ERRNOS].filter((c) => c !== 'EHOSTUNREACH' && c !== 'ENETUNREACH'), 'InternalServiceError', 'ServiceUnavailable', 'ServiceUnavailableException']);
+const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'NetworkingError', ...NETWORK_ERRNOS, 'InternalServiceError', 'ServiceUnavailable', 'ServiceUnavailableException']);
 
 export function mapAwsError(err: unknown, where: string, what: string): VhError {
   const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
