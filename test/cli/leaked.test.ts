@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { run, tempHome, type RunResult } from '../helpers/cli.js';
+import { ADMIN_PASSWORD, ADMIN_USER, HOST, PG_PORT, credential, dbName, password, pgAdmin, pgLogin, skipPg, targetEnv } from '../helpers/databases.js';
+import { LeakLedger } from '../leak/canary.js';
 import { storesUnderTest, type StoreUnderTest } from '../helpers/stores.js';
 
 /**
@@ -195,6 +197,55 @@ test('scan --managed with no index says how to build one (exit 78)', async () =>
     const bad = await run(['scan', home, '--dry-run'], { env: await env });
     expect(bad.code).toBe(64);
     expect(bad.stderr).toMatch(/--dry-run applies to --rotate-leaked/);
+  } finally {
+    await fs.rm(home, { recursive: true, force: true });
+  }
+});
+
+test('a leaked database password: --rotate-leaked changes it at the database, the leaked one stops working at once', async () => {
+  const skip = await skipPg();
+  if (skip) return console.warn(`skipped: ${skip}`);
+  const home = tempHome('vh-leaked-pg-');
+  const ledger = new LeakLedger();
+  try {
+    const user = dbName('vh_leak');
+    const pass = ledger.add(password());
+    await pgAdmin(`CREATE ROLE ${user} LOGIN PASSWORD '${pass}'`);
+    // [scan] managed = true: the config turns the managed match on without the flag.
+    const env = await targetEnv(home, `[scan]\nmanaged = true\n\n[targets.pg]\nkind = "postgres"\nhost = "${HOST}"\nport = ${PG_PORT}\nadmin = "local:admin/pg"\n`);
+    const vh = (args: string[], input?: string) => run(args, { env, ...(input !== undefined ? { input } : {}), timeoutMs: 120_000 }).then((r) => ledger.record(args.join(' '), r, args[0] === 'get'));
+    ledger.add(ADMIN_PASSWORD);
+    expect((await vh(['create', 'local:admin/pg', '--type', 'database_password'], credential(ADMIN_USER, ADMIN_PASSWORD))).code).toBe(0);
+    expect((await vh(['create', `db/${user}`, '--type', 'database_password', '--target', 'pg'], credential(user, pass))).code).toBe(0);
+    expect((await vh(['index'])).code).toBe(0);
+    const dir = join(home, 'leak');
+    await fs.mkdir(dir);
+    await fs.writeFile(join(dir, '.env'), `DATABASE_URL=postgres://${user}:${pass}@db:5432/app\n`);
+
+    const found = JSON.parse((await vh(['scan', dir, '--format', 'json'])).out) as { findings: JsonFinding[] };
+    expect(found.findings.map((f) => f.managed)).toEqual([{ ref: `local:db/${user}#password`, version: '1', current: true }]);
+    const r = await vh(['scan', dir, '--rotate-leaked', '--yes']);
+    expect(r.stderr).toContain(`local:db/${user}: rotated: rotated 1 → 2; revoked 1`);
+    expect(r.code).toBe(0);
+    expect(await pgLogin(user, pass)).toBe(false);
+    const now = JSON.parse((await vh(['get', `db/${user}`])).out) as { username: string; password: string };
+    ledger.add(now.password);
+    expect(now.username).toBe(user);
+    expect(await pgLogin(user, now.password)).toBe(true);
+    await ledger.recordFiles(join(home, 'vh'), () => false);
+    expect(ledger.leaks()).toEqual([]);
+  } finally {
+    await fs.rm(home, { recursive: true, force: true });
+  }
+});
+
+test('[scan] managed must be true or false', async () => {
+  const home = tempHome('vh-leaked-cfg-');
+  try {
+    const env = await targetEnv(home, '[scan]\nmanaged = "yes"\n');
+    const r = await run(['scan', home], { env });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toMatch(/scan\.managed must be true or false/);
   } finally {
     await fs.rm(home, { recursive: true, force: true });
   }
