@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { shannonEntropy } from './entropy.js';
 import { isExampleValue, isProtectedValue } from './placeholders.js';
-import { MANAGED_RULE_ID, refOf, type ManagedMatcher } from './managed.js';
+import { MANAGED_RULE, MANAGED_RULE_ID, refOf, type ManagedMatcher } from './managed.js';
 import { base64Runs, isSpace, KeywordIndex } from './prefilter.js';
 import type { Allowlist, Finding, Rule } from './types.js';
 
@@ -41,6 +41,11 @@ export function sha256Hex(text: string): string {
 /** rule + file + hash of the secret: stable when lines move, different when the secret changes. */
 export function fingerprintOf(ruleId: string, file: string, secret: string): string {
   return sha256Hex(`${ruleId}\0${file}\0${sha256Hex(secret)}`).slice(0, 32);
+}
+
+/** A finding not yet placed: `place` sets its lines and columns. */
+function newFinding(ruleId: string, description: string, file: string, secret: string): Finding {
+  return { ruleId, description, file, secret, line: 0, column: 0, endLine: 0, endColumn: 0, fingerprint: fingerprintOf(ruleId, file, secret) };
 }
 
 /** Maps offsets in a text to 1-based line and column, computing line starts only once something is found. */
@@ -284,17 +289,7 @@ export class Detector {
         const line = lineAround(text, start);
         if (INLINE_ALLOW.some((marker) => line.includes(marker))) continue;
         if (this.allowed(rule, { secret, match: m[0], line, ...source })) continue;
-        const finding: Finding = {
-          ruleId: rule.id,
-          description: rule.description,
-          file,
-          secret,
-          line: 0,
-          column: 0,
-          endLine: 0,
-          endColumn: 0,
-          fingerprint: fingerprintOf(rule.id, file, secret),
-        };
+        const finding = newFinding(rule.id, rule.description, file, secret);
         place(start, end, finding);
         spans.add(start, end);
         found.push(finding);
@@ -332,18 +327,7 @@ export class Detector {
       }
       if (spans.overlaps(hit.start, hit.end)) continue;
       const secret = text.slice(hit.start, hit.end);
-      const finding: Finding = {
-        ruleId: MANAGED_RULE_ID,
-        description: 'A value vh-secrets manages, found verbatim',
-        file,
-        secret,
-        line: 0,
-        column: 0,
-        endLine: 0,
-        endColumn: 0,
-        fingerprint: fingerprintOf(MANAGED_RULE_ID, file, secret),
-        managed: refOf(hit.entry),
-      };
+      const finding: Finding = { ...newFinding(MANAGED_RULE_ID, MANAGED_RULE.description, file, secret), managed: refOf(hit.entry) };
       place(hit.start, hit.end, finding);
       spans.add(hit.start, hit.end);
       found.push(finding);
