@@ -43,7 +43,7 @@ _vh_secrets() {
   case "$cmd $prev" in
     "get --format") COMPREPLY=($(compgen -W "raw json env dotenv yaml" -- "$cur")); return ;;
     "export --format") COMPREPLY=($(compgen -W "dotenv env json" -- "$cur")); return ;;
-    "compliance --framework") COMPREPLY=($(compgen -W "nist-800-53 soc2 iso27001 hipaa all" -- "$cur")); return ;;
+    "compliance --framework") COMPREPLY=($(compgen -W "nist-800-53 soc2 iso27001 hipaa pci-dss gdpr all" -- "$cur")); return ;;
     "scan --format") COMPREPLY=($(compgen -W "text json sarif" -- "$cur")); return ;;
   esac
   case $prev in

@@ -24,7 +24,7 @@ complete -c vh-secrets -n '__fish_use_subcommand' -a 'template' -d 'render {{ se
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'export' -d 'print the current values of one store (under --prefix) as a .env file, shell exp'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'copy' -d 'copy a secret (value and metadata) to another store or name, as restore writes i'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'audit' -d 'summarise the audit log and detect anomalies; `audit verify` checks the hash cha'
-complete -c vh-secrets -n '__fish_use_subcommand' -a 'compliance' -d 'map NIST 800-53, SOC 2, ISO 27001 and HIPAA controls to evidence vh-secrets can '
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'compliance' -d 'map NIST 800-53, SOC 2, ISO 27001, HIPAA, PCI DSS and GDPR controls to evidence '
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'index' -d 'build the index of managed values that `scan --managed` matches against (keyed f'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'scan' -d 'find leaked credentials in files, git history, staged changes or stdin'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'completion' -d 'print a shell completion script'
@@ -166,7 +166,7 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l output -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l fail-on-anomalies -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -l anchor -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from audit' -a 'report verify flush'
-complete -c vh-secrets -n '__fish_seen_subcommand_from compliance' -l framework -x -a 'nist-800-53 soc2 iso27001 hipaa all'
+complete -c vh-secrets -n '__fish_seen_subcommand_from compliance' -l framework -x -a 'nist-800-53 soc2 iso27001 hipaa pci-dss gdpr all'
 complete -c vh-secrets -n '__fish_seen_subcommand_from compliance' -l days -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from index' -l store -x -a '(vh-secrets __complete stores 2>/dev/null)'
 complete -c vh-secrets -n '__fish_seen_subcommand_from index' -l prefix -x

@@ -4,22 +4,33 @@ import { VhError, isVhError } from '../base/errors.js';
 import { checkHealth, type HealthReport } from '../health/evaluate.js';
 import type { Runtime } from '../core/runtime.js';
 import type { PostureFinding, StorePosture } from '../core/store.js';
+import type { SecretType } from '../core/types.js';
 
 /**
  * The compliance report: framework controls mapped to evidence vh-secrets can measure itself — rotation ages
  * against the policy (store metadata, through the health evaluation), the audit log's hash chain, anomalies in
  * the audit log, the access policy, encryption at rest of each store, and TLS to each store and audit sink. What a
  * store's encryption and TLS look like is its provider's to say (its `posture`: StorePosture in core/store.ts).
+ * PCI DSS 8.3.9 adds one more from the same metadata: password-like credentials no older than 90 days.
  * A control passes only when every piece of its evidence was measured and passed; anything the tool cannot
  * observe is `not-measurable`, with the reason. Nothing passes on faith.
  */
 
 export const COMPLIANCE_SCHEMA = 'vh-secrets.compliance/1';
-export const FRAMEWORKS = ['nist-800-53', 'soc2', 'iso27001', 'hipaa'] as const;
+export const FRAMEWORKS = ['nist-800-53', 'soc2', 'iso27001', 'hipaa', 'pci-dss', 'gdpr'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 export type ControlStatus = 'pass' | 'fail' | 'not-measurable';
 
-export type EvidenceId = 'access_policy' | 'audit_integrity' | 'anomalies' | 'rotation' | 'policy_compliance' | 'encryption_at_rest' | 'transport_security' | 'key_management';
+export type EvidenceId =
+  | 'access_policy'
+  | 'audit_integrity'
+  | 'anomalies'
+  | 'rotation'
+  | 'credential_age_90d'
+  | 'policy_compliance'
+  | 'encryption_at_rest'
+  | 'transport_security'
+  | 'key_management';
 
 export interface EvidenceItem {
   /** The measured fact (or, for not-measurable, why it cannot be). */
@@ -90,6 +101,25 @@ export const CONTROLS: ControlDef[] = [
   { framework: 'hipaa', control: '164.312(b)', title: 'Audit controls', evidence: ['audit_integrity'] },
   { framework: 'hipaa', control: '164.312(c)', title: 'Integrity', evidence: ['audit_integrity', 'encryption_at_rest'] },
   { framework: 'hipaa', control: '164.312(e)', title: 'Transmission security', evidence: ['transport_security'] },
+  // PCI DSS v4.0. Left out: 10.5 (log history retained 12 months: where the log and its copies are kept, and for
+  // how long, is not observable from here) and the rest of 8.3 (how people authenticate to systems).
+  { framework: 'pci-dss', control: '3.6', title: 'Cryptographic keys used to protect stored account data are secured', evidence: ['encryption_at_rest', 'access_policy'] },
+  { framework: 'pci-dss', control: '3.7', title: 'Key-management processes and procedures covering all aspects of the key lifecycle are defined and implemented', evidence: ['rotation', 'policy_compliance'], supporting: ['key_management'] },
+  { framework: 'pci-dss', control: '7.2', title: 'Access to system components and data is appropriately defined and assigned', evidence: ['access_policy'] },
+  { framework: 'pci-dss', control: '8.3.2', title: 'Strong cryptography renders all authentication factors unreadable during transmission and storage', evidence: ['encryption_at_rest', 'transport_security'] },
+  { framework: 'pci-dss', control: '8.3.9', title: 'Passwords/passphrases used as the only authentication factor are changed at least once every 90 days', evidence: ['credential_age_90d'] },
+  { framework: 'pci-dss', control: '8.6.3', title: 'Passwords/passphrases for any application and system accounts are protected against misuse', evidence: ['rotation', 'policy_compliance'] },
+  { framework: 'pci-dss', control: '10.2', title: 'Audit logs are implemented to support the detection of anomalies and suspicious activity', evidence: ['audit_integrity'] },
+  { framework: 'pci-dss', control: '10.3', title: 'Audit logs are protected from destruction and unauthorized modifications', evidence: ['audit_integrity'] },
+  { framework: 'pci-dss', control: '10.4', title: 'Audit logs are reviewed to identify anomalies or suspicious activity', evidence: ['audit_integrity', 'anomalies'] },
+  // GDPR: what bears on the credentials and keys that guard personal data. Left out: Art. 30 (records of
+  // processing), Art. 32(1)(c) (restoring availability), 32(1)(d) (a process of regular testing) and the data
+  // subject's rights, of which vh-secrets observes nothing.
+  { framework: 'gdpr', control: 'Art. 5(1)(f)', title: 'Integrity and confidentiality', evidence: ['access_policy', 'encryption_at_rest', 'transport_security'] },
+  { framework: 'gdpr', control: 'Art. 25', title: 'Data protection by design and by default', evidence: ['access_policy', 'encryption_at_rest'] },
+  { framework: 'gdpr', control: 'Art. 32(1)(a)', title: 'Security of processing: pseudonymisation and encryption of personal data', evidence: ['encryption_at_rest', 'transport_security'] },
+  { framework: 'gdpr', control: 'Art. 32(1)(b)', title: 'Security of processing: ongoing confidentiality, integrity, availability and resilience of processing systems', evidence: ['access_policy', 'rotation', 'audit_integrity'] },
+  { framework: 'gdpr', control: 'Art. 33', title: 'Notification of a personal data breach to the supervisory authority', evidence: ['audit_integrity', 'anomalies'] },
 ];
 
 const TITLES: Record<EvidenceId, string> = {
@@ -97,6 +127,7 @@ const TITLES: Record<EvidenceId, string> = {
   audit_integrity: 'audit log present and its hash chain intact',
   anomalies: 'audit log anomalies',
   rotation: 'rotation ages within their intervals',
+  credential_age_90d: 'passwords and account credentials changed within the last 90 days, on intervals of 90 days or less',
   policy_compliance: 'secrets comply with the policy',
   encryption_at_rest: 'stores encrypt secrets at rest',
   transport_security: 'TLS to stores and audit sinks',
@@ -184,6 +215,53 @@ function rotationEvidence(health: HealthReport): EvidenceItem {
   if (down.length > 0 || unknown > 0) return { status: 'not-measurable', summary: `${measured} secrets within their interval; ${unknown} without a rotation time; ${down.length} store(s) could not be read`, source, findings };
   if (health.secrets.length === 0) return { status: 'not-measurable', summary: 'no managed secrets found in the configured stores', source, findings };
   return { status: 'pass', summary: `all ${health.secrets.length} secrets rotated within their interval`, source, findings };
+}
+
+/** PCI DSS 8.3.9: a password or passphrase is changed at least once every this many days. */
+export const PCI_PASSWORD_DAYS = 90;
+/**
+ * Secret types that authenticate an account by knowledge alone — passwords and what stands for one (API keys,
+ * OAuth client secrets) — and `generic`, which may be any of them. Keys (signing, encryption, TLS) are left to
+ * key management (their cryptoperiods: `rotation`, `key_management`).
+ */
+const PASSWORD_TYPES: readonly SecretType[] = ['database_password', 'api_key', 'oauth_client_secret', 'generic'];
+
+/**
+ * Each password-like credential's age since its value last changed, and the interval it rotates on, against a
+ * ceiling of 90 days (PCI DSS 8.3.9), from the same store metadata as `rotation`: a value older than that fails,
+ * and so does one set to rotate less often (it will be, before it is rotated next).
+ */
+function credentialAgeEvidence(health: HealthReport, now: Date): EvidenceItem {
+  const limit = PCI_PASSWORD_DAYS;
+  const source = `store metadata (vh-rotated-at, vh-rotation-days) via the health evaluation; types ${PASSWORD_TYPES.join(', ')}`;
+  const findings: EvidenceItem['findings'] = [];
+  const creds = health.secrets.filter((s) => PASSWORD_TYPES.includes(s.type));
+  let old = 0;
+  let unknown = 0;
+  for (const s of creds) {
+    const rotated = s.rotated_at ? Date.parse(s.rotated_at) : NaN;
+    if (!Number.isFinite(rotated)) {
+      unknown++;
+      findings.push({ subject: s.secret, status: 'not-measurable', detail: s.checks.find((c) => c.check === 'rotation' || c.check === 'evaluate')?.message ?? 'no creation or rotation time recorded' });
+      continue;
+    }
+    const age = Math.round(((now.getTime() - rotated) / 86_400_000) * 10) / 10;
+    const due = s.rotation_due_at ? Date.parse(s.rotation_due_at) : NaN;
+    const interval = Number.isFinite(due) ? Math.round((due - rotated) / 86_400_000) : null;
+    if (age > limit) {
+      old++;
+      findings.push({ subject: s.secret, status: 'fail', detail: `${s.type} last changed ${age} days ago (${s.rotated_at}): more than ${limit}` });
+    } else if (interval !== null && interval > limit) {
+      old++;
+      findings.push({ subject: s.secret, status: 'fail', detail: `${s.type} rotates every ${interval} days: more than ${limit} (last changed ${age} days ago)` });
+    }
+  }
+  const down = health.stores.filter((s) => s.error !== null);
+  for (const s of down) findings.push({ subject: `store ${s.store}`, status: 'not-measurable', detail: `${s.error!.message} (${s.error!.code})` });
+  if (old > 0) return { status: 'fail', summary: `${old} of ${creds.length} passwords and account credentials older than ${limit} days or rotating less often`, source, findings };
+  if (down.length > 0 || unknown > 0) return { status: 'not-measurable', summary: `${creds.length - unknown} credentials within ${limit} days; ${unknown} without a rotation time; ${down.length} store(s) could not be read`, source, findings };
+  if (creds.length === 0) return { status: 'not-measurable', summary: `no passwords or account credentials (${PASSWORD_TYPES.join(', ')}) found in the configured stores`, source, findings };
+  return { status: 'pass', summary: `all ${creds.length} passwords and account credentials changed within ${limit} days, on intervals of ${limit} days or less`, source, findings };
 }
 
 /** Rotation target kinds whose service makes and keeps the key itself, with what such a key is called. */
@@ -311,7 +389,7 @@ export async function buildComplianceReport(rt: Runtime, input: ComplianceInput)
 
   const evidence = new Map<EvidenceId, EvidenceItem>();
   let health: HealthReport | undefined;
-  const needHealth = wanted.has('rotation') || wanted.has('policy_compliance') || wanted.has('key_management');
+  const needHealth = wanted.has('rotation') || wanted.has('credential_age_90d') || wanted.has('policy_compliance') || wanted.has('key_management');
   if (needHealth) health = await checkHealth(rt, { tags: {}, now, targets: wanted.has('key_management') });
 
   let denials = 0;
@@ -344,6 +422,9 @@ export async function buildComplianceReport(rt: Runtime, input: ComplianceInput)
         break;
       case 'rotation':
         evidence.set(id, rotationEvidence(health!));
+        break;
+      case 'credential_age_90d':
+        evidence.set(id, credentialAgeEvidence(health!, now));
         break;
       case 'policy_compliance':
         evidence.set(id, policyComplianceEvidence(rt, health!));
@@ -381,7 +462,7 @@ export async function buildComplianceReport(rt: Runtime, input: ComplianceInput)
     };
   });
   const count = (s: ControlStatus) => controls.filter((c) => c.status === s).length;
-  const order: EvidenceId[] = ['access_policy', 'audit_integrity', 'anomalies', 'rotation', 'policy_compliance', 'key_management', 'encryption_at_rest', 'transport_security'];
+  const order: EvidenceId[] = ['access_policy', 'audit_integrity', 'anomalies', 'rotation', 'credential_age_90d', 'policy_compliance', 'key_management', 'encryption_at_rest', 'transport_security'];
   return {
     schema: COMPLIANCE_SCHEMA,
     generated_at: now.toISOString(),
