@@ -470,6 +470,12 @@ export class RotationEngine {
     return (await store.get(ref.name, { version })).value;
   }
 
+  /** Whether the store keeps `version` revoked (disabled or destroyed), as a revoke leaves it. */
+  private async revokedIn(store: SecretStore, ref: ResolvedRef, version: string): Promise<boolean> {
+    const v = (await store.describe(ref.name)).versions.find((x) => x.version === version);
+    return v !== undefined && v.state !== 'enabled';
+  }
+
   /**
    * Drives the phases from wherever `entry` stands. `value` is the staged value when resuming (read back from
    * the store); a fresh rotation generates it.
@@ -613,7 +619,15 @@ export class RotationEngine {
       await step('cleanup', async () => {
         if (!atOnce) return;
         if (target) {
-          const previous = this.credential(entry, await oldValue());
+          const previousValue = await oldValue().catch(async (err: unknown) => {
+            // Resumed after a kill that came after this step's revoke but before the journal recorded the step:
+            // the previous version is revoked in the store, and the target retired it before that (target
+            // first, then the store), so nothing is left to do. Reading it again would fail the resume forever.
+            if (isVhError(err) && err.code === 'NOT_FOUND' && (await this.revokedIn(store, ref, entry.from_version!))) return undefined;
+            throw err;
+          });
+          if (!previousValue) return;
+          const previous = this.credential(entry, previousValue);
           const now = this.credential(entry, await newValueOf());
           cutSessions = await target.inUse?.(previous, now, new Date()).catch(() => undefined);
           if (cutSessions !== undefined) details.sessions_cut = cutSessions;

@@ -140,6 +140,15 @@ describe('http fault proxy', () => {
     expect(proxy.log[0]!.forwarded).toBe(false);
   });
 
+  test('reset-before: the connection is reset once the request is in, never forwarded', async () => {
+    const n = received.length;
+    proxy.arm({ match: () => true, fault: { kind: 'reset-before' } });
+    const r = await call(proxy, 'POST', '/rb', { body: 'x' });
+    expect(r.error).toMatch(/ECONNRESET|socket hang up/);
+    expect(await seen('/rb', n)).toBe(0);
+    expect(proxy.log.at(-1)).toMatchObject({ forwarded: false, outcome: 'reset', fault: 'reset-before' });
+  });
+
   test('commit-then-500: forwarded (the upstream commits), the client gets 500', async () => {
     const n = received.length;
     proxy.arm({ match: () => true, fault: { kind: 'commit-then-500' } });

@@ -10,8 +10,8 @@ import { createServer as createTcpServer, connect, type Server, type Socket } fr
  * lifetime (timers are unref'd), so a test that forgets to close one cannot keep the suite alive.
  *
  * - `startHttpFaultProxy` speaks HTTP/1.1 (Node's parser: keep-alive, Content-Length and chunked bodies), optionally
- *   terminating TLS with the peer's own certificate; logs every request it sees (method, path, AWS `X-Amz-Target`,
- *   what the client got) and applies one armed fault to the requests a rule selects: a predicate on method / path /
+ *   terminating TLS with the peer's own certificate; logs every request it sees (method, path, AWS `X-Amz-Target`
+ *   or query-protocol `Action`, what the client got) and applies one armed fault to the requests a rule selects: a predicate on method / path /
  *   target and an occurrence number among the matching requests.
  * - `startGrpcFaultProxy` does the same for a gRPC peer over cleartext HTTP/2 (one stream per call).
  * - `startTcpFaultProxy` relays bytes for the PostgreSQL / MariaDB / Redis targets and, at the Nth client→server
@@ -28,6 +28,8 @@ export type HttpFault =
   | { kind: 'reset-mid-body' }
   /** Answer `status` at once, without forwarding (the upstream never sees the request). */
   | { kind: 'status'; status: 403 | 429 | 500 | 503 }
+  /** Reset the connection (RST) once the request is in, without forwarding it ("refused": the upstream never sees it). */
+  | { kind: 'reset-before' }
   /** Forward (the upstream commits), then answer 500 instead of the upstream's answer. */
   | { kind: 'commit-then-500' };
 
@@ -50,6 +52,8 @@ export interface SeenRequest {
   amzTarget: string | undefined;
   /** The AWS service a SigV4-signed request is for (`iam`, `sts`: its credential scope), when signed. */
   service: string | undefined;
+  /** AWS query protocol operation (IAM, STS: `Action=CreateAccessKey` in the form body), when present. */
+  action: string | undefined;
   /** What the client got: the status, or `dropped` / `reset` / `late` (sent after a delay) / `gone` (client left). */
   outcome: number | 'dropped' | 'reset' | 'late' | 'gone' | 'pending';
   /** Whether the upstream received the request. */
@@ -59,8 +63,8 @@ export interface SeenRequest {
 }
 
 export interface HttpRule {
-  /** Which requests count. */
-  match: (r: { method: string; path: string; amzTarget: string | undefined; service: string | undefined }) => boolean;
+  /** Which requests count (judged once the request's body is in). */
+  match: (r: { method: string; path: string; amzTarget: string | undefined; service: string | undefined; action: string | undefined }) => boolean;
   /** The n-th matching request (1-based) gets the fault. @default 1 */
   occurrence?: number;
   /** Consecutive matching requests from the n-th on that get it. @default 1 */
@@ -116,6 +120,12 @@ function amzTargetOf(h: IncomingHttpHeaders): string | undefined {
 /** `Credential=<key id>/<date>/<region>/<service>/aws4_request` in a SigV4 Authorization header. */
 function serviceOf(h: IncomingHttpHeaders): string | undefined {
   return /Credential=[^/,]+\/\d{8}\/[^/,]+\/([^/,]+)\/aws4_request/.exec(h.authorization ?? '')?.[1];
+}
+
+/** `Action` of an AWS query-protocol request (a form-encoded body). */
+function actionOf(h: IncomingHttpHeaders, body: Buffer): string | undefined {
+  if (!/^application\/x-www-form-urlencoded/.test(h['content-type'] ?? '')) return undefined;
+  return new URLSearchParams(body.toString('utf8')).get('Action') ?? undefined;
 }
 
 /** A Vault-style error body (`{"errors": [...]}`); AWS-style bodies come from `awsErrorBody`. */
@@ -212,6 +222,11 @@ export async function startHttpFaultProxy(options: HttpFaultProxyOptions): Promi
       entry.outcome = fault.status;
       return;
     }
+    if (fault?.kind === 'reset-before') {
+      reset(socket);
+      entry.outcome = 'reset';
+      return;
+    }
     let answer: Awaited<ReturnType<typeof forward>>;
     try {
       entry.forwarded = true;
@@ -269,6 +284,7 @@ export async function startHttpFaultProxy(options: HttpFaultProxyOptions): Promi
       path: req.url ?? '/',
       amzTarget: amzTargetOf(req.headers),
       service: serviceOf(req.headers),
+      action: undefined,
       outcome: 'pending',
       forwarded: false,
       fault: undefined,
@@ -279,20 +295,22 @@ export async function startHttpFaultProxy(options: HttpFaultProxyOptions): Promi
       entry.outcome = 'dropped';
       return;
     }
-    let fault: HttpFault | undefined;
-    if (rule && rule.match({ method: entry.method, path: entry.path, amzTarget: entry.amzTarget, service: entry.service })) {
-      matched++;
-      const first = rule.occurrence ?? 1;
-      if (matched >= first && matched < first + (rule.times ?? 1)) {
-        fault = rule.fault;
-        fired++;
-        entry.fault = faultName(fault);
-      }
-    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      handle(req, res, entry, fault, Buffer.concat(chunks)).catch(() => req.socket.destroy());
+      const body = Buffer.concat(chunks);
+      entry.action = actionOf(req.headers, body);
+      let fault: HttpFault | undefined;
+      if (rule && rule.match({ method: entry.method, path: entry.path, amzTarget: entry.amzTarget, service: entry.service, action: entry.action })) {
+        matched++;
+        const first = rule.occurrence ?? 1;
+        if (matched >= first && matched < first + (rule.times ?? 1)) {
+          fault = rule.fault;
+          fired++;
+          entry.fault = faultName(fault);
+        }
+      }
+      handle(req, res, entry, fault, body).catch(() => req.socket.destroy());
     });
     req.on('error', () => req.socket.destroy());
   };
@@ -542,7 +560,7 @@ export async function startGrpcFaultProxy(options: { upstream: string; lifetimeM
 
   server.on('stream', (stream, headers) => {
     stream.on('error', () => undefined);
-    const entry: SeenRequest = { seq: ++seq, method: String(headers[':method']), path: String(headers[':path']), amzTarget: undefined, service: undefined, outcome: 'pending', forwarded: false, fault: undefined };
+    const entry: SeenRequest = { seq: ++seq, method: String(headers[':method']), path: String(headers[':path']), amzTarget: undefined, service: undefined, action: undefined, outcome: 'pending', forwarded: false, fault: undefined };
     log.push(entry);
     if (seq > maxRequests) {
       stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
@@ -550,7 +568,7 @@ export async function startGrpcFaultProxy(options: { upstream: string; lifetimeM
       return;
     }
     let fault: HttpFault | undefined;
-    if (rule && rule.match({ method: entry.method, path: entry.path, amzTarget: undefined, service: undefined })) {
+    if (rule && rule.match({ method: entry.method, path: entry.path, amzTarget: undefined, service: undefined, action: undefined })) {
       matched++;
       const first = rule.occurrence ?? 1;
       if (matched >= first && matched < first + (rule.times ?? 1)) {
@@ -568,6 +586,12 @@ export async function startGrpcFaultProxy(options: { upstream: string; lifetimeM
       if (fault?.kind === 'status') {
         answerStatus(GRPC_STATUS[fault.status]!);
         entry.outcome = fault.status;
+        return;
+      }
+      if (fault?.kind === 'reset-before') {
+        const raw = rawOf(stream);
+        if (raw) reset(raw);
+        entry.outcome = 'reset';
         return;
       }
       const forwardHeaders: Record<string, string | string[]> = {};
