@@ -34,6 +34,7 @@ export const EXIT_CODES: [number, string][] = [
 export const ENVIRONMENT: [string, string][] = [
   ['VH_SECRETS_HOME', 'directory for the embedded store, its key, journal, audit log and locks (default ~/.local/share/vh-secrets)'],
   ['VH_SECRETS_CONFIG', 'config file (instead of ./vh-secrets.toml or ~/.config/vh-secrets/config.toml)'],
+  ['VH_SECRETS_ENV', 'environment: merge config/<name>.toml over the base config (when --env is not given)'],
   ['VH_SECRETS_FILE_KEY', 'key of the embedded file store: 32 bytes as hex/base64, or a passphrase of 16+ characters'],
   ['VH_SECRETS_AUDIT_HMAC_KEY', 'key for an HMAC-keyed audit hash chain'],
   ['VH_SECRETS_ACTOR', 'actor name recorded in audit events and checked by the policy (default: the OS user; --actor wins)'],
@@ -50,7 +51,7 @@ export const ENVIRONMENT: [string, string][] = [
 /** Options every command accepts, before or after the command name. */
 export const GLOBAL_OPTIONS: [string, string][] = [
   ['--config <file>', 'config file (TOML)'],
-  ['--env <name>', 'merge config/<name>.toml over the base config'],
+  ['--env <name>', 'merge config/<name>.toml over the base config (default VH_SECRETS_ENV)'],
   ['--json', 'machine-readable JSON on stdout'],
   ['-q, --quiet', 'no progress or notes on stderr'],
   ['--no-color', 'no colour (also NO_COLOR)'],

@@ -12,14 +12,24 @@ import { defaultPaths, userConfigFile, type Paths } from '../base/paths.js';
 
 /**
  * Configuration: TOML, found by `--config`, `VH_SECRETS_CONFIG`, `./vh-secrets.toml`, then
- * `~/.config/vh-secrets/config.toml`; `--env NAME` merges `config/NAME.toml` (beside the base file, or in the
- * working directory when there is none) over it. Strings may use `${VAR}` and `${VAR:-default}`; `$${` is a
- * literal `${`. Every error names the file, the line and the field.
+ * `~/.config/vh-secrets/config.toml`; `--env NAME` (else `VH_SECRETS_ENV`) merges `config/NAME.toml` (beside the
+ * base file, or in the working directory when there is none) over it. Strings may use `${VAR}` and
+ * `${VAR:-default}`; `$${` is a literal `${`. Every error names the file, the line and the field.
+ *
+ * Besides `[stores.<alias>]` tables, a file may hold the seed's environment-file form: one `[secrets]` table
+ * (`provider = "aws"` with `region`, `credentials_profile`, `endpoint_url`; `provider = "vault"` with `address`,
+ * `token`, `namespace`; or any setting of the provider's own), read as the store `secrets` and made the default.
  */
 
 export const DEFAULT_STORE_ALIAS = 'local';
+/** The store a `[secrets]` table defines (the table's own name: `secrets:app/db`), the default store. */
+export const SEED_STORE_ALIAS = 'secrets';
+/** The seed's names for provider settings, accepted in a `[secrets]` table beside the provider's own. */
+const SEED_SETTING_NAMES: Record<string, Record<string, string>> = {
+  aws: { credentials_profile: 'profile', endpoint_url: 'endpoint' },
+};
 const ALIAS_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
-const TOP_LEVEL_KEYS = ['default_store', 'stores', 'audit', 'scan', 'targets', 'reload', 'policy', 'notify'];
+const TOP_LEVEL_KEYS = ['default_store', 'stores', 'secrets', 'audit', 'scan', 'targets', 'reload', 'policy', 'notify'];
 const NOTIFY_KEYS = ['contacts', 'channels'];
 const WEBHOOK_KEYS = ['kind', 'name', 'url', 'timeout_ms'];
 const COMMAND_KEYS = ['kind', 'name', 'command', 'timeout_ms'];
@@ -249,7 +259,7 @@ function interpolateTable(src: SourceFile, environ: NodeJS.ProcessEnv): Table {
   const walk = (t: Table, path: string[], into: Table) => {
     for (const [k, v] of Object.entries(t)) {
       // A store's settings are interpolated when that store is opened (StoreConfig.settings), its provider now.
-      if (path.length === 2 && path[0] === 'stores' && k !== 'provider') {
+      if (((path.length === 2 && path[0] === 'stores') || (path.length === 1 && path[0] === SEED_STORE_ALIAS)) && k !== 'provider') {
         into[k] = v;
         continue;
       }
@@ -292,11 +302,13 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   const sources: SourceFile[] = [];
   const baseFile = await findBaseFile(options, environ, cwd);
   if (baseFile) sources.push(await readSource(baseFile));
-  if (options.env !== undefined) {
-    if (!/^[A-Za-z0-9_-]+$/.test(options.env)) {
-      throw new VhError('USAGE', `invalid environment name "${options.env}"`, { hint: 'use letters, digits, _ and -' });
+  const envName = options.env ?? (environ.VH_SECRETS_ENV || undefined);
+  if (envName !== undefined) {
+    if (!/^[A-Za-z0-9_-]+$/.test(envName)) {
+      const from = options.env === undefined ? 'VH_SECRETS_ENV: ' : '';
+      throw new VhError(options.env === undefined ? 'CONFIG' : 'USAGE', `${from}invalid environment name "${envName}"`, { hint: 'use letters, digits, _ and -' });
     }
-    const envFile = join(baseFile ? dirname(baseFile) : cwd, 'config', `${options.env}.toml`);
+    const envFile = join(baseFile ? dirname(baseFile) : cwd, 'config', `${envName}.toml`);
     sources.push(await readSource(envFile));
   }
 
@@ -319,6 +331,47 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
     anomalies: { ...DEFAULT_ANOMALY_CONFIG },
   };
 
+  /** Where each store's settings were written, by the name the provider knows them by: for error messages. */
+  const origins = new Map<string, Map<string, SettingOrigin>>();
+  const addStore = (src: SourceFile, alias: string, table: string[], raw: Table): void => {
+    const prev = stores.get(alias);
+    const provider0 = raw.provider ?? prev?.provider;
+    // The seed's setting names become the provider's own, once it is known which provider reads them.
+    const renames = table[0] === SEED_STORE_ALIAS && typeof provider0 === 'string' ? (SEED_SETTING_NAMES[provider0] ?? {}) : {};
+    const written: Table = {};
+    const from = new Map(origins.get(alias) ?? []);
+    for (const [key, value] of Object.entries(raw)) {
+      const name = renames[key] ?? key;
+      if (name !== key && name in raw) {
+        throw configError(src, table, key, `sets the same setting as ${name}`, `give one of ${key} or ${name}`);
+      }
+      written[name] = value;
+      if (name !== 'provider') from.set(name, { src, table, key });
+    }
+    origins.set(alias, from);
+    const merged = prev ? merge({ provider: prev.provider, ...prev.options }, written) : written;
+    const provider = merged.provider;
+    const { provider: _p, ...rest } = merged;
+    void _p;
+    // A store table that names no usable provider stops only the commands that open that store.
+    let problem: VhError | undefined;
+    if (provider === undefined) {
+      const typo = Object.keys(merged).find((k) => closest(k, ['provider']) !== undefined);
+      problem = typo
+        ? configError(src, table, typo, 'unknown setting (did you mean provider?)')
+        : configError(src, table, 'provider', 'missing required field', `set provider = one of ${PROVIDERS.map((p) => `"${p}"`).join(', ')}`);
+    } else if (typeof provider !== 'string' || !(PROVIDERS as readonly string[]).includes(provider)) {
+      problem = configError(src, table, 'provider', `unknown provider ${JSON.stringify(provider)}`, `use one of: ${PROVIDERS.join(', ')}`);
+    }
+    if (problem) {
+      const fault = problem;
+      stores.set(alias, { alias, provider: typeof provider === 'string' ? provider : '', options: rest, problem: fault, settings: () => { throw fault; } });
+      return;
+    }
+    const known = provider as string;
+    stores.set(alias, { alias, provider: known, options: rest, settings: (spec) => storeSettings(known, rest, from, spec, environ, sources.length > 0 ? dirname(sources[0]!.path) : cwd) });
+  };
+
   for (const src of sources) {
     const data = interpolateTable(src, environ);
     for (const key of Object.keys(data)) {
@@ -336,29 +389,22 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
       for (const [alias, raw] of Object.entries(data.stores)) {
         if (!ALIAS_RE.test(alias)) throw configError(src, ['stores', alias], undefined, 'invalid store alias', 'use letters, digits, _ and - (at most 63)');
         if (!isTable(raw)) throw configError(src, ['stores'], alias, 'must be a table');
-        const prev = stores.get(alias);
-        const merged = prev ? merge({ provider: prev.provider, ...prev.options }, raw) : raw;
-        const provider = merged.provider;
-        const { provider: _p, ...rest } = merged;
-        void _p;
-        // A store table that names no usable provider stops only the commands that open that store.
-        let problem: VhError | undefined;
-        if (provider === undefined) {
-          const typo = Object.keys(merged).find((k) => closest(k, ['provider']) !== undefined);
-          problem = typo
-            ? configError(src, ['stores', alias], typo, 'unknown setting (did you mean provider?)')
-            : configError(src, ['stores', alias], 'provider', 'missing required field', `set provider = one of ${PROVIDERS.map((p) => `"${p}"`).join(', ')}`);
-        } else if (typeof provider !== 'string' || !(PROVIDERS as readonly string[]).includes(provider)) {
-          problem = configError(src, ['stores', alias], 'provider', `unknown provider ${JSON.stringify(provider)}`, `use one of: ${PROVIDERS.join(', ')}`);
-        }
-        if (problem) {
-          const fault = problem;
-          stores.set(alias, { alias, provider: typeof provider === 'string' ? provider : '', options: rest, problem: fault, settings: () => { throw fault; } });
-          continue;
-        }
-        const known = provider as string;
-        stores.set(alias, { alias, provider: known, options: rest, settings: (spec) => storeSettings(sources, alias, known, rest, spec, environ, sources.length > 0 ? dirname(sources[0]!.path) : cwd) });
+        addStore(src, alias, ['stores', alias], raw);
       }
+    }
+    if (data.secrets !== undefined) {
+      // The seed's form: one store, the default. Beside [stores.*] tables it is one more store; a file that also
+      // names another default, or defines [stores.secrets] itself, says two things at once.
+      if (!isTable(data.secrets)) throw configError(src, [], SEED_STORE_ALIAS, 'must be a table: [secrets] provider = "aws" | "vault" | …');
+      if (data.default_store !== undefined && data.default_store !== SEED_STORE_ALIAS) {
+        throw configError(src, [], 'default_store', `names "${String(data.default_store)}", but this file's [secrets] table is the default store`, 'remove default_store, or move the [secrets] settings into a [stores.<alias>] table');
+      }
+      if (isTable(data.stores) && data.stores[SEED_STORE_ALIAS] !== undefined) {
+        throw configError(src, ['stores', SEED_STORE_ALIAS], undefined, 'defined twice: this file also has a [secrets] table, which is the store "secrets"', 'keep one of the two');
+      }
+      addStore(src, SEED_STORE_ALIAS, [SEED_STORE_ALIAS], data.secrets);
+      defaultStore = SEED_STORE_ALIAS;
+      defaultStoreSrc = src;
     }
     if (data.audit !== undefined) audit = parseAudit(src, data.audit, audit);
     if (data.targets !== undefined) parseTargets(src, data.targets, targets);
@@ -395,39 +441,45 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   return { files: sources.map((s) => s.path), defaultStore, stores, audit, scan, targets, reloads, policyFile, notify, paths };
 }
 
+/** The file, table and name a store setting was written with (`secrets.credentials_profile` is aws `profile`). */
+interface SettingOrigin {
+  src: SourceFile;
+  table: string[];
+  key: string;
+}
+
 /**
  * A store's settings, checked and interpolated when it is opened: every key must be one the provider declares
  * (a misspelt `adress` would otherwise leave the store talking to $VAULT_ADDR), of the declared type; `${VAR}`
  * is expanded now; paths are resolved against the base config file's folder.
  */
-function storeSettings(sources: SourceFile[], alias: string, provider: string, raw: Table, spec: OptionSpec, environ: NodeJS.ProcessEnv, base: string): Record<string, unknown> {
-  const table = ['stores', alias];
-  // The file that set a key last is the one to point at (an --env file over the base).
-  const srcOf = (key: string): SourceFile => [...sources].reverse().find((s) => isTable(s.data.stores) && isTable(s.data.stores[alias]) && key in (s.data.stores[alias] as Table)) ?? sources[sources.length - 1]!;
+function storeSettings(provider: string, raw: Table, origins: Map<string, SettingOrigin>, spec: OptionSpec, environ: NodeJS.ProcessEnv, base: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    const src = srcOf(key);
-    const type = spec[key];
+  for (const [name, value] of Object.entries(raw)) {
+    // The file that set a key last is the one to point at (an --env file over the base).
+    const { src, table, key } = origins.get(name)!;
+    const type = spec[name];
     if (type === undefined) {
-      const guess = closest(key, Object.keys(spec));
-      throw configError(src, table, key, `unknown setting${guess ? ` (did you mean ${guess}?)` : ''}`, `a ${provider} store takes: ${Object.keys(spec).join(', ') || 'no settings'}`);
+      const seed = table[0] === SEED_STORE_ALIAS ? Object.keys(SEED_SETTING_NAMES[provider] ?? {}) : [];
+      const guess = closest(key, [...Object.keys(spec), ...seed]);
+      throw configError(src, table, key, `unknown setting${guess ? ` (did you mean ${guess}?)` : ''}`, `a ${provider} store takes: ${[...Object.keys(spec), ...seed].join(', ') || 'no settings'}`);
     }
     const v = interpolate(value, src, table, key, environ);
     switch (type) {
       case 'string':
       case 'path':
         if (typeof v !== 'string') throw configError(src, table, key, `must be a ${type === 'path' ? 'path ' : ''}string`);
-        out[key] = type === 'path' ? resolve(base, v) : v;
+        out[name] = type === 'path' ? resolve(base, v) : v;
         break;
       case 'integer': {
         const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
         if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw configError(src, table, key, 'must be a whole number');
-        out[key] = n;
+        out[name] = n;
         break;
       }
       case 'boolean':
         if (typeof v !== 'boolean' && v !== 'true' && v !== 'false') throw configError(src, table, key, 'must be true or false');
-        out[key] = v === true || v === 'true';
+        out[name] = v === true || v === 'true';
         break;
     }
   }

@@ -30,7 +30,7 @@ import { NOT_SENT_ERRNOS, defineProvider, httpsPosture, matchesFilter, requestTi
 export interface AwsStoreOptions {
   /** @default $AWS_REGION / $AWS_DEFAULT_REGION / the profile's region */
   region?: string;
-  /** Named profile from ~/.aws/config. @default $AWS_PROFILE */
+  /** Named profile from ~/.aws/config ($AWS_CONFIG_FILE) and ~/.aws/credentials ($AWS_SHARED_CREDENTIALS_FILE); `credentials_profile` in a `[secrets]` table. @default $AWS_PROFILE */
   profile?: string;
   /** Custom endpoint (VPC endpoint, emulator). */
   endpoint?: string;
@@ -69,7 +69,7 @@ type AwsSdk = typeof import('@aws-sdk/client-secrets-manager');
  */
 const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'NetworkingError', ...NETWORK_ERRNOS, 'InternalServiceError', 'ServiceUnavailable', 'ServiceUnavailableException']);
 
-export function mapAwsError(err: unknown, where: string, what: string): VhError {
+export function mapAwsError(err: unknown, where: string, what: string, profile?: string): VhError {
   const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = e.name ?? 'Error';
   const status = e.$metadata?.httpStatusCode;
@@ -89,6 +89,7 @@ export function mapAwsError(err: unknown, where: string, what: string): VhError 
     case 'ExpiredTokenException':
     case 'InvalidClientTokenId':
     case 'CredentialsProviderError':
+      if (profile !== undefined) return make('AUTH_FAILED', `${message} (profile "${profile}")`, `check that profile "${profile}" is in the AWS config / credentials files (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE; ~/.aws/config, ~/.aws/credentials) and holds credentials`);
       return make('AUTH_FAILED', message, 'check AWS credentials: AWS_PROFILE, `aws sso login`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY');
     case 'ThrottlingException':
     case 'TooManyRequestsException':
@@ -104,6 +105,9 @@ export function mapAwsError(err: unknown, where: string, what: string): VhError 
       return make('PERMISSION_DENIED', `cannot decrypt with its KMS key: ${message}`);
     default:
       break;
+  }
+  if (status === undefined && /^Region is missing/.test(message)) {
+    return make('CONFIG', `no region${profile !== undefined ? ` (profile "${profile}" gives none)` : ''}`, 'set region, AWS_REGION, or a region in the profile (AWS_CONFIG_FILE, ~/.aws/config)');
   }
   if (NETWORK_NAMES.has(name) || (e.code && NETWORK_NAMES.has(e.code))) {
     return make('NETWORK', `cannot reach Secrets Manager (${e.code ?? name})`, 'check the region / endpoint and network', e.code && NOT_SENT_ERRNOS.has(e.code) ? false : undefined);
@@ -200,7 +204,7 @@ class AwsStore implements SecretStore {
       try {
         return (await client.send(make(sdk) as Parameters<SecretsManagerClient['send']>[0])) as T;
       } catch (err) {
-        throw mapAwsError(err, this.where, what);
+        throw mapAwsError(err, this.where, what, this.options.profile || undefined);
       }
     };
     return write ? writeOnce(once, write) : withRetry(once);
@@ -505,7 +509,7 @@ class AwsStore implements SecretStore {
         try {
           return await caller.send(new sts.GetCallerIdentityCommand({}));
         } catch (err) {
-          throw mapAwsError(err, this.where, 'who am I (sts:GetCallerIdentity)');
+          throw mapAwsError(err, this.where, 'who am I (sts:GetCallerIdentity)', this.options.profile || undefined);
         }
       });
       return out.Arn;

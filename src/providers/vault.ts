@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, promises as fs } from 'node:fs';
 import { VhError, type ErrorCode } from '../base/errors.js';
 import { NETWORK_ERRNOS } from '../base/net.js';
 import { withRetry, writeOnce, type WriteOnceOptions } from '../base/retry.js';
@@ -25,7 +25,10 @@ import { NOT_SENT_ERRNOS, defineProvider, applyPatch, httpsPosture, matchesFilte
 export interface VaultStoreOptions {
   /** @default $VAULT_ADDR, else http://127.0.0.1:8200 */
   address?: string;
-  /** @default $VAULT_TOKEN (ignored when AppRole is configured) */
+  /**
+   * Written here it wins over every login method; $VAULT_TOKEN, the fallback, is used only when no login method
+   * (AppRole, Kubernetes) is configured. @default $VAULT_TOKEN
+   */
   token?: string;
   /** Enterprise / OpenBao namespace. @default $VAULT_NAMESPACE */
   namespace?: string;
@@ -38,12 +41,46 @@ export interface VaultStoreOptions {
   secret_id?: string;
   /** @default "approle" */
   approle_path?: string;
+  /** Kubernetes auth: the Vault role to log in as with the pod's service-account token. @default $VAULT_ROLE */
+  kubernetes_role?: string;
+  /** The service-account token (a JWT), read at login. @default /var/run/secrets/kubernetes.io/serviceaccount/token */
+  kubernetes_token_file?: string;
+  /** Mount path of the Kubernetes auth method. @default "kubernetes" */
+  kubernetes_path?: string;
   /** Deadline of one request. @default $VH_SECRETS_TIMEOUT, else 15000 */
   timeout_ms?: number;
 }
 
 /** The `[stores.<alias>]` settings this provider takes (anything else is refused when the store is opened). */
-export const options = { address: 'string', token: 'string', namespace: 'string', ca_cert: 'path', mount: 'string', role_id: 'string', secret_id: 'string', approle_path: 'string', timeout_ms: 'integer' } as const satisfies Record<keyof Required<VaultStoreOptions>, OptionType>;
+export const options = { address: 'string', token: 'string', namespace: 'string', ca_cert: 'path', mount: 'string', role_id: 'string', secret_id: 'string', approle_path: 'string', kubernetes_role: 'string', kubernetes_token_file: 'path', kubernetes_path: 'string', timeout_ms: 'integer' } as const satisfies Record<keyof Required<VaultStoreOptions>, OptionType>;
+
+export const DEFAULT_KUBERNETES_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/** How a store authenticates: the first that applies (docs/providers.md, "Authentication"). */
+export type VaultAuth =
+  | { method: 'token'; token: string }
+  | { method: 'approle'; roleId: string; secretId: string | undefined; path: string }
+  | { method: 'kubernetes'; role: string; tokenFile: string; path: string }
+  | { method: 'none' };
+
+const given = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
+
+/**
+ * A token written in the store's settings; else AppRole (`role_id` or $VAULT_ROLE_ID); else Kubernetes
+ * (`kubernetes_role` or $VAULT_ROLE); else $VAULT_TOKEN. An empty value (`${VAULT_TOKEN:-}`) counts as unset.
+ */
+export function vaultAuth(options: VaultStoreOptions, environ: NodeJS.ProcessEnv): VaultAuth {
+  const token = given(options.token);
+  if (token) return { method: 'token', token };
+  const roleId = given(options.role_id) ?? given(environ.VAULT_ROLE_ID);
+  if (roleId) return { method: 'approle', roleId, secretId: given(options.secret_id) ?? given(environ.VAULT_SECRET_ID), path: trimPath(options.approle_path ?? 'approle') };
+  const role = given(options.kubernetes_role) ?? given(environ.VAULT_ROLE);
+  if (role) return { method: 'kubernetes', role, tokenFile: given(options.kubernetes_token_file) ?? DEFAULT_KUBERNETES_TOKEN_FILE, path: trimPath(options.kubernetes_path ?? 'kubernetes') };
+  const envToken = given(environ.VAULT_TOKEN);
+  return envToken ? { method: 'token', token: envToken } : { method: 'none' };
+}
+
+const trimPath = (p: string): string => p.replace(/^\/+|\/+$/g, '');
 
 function addressOf(options: VaultStoreOptions, environ: NodeJS.ProcessEnv): string {
   return options.address ?? environ.VAULT_ADDR ?? 'http://127.0.0.1:8200';
@@ -116,6 +153,41 @@ export function mapVaultError(err: unknown, address: string, what: string): VhEr
   if (status === 429) return make('THROTTLED', 'rate limited (429)', undefined, false);
   if (status >= 500) return make('NETWORK', `server error ${status}${status === 503 ? ' (sealed or standby)' : ''}: ${message}`);
   return make('INTERNAL', `unexpected status ${status}: ${message}`);
+}
+
+/** The pod's service-account token: read at each login, never logged or quoted; only its file is named. */
+async function readServiceAccountToken(file: string, address: string): Promise<string> {
+  let jwt: string;
+  try {
+    jwt = (await fs.readFile(file, 'utf8')).trim();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${code})`;
+    throw new VhError('AUTH_FAILED', `vault ${address}: Kubernetes login: the service-account token file ${file} ${why}`, {
+      hint: 'run inside a pod with a mounted service-account token, or set kubernetes_token_file',
+    });
+  }
+  if (jwt === '') throw new VhError('AUTH_FAILED', `vault ${address}: Kubernetes login: the service-account token file ${file} is empty`);
+  return jwt;
+}
+
+/**
+ * A refused Kubernetes login (a role the method does not know, a JWT the TokenReview did not accept, a service
+ * account the role is not bound to) is AUTH_FAILED; the server's words are kept, the JWT is cut from them.
+ */
+function kubernetesLoginError(err: unknown, address: string, what: string, jwt: string): VhError {
+  const scrub = (text: string) => text.split(jwt).join('<service-account token>');
+  const status = (err as { response?: { statusCode?: number } }).response?.statusCode;
+  if (status === 404) return new VhError('AUTH_FAILED', `vault ${address}: ${what}: no Kubernetes auth method is mounted there`, { hint: 'set kubernetes_path to the mount path of the Kubernetes auth method' });
+  if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
+    const said = scrub(((err as { message?: string }).message ?? `status ${status}`).replace(/\s+/g, ' ').trim());
+    return new VhError('AUTH_FAILED', `vault ${address}: ${what}: refused: ${said}`, {
+      hint: 'check kubernetes_path (where the Kubernetes auth method is mounted), and that the role exists there and is bound to this service account and namespace',
+    });
+  }
+  const mapped = mapVaultError(err, address, what);
+  const message = scrub(mapped.message);
+  return message === mapped.message ? mapped : new VhError(mapped.code, message, { ...(mapped.hint ? { hint: mapped.hint } : {}) });
 }
 
 /**
@@ -191,7 +263,8 @@ class VaultStore implements SecretStore {
       }
     }
     const namespace = this.options.namespace ?? process.env.VAULT_NAMESPACE;
-    const token = this.options.token ?? process.env.VAULT_TOKEN;
+    const auth = vaultAuth(this.options, process.env);
+    const token = auth.method === 'token' ? auth.token : undefined;
     const client = makeVault({
       apiVersion: 'v1',
       endpoint: this.address,
@@ -206,23 +279,33 @@ class VaultStore implements SecretStore {
   }
 
   private async login(client: VaultClient): Promise<void> {
-    const roleId = this.options.role_id ?? process.env.VAULT_ROLE_ID;
-    if (!roleId) {
-      if (!client.token) {
-        throw new VhError('AUTH_FAILED', `vault ${this.address}: no token`, { hint: 'set VAULT_TOKEN, run `vault login`, or configure AppRole (role_id / secret_id)' });
-      }
-      return;
+    const auth = vaultAuth(this.options, process.env);
+    if (auth.method === 'none') {
+      throw new VhError('AUTH_FAILED', `vault ${this.address}: no token`, { hint: 'set VAULT_TOKEN, run `vault login`, configure AppRole (role_id / secret_id), or Kubernetes auth (VAULT_ROLE / kubernetes_role)' });
     }
-    const secretId = this.options.secret_id ?? process.env.VAULT_SECRET_ID;
-    const path = this.options.approle_path ?? 'approle';
+    if (auth.method === 'token') return;
+    let what: string;
+    let path: string;
+    let body: Record<string, string>;
+    let secret: string | undefined;
+    if (auth.method === 'approle') {
+      what = 'AppRole login';
+      path = auth.path;
+      body = { role_id: auth.roleId, ...(auth.secretId ? { secret_id: auth.secretId } : {}) };
+    } else {
+      what = `Kubernetes login as role "${auth.role}" (auth/${auth.path})`;
+      path = auth.path;
+      secret = await readServiceAccountToken(auth.tokenFile, this.address);
+      body = { role: auth.role, jwt: secret };
+    }
     const res = await withRetry(() =>
-      client.request({ path: `/auth/${path}/login`, method: 'POST', json: { role_id: roleId, ...(secretId ? { secret_id: secretId } : {}) } })
+      client.request({ path: `/auth/${path}/login`, method: 'POST', json: body })
         .catch((e: unknown) => {
-          throw mapVaultError(e, this.address, 'AppRole login');
+          throw auth.method === 'kubernetes' ? kubernetesLoginError(e, this.address, what, secret!) : mapVaultError(e, this.address, what);
         }),
     );
     const tok = res?.auth?.client_token;
-    if (!tok) throw new VhError('AUTH_FAILED', `vault ${this.address}: AppRole login returned no token`);
+    if (!tok) throw new VhError('AUTH_FAILED', `vault ${this.address}: ${what} returned no token`);
     client.token = tok;
   }
 
@@ -595,7 +678,7 @@ class VaultStore implements SecretStore {
     const res = await this.call<{ data?: { display_name?: string; meta?: Record<string, string> | null } }>('token lookup', 'GET', '/auth/token/lookup-self');
     const name = res.data?.display_name;
     if (!name) return undefined;
-    const role = res.data?.meta?.role_name;
+    const role = res.data?.meta?.role_name ?? res.data?.meta?.role;
     return role ? `${name}:${role}` : name;
   }
 

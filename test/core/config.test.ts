@@ -180,3 +180,88 @@ describe('store settings are the provider\'s to declare, and are checked when th
     expect(r.stderr).toContain('vh.toml:3: stores.bao.token: environment variable VH_TEST_SURELY_UNSET_TOKEN is not set');
   });
 });
+
+describe('the seed\'s environment file: config/<env>.toml with one [secrets] table, the default store', () => {
+  const awsSeed = '[secrets]\nprovider = "aws"\nregion = "eu-west-1"\ncredentials_profile = "${PROFILE:-prod}"\nendpoint_url = "http://127.0.0.1:5055"\n';
+  const vaultSeed = '[secrets]\nprovider = "vault"\naddress = "https://vault.example:8200"\ntoken = "${VAULT_TOKEN:-}"\nnamespace = "team"\n';
+
+  test('aws: --env production reads config/production.toml as the store "secrets", seed names mapped to the provider\'s', async () => {
+    await write('config/production.toml', awsSeed);
+    const cfg = await loadConfig({ env: 'production', cwd: dir, environ: { HOME: dir } });
+    expect(cfg.files).toEqual([join(dir, 'config', 'production.toml')]);
+    expect(cfg.defaultStore).toBe('secrets');
+    expect(cfg.stores.get('secrets')!.provider).toBe('aws');
+    expect(cfg.stores.get('secrets')!.settings(awsOptions)).toEqual({ region: 'eu-west-1', profile: 'prod', endpoint: 'http://127.0.0.1:5055' });
+    // The implicit local store is still there.
+    expect(cfg.stores.get('local')!.provider).toBe('file');
+  });
+
+  test('VH_SECRETS_ENV names the environment when --env does not; --env wins', async () => {
+    await write('config/production.toml', awsSeed);
+    await write('config/staging.toml', vaultSeed);
+    const byVar = await loadConfig({ cwd: dir, environ: { HOME: dir, VH_SECRETS_ENV: 'production', PROFILE: 'p2' } });
+    expect(byVar.stores.get('secrets')!.settings(awsOptions)).toMatchObject({ profile: 'p2' });
+    const byFlag = await loadConfig({ env: 'staging', cwd: dir, environ: { HOME: dir, VH_SECRETS_ENV: 'production' } });
+    expect(byFlag.stores.get('secrets')!.provider).toBe('vault');
+    await expect(loadConfig({ cwd: dir, environ: { HOME: dir, VH_SECRETS_ENV: '../x' } })).rejects.toMatchObject({ code: 'CONFIG', message: expect.stringContaining('VH_SECRETS_ENV: invalid environment name') });
+  });
+
+  test('vault: address, token, namespace; an empty ${VAULT_TOKEN:-} is an empty setting (no token: the login methods decide)', async () => {
+    await write('config/production.toml', vaultSeed);
+    const cfg = await loadConfig({ env: 'production', cwd: dir, environ: { HOME: dir } });
+    expect(cfg.defaultStore).toBe('secrets');
+    expect(cfg.stores.get('secrets')!.settings(vaultOptions)).toEqual({ address: 'https://vault.example:8200', token: '', namespace: 'team' });
+    const k8s = await write('k.toml', '[secrets]\nprovider = "vault"\nkubernetes_role = "app"\nkubernetes_token_file = "sa/token"\n');
+    const cfg2 = await loadConfig({ configFile: k8s, cwd: dir, environ: { HOME: dir } });
+    expect(cfg2.stores.get('secrets')!.settings(vaultOptions)).toEqual({ kubernetes_role: 'app', kubernetes_token_file: join(dir, 'sa', 'token') });
+  });
+
+  test('the provider\'s own names are accepted in [secrets] too; [secrets] beside [stores.*] is one more store', async () => {
+    const path = await write('c.toml', '[stores.other]\nprovider = "file"\n[secrets]\nprovider = "aws"\nprofile = "p"\nendpoint = "http://e"\n');
+    const cfg = await loadConfig({ configFile: path, cwd: dir, environ: { HOME: dir } });
+    expect(cfg.defaultStore).toBe('secrets');
+    expect([...cfg.stores.keys()].sort()).toEqual(['local', 'other', 'secrets']);
+    expect(cfg.stores.get('secrets')!.settings(awsOptions)).toEqual({ profile: 'p', endpoint: 'http://e' });
+  });
+
+  test('a base file\'s default_store gives way to the environment file\'s [secrets], and the other way round', async () => {
+    const base = await write('vh-secrets.toml', 'default_store = "main"\n[stores.main]\nprovider = "file"\n');
+    await write('config/production.toml', awsSeed);
+    expect((await loadConfig({ configFile: base, env: 'production', cwd: dir, environ: { HOME: dir } })).defaultStore).toBe('secrets');
+    const base2 = await write('b2/vh-secrets.toml', awsSeed);
+    await write('b2/config/dev.toml', 'default_store = "local"\n');
+    expect((await loadConfig({ configFile: base2, env: 'dev', cwd: dir, environ: { HOME: dir } })).defaultStore).toBe('local');
+  });
+
+  test.each([
+    ['default_store naming another store beside [secrets]', 'default_store = "other"\n[stores.other]\nprovider = "file"\n[secrets]\nprovider = "aws"\n', /c\.toml:1: default_store: names "other", but this file's \[secrets\] table is the default store/],
+    ['[stores.secrets] and [secrets] in one file', '[stores.secrets]\nprovider = "file"\n[secrets]\nprovider = "aws"\n', /c\.toml:1: stores\.secrets: defined twice/],
+    ['a seed name and the provider\'s own for one setting', '[secrets]\nprovider = "aws"\nprofile = "a"\ncredentials_profile = "b"\n', /c\.toml:4: secrets\.credentials_profile: sets the same setting as profile/],
+    ['[secrets] not a table', 'secrets = "aws"\n', /c\.toml:1: secrets: must be a table/],
+  ])('%s: CONFIG error naming file, line and field', async (_name, text, message) => {
+    const path = await write('c.toml', text);
+    await expect(loadConfig({ configFile: path, cwd: dir, environ: { HOME: dir } })).rejects.toMatchObject({ code: 'CONFIG', message: expect.stringMatching(message) });
+  });
+
+  test.each([
+    ['aws', 'credentials_profil = "p"', 'credentials_profil', 'credentials_profile'],
+    ['aws', 'endpoint_uri = "http://e"', 'endpoint_uri', 'endpoint_url'],
+    ['vault', 'adress = "http://e"', 'adress', 'address'],
+    ['vault', 'credentials_profile = "p"', 'credentials_profile', undefined],
+  ])('%s: an unknown key in [secrets] is a CONFIG error (78) naming the file, line and key', async (provider, line, bad, good) => {
+    const path = await write('config/production.toml', `[secrets]\nprovider = "${provider}"\n${line}\n`);
+    const cfg = await loadConfig({ env: 'production', cwd: dir, environ: { HOME: dir } });
+    const spec = provider === 'aws' ? awsOptions : vaultOptions;
+    expect(() => cfg.stores.get('secrets')!.settings(spec)).toThrow(`${path}:3: secrets.${bad}: unknown setting${good ? ` (did you mean ${good}?)` : ''}`);
+    const r = await run(['--env', 'production', 'get', 'app/x'], { env: baseEnv(dir), cwd: dir });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain(`${path}:3: secrets.${bad}: unknown setting`);
+  });
+
+  test('[secrets] without a provider stops what opens it (78), naming the table', async () => {
+    await write('config/production.toml', '[secrets]\nregion = "eu-west-1"\n');
+    const r = await run(['--env', 'production', 'get', 'app/x'], { env: baseEnv(dir), cwd: dir });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('production.toml:1: secrets.provider: missing required field');
+  });
+});
