@@ -108,6 +108,27 @@ test('concurrent scrapes during a slow evaluation wait for it and start no secon
   }
 });
 
+test('SIGTERM while an evaluation hangs on a store: exit 0 without waiting for it', async () => {
+  const sockets = new Set<Socket>();
+  const hole: Server = createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', () => resolve()));
+  try {
+    const config = join(home, 'c.toml');
+    await fs.writeFile(config, `[stores.slow]\nprovider = "vault"\naddress = "http://127.0.0.1:${(hole.address() as { port: number }).port}"\ntoken = "x"\n`);
+    const ex = await startExporter(['--timeout', '10m'], { ...env, VH_SECRETS_CONFIG: config, VH_SECRETS_RETRIES: '1' });
+    await waitFor(() => sockets.size > 0, 30_000, 'the evaluation to reach the slow store', () => ex.stderr());
+    expect(await ex.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(ex.stderr()).toMatch(/^vh-secrets exporter: stopped by SIGTERM$/m);
+    expect(ex.stderr()).not.toMatch(/evaluation \d+:/);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => hole.close(() => resolve()));
+  }
+});
+
 test('bad input is a usage error (64) before anything listens; a taken port is 69', async () => {
   const usage = [
     ['--listen', 'nonsense'],
