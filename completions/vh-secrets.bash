@@ -25,6 +25,7 @@ _vh_secrets() {
     purge) opts="--force --reason"; valued="--reason --config --env --actor --policy --timeout" ;;
     notify) opts="--within-days --dry-run --type --store --tag"; valued="--within-days --type --store --tag --config --env --actor --policy --timeout" ;;
     health) opts="--store --type --tag --metrics-file --pushgateway --metrics-names"; valued="--store --type --tag --metrics-file --pushgateway --config --env --actor --policy --timeout" ;;
+    exporter) opts="--listen --interval --allow-remote --metrics-names"; valued="--listen --interval --config --env --actor --policy --timeout" ;;
     rotate) opts="--secret-id --emergency --dry-run --resume --abort --all --store --type --tag --confirm --reason --value-file --force"; valued="--secret-id --store --type --tag --reason --value-file --config --env --actor --policy --timeout" ;;
     rotate-all) opts="--type --store --tag --concurrency --shard --include-unmanaged --cleanup-only --dry-run --confirm"; valued="--type --store --tag --concurrency --shard --config --env --actor --policy --timeout" ;;
     rotations) opts="--store --type --tag"; valued="--store --type --tag --config --env --actor --policy --timeout" ;;
@@ -53,7 +54,7 @@ _vh_secrets() {
     --config|--value-file|--output|--metrics-file|--baseline|--log|--path|--anchor|--identity|--recipients-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   if [[ -z $cmd ]]; then
-    COMPREPLY=($(compgen -W "get create put update set list ls describe revoke lifecycle deprecate archive purge notify health rotate rotate-all rotations backup restore run template export copy audit compliance index scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --timeout --help -h" -- "$cur"))
+    COMPREPLY=($(compgen -W "get create put update set list ls describe revoke lifecycle deprecate archive purge notify health exporter rotate rotate-all rotations backup restore run template export copy audit compliance index scan completion --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --timeout --help -h" -- "$cur"))
   elif [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$opts --version -V --config --env --json --quiet -q --no-color --yes -y --debug --actor --policy --timeout --help -h" -- "$cur"))
   else

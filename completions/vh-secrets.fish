@@ -14,6 +14,7 @@ complete -c vh-secrets -n '__fish_use_subcommand' -a 'archive' -d 'archive a rev
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'purge' -d 'destroy a secret and every version, irreversibly (needs --yes; on a terminal, th'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'notify' -d 'send expiry and rotation notices to the configured channels (webhook, command ho'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'health' -d 'check age, expiry, due rotations and store reachability (Nagios exit codes 0/1/2'
+complete -c vh-secrets -n '__fish_use_subcommand' -a 'exporter' -d 'serve the health metrics for Prometheus to scrape (/metrics) and a liveness chec'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotate' -d 'rotate one secret: prepare, generate, stage, verify, promote, cleanup — with rol'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotate-all' -d 'rotate every secret matching a filter, with bounded concurrency; safe to run fro'
 complete -c vh-secrets -n '__fish_use_subcommand' -a 'rotations' -d 'list interrupted and in-flight rotations (local journal and the stores\' markers'
@@ -100,6 +101,10 @@ complete -c vh-secrets -n '__fish_seen_subcommand_from health' -l tag -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from health' -l metrics-file -r -F
 complete -c vh-secrets -n '__fish_seen_subcommand_from health' -l pushgateway -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from health' -l metrics-names
+complete -c vh-secrets -n '__fish_seen_subcommand_from exporter' -l listen -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from exporter' -l interval -x
+complete -c vh-secrets -n '__fish_seen_subcommand_from exporter' -l allow-remote
+complete -c vh-secrets -n '__fish_seen_subcommand_from exporter' -l metrics-names
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l secret-id -x
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l emergency
 complete -c vh-secrets -n '__fish_seen_subcommand_from rotate' -l dry-run

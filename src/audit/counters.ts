@@ -1,41 +1,93 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 
-export interface EventCounts {
-  /** key: `${event}\u0000${store}\u0000${type}` */
-  counts: Map<string, number>;
+/** One histogram: cumulative-ready counts per upper bound (not yet cumulative), plus +Inf, sum and count. */
+export interface DurationHistogram {
+  /** counts[i]: observations ≤ bounds[i] and > bounds[i-1]; counts[bounds.length]: above the last bound. */
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+export interface EventTally {
+  /** key: `${event}\u0000${store}\u0000${type}\u0000${secret}\u0000${success ? 1 : 0}`; secret is '' unless asked by secret. */
+  events: Map<string, number>;
+  /** Failed events by error code and store; key: `${code}\u0000${store}`. */
+  errors: Map<string, number>;
+  /** Events that carry `details.duration_ms`, by event and store; key: `${event}\u0000${store}`. Seconds. */
+  durations: Map<string, DurationHistogram>;
   malformed: number;
 }
 
+export interface TallyOptions {
+  /** The event kinds counted in `events` (all kinds count towards `errors` and `durations`). */
+  kinds: readonly string[];
+  /** Names the type of a secret (`store:name`) for events that do not record one. */
+  typeOf?: (secret: string) => string | undefined;
+  /** Key `events` by secret (`store:name`) too. */
+  bySecret?: boolean;
+  /** Upper bounds in seconds of the duration histograms, ascending. */
+  bounds: readonly number[];
+}
+
+interface Line {
+  event?: string;
+  store?: string | null;
+  secret?: string | null;
+  secret_type?: string | null;
+  success?: boolean;
+  error_code?: string | null;
+  details?: Record<string, unknown> | null;
+}
+
 /**
- * Streams the audit log once and counts successful events of the given kinds by store and secret type.
- * A missing log counts as empty; a torn or foreign line is counted as malformed, never fatal. `typeOf` names the
- * type of a secret (`store:name`) for events that do not record one.
+ * Streams the audit log once: counts events of the given kinds by store, secret type (and secret), success or
+ * failure; failures of any kind by error code and store; and the durations events record (`details.duration_ms`)
+ * into histograms. A missing log counts as empty; a torn or foreign line is counted as malformed, never fatal.
+ * Only names, codes and numbers are read: an event never carries a value.
  */
-export async function countEvents(path: string, kinds: readonly string[], typeOf?: (secret: string) => string | undefined): Promise<EventCounts> {
-  const counts = new Map<string, number>();
-  let malformed = 0;
+export async function tallyEvents(path: string, opts: TallyOptions): Promise<EventTally> {
+  const tally: EventTally = { events: new Map(), errors: new Map(), durations: new Map(), malformed: 0 };
   const stream = createReadStream(path, { encoding: 'utf8' });
   const ok = await new Promise<boolean>((resolve) => {
     stream.once('open', () => resolve(true));
     stream.once('error', () => resolve(false));
   });
-  if (!ok) return { counts, malformed };
-  const want = new Set(kinds);
+  if (!ok) return tally;
+  const want = new Set(opts.kinds);
+  const add = (m: Map<string, number>, key: string) => m.set(key, (m.get(key) ?? 0) + 1);
   for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
     if (line === '') continue;
-    let e: { event?: string; store?: string | null; secret?: string | null; secret_type?: string | null; success?: boolean };
+    let e: Line;
     try {
-      e = JSON.parse(line) as typeof e;
+      e = JSON.parse(line) as Line;
     } catch {
-      malformed++;
+      tally.malformed++;
       continue;
     }
-    if (!e.event || !want.has(e.event) || e.success === false && e.event !== 'rotation_failed') continue;
+    if (e === null || typeof e !== 'object' || typeof e.event !== 'string') {
+      tally.malformed++;
+      continue;
+    }
+    const store = typeof e.store === 'string' ? e.store : '';
+    const success = e.success !== false;
+    if (!success && typeof e.error_code === 'string') add(tally.errors, `${e.error_code}\u0000${store}`);
+    const ms = e.details?.duration_ms;
+    if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) {
+      const key = `${e.event}\u0000${store}`;
+      const h = tally.durations.get(key) ?? { counts: new Array<number>(opts.bounds.length + 1).fill(0), sum: 0, count: 0 };
+      const s = ms / 1000;
+      const i = opts.bounds.findIndex((b) => s <= b);
+      h.counts[i === -1 ? opts.bounds.length : i]!++;
+      h.sum += s;
+      h.count++;
+      tally.durations.set(key, h);
+    }
+    if (!want.has(e.event)) continue;
+    const name = typeof e.secret === 'string' ? e.secret.replace(/[#@].*$/s, '') : '';
     // Reads are audited without a type (the value read does not carry it); the caller may know it by name.
-    const type = e.secret_type ?? (typeOf && typeof e.secret === 'string' ? typeOf(e.secret.replace(/[#@].*$/s, '')) : undefined) ?? 'unknown';
-    const key = `${e.event}\u0000${e.store ?? ''}\u0000${type}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    const type = e.secret_type ?? (opts.typeOf && name !== '' ? opts.typeOf(name) : undefined) ?? 'unknown';
+    add(tally.events, `${e.event}\u0000${store}\u0000${type}\u0000${opts.bySecret ? name : ''}\u0000${success ? 1 : 0}`);
   }
-  return { counts, malformed };
+  return tally;
 }

@@ -32,12 +32,22 @@ interface AuditBase {
   details?: Record<string, DetailValue>;
 }
 
-/** Runs `fn` and records one audit event for it, with the error code when it fails. */
+/** Milliseconds since `t0` (performance.now()), to 0.1 ms: the `duration_ms` an audit event records. */
+export function elapsedMs(t0: number): number {
+  return Math.round((performance.now() - t0) * 10) / 10;
+}
+
+/**
+ * Runs `fn` and records one audit event for it, with the error code when it fails and, either way, how long it
+ * took (`details.duration_ms`: the operation-timing histogram is made from it).
+ */
 async function audited<T>(rt: Runtime, base: AuditBase, fn: () => Promise<{ result: T; details?: Record<string, DetailValue>; secretType?: string }>): Promise<T> {
   let outcome: { result: T; details?: Record<string, DetailValue>; secretType?: string };
+  const t0 = performance.now();
   try {
     outcome = await fn();
   } catch (err) {
+    const duration_ms = elapsedMs(t0);
     const code = isVhError(err) ? err.code : 'INTERNAL';
     await rt.audit
       .record({
@@ -47,11 +57,12 @@ async function audited<T>(rt: Runtime, base: AuditBase, fn: () => Promise<{ resu
         store: base.store,
         success: false,
         error_code: code,
-        details: { ...base.details, ...policyDetails(err) },
+        details: { ...base.details, ...policyDetails(err), duration_ms },
       })
       .catch(() => undefined);
     throw err;
   }
+  const duration_ms = elapsedMs(t0);
   await rt.audit.record({
     event: base.event,
     secret: base.secret,
@@ -59,7 +70,7 @@ async function audited<T>(rt: Runtime, base: AuditBase, fn: () => Promise<{ resu
     store: base.store,
     success: true,
     error_code: null,
-    details: { ...base.details, ...outcome.details },
+    details: { ...base.details, ...outcome.details, duration_ms },
   });
   return outcome.result;
 }

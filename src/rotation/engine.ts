@@ -12,7 +12,7 @@ import { CLEANUP, CLEANUP_HELD, FAILED_AT, KEY, MARKER, MAX_CLEANUPS, ROTATED_AT
 import { PHASES, RotationJournal, type JournalEntry, type Phase } from './journal.js';
 import type { Runtime } from '../core/runtime.js';
 import { checkValue, enforce } from '../core/policy.js';
-import { authorize, generateCompliant, resolveRef, type ResolvedRef } from '../core/secrets.js';
+import { authorize, elapsedMs, generateCompliant, resolveRef, type ResolvedRef } from '../core/secrets.js';
 import type { Metadata, SecretDescription, SecretStore, VersionInfo } from '../core/store.js';
 import { credentialOf, defaultTargetKey, openTargetFor, targetConfigFor } from './targets.js';
 import { isSecretType, type SecretType } from '../core/types.js';
@@ -482,6 +482,8 @@ export class RotationEngine {
    */
   private async run(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, staged: Buffer | undefined, options: RotateOptions, snapshot: Metadata, target?: RotationTarget, fromValue?: Buffer): Promise<RotationOutcome> {
     const deadline = new Deadline(Date.parse(entry.started_at) + this.settings.timeoutMinutes * 60_000);
+    // This run's own time (a resumed rotation is timed from its resume): `duration_ms` on rotated / rotation_failed.
+    const t0 = performance.now();
     const done = (p: Phase) => entry.phase !== null && PHASES.indexOf(entry.phase) >= PHASES.indexOf(p);
     let value = staged;
     // The values of the from and staged versions, read from the store at most once each (versions never change).
@@ -507,7 +509,7 @@ export class RotationEngine {
       await fn();
       // The audit log first, then the journal: killed between the two, the phase is done again on resume (every
       // phase is idempotent) and logged twice — never done and missing from the trail.
-      await this.audit(event, ref, entry.type, true, { rotation_id: entry.id, phase, ...details });
+      await this.audit(event, ref, entry.type, true, { rotation_id: entry.id, phase, ...details, ...(event === 'rotated' ? { duration_ms: elapsedMs(t0) } : {}) });
       entry.phase = phase;
       await this.journal.write(entry, phase === 'prepare');
       failpoint('after', phase);
@@ -575,7 +577,7 @@ export class RotationEngine {
         }
       }, 'rotated', { from_version: entry.from_version, version: entry.pending_version });
     } catch (err) {
-      return this.rollBack(store, ref, entry, current, err, target);
+      return this.rollBack(store, ref, entry, current, err, target, t0);
     }
     if (promotedHere) {
       // The superseded version is DEPRECATED: still valid through the grace period, never current again.
@@ -669,8 +671,9 @@ export class RotationEngine {
     await target.rollback(this.credential(entry, await this.valueAt(store, ref, entry.from_version)), this.credential(entry, next));
   }
 
-  private async rollBack(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, phase: Phase, err: unknown, target?: RotationTarget): Promise<RotationOutcome> {
+  private async rollBack(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, phase: Phase, err: unknown, target?: RotationTarget, t0?: number): Promise<RotationOutcome> {
     const code = isVhError(err) ? err.code : 'INTERNAL';
+    const timing: Record<string, DetailValue> = t0 === undefined ? {} : { duration_ms: elapsedMs(t0) };
     const message = (err as Error).message ?? String(err);
     if (isUnconfirmed(err)) {
       // The store never said whether the write landed, even when asked again. Rolling back from a guess could
@@ -679,7 +682,7 @@ export class RotationEngine {
       entry.error = { code, message, phase };
       entry.unconfirmed = phase;
       await this.journal.write(entry);
-      await this.audit('rotation_failed', ref, entry.type, false, { rotation_id: entry.id, phase, message, outcome: 'unknown' }, code).catch(() => undefined);
+      await this.audit('rotation_failed', ref, entry.type, false, { rotation_id: entry.id, phase, message, outcome: 'unknown', ...timing }, code).catch(() => undefined);
       return outcome(ref.id, 'failed', {
         version: entry.from_version,
         rotation_id: entry.id,
@@ -694,7 +697,7 @@ export class RotationEngine {
       return outcome(ref.id, 'skipped', { version: entry.from_version, rotation_id: entry.id, note: `locked: ${message}` });
     }
     entry.error = { code, message, phase };
-    await this.audit('rotation_failed', ref, entry.type, false, { rotation_id: entry.id, phase, message }, code).catch(() => undefined);
+    await this.audit('rotation_failed', ref, entry.type, false, { rotation_id: entry.id, phase, message, ...timing }, code).catch(() => undefined);
     try {
       // The target first: restoring it may need the staged value, which discarding removes.
       await this.rollBackTarget(store, ref, entry, target, err);

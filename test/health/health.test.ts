@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { FileAuditSink } from '../../src/audit/file-sink.js';
-import { ROOT, run, tempHome } from '../helpers/cli.js';
+import { ROOT, baseEnv, run, tempHome } from '../helpers/cli.js';
 import { storesUnderTest } from '../helpers/stores.js';
 import { uniqueName } from '../providers/contract.js';
+import { lintMetrics, promtool } from './promtool.js';
 
 const shared = tempHome('vh-health-shared-');
 const stores = await storesUnderTest(shared);
@@ -16,8 +17,6 @@ afterAll(async () => {
 
 const ago = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
 const ahead = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
-const promtool = spawnSync('promtool', ['--version']).error === undefined;
-if (!promtool && process.env.VH_REQUIRE_PROMTOOL === '1') throw new Error('promtool is required here (apt-get install prometheus)');
 
 /** `n` failed reads of `secret` at one explicit time, chained onto the local audit log as the CLI writes them. */
 async function recordFailedReads(log: string, secret: string, n: number, at: Date): Promise<void> {
@@ -105,14 +104,15 @@ for (const s of stores) {
         expect(metrics).toContain(`secret="${s.alias}:${stuck}"`);
         // Reads are audited without a type; the metric takes it from the secret's own metadata.
         expect(metrics).toMatch(new RegExp(`voicehive_secrets_access_total\\{store="${s.alias}",type="api_key"\\} 2`));
-        expect(metrics).not.toMatch(/type="unknown"/);
+        expect(metrics).not.toMatch(/^voicehive_secrets_access_total\{.*type="unknown"/m);
         expect(metrics).toMatch(/^voicehive_secret_access_anomalies_total\{kind="FAILED_ATTEMPTS"\} [1-9]/m);
         expect(metrics).toMatch(/^voicehive_secret_access_anomalies_total\{kind="GEOGRAPHIC_VIOLATION"\} 0$/m);
-        if (promtool) {
-          const lint = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
-          expect(lint.stdout + lint.stderr).toBe('');
-          expect(lint.status).toBe(0);
-        }
+        // The seed's names for the same counts, by secret with --metrics-names; operation timing from the events.
+        expect(metrics).toContain(`secret_retrieval_success_count_total{store="${s.alias}",type="api_key",secret_name="${s.alias}:${fresh}"} 2\n`);
+        expect(metrics).toMatch(new RegExp(`^secret_operation_duration_seconds_count\\{operation="get",store="${s.alias}"\\} 2$`, 'm'));
+        expect(metrics).toMatch(new RegExp(`^secret_operation_duration_seconds_count\\{operation="create",store="${s.alias}"\\} 8$`, 'm'));
+        expect(metrics).toMatch(/^# TYPE voicehive_secrets_expiry_warnings_total gauge$/m);
+        if (promtool) expect(lintMetrics(metrics)).toEqual([]);
 
         // Only the healthy ones: exit 0; only warnings: exit 1.
         const ok = await run(['health', '--tag', `run=${tag}`, '--type', 'api_key', '--json'], { env });
@@ -170,4 +170,47 @@ test('the shipped alert rules pass promtool', () => {
   const r = spawnSync('promtool', ['check', 'rules', join(ROOT, 'deploy/prometheus/alerts.yml')], { encoding: 'utf8' });
   expect(r.stdout).toMatch(/SUCCESS: \d+ rules found/);
   expect(r.status).toBe(0);
+});
+
+test("the seed's counters and the operation-timing histogram come from the audit events' outcomes and durations", async () => {
+  const home = tempHome('vh-health-seed-');
+  const config = join(home, 'c.toml');
+  await fs.writeFile(config, `[stores.local]\nprovider = "file"\n\n[stores.dead]\nprovider = "vault"\naddress = "http://127.0.0.1:1"\ntoken = "x"\n`);
+  const env = baseEnv(home, { VH_SECRETS_CONFIG: config, VH_SECRETS_RETRIES: '1', CI: 'true' });
+  try {
+    expect((await run(['create', 'local:app/db', '--type', 'database_password', '--generate'], { env })).code).toBe(0);
+    expect((await run(['get', 'local:app/db'], { env })).code).toBe(0);
+    expect((await run(['get', 'local:app/none'], { env })).code).toBe(66);
+    expect((await run(['get', 'dead:app/x'], { env })).code).toBe(69);
+    expect((await run(['rotate', 'local:app/db', '--yes'], { env })).code).toBe(0);
+    expect((await run(['list', '--store', 'local'], { env })).code).toBe(0);
+    expect((await run(['revoke', 'local:app/db', '--yes'], { env })).code).toBe(0);
+    const file = join(home, 'm.prom');
+    await run(['health', '--metrics-file', file], { env });
+    const m = await fs.readFile(file, 'utf8');
+    const value = (series: string) => {
+      const line = m.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    expect({
+      retrievals: value('secret_retrieval_success_count_total{store="local",type="database_password"}'),
+      retrievalFailures: value('secret_retrieval_failure_count_total{store="local",type="unknown"}'),
+      rotations: value('secret_rotation_success_count_total{store="local",type="database_password"}'),
+      voicehiveRotations: value('voicehive_secrets_rotation_total{store="local",type="database_password"}'),
+      network: value('secret_network_errors_total{store="dead"}'),
+      networkLocal: value('secret_network_errors_total{store="local"}'),
+      auth: value('secret_auth_failures_total{store="local"}'),
+    }).toEqual({ retrievals: 1, retrievalFailures: 1, rotations: 1, voicehiveRotations: 1, network: 1, networkLocal: 0, auth: 0 });
+    // Without --metrics-names no series names a secret.
+    expect(m).not.toMatch(/secret_name=|app\/db/);
+    for (const [op, n] of [['get', 2], ['create', 1], ['rotate', 1], ['list', 1], ['revoke', 1]] as const) {
+      expect(value(`secret_operation_duration_seconds_count{operation="${op}",store="local"}`)).toBe(n);
+      expect(value(`secret_operation_duration_seconds_bucket{operation="${op}",store="local",le="+Inf"}`)).toBe(n);
+    }
+    expect(value('secret_operation_duration_seconds_sum{operation="rotate",store="local"}')).toBeGreaterThan(0);
+    expect(value('secret_operation_duration_seconds_count{operation="get",store="dead"}')).toBe(1);
+    if (promtool) expect(lintMetrics(m)).toEqual([]);
+  } finally {
+    await fs.rm(home, { recursive: true, force: true });
+  }
 });

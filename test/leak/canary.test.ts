@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, NODE, baseEnv, run, tempHome, waitFor, type RunResult } from '../helpers/cli.js';
+import { scrape, startExporter } from '../helpers/exporter.js';
 import { LeakLedger, canary, encodings, sampleProcesses, startRecordingProxy, unkeyedHashes } from './canary.js';
 import { peerSkip } from '../providers/peers.js';
 
@@ -171,6 +172,17 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
   expect((await vh('audit json', ['audit', '--json', '--output', join(home, 'audit-report.json')])).code).toBe(0);
   expect((await vh('audit verify', ['audit', 'verify'])).code).toBe(0);
   expect([0, 1, 2]).toContain((await vh('health', ['health', '--metrics-file', join(home, 'metrics.prom'), '--metrics-names'])).code);
+  {
+    // The exporter: started, scraped (metrics with names, healthz), stopped; all it served and printed recorded.
+    const ex = await startExporter(['--interval', '1h', '--metrics-names'], env);
+    try {
+      for (const path of ['/metrics', '/healthz']) ledger.recordText(`exporter ${path}`, (await scrape(`${ex.base}${path}`)).body);
+    } finally {
+      expect(await ex.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    }
+    ledger.recordText('exporter stderr', ex.stderr());
+    ledger.recordText('exporter stdout', ex.stdout());
+  }
   expect([0, 1]).toContain((await vh('scan text', ['scan', home])).code);
   expect([0, 1]).toContain((await vh('scan sarif', ['scan', home, '--format', 'sarif', '--output', join(home, 'scan.sarif')])).code);
   expect((await vh('revoke', ['revoke', 'app/file', '--yes', '--json'])).code).toBe(0);

@@ -27,7 +27,7 @@ function storeDetail(s: StoreHealth): string {
 }
 
 /** `--timeout`, else VH_SECRETS_TIMEOUT, else the default budget. */
-function budgetMs(ctx: CommandContext): number {
+export function budgetMs(ctx: CommandContext): number {
   if (ctx.io.globals.timeout !== undefined) return parseDuration(ctx.io.globals.timeout, '--timeout');
   const env = ctx.io.streams.env.VH_SECRETS_TIMEOUT;
   return env !== undefined && env !== '' ? parseDuration(env, 'VH_SECRETS_TIMEOUT') : DEFAULT_HEALTH_TIMEOUT_MS;
