@@ -93,6 +93,11 @@ const LOCATION_HISTORY_MIN = 10;
 const MAX_KNOWN_LOCATIONS = 256;
 /** Off-hours activity on this many distinct earlier days makes it the actor's habit, not an anomaly. */
 const HABITUAL_OFF_HOURS_DAYS = 3;
+/**
+ * UNUSUAL_TIME speaks only of an actor seen on this many distinct days before the period: "unusual" needs a usual
+ * to differ from. A first day's work (a new user, a fresh install, a demo run at night) is not an anomaly.
+ */
+const TIME_BASELINE_DAYS = 3;
 const DISTINCT_CAP = 256;
 
 /** Events whose burst counts as EXCESSIVE_ACCESS and whose spread counts as enumeration. */
@@ -239,6 +244,8 @@ interface ActorState {
   offHoursGroup: Group | null;
   locatedEvents: number;
   offHoursDaysBefore: Set<number>;
+  /** Distinct local days the actor was active before the period, up to TIME_BASELINE_DAYS. */
+  activeDaysBefore: Set<number>;
 }
 
 interface Place {
@@ -355,11 +362,11 @@ export class AnomalyDetector {
     for (const [key, g] of this.offHours) {
       const actor = key.slice(0, key.indexOf('\u0000'));
       const a = this.actors.get(actor);
-      if (a && a.offHoursDaysBefore.size >= HABITUAL_OFF_HOURS_DAYS) continue;
+      if (!a || a.offHoursDaysBefore.size >= HABITUAL_OFF_HOURS_DAYS || a.activeDaysBefore.size < TIME_BASELINE_DAYS) continue;
       const { start, end } = this.options.config.businessHours;
       const zone = this.options.config.timezone;
       const weekend = this.options.config.weekendsUnusual ? ' or on a weekend' : '';
-      const habit = a ? `; the actor was active off-hours on ${a.offHoursDaysBefore.size} earlier day(s) (${HABITUAL_OFF_HOURS_DAYS} or more would make it its habit)` : '';
+      const habit = `; the actor was active off-hours on ${a.offHoursDaysBefore.size} of its earlier day(s) (${HABITUAL_OFF_HOURS_DAYS} or more would make it its habit)`;
       this.emit('UNUSUAL_TIME', g.privileged || g.failures > 0 ? 'medium' : 'low', actor, g, g.first, g.last + 1,
         `${g.count} event(s) by ${actor} outside business hours ${String(start).padStart(2, '0')}:00–${String(end).padStart(2, '0')}:00 ${zone}${weekend}${habit}`);
     }
@@ -405,6 +412,7 @@ export class AnomalyDetector {
       offHoursGroup: null,
       locatedEvents: 0,
       offHoursDaysBefore: new Set(),
+      activeDaysBefore: new Set(),
     };
     this.actors.set(name, a);
     return a;
@@ -532,6 +540,7 @@ export class AnomalyDetector {
     const inside = start <= end ? hour >= start && hour < end : hour >= start || hour < end;
     // 1970-01-01 was a Thursday: day 0 → weekday 4.
     const weekday = (day + 4) % 7;
+    if (!inPeriod && a.activeDaysBefore.size < TIME_BASELINE_DAYS) a.activeDaysBefore.add(day);
     const unusual = !inside || (c.weekendsUnusual && (weekday === 0 || weekday === 6));
     if (!unusual) return;
     if (!inPeriod) {

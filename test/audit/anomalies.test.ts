@@ -132,7 +132,9 @@ describe('anomaly detectors', () => {
 
   test('UNUSUAL_TIME: outside business hours in the configured zone, weekends optional, habits excluded', () => {
     const night = DAY + 2 * H; // 02:00 UTC = 03:00 Berlin
-    const records = [rec({ ts: night, actor: 'alice' }), rec({ ts: night + M, actor: 'alice' }), rec({ ts: T0, actor: 'bob' })];
+    // An actor's usual: working hours (12:00 UTC) on three earlier days.
+    const usual = (actor: string, before: number) => [1, 2, 3].map((d) => rec({ ts: before - d * 24 * H + 12 * H, actor }));
+    const records = [...usual('alice', DAY), rec({ ts: night, actor: 'alice' }), rec({ ts: night + M, actor: 'alice' }), ...usual('bob', DAY), rec({ ts: T0, actor: 'bob' })];
     // cron runs at 03:00 every night: habitual before the period.
     for (let d = 1; d <= 3; d++) records.unshift(rec({ ts: night - d * 24 * H, actor: 'cron' }));
     records.push(rec({ ts: night, actor: 'cron' }));
@@ -140,16 +142,27 @@ describe('anomaly detectors', () => {
     const found = detect(records, DAY, DAY + 24 * H, { timezone: 'Europe/Berlin' }).filter((a) => a.kind === 'UNUSUAL_TIME');
     expect(found.map((a) => a.actor)).toEqual(['alice']);
     expect(found[0]).toMatchObject({ count: 2, severity: 'low' });
-    expect(found[0]!.reason).toMatch(/outside business hours 07:00–20:00 Europe\/Berlin/);
+    expect(found[0]!.reason).toMatch(/outside business hours 07:00–20:00 Europe\/Berlin; the actor was active off-hours on 0 of its earlier day\(s\)/);
     // 06:30 UTC is 07:30 in Berlin (inside) but 01:30 in New York (outside).
-    const early = [rec({ ts: DAY + 6.5 * H, actor: 'dana' })];
+    const early = [...usual('dana', DAY), rec({ ts: DAY + 6.5 * H, actor: 'dana' })];
     expect(detect(early, DAY, DAY + 24 * H, { timezone: 'Europe/Berlin' }).filter((a) => a.kind === 'UNUSUAL_TIME')).toHaveLength(0);
     expect(detect(early, DAY, DAY + 24 * H, { timezone: 'America/New_York' }).filter((a) => a.kind === 'UNUSUAL_TIME')).toHaveLength(1);
-    // Saturday noon: unusual only with weekendsUnusual.
-    const saturday = [rec({ ts: Date.UTC(2026, 0, 10, 12), actor: 'sam' })];
+    // Saturday noon: unusual only with weekendsUnusual (the usual days are Wed–Fri).
     const sat = Date.UTC(2026, 0, 10);
+    const saturday = [...usual('sam', sat), rec({ ts: sat + 12 * H, actor: 'sam' })];
     expect(detect(saturday, sat, sat + 24 * H).filter((a) => a.kind === 'UNUSUAL_TIME')).toHaveLength(0);
     expect(detect(saturday, sat, sat + 24 * H, { weekendsUnusual: true }).filter((a) => a.kind === 'UNUSUAL_TIME')).toHaveLength(1);
+  });
+
+  test('UNUSUAL_TIME needs a usual first: an actor seen on fewer than three earlier days is not reported', () => {
+    const night = DAY + 2 * H;
+    // A first run at night (a new user, a fresh install, the demo): nothing to differ from.
+    expect(detect([rec({ ts: night, actor: 'newbie' }), rec({ ts: night + M, actor: 'newbie', privileged: true, event: 'revoked', action: 'revoked' })], DAY, DAY + 24 * H).filter((a) => a.kind === 'UNUSUAL_TIME')).toEqual([]);
+    // Two earlier days are not yet a usual; a third is.
+    const two = [1, 2].map((d) => rec({ ts: DAY - d * 24 * H + 12 * H, actor: 'x' }));
+    expect(detect([...two, rec({ ts: night, actor: 'x' })], DAY, DAY + 24 * H).filter((a) => a.kind === 'UNUSUAL_TIME')).toEqual([]);
+    const three = [...two, rec({ ts: DAY - 3 * 24 * H + 12 * H, actor: 'x' })].sort((a, b) => a.ts - b.ts);
+    expect(detect([...three, rec({ ts: night, actor: 'x' })], DAY, DAY + 24 * H).filter((a) => a.kind === 'UNUSUAL_TIME')).toHaveLength(1);
   });
 
   test('UNUSUAL_LOCATION: a new network for an actor with history; GEOGRAPHIC_VIOLATION: outside the allowed ranges', () => {
