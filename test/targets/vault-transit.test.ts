@@ -193,7 +193,8 @@ ${overrides[tag] ?? ''}
     expect(r.code).toBe(77);
     const o = JSON.parse(r.out) as { status: string; note: string; error: { code: string; message: string; phase: string } };
     expect(o).toMatchObject({ status: 'failed', error: { code: 'PERMISSION_DENIED', phase: 'verify' } });
-    expect(o.error.message).toMatch(new RegExp(`target tr-verify \\(vault-transit ${MOUNT}/${key} at 127\\.0\\.0\\.1:8200\\): encrypt the probe: permission denied`));
+    const host = new URL(ADDR).host.replace(/\./g, '\\.');
+    expect(o.error.message).toMatch(new RegExp(`target tr-verify \\(vault-transit ${MOUNT}/${key} at ${host}\\): encrypt the probe: permission denied`));
     expect(o.note).toMatch(/rolled back: version 1 stays current/);
     expect(await stored(name)).toEqual({ key, version: 1 });
     // Transit cannot take a version back: 2 exists, and nothing was retired.
