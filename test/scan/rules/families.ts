@@ -92,6 +92,24 @@ export const FAMILY_CASES: Case[] = [
     miss: () => [{ text: cat('sk-', 'ant-', 'admin01-', 'YOUR_KEY_HERE') }],
   },
   token('huggingface-token', () => cat('hf', '_', letters(34)), () => [cat('hf', '_', letters(20)), cat('hf', '_', rand(LOWER, 34)), cat('hf', '_', letters(30), '1234')]),
+  {
+    rule: 'huggingface-token',
+    find: () => {
+      const a = cat('hf', '_', letters(34));
+      const b = cat('hf', '_', letters(34));
+      return [
+        { text: `from huggingface_hub import login\nlogin(token="${a}")`, secret: a, file: 'train.py' },
+        { text: `huggingface-cli login --token ${b}`, secret: b, file: 'README.md' },
+        { text: `{"cells": [{"source": ["HF_TOKEN = \\"${a}\\"\\n"]}]}`, secret: a, file: 'finetune.ipynb' },
+      ];
+    },
+    miss: () => [
+      { text: cat('HF_TOKEN=', 'hf', '_', 'x'.repeat(34)) },
+      { text: cat('HF_TOKEN=', 'hf', '_', letters(35)) },
+      { text: cat('HF_TOKEN=', 'hf', '_', letters(20), '...') },
+      { text: cat('HF_TOKEN=', 'hf', '_', rand(UPPER, 34)) },
+    ],
+  },
   token('groq-api-key', () => cat('gs', 'k_', mixed(52)), () => [cat('gs', 'k_', mixed(40)), cat('gs', 'k_', 'a'.repeat(52))]),
   token('replicate-api-token', () => cat('r8', '_', mixed(37)), () => [cat('r8', '_', mixed(20)), cat('r8', '_', mixed(45))]),
   token('perplexity-api-key', () => cat('pp', 'lx-', mixed(48)), () => [cat('pp', 'lx-', mixed(30)), cat('pp', 'lx-', 'x'.repeat(48))]),
@@ -134,6 +152,24 @@ export const FAMILY_CASES: Case[] = [
     miss: () => [{ text: 'TF_TOKEN_app_terraform_io=${{ secrets.TF_API_TOKEN }}' }, { text: `{"token": "${mixed(40)}"}` }, { text: `TF_TOKEN_app_terraform_io=${'a'.repeat(40)}` }],
   },
   token('digitalocean-token', () => cat('do', 'p_v1_', rand(HEX, 64)), () => [cat('do', 'p_v1_', rand(HEX, 50)), cat('do', 'x_v1_', rand(HEX, 64)), cat('do', 'p_v1_', rand(HEX, 63), 'G')], (t) => [`doctl auth init -t ${t}`]),
+  {
+    rule: 'digitalocean-token',
+    find: () => {
+      const o = cat('do', 'o_v1_', rand(HEX, 64));
+      const r = cat('do', 'r_v1_', rand(HEX, 64));
+      return [
+        { text: `{"access_token": "${o}", "token_type": "Bearer", "expires_in": 2592000}`, secret: o },
+        { text: `digitalocean:\n  refresh_token: ${r}\n`, secret: r, file: 'config/do.yaml' },
+        { text: `curl -H "Authorization: Bearer ${o}" https://api.digitalocean.com/v2/account`, secret: o, file: 'scripts/check.sh' },
+      ];
+    },
+    miss: () => [
+      { text: cat('token = ', 'do', 'o_v1_', rand(HEX, 64).toUpperCase()) },
+      { text: cat('token = ', 'do', 'r_v2_', rand(HEX, 64)) },
+      { text: cat('token = ', 'do', 'o_v1_', rand(HEX, 64), rand(HEX, 2)) },
+      { text: cat('token = ', 'do', 'r_v1_', 'x'.repeat(64)) },
+    ],
+  },
   token('pulumi-access-token', () => cat('pu', 'l-', rand(HEX, 40)), () => [cat('pu', 'l-', rand(HEX, 30)), cat('pu', 'l-', '0'.repeat(40))]),
   token('flyio-token', () => cat('fo', '1_', rand(URL64, 43)), () => [cat('fo', '1_', rand(URL64, 30))], () => []),
   token('heroku-api-key', () => cat('HR', 'KU-', 'AA', rand(URL64, 58)), () => [cat('HR', 'KU-', 'AA', rand(URL64, 40)), cat('HR', 'KU-', 'BB', rand(URL64, 58))]),
@@ -264,6 +300,25 @@ export const FAMILY_CASES: Case[] = [
   token('sourcegraph-token', () => cat('sg', 'p_', rand(HEX, 16), '_', rand(HEX, 40)), () => [cat('sg', 'p_', rand(HEX, 20))]),
   token('scalingo-api-token', () => cat('tk-', 'us-', rand(URL64, 48)), () => [cat('tk-', 'us-', rand(URL64, 20))]),
   token('launchdarkly-key', () => cat('sd', 'k-', uuid()), () => [cat('sd', 'k-', rand(HEX, 32)), cat('sd', 'k-', uuid().slice(0, 30))]),
+  {
+    rule: 'launchdarkly-key',
+    find: () => {
+      const a = cat('ap', 'i-', uuid());
+      const b = cat('sd', 'k-', uuid());
+      return [
+        { text: `LD_API_ACCESS_TOKEN=${a}`, secret: a },
+        { text: `headers = {"Authorization": "${a}"}`, secret: a },
+        { text: `ldclient.set_config(Config("${b}"))`, secret: b, file: 'app/flags.py' },
+        { text: `launchdarkly:\n  sdkKey: '${b}'\n`, secret: b, file: 'helm/values.yaml' },
+      ];
+    },
+    miss: () => [
+      { text: cat('LD_SDK_KEY=', 'sd', 'k-', uuid().toUpperCase()) },
+      { text: cat('LD_SDK_KEY=', 'sd', 'k-', '00000000-0000-0000-0000-000000000000') },
+      { text: cat('LD_SDK_KEY=', 'sd', 'k-', 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx') },
+      { text: cat('request_id = "', 'ap', 'i-', uuid().slice(0, 23), '"') },
+    ],
+  },
   context('launchdarkly-legacy-key', ['LAUNCHDARKLY_ACCESS_TOKEN', 'launchdarkly_api_key'], () => mixed(40), (v) => [`LAUNCHDARKLY_PROJECT=${v.slice(0, 12)}`]),
   {
     rule: 'sidekiq-credentials',
@@ -354,9 +409,22 @@ export const FAMILY_CASES: Case[] = [
         { text: `"webhookSecret": "${u}"`, secret: u },
         { text: `stripe listen --forward-to localhost:4242 # ${t}`, secret: t },
         { text: `<add key="Stripe:WebhookSecret" value="${t}" />`, secret: t },
+        { text: `env:\n  - name: STRIPE_WEBHOOK_SECRET\n    value: ${t}\n`, secret: t, file: 'k8s/deploy.yaml' },
+        { text: `{"source": ["endpoint_secret = \\"${t}\\"\\n"]}`, secret: t, file: 'webhooks.ipynb' },
+        { text: `ENV STRIPE_WEBHOOK_SECRET ${t}`, secret: t, file: 'Dockerfile' },
+        { text: `[stripe]\nwebhook_secret = "${u}"\n`, secret: u, file: 'config.toml' },
+        { text: `stripe:\n  webhook:\n    secret: ${u}\n`, secret: u, file: 'application.yml' },
+        { text: `./server --stripe-webhook-secret=${t}`, secret: t, file: 'Procfile' },
+        { text: `<webhookSecret>${t}</webhookSecret>`, secret: t, file: 'settings.xml' },
       ];
     },
-    miss: () => [{ text: cat('STRIPE_WEBHOOK_SECRET=', 'wh', 'sec_', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx') }, { text: cat('wh', 'sec_', mixed(20)) }, { text: cat('wh', 'sec_', '...') }],
+    miss: () => [
+      { text: cat('STRIPE_WEBHOOK_SECRET=', 'wh', 'sec_', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx') },
+      { text: cat('wh', 'sec_', mixed(20)) },
+      { text: cat('wh', 'sec_', '...') },
+      { text: cat('STRIPE_WEBHOOK_SECRET=', 'wh', 'sec_', mixed(90)) },
+      { text: cat('STRIPE_WEBHOOK_SECRET=', 'wh', 'sec_', '<your-signing-secret>') },
+    ],
   },
   token('square-token', () => cat('sq0', 'atp-', rand(URL64, 22)), () => [cat('sq0', 'atp-', rand(URL64, 10))]),
   token('braintree-access-token', () => cat('access', '_token$', 'production$', rand(LOWER + DIGITS, 16), '$', rand(HEX, 32)), () => [cat('access', '_token$', 'production$', rand(LOWER + DIGITS, 16))]),

@@ -63,6 +63,7 @@ export const SYNTAX_CASES: Case[] = [
       () => { const p = generated(); return { text: `"environment": [{"name": "APP_SECRET", "value": "${p}"}]`, secret: p, file: 'ecs/task.json' }; },
       () => { const p = humanPassword(); return { text: `<add key="ClearTextPassword" value="${p}" />`, secret: p, file: 'NuGet.Config' }; },
       () => { const p = humanPassword(); return { text: `<add key="DbPassword" value="${p}"/>`, secret: p, file: 'web.config' }; },
+      () => { const p = humanPassword(); return { text: `<packageSourceCredentials>\n  <corp-feed>\n    <add key="Username" value="ci-bot" />\n    <add key="ClearTextPassword" value="${p}" />\n  </corp-feed>\n</packageSourceCredentials>`, secret: p, file: 'nuget.config' }; },
       () => { const p = humanPassword(); return { text: `- ParameterKey: MasterUserPassword\n  ParameterValue: ${p}\n`, secret: p, file: 'cfn/params.yaml' }; },
     ],
     [
@@ -177,6 +178,8 @@ export const SYNTAX_CASES: Case[] = [
       () => { const p = Buffer.from(rand(ALNUM, 32)).toString('base64'); return { text: `ENCRYPTION_KEY=${p}`, secret: p }; },
       () => { const p = mixed(32); return { text: `const sdkKey = '${p}';`, secret: p }; },
       () => { const p = rand(HEX, 40); return { text: `{"source": ["signing_key = \\"${p}\\"\\n"]}`, secret: p, file: 'notebook.ipynb' }; },
+      () => { const p = mixed(32); return { text: `sdk_key = "${p}"`, secret: p, file: 'app/flags.py' }; },
+      () => { const p = rand(HEX, 64); return { text: `storage:\n  encryption_key: ${p}\n`, secret: p, file: 'config/app.yaml' }; },
     ],
     [
       () => `cacheKey: "${rand(HEX, 64)}"`,
@@ -198,6 +201,11 @@ export const SYNTAX_CASES: Case[] = [
       () => { const p = humanPassword(); return { text: `mysql:\n  host: db\n  password: ${p}\n`, secret: p, file: 'group_vars/all.yml' }; },
       () => { const p = humanPassword(); return { text: `[client]\npassword = "${p}"\n`, secret: p, file: 'my.cnf' }; },
       () => { const p = mixed(24); return { text: `auth_token: ${p}`, secret: p }; },
+      () => { const p = humanPassword(); return { text: `[databases]\nappdb = host=db.internal port=5432 dbname=app user=app password=${p}\n`, secret: p, file: 'pgbouncer.ini' }; },
+      () => { const p = cat(rand(LOWER, 1), generated(19)); return { text: `[client]\nuser=root\npassword=${p}\n`, secret: p, file: 'home/.my.cnf' }; },
+      () => { const p = humanPassword(); return { text: `postgresql:\n  auth:\n    username: app\n    postgresPassword: "${p}"\n`, secret: p, file: 'charts/app/values.yaml' }; },
+      () => { const p = humanPassword(); return { text: `- name: create the app user\n  community.mysql.mysql_user:\n    name: app\n    password: "${p}"\n    priv: "app.*:ALL"\n`, secret: p, file: 'roles/db/tasks/main.yml' }; },
+      () => { const p = rand(HEX, 32); return { text: `SLACK_SIGNING_SECRET=${p}`, secret: p }; },
     ],
     [
       () => `password: ENC[AES256_GCM,data:${rand(B64, 24)},iv:${rand(B64, 43)}=,tag:${rand(B64, 22)}==,type:str]`,
@@ -247,6 +255,8 @@ export const CLEAN_TEXTS: { name: string; text: () => string; file?: string }[] 
   { name: 'KMS ciphertext', text: () => `db_password_ciphertext = "AQICAH${rand(B64, 180)}"\nsecret_token = "CiQA${rand(B64, 120)}"\n` },
   { name: 'Vault transit ciphertext', text: () => `password: "vault:v1:${rand(B64, 64)}"` },
   { name: 'bcrypt hash', text: () => `admin:\n  password: $2y$10$${rand(`${ALNUM}./`, 53)}\n` },
+  { name: 'bcrypt $2a$ and $2b$ hashes', text: () => `users:\n  - name: ops\n    password: "$2a$12$${rand(`${ALNUM}./`, 53)}"\n  - name: ci\n    password_hash: '$2b$10$${rand(`${ALNUM}./`, 53)}'\n` },
+  { name: 'argon2id hash', text: () => `ADMIN_PASSWORD='$argon2id$v=19$m=65536,t=3,p=4$${rand(B64, 22)}$${rand(B64, 43)}'\n`, file: '.env' },
   { name: 'htpasswd', text: () => `admin:$apr1$${rand(ALNUM, 8)}$${rand(`${ALNUM}./`, 22)}\n`, file: '.htpasswd' },
   { name: 'shadow', text: () => `root:$6$${rand(ALNUM, 16)}$${rand(`${ALNUM}./`, 86)}:19000:0:99999:7:::\n`, file: 'etc/shadow' },
   { name: 'postgres md5 and SCRAM', text: () => `ALTER ROLE app ENCRYPTED PASSWORD 'md5${rand(HEX, 32)}';\nCREATE ROLE api PASSWORD 'SCRAM-SHA-256$4096:${rand(B64, 24)}$${rand(B64, 44)}:${rand(B64, 44)}';\n` },
