@@ -4,8 +4,11 @@ import { before, defineRule, help } from './define.js';
 
 /** Key names ending like this describe a secret rather than hold one (`password_length`, `token_url`). */
 const DESCRIPTIVE_SUFFIX = /(?:name|type|len|length|field|path|file|url|uri|endpoint|id|ids|prefix|hint|label|policy|regex|pattern|header|param|params|expiry|expires|expiration|ttl|count|max|min|size|format|version|mode|source|provider|ref|env|var|key_id|keyid|hash|salt|digest|store|storage|manager|class|kind|fn|func|cb|callback|changed|required|reset|strength|valid|validator|confirm|confirmation|placeholder|input|index|hashed|encrypted|enabled|disabled|policy|rules|error|errors|message|msg|title|text|description|help|prompt|dialog|form|button|icon|visible|visibility|toggle|auth_method|method|location|secret_name|arn|key_name|keyname|template)$/i;
-/** Values that are code, not data: `this.token`, `config.get(...)`, `opts.password`. */
-const CODE_LIKE = /^[A-Za-z_$][\w$]*(?:[?!]?\.[A-Za-z_$][\w$]*)+[?!]?$|^[A-Za-z_$][\w$]*\(|^(?:true|false|null|nil|none|undefined)$/i;
+/**
+ * Values that are code, not data: `this.token`, `config.get(...)`, `opts.password`. A call is a whole value that
+ * ends with its closing parenthesis: a generated key may hold `(` anywhere (`M(k5…)Iw2…`, Django's alphabet).
+ */
+const CODE_LIKE = /^[A-Za-z_$][\w$]*(?:[?!]?\.[A-Za-z_$][\w$]*)+[?!]?$|^[A-Za-z_$][\w$.]*\([^()]{0,80}\)$|^(?:true|false|null|nil|none|undefined)$/i;
 
 /**
  * Regex source of a value after a separator and an optional (possibly JSON-escaped) quote: inside quotes any
@@ -21,6 +24,9 @@ function value(min: number, max: number): string {
 
 /** Regex syntax (`[A-Za-z0-9]{32}`, `(?:…)`, `\d`): a pattern describing secrets, common in scanners and validators. */
 const REGEX_LIKE = /\[[^\]]{1,60}\][{*+?]|\(\?[:=!<]|\\[dwsbDWS]|\{\d{1,4}(?:,\d{0,4})?\}/;
+
+/** A quoted value that is only a reference: `:name`, `$1`, `@Param`, `{0}`, `%{[field]}`, `?`. */
+const WHOLE_REFERENCE = /^(?:[:$%@][A-Za-z_]\w{0,60}|\$\d{1,3}|\{\w{1,60}\}|%\{[^}\n]{1,80}\}|\?)$/;
 
 /** Words joined by dashes, dots or underscores (`not-measurable`, `read.only`): a label, not a secret. */
 const WORDS = /^[A-Za-z]+(?:[-_. ][A-Za-z]+)*$/;
@@ -83,7 +89,10 @@ export const genericRules = [
       if (/^PASSWORD/i.test(match[0]) && !/(?:WITH|LOGIN|ENCRYPTED|UNENCRYPTED|ROLE|USER|SET)[ \t]{1,5}$/i.test(before(text, match.index, 20))) return false;
       if (/^PASSWORD$/i.test(secret) || /^(?:NULL|DEFAULT|RANDOM|\?)$/i.test(secret)) return false;
       if (!match[1] && !/\d/.test(secret)) return false;
-      return !isPlaceholder(secret) && !/^[:$?%@{]/.test(secret) && (shannonEntropy(secret) >= 2.5 || classes(secret) >= 3);
+      // Unquoted, a leading `:`, `$`, `?`, `%`, `@` or `{` is a bind parameter or variable; quoted, it is only a
+      // reference when the whole value is one (`':pw'`, `'$1'`), otherwise a password's first character.
+      const reference = match[1] ? WHOLE_REFERENCE.test(secret) : /^[:$?%@{]/.test(secret);
+      return !isPlaceholder(secret) && !reference && (shannonEntropy(secret) >= 2.5 || classes(secret) >= 3);
     },
   }),
   defineRule({
@@ -115,7 +124,9 @@ export const genericRules = [
     id: 'config-directive-password',
     description: 'Password in a server or client configuration directive (redis.conf, sentinel, fetchmail, netrc-like files)',
     keywords: ['requirepass', 'masterauth', 'auth-pass', 'password "', "password '", 'passwd "', 'pass "'],
-    regex: /(?:^|[ \t])(?:requirepass|masterauth|sentinel[ \t]{1,5}auth-pass[ \t]{1,5}[\w.-]{1,60}|(?:password|passwd|pass)(?=[ \t]{1,10}["']))[ \t]{1,10}(?:(["']))?((?<=")[^"\n]{3,128}(?=")|(?<=')[^'\n]{3,128}(?=')|(?<!["'])[^\s"'#]{3,128})/m,
+    regex: /(?:^|[ \t])(?:requirepass|masterauth|sentinel[ \t]{1,5}auth-pass[ \t]{1,5}[\w.-]{1,60}|(?:password|passwd|pass)(?=[ \t]{1,10}["']))[ \t]{1,10}(?:(["']))?((?<=")[^"\n]{3,128}(?=")|(?<=')[^'\n]{3,128}(?=')|(?<!["'])[^\s"']{3,128})/m,
+    // Bare values are Redis's (requirepass, masterauth, auth-pass): Redis reads `#` as a comment only at the start
+    // of a line, so a `#` inside the value is part of the password.
     secretGroup: 2,
     help: help('A password in a configuration file logs in to the server (or mailbox) it configures. Change it and include the file from a secret store at deploy time.'),
     validate: (secret) => !isPlaceholder(secret) && !/^[$%{<]/.test(secret) && !WORDS.test(secret) && !/passw/i.test(secret) && (shannonEntropy(secret) >= 2.5 || classes(secret) >= 3),
@@ -213,16 +224,20 @@ export const genericRules = [
     description: 'Random key assigned to a name ending in "key" (masterKey, encryption_key, sdk_key)',
     keywords: ['key'],
     path: /^(?!.*(?:\.lock|-lock\.json|lock\.yaml|\.sum|\.svg|\.map)$)/,
-    regex: /(?:key|KEY|Key)(?:\\?["'])?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,3}(?:\\?["'`])?([A-Fa-f0-9]{32,128}|[A-Za-z0-9+/_-]{24,256}={0,2})(?![A-Za-z0-9+/=_-])/,
+    // The value ends where the string or the line does: a key whose value goes on with symbols (`…&1vc#`) is a
+    // password-like secret for the rule below, not a shorter key to report in part.
+    regex: /(?:key|KEY|Key)(?:\\?["'])?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,3}(?:\\?["'`])?([A-Fa-f0-9]{32,128}|[A-Za-z0-9+/_-]{24,256}={0,2}(?![A-Za-z0-9+/=_-])(?=\\?["'`]|[\s,;)}\]]|$)|(?<=")[^"\s\\]{24,256}(?=\\?")|(?<=')[^'\s\\]{24,256}(?=\\?'))(?![A-Za-z0-9+/=_-])/,
     help: help('A random value assigned to a key variable (an encryption, signing, master or SDK key). Rotate it and load it from a secret store.'),
     validate: (secret, match, text) => {
       const ident = /[A-Za-z0-9_.-]{1,48}$/.exec(before(text, match.index, 48))?.[0];
       if (!ident || /^\./.test(ident)) return false;
       const name = `${ident}key`;
       if (/(?:public|publishable|pub|site|cache|storage|sort|primary|foreign|partition|idempotency|hash|lookup|map|index|i18n|translation|route|query|react|component|unique|row|column|table|object|file|bucket|event|message|item|list|group|entity|field|parent|child|next|prev|cursor|page|signin|fingerprint|join|hot|short|display|label|type|kind|locale|lang|store|state|request|response|local|session_?storage|memo|dict|props?|redis|i18n|config|setting|option|sha\d{0,3}|md5|checksum|integrity|commit|revision|etag|nonce|uuid|guid|id)[_.-]?key$/i.test(name)) return false;
+      // A symbol-rich value of a secret_key/api_key/access_key: generic-secret-assignment reports it, as a password-like secret.
+      if (/[^A-Za-z0-9+/=_-]/.test(secret) && /(?:secret|api|access|auth|private)[_.-]?key$/i.test(name)) return false;
       const random = /^[A-Fa-f0-9]+$/.test(secret)
         ? looksGenerated(secret)
-        : /\d/.test(secret) && /[A-Z]/.test(secret) && /[a-z]/.test(secret) && shannonEntropy(secret) >= 4.0 && !isPlaceholder(secret);
+        : /\d/.test(secret) && /[A-Z]/.test(secret) && /[a-z]/.test(secret) && shannonEntropy(secret) >= 4.0 && !isPlaceholder(secret) && !REGEX_LIKE.test(secret) && !CODE_LIKE.test(secret) && !secret.includes('://');
       return random && !insideEncryptedBlock(text, match.index);
     },
   }),
@@ -260,10 +275,15 @@ export const genericRules = [
       if (secret.toLowerCase().includes(keyword.replace(/[_-]/g, '').slice(0, 5))) return false;
       // A reference to where a secret lives (`prod-vault:app/db#password`, `secret/data/app:token`), not a secret.
       if (/[:/#]/.test(secret) && /(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|key)s?$/i.test(secret)) return false;
-      if (/^[:$?%@{]/.test(secret) && !/^[$%@][A-Za-z0-9]{2}/.test(secret)) return false;
+      // A leading `:`, `$`, `?`, `%`, `@`, `{` marks a variable or parameter; quoted, only when it is the whole value
+      // (`":pw"`, `"%{[db][pw]}"`): a generated secret may start with any symbol.
+      if (quoted ? WHOLE_REFERENCE.test(secret) : /^[:$?%@{]/.test(secret) && !/^[$%@][A-Za-z0-9]{2}/.test(secret)) return false;
       if (/^\$[A-Z_][A-Z0-9_]*$/.test(secret)) return false;
       if (insideEncryptedBlock(text, match.index)) return false;
       if (password) return shannonEntropy(secret) >= 3.0 || (classes(secret) >= 3 && secret.length >= 6);
+      // Hex has 16 symbols: 32 random hex digits often measure under 3.5 bits (a Slack signing secret, a Rails
+      // secret_key_base); hold hex to the generated-hex bar (32+ digits, some letters, 3 bits).
+      if (/^[A-Fa-f0-9]+$/.test(secret)) return looksGenerated(secret);
       return shannonEntropy(secret) >= 3.5;
     },
   }),

@@ -4,6 +4,7 @@
  * not one (ciphertexts, hashes, templates). Values are generated at run time.
  */
 import { ALNUM, B64, DIGITS, HEX, LOWER, UPPER, cat, rand } from '../fakes.js';
+import { shannonEntropy } from '../../../src/scan/entropy.js';
 import type { Case } from './families.js';
 
 const SYMBOLS = '!#%&*+-=?@^_~';
@@ -14,6 +15,14 @@ const generated = (n = 20): string => {
   for (;;) {
     const s = rand(`${ALNUM}!#%&*+-=?@^_~`, n);
     if (/\d/.test(s) && /[A-Z]/.test(s) && /[a-z]/.test(s) && /[^A-Za-z0-9]/.test(s) && !/^[-@%]/.test(s)) return s;
+  }
+};
+/** 32 random hex digits that measure between 3.0 and 3.5 bits (about one in five does). */
+const plainHex = (): string => {
+  for (;;) {
+    const s = rand(HEX, 32);
+    const e = shannonEntropy(s);
+    if (e >= 3.0 && e < 3.5 && /[a-f]/.test(s)) return s;
   }
 };
 const mixed = (n: number): string => {
@@ -44,6 +53,7 @@ export const SYNTAX_CASES: Case[] = [
       () => { const p = humanPassword(); return { text: `create user app identified with mysql_native_password by "${p}";`, secret: p }; },
       () => { const p = humanPassword(); return { text: `SET PASSWORD FOR 'app'@'localhost' = '${p}';`, secret: p }; },
       () => { const p = cat(rand(UPPER, 3), rand(DIGITS, 4), rand(LOWER, 3)); return { text: `CREATE USER scott IDENTIFIED BY ${p};`, secret: p }; },
+      () => { const p = cat('?', mixed(6), '#', generated(12)); return { text: `CREATE ROLE reporting LOGIN PASSWORD '${p}';`, secret: p }; },
     ],
     [
       () => "CREATE USER app IDENTIFIED BY PASSWORD '*" + rand('0123456789ABCDEF', 40) + "';",
@@ -53,6 +63,9 @@ export const SYNTAX_CASES: Case[] = [
       () => "CREATE USER app IDENTIFIED BY '${DB_PASSWORD}';",
       () => "ALTER USER postgres WITH PASSWORD 'postgres';",
       () => 'CREATE USER app WITH PASSWORD $1',
+      () => "ALTER USER app WITH PASSWORD ':new_password';",
+      () => "CREATE USER app WITH PASSWORD '$1';",
+      () => "ALTER ROLE app LOGIN PASSWORD '%{[db][password]}';",
     ],
   ),
   cases(
@@ -91,6 +104,8 @@ export const SYNTAX_CASES: Case[] = [
     [
       () => { const p = generated(); return { text: `bind 0.0.0.0\nrequirepass ${p}\n`, secret: p, file: 'redis.conf' }; },
       () => { const p = humanPassword(); return { text: `masterauth "${p}"\n`, secret: p, file: 'redis.conf' }; },
+      () => { const p = cat(mixed(6), '#', mixed(6), '!'); return { text: `port 6379\nrequirepass ${p}\n`, secret: p, file: 'redis.conf' }; },
+      () => { const p = cat('#', mixed(14)); return { text: `replicaof 10.0.0.5 6379\nmasterauth ${p}\n`, secret: p, file: 'redis-replica.conf' }; },
       () => { const p = humanPassword(); return { text: `sentinel auth-pass mymaster ${p}\n`, secret: p, file: 'sentinel.conf' }; },
       () => { const p = humanPassword(); return { text: `poll mail.corp.io protocol imap user "ops" password "${p}"\n`, secret: p, file: '.fetchmailrc' }; },
       () => { const p = humanPassword(); return { text: `hostname smtp.corp.io:587\nusername ops\npassword '${p}'\n`, secret: p, file: '.esmtprc' }; },
@@ -180,6 +195,7 @@ export const SYNTAX_CASES: Case[] = [
       () => { const p = rand(HEX, 40); return { text: `{"source": ["signing_key = \\"${p}\\"\\n"]}`, secret: p, file: 'notebook.ipynb' }; },
       () => { const p = mixed(32); return { text: `sdk_key = "${p}"`, secret: p, file: 'app/flags.py' }; },
       () => { const p = rand(HEX, 64); return { text: `storage:\n  encryption_key: ${p}\n`, secret: p, file: 'config/app.yaml' }; },
+      () => { const p = cat(mixed(8), '&', generated(31)); return { text: `encryption_key = '${p}'`, secret: p, file: 'app/settings.py' }; },
     ],
     [
       () => `cacheKey: "${rand(HEX, 64)}"`,
@@ -188,6 +204,11 @@ export const SYNTAX_CASES: Case[] = [
       () => `key: "${rand(HEX, 32)}"`,
       () => `recaptchaSiteKey = '${mixed(40)}'`,
       () => ({ text: `"integrityKey": "${rand(HEX, 64)}"`, file: 'package-lock.json' }),
+      // Only part of a longer value: not reported as a shorter key.
+      () => `masterKey=${mixed(24)}&${mixed(8)}`,
+      // A secret_key with symbols is generic-secret-assignment's.
+      () => `SECRET_KEY = '${cat(mixed(8), '&', generated(31))}'`,
+      () => `signingKey: '^[A-Za-z0-9_-]{43}=$'`,
     ],
   ),
   cases(
@@ -205,7 +226,10 @@ export const SYNTAX_CASES: Case[] = [
       () => { const p = cat(rand(LOWER, 1), generated(19)); return { text: `[client]\nuser=root\npassword=${p}\n`, secret: p, file: 'home/.my.cnf' }; },
       () => { const p = humanPassword(); return { text: `postgresql:\n  auth:\n    username: app\n    postgresPassword: "${p}"\n`, secret: p, file: 'charts/app/values.yaml' }; },
       () => { const p = humanPassword(); return { text: `- name: create the app user\n  community.mysql.mysql_user:\n    name: app\n    password: "${p}"\n    priv: "app.*:ALL"\n`, secret: p, file: 'roles/db/tasks/main.yml' }; },
-      () => { const p = rand(HEX, 32); return { text: `SLACK_SIGNING_SECRET=${p}`, secret: p }; },
+      () => { const p = plainHex(); return { text: `SLACK_SIGNING_SECRET=${p}`, secret: p }; },
+      () => { const p = plainHex(); return { text: `  app_secret: "${p}"`, secret: p, file: 'config/app.yml' }; },
+      () => { const p = cat('M(', mixed(8), ')', generated(38)); return { text: `SECRET_KEY = '${p}'`, secret: p, file: 'mysite/settings.py' }; },
+      () => { const p = cat('%', mixed(6), '&', generated(40)); return { text: `SECRET_KEY = "${p}"`, secret: p, file: 'mysite/settings.py' }; },
     ],
     [
       () => `password: ENC[AES256_GCM,data:${rand(B64, 24)},iv:${rand(B64, 43)}=,tag:${rand(B64, 22)}==,type:str]`,
@@ -223,6 +247,12 @@ export const SYNTAX_CASES: Case[] = [
       () => '"bypass": "Q8w!zz9v"',
       () => '"password": "Passwort"',
       () => '"passwordHint": "Name of your first pet"',
+      () => `secret_token = "${'1a2b3c'.repeat(6)}"`,
+      () => `app_secret: "${cat('a', '0'.repeat(31))}"`,
+      () => 'token = "%{[fields][tok]}"',
+      () => 'password = ":db_pass"',
+      () => 'api_key: "@ApiKey"',
+      () => 'client_secret: "decrypt(blob)"',
     ],
   ),
   cases(
