@@ -141,7 +141,11 @@ export const genericRules = [
     validate: (secret, match) => {
       const name = (match[1] ?? '').toUpperCase();
       if (/_(?:ID|USER|HOST|NAME|PATH|FILE|URL|FIELD|LENGTH|TYPE|PREFIX|HINT|LABEL)$/.test(name)) return false;
-      return /PASS|PWD/.test(name) ? looksLikePassword(secret) : !isPlaceholder(secret) && shannonEntropy(secret) >= 3.5;
+      if (/PASS|PWD/.test(name)) return looksLikePassword(secret);
+      // Salts are drawn from an alphabet with `{`, `}` and `$`: `}}` inside a 64-character salt is chance; a
+      // template is the whole value (`{{ wp_auth_key }}`, `${WP_AUTH_KEY}`).
+      if (/^[ \t]*(?:\{\{[^}]{0,200}\}\}|\$\{[^}]{0,200}\})[ \t]*$/.test(secret)) return false;
+      return !isPlaceholder(secret.replace(/\{\{|\}\}|\$\{/g, '')) && shannonEntropy(secret) >= 3.5;
     },
   }),
   defineRule({

@@ -123,12 +123,16 @@ export const SYNTAX_CASES: Case[] = [
       () => { const p = rand(`${ALNUM}!#%&()*+,-./:;<=>?@[]^_{|}~`, 64).replace(/'/g, '"'); return { text: `define( 'AUTH_KEY',         '${p}' );`, secret: p, file: 'wp-config.php' }; },
       () => { const p = humanPassword(); return { text: `define('DB_PASSWORD', '${p}');`, secret: p, file: 'wp-config.php' }; },
       () => { const p = rand(`${ALNUM}!@#$%^&*()-_=+`, 64); return { text: `define("NONCE_SALT", "${p}");`, secret: p, file: 'wp-config.php' }; },
+      () => { const p = cat(mixed(20), '}}', rand(`${ALNUM}!#%&*+-=?@^_~<>[]`, 20), '{{', mixed(10), '${', mixed(8)); return { text: `define( 'SECURE_AUTH_SALT', '${p}' );`, secret: p, file: 'wp-config.php' }; },
     ],
     [
       () => "define( 'AUTH_KEY', 'put your unique phrase here' );",
       () => "define('DB_PASSWORD', getenv('WORDPRESS_DB_PASSWORD'));",
       () => "define('DB_PASSWORD', 'password');",
       () => `define('DB_PASSWORD_FIELD', '${humanPassword()}');`,
+      () => ({ text: "define( 'AUTH_KEY', '{{ wp_auth_key }}' );", file: 'templates/wp-config.php.j2' }),
+      () => "define( 'NONCE_SALT', '${WP_NONCE_SALT}' );",
+      () => `define( 'LOGGED_IN_KEY', '${cat(mixed(20), '}}', 'put your unique phrase here')}' );`,
     ],
   ),
   cases(
