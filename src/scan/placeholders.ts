@@ -57,7 +57,7 @@ const TEMPLATE = [
 
 /**
  * Values that are protected rather than secret: ciphertexts (SOPS, ansible-vault, Vault transit, KMS blobs, PGP
- * messages) and password hashes (bcrypt, argon2, scrypt, pbkdf2, crypt, SCRAM, PostgreSQL md5, MySQL native,
+ * messages, Windows DPAPI blobs as NuGet stores passwords) and password hashes (bcrypt, argon2, scrypt, pbkdf2, crypt, SCRAM, PostgreSQL md5, MySQL native,
  * LDAP `{SSHA}`). Someone holding one still cannot log in with it.
  */
 const PROTECTED = [
@@ -66,6 +66,7 @@ const PROTECTED = [
   /^vault:v\d{1,3}:/,
   /^AQ[EI]CAH[A-Za-z0-9+/]{20}/,
   /^CiQA[A-Za-z0-9+/]{40}/,
+  /^AQAAANCMnd8BFdERjHoAwE\/Cl\+sBAAAA/,
   /-----BEGIN PGP MESSAGE-----/,
   /^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/,
   /^\$argon2(?:id|i|d)\$/,

@@ -287,6 +287,7 @@ export const CLEAN_TEXTS: { name: string; text: () => string; file?: string }[] 
   { name: 'ansible-vault file', text: () => `$ANSIBLE_VAULT;1.1;AES256\n${Array.from({ length: 6 }, () => rand(HEX, 80)).join('\n')}\n`, file: 'group_vars/prod/vault.yml' },
   { name: 'SealedSecret', text: () => `apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nspec:\n  encryptedData:\n    api_token: Ag${rand(B64, 400)}\n    DB_PASSWORD: Ag${rand(B64, 300)}==\n`, file: 'k8s/sealed.yaml' },
   { name: 'KMS ciphertext', text: () => `db_password_ciphertext = "AQICAH${rand(B64, 180)}"\nsecret_token = "CiQA${rand(B64, 120)}"\n` },
+  { name: 'NuGet DPAPI-encrypted password', text: () => `<packageSourceCredentials>\n  <corp>\n    <add key="Username" value="ci" />\n    <add key="Password" value="${cat('AQAAANCMnd8BFdERjHoAwE/Cl+sBAAAA', rand(B64, 150))}" />\n  </corp>\n</packageSourceCredentials>`, file: 'NuGet.Config' },
   { name: 'Vault transit ciphertext', text: () => `password: "vault:v1:${rand(B64, 64)}"` },
   { name: 'bcrypt hash', text: () => `admin:\n  password: $2y$10$${rand(`${ALNUM}./`, 53)}\n` },
   { name: 'bcrypt $2a$ and $2b$ hashes', text: () => `users:\n  - name: ops\n    password: "$2a$12$${rand(`${ALNUM}./`, 53)}"\n  - name: ci\n    password_hash: '$2b$10$${rand(`${ALNUM}./`, 53)}'\n` },
