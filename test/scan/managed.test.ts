@@ -75,7 +75,7 @@ describe('ManagedMatcher.find', () => {
 
 describe('fingerprintsOf (what the index keeps of a value)', () => {
   test('the whole value and each secret field of a JSON object; names are left out', () => {
-    const value = Buffer.from(JSON.stringify({ username: 'application_user_name', host: 'db.internal.example', password: 'Pw-8r2LkQz9xVn3T', api_token: 'tok_9f8e7d6c5b4a3f2e' }));
+    const value = Buffer.from(JSON.stringify({ username: 'application_user_name', host: 'db.internal.example', password: token(16), api_token: token(20) }));
     const refs = fingerprintsOf(key, 'st:app/db', '3', true, value).map((e) => e.ref);
     expect(refs).toEqual(['st:app/db', 'st:app/db#password', 'st:app/db#api_token']);
   });
