@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, baseEnv, run, tempHome } from '../helpers/cli.js';
-import { scrape, startExporter } from '../helpers/exporter.js';
+import { ROOT, baseEnv, tempHome } from '../helpers/cli.js';
+import { servedMetrics } from '../helpers/exporter.js';
 import { promtool } from './promtool.js';
 
 /**
@@ -51,15 +51,7 @@ test("every vh-secrets metric the rules read is in the exporter's output", async
   const exprs = [...rules.matchAll(/expr: (?:\|\n((?:\s{10}.*\n)+)|(.*)\n)/g)].map((m) => m[1] ?? m[2] ?? '');
   const used = new Set(exprs.flatMap((e) => [...e.matchAll(/\b((?:voicehive|secret)_[a-z_]+)\b/g)].map((m) => m[1]!)));
   expect(used.size).toBeGreaterThan(8);
-  const env = baseEnv(home, { CI: 'true' });
-  expect((await run(['create', 'app/one', '--type', 'api_key', '--generate'], { env })).code).toBe(0);
-  const ex = await startExporter(['--interval', '1h'], env);
-  let served: string;
-  try {
-    served = (await scrape(`${ex.base}/metrics`)).body;
-  } finally {
-    expect(await ex.stop()).toEqual({ code: 0, signal: null });
-  }
+  const served = await servedMetrics(baseEnv(home, { CI: 'true' }));
   const exposed = new Set([...served.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
   expect([...used].filter((n) => !exposed.has(n))).toEqual([]);
 });

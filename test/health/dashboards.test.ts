@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, baseEnv, run, tempHome } from '../helpers/cli.js';
-import { scrape, startExporter } from '../helpers/exporter.js';
+import { ROOT, baseEnv, tempHome } from '../helpers/cli.js';
+import { servedMetrics } from '../helpers/exporter.js';
 import { promtool } from './promtool.js';
 
 /**
@@ -101,16 +101,7 @@ test("every metric a dashboard reads is in the exporter's actual output", async 
     for (const v of d.templating.list) for (const m of metricNames(JSON.stringify(v.query))) used.add(m);
   }
   expect(used.size).toBeGreaterThan(15);
-  const env = baseEnv(home, { CI: 'true' });
-  expect((await run(['create', 'app/one', '--type', 'api_key', '--generate'], { env })).code).toBe(0);
-  expect((await run(['get', 'app/one'], { env })).code).toBe(0);
-  const ex = await startExporter(['--interval', '1h'], env);
-  let served: string;
-  try {
-    served = (await scrape(`${ex.base}/metrics`)).body;
-  } finally {
-    expect(await ex.stop()).toEqual({ code: 0, signal: null });
-  }
+  const served = await servedMetrics(baseEnv(home, { CI: 'true' }));
   const samples = new Set([...served.matchAll(/^([a-z_]+)[{ ]/gm)].map((m) => m[1]!));
   const typed = new Set([...served.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
   expect([...used].filter((n) => !samples.has(n) && !typed.has(n))).toEqual([]);

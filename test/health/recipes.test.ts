@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, baseEnv, run, tempHome } from '../helpers/cli.js';
-import { scrape, startExporter } from '../helpers/exporter.js';
+import { ROOT, baseEnv, tempHome } from '../helpers/cli.js';
+import { servedMetrics } from '../helpers/exporter.js';
 import { promtool } from './promtool.js';
 
 /**
@@ -29,15 +29,8 @@ interface Exposition {
 }
 
 async function exposition(): Promise<Exposition> {
-  const env = baseEnv(home, { CI: 'true' });
-  expect((await run(['create', 'app/one', '--type', 'api_key', '--generate'], { env })).code).toBe(0);
-  const ex = await startExporter(['--interval', '1h'], env);
-  try {
-    const body = (await scrape(`${ex.base}/metrics`)).body;
-    return { types: new Map([...body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!])) };
-  } finally {
-    expect(await ex.stop()).toEqual({ code: 0, signal: null });
-  }
+  const body = await servedMetrics(baseEnv(home, { CI: 'true' }));
+  return { types: new Map([...body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!])) };
 }
 
 // ---- Google Cloud Monitoring ----

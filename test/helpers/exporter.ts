@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { request } from 'node:http';
-import { BIN, NODE, ROOT, waitFor } from './cli.js';
+import { BIN, NODE, ROOT, run, waitFor } from './cli.js';
 
 /** A `vh-secrets exporter` child on an ephemeral loopback port, its stderr collected. */
 export interface ExporterProcess {
@@ -58,4 +58,22 @@ export function scrape(url: string, timeoutMs = 60_000): Promise<Scraped> {
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * What the exporter serves for a home with one secret, created and read (so get and create have series): the
+ * `/metrics` body, once. The check every recipe's metric names are held to.
+ */
+export async function servedMetrics(env: NodeJS.ProcessEnv): Promise<string> {
+  for (const args of [['create', 'app/one', '--type', 'api_key', '--generate'], ['get', 'app/one']]) {
+    const r = await run(args, { env });
+    if (r.code !== 0) throw new Error(`vh-secrets ${args[0]} exited ${r.code}: ${r.stderr}`);
+  }
+  const ex = await startExporter(['--interval', '1h'], env);
+  try {
+    return (await scrape(`${ex.base}/metrics`)).body;
+  } finally {
+    const end = await ex.stop();
+    if (end.code !== 0) throw new Error(`the exporter exited ${end.code} (${end.signal}) on SIGTERM:\n${ex.stderr()}`);
+  }
 }
