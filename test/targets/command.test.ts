@@ -38,7 +38,10 @@ describe('command target', () => {
     await fs.writeFile(join(hooks, 'hook.sh'), HOOK, { mode: 0o755 });
     env = await targetEnv(
       home,
-      `[targets.app]\nkind = "command"\napply = ["hooks/hook.sh", "apply"]\nverify = ["hooks/hook.sh"]\nrollback = ["hooks/hook.sh"]\ncleanup = ["hooks/hook.sh"]\ntimeout_ms = 2000\nsecrets = ["local:app/*"]\n` +
+      // The hooks' timeout is the default (30 s) everywhere but the target whose test hangs a hook on purpose: a short
+      // limit on every hook made ordinary hooks time out on a busy machine.
+      `[targets.app]\nkind = "command"\napply = ["hooks/hook.sh", "apply"]\nverify = ["hooks/hook.sh"]\nrollback = ["hooks/hook.sh"]\ncleanup = ["hooks/hook.sh"]\nsecrets = ["local:app/*"]\n` +
+        `[targets.hang]\nkind = "command"\napply = ["hooks/hook.sh", "apply"]\nverify = ["hooks/hook.sh"]\nrollback = ["hooks/hook.sh"]\ncleanup = ["hooks/hook.sh"]\ntimeout_ms = 2000\nsecrets = ["local:hang/*"]\n` +
         `[targets.idle]\nkind = "command"\napply = ["hooks/hook.sh", "apply"]\ncleanup = ["hooks/hook.sh"]\nin_use = ["hooks/hook.sh"]\nsecrets = ["local:idle/*"]\n`,
     );
     await fs.rename(join(home, 'vh-secrets.toml'), join(home, 'vh-secrets.toml.tmp'));
@@ -126,15 +129,17 @@ describe('command target', () => {
   });
 
   test('a hanging hook is killed at the timeout (75) and the rotation rolled back', async () => {
-    const before = (await vh(['get', 'local:app/key'])).out;
+    expect((await vh(['create', 'local:hang/key', '--type', 'api_key'], ledger.add(canary('hang')))).code).toBe(0);
+    const before = (await vh(['get', 'local:hang/key'])).out;
     await fs.writeFile(join(hooks, 'hang'), '');
     const started = Date.now();
-    const r = await vh(['rotate', 'local:app/key', '--yes', '--json']);
+    const r = await vh(['rotate', 'local:hang/key', '--yes', '--json']);
     await fs.rm(join(hooks, 'hang'));
-    expect(Date.now() - started).toBeLessThan(15_000);
+    // The hook sleeps 30 s: ending well before that is the kill at the 2 s timeout, not the hook finishing.
+    expect(Date.now() - started).toBeLessThan(25_000);
     expect(r.code).toBe(75);
     expect(JSON.parse(r.out).error.message).toContain('no answer within 2000 ms');
-    expect((await vh(['get', 'local:app/key'])).out).toBe(before);
+    expect((await vh(['get', 'local:hang/key'])).out).toBe(before);
     expect(await fs.readFile(join(hooks, 'rollbacks'), 'utf8')).toContain('rolled');
   });
 });
