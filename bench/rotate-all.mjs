@@ -74,7 +74,7 @@ requests = 0;
 const t0 = performance.now();
 // Async spawn: the counting proxy lives in this process's event loop.
 const vh = await new Promise((resolve) => {
-  const child = spawn(process.execPath, [join(root, 'bin/vh-secrets'), 'rotate-all', '--tag', `bench=${run}vh`, '--concurrency', String(CONCURRENCY), '--include-unmanaged', '--confirm', '--json'], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(root, 'bin/vh-secrets'), 'rotate-all', '--tag', `bench=${run}vh`, '--concurrency', String(CONCURRENCY), '--include-unmanaged', '--confirm', '--json'], {
     env: { ...process.env, VH_SECRETS_HOME: join(home, 'home'), VH_SECRETS_CONFIG: join(home, 'config.toml'), VAULT_TOKEN: token },
   });
   let stdout = '';

@@ -76,11 +76,31 @@ export interface StoreCapabilities {
 
 export type Metadata = Record<string, string>;
 
-export type ReadSelector = { version: string } | { stage: Stage };
+/**
+ * `newest`: the caller expects `version` to be the secret's newest version (a rotation reading the version it
+ * starts from, or the one it just staged). A store whose cheapest read is of the newest version may read that
+ * and fall back to the named version when it is not; the answer is the same either way.
+ */
+export type ReadSelector = { version: string; newest?: boolean } | { stage: Stage };
+
+/**
+ * What a read saw of the secret's state beside its value, in a provider's own terms (opaque to callers). A
+ * write made right after the read may be given it (`PutOptions.seen`, `PromoteOptions.seen`) in place of the
+ * fresh read of the state it would otherwise make. A provider accepts one only where it proves the write's
+ * preconditions (its own kind, the same secret, a state the write can start from) and reads afresh otherwise.
+ * Callers pass one only within moments of the read (see the rotation engine): it narrows nothing the store's
+ * own conditional write does not also check.
+ */
+export interface Observation {
+  /** `performance.now()` when it was read. */
+  readonly observedAt: number;
+}
 
 export interface SecretValue {
   value: Buffer;
   version: string;
+  /** What the read saw of the secret's state, where the store can say (see Observation). */
+  seen?: Observation;
 }
 
 export type MetadataPatch = Record<string, string | null>;
@@ -92,12 +112,18 @@ export interface PutOptions {
   token?: string;
   /** Metadata to merge with the same write where the store allows it (saves round trips). */
   metadata?: MetadataPatch;
+  /** The state a read just saw (see Observation): the write may start from it instead of reading again. */
+  seen?: Observation;
 }
 
 export interface PromoteOptions {
   expectedCurrent?: string;
   /** Metadata to merge with the promotion where the store allows it. */
   metadata?: MetadataPatch;
+  /** The token the pending version was written with (`PutOptions.token`): its claim must still stand. */
+  token?: string;
+  /** The state a read just saw (see Observation): the promotion may start from it instead of reading again. */
+  seen?: Observation;
 }
 
 export interface WriteResult {

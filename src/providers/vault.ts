@@ -1,4 +1,5 @@
 import { readFileSync, promises as fs } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import { VhError, type ErrorCode } from '../base/errors.js';
 import { NETWORK_ERRNOS } from '../base/net.js';
 import { withRetry, writeOnce, type WriteOnceOptions } from '../base/retry.js';
@@ -6,6 +7,7 @@ import type { Stage } from '../core/ref.js';
 import type {
   ListFilter,
   Metadata,
+  Observation,
   PromoteOptions,
   PingResult,
   PutOptions,
@@ -100,6 +102,14 @@ const REVOKED = 'vh-revoked';
 /** The version a rollback wrote as Vault's latest: a copy of the (pinned) current value. */
 const RESTORED = 'vh-stage-restored';
 const INTERNAL = new Set([PIN, PENDING, PREVIOUS, TOKEN, REVOKED, RESTORED]);
+/**
+ * A rotation's claim on the pending slot, one key per rotation (`vh-stage-claim-<hash of its token>`), holding
+ * the version it read as current. Keys of their own, so that a claim made from a stale read never overwrites
+ * another rotation's claim nor a promotion's pin (see pinOf).
+ */
+const CLAIM = 'vh-stage-claim-';
+const claimKey = (token: string): string => `${CLAIM}${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
+const isInternal = (key: string): boolean => INTERNAL.has(key) || key.startsWith(CLAIM);
 
 interface VaultVersionMeta {
   created_time: string;
@@ -227,6 +237,20 @@ function encodePath(name: string): string {
 
 function isDeleted(v: VaultVersionMeta | undefined): boolean {
   return !v || v.destroyed || (v.deletion_time !== '' && v.deletion_time !== undefined);
+}
+
+/**
+ * What a read of a version's data saw of the secret (see Observation): its custom metadata and its newest
+ * version. Vault answers a data read with both, so a rotation's own reads can stand in for the metadata reads
+ * its claim and its promotion would otherwise make.
+ */
+class VaultView implements Observation {
+  readonly observedAt = performance.now();
+  constructor(
+    readonly name: string,
+    readonly custom: Readonly<Record<string, string>>,
+    readonly latest: number,
+  ) {}
 }
 
 class VaultStore implements SecretStore {
@@ -375,32 +399,94 @@ class VaultStore implements SecretStore {
    * never puts back keys another writer has changed since.
    */
   private async writeCustom(name: string, md: VaultMetadata, patch: Record<string, string | null>): Promise<void> {
-    await this.call(`write metadata of ${name}`, 'PATCH', this.metaPath(name), { custom_metadata: patch });
+    await this.patchCustom(name, patch);
     md.custom_metadata = applyPatch({ ...(md.custom_metadata ?? {}) }, patch);
   }
 
+  private async patchCustom(name: string, patch: Record<string, string | null>): Promise<void> {
+    await this.call(`write metadata of ${name}`, 'PATCH', this.metaPath(name), { custom_metadata: patch });
+  }
+
+  /** `seen` when it is a view of `name` this store made. */
+  private static viewOf(name: string, seen: Observation | undefined): VaultView | undefined {
+    return seen instanceof VaultView && seen.name === name ? seen : undefined;
+  }
+
+  /** The newest version's data, with what it says of the secret; undefined where the newest is not readable. */
+  private async readNewest(name: string): Promise<VaultRead | undefined> {
+    try {
+      const res = await this.call<{ data: VaultRead }>(`read ${name}`, 'GET', this.dataPath(name));
+      return res.data.data ? res.data : undefined;
+    } catch (err) {
+      if ((err as VhError).code !== 'NOT_FOUND') throw err;
+      return undefined;
+    }
+  }
+
+  private static valueOf(name: string, read: VaultRead): SecretValue {
+    return { value: decodeValue(read.data!), version: String(read.metadata.version), seen: new VaultView(name, read.metadata.custom_metadata ?? {}, read.metadata.version) };
+  }
+
+  /**
+   * The version vh-secrets holds current where Vault's latest may not be: the highest of the pin a promotion
+   * wrote and the versions claims name. A claim made from a stale read names an older version than the truth,
+   * so the highest is the one that stands.
+   */
+  private static pinOf(custom: Readonly<Record<string, string>>): string | undefined {
+    let best: number | undefined;
+    for (const [k, v] of Object.entries(custom)) if ((k === PIN || k.startsWith(CLAIM)) && /^\d+$/.test(v)) best = Math.max(best ?? 0, Number(v));
+    return best === undefined ? undefined : String(best);
+  }
+
+  /** Whether a rotation holds the pending slot: a claim (or the token and pending keys earlier releases wrote). */
+  private static inFlight(custom: Readonly<Record<string, string>>): boolean {
+    return custom[PENDING] !== undefined || custom[TOKEN] !== undefined || Object.keys(custom).some((k) => k.startsWith(CLAIM));
+  }
+
+  /**
+   * Whether Vault's latest version `latest` is also vh-secrets' current one, by what custom_metadata says: no pin,
+   * the pin on it, or a newer version written while no rotation held the slot (a plain `vault kv put`: current,
+   * as Vault says) that is not a rollback's restore copy.
+   */
+  private static latestIsCurrent(custom: Readonly<Record<string, string>>, latest: string): boolean {
+    const pin = VaultStore.pinOf(custom);
+    return !pin || pin === latest || (Number(latest) > Number(pin) && custom[RESTORED] !== latest && !VaultStore.inFlight(custom));
+  }
+
   private static currentOf(md: VaultMetadata): string | undefined {
-    const pin = md.custom_metadata?.[PIN];
-    if (pin && !isDeleted(md.versions[pin])) return pin;
+    const custom = md.custom_metadata ?? {};
     const latest = String(md.current_version);
-    return isDeleted(md.versions[latest]) ? undefined : latest;
+    const latestLive = !isDeleted(md.versions[latest]);
+    if (latestLive && VaultStore.latestIsCurrent(custom, latest)) return latest;
+    const pin = VaultStore.pinOf(custom);
+    if (pin && !isDeleted(md.versions[pin])) return pin;
+    return latestLive ? latest : undefined;
   }
 
   private static stageVersion(md: VaultMetadata, stage: Stage): string | undefined {
     if (stage === 'current') return VaultStore.currentOf(md);
-    const v = md.custom_metadata?.[stage === 'pending' ? PENDING : PREVIOUS];
+    const custom = md.custom_metadata ?? {};
+    const v = custom[stage === 'pending' ? PENDING : PREVIOUS];
     if (v && !isDeleted(md.versions[v])) return v;
     if (stage !== 'pending') return undefined;
-    // A version newer than the pinned current one that no stage names: a staged write whose bookkeeping never
-    // landed (answer lost, process killed). Pending, never current, until verified and promoted or discarded.
+    // A version newer than the pinned current one, written while a rotation holds the slot, that no stage names:
+    // a staged write whose bookkeeping never landed (answer lost, process killed). Pending, never current, until
+    // verified and promoted or discarded.
     const latest = String(md.current_version);
-    const pin = md.custom_metadata?.[PIN];
-    return pin && Number(latest) > Number(pin) && md.custom_metadata?.[RESTORED] !== latest && !isDeleted(md.versions[latest]) ? latest : undefined;
+    const pin = VaultStore.pinOf(custom);
+    return pin && Number(latest) > Number(pin) && custom[RESTORED] !== latest && VaultStore.inFlight(custom) && !isDeleted(md.versions[latest]) ? latest : undefined;
+  }
+
+  /** Deletes every claim `custom` names (a promotion or a discard ends them all: the slot is settled). */
+  private static endClaims(custom: Readonly<Record<string, string>>): Record<string, null> {
+    const out: Record<string, null> = {};
+    for (const k of Object.keys(custom)) if (k.startsWith(CLAIM)) out[k] = null;
+    return out;
   }
 
   private static publicMeta(custom: Record<string, string> | null): Metadata {
     const out: Metadata = {};
-    for (const [k, v] of Object.entries(custom ?? {})) if (!INTERNAL.has(k)) out[k] = v;
+    for (const [k, v] of Object.entries(custom ?? {})) if (!isInternal(k)) out[k] = v;
     return out;
   }
 
@@ -419,20 +505,17 @@ class VaultStore implements SecretStore {
   async get(name: string, select: ReadSelector = { stage: 'current' }): Promise<SecretValue> {
     if ('version' in select) {
       if (!/^\d+$/.test(select.version)) throw new VhError('NOT_FOUND', `version ${select.version} of "${name}" not found (Vault versions are numbers)`);
+      if (select.newest) {
+        // Read as the newest, the answer also says what the secret's metadata is now (see VaultView).
+        const read = await this.readNewest(name);
+        if (read && String(read.metadata.version) === select.version) return VaultStore.valueOf(name, read);
+      }
       return this.readVersion(name, select.version);
     }
     if (select.stage === 'current') {
       // One round trip in the usual case: the latest version carries custom_metadata, including any pin.
-      let res: { data: VaultRead } | undefined;
-      try {
-        res = await this.call<{ data: VaultRead }>(`read ${name}`, 'GET', this.dataPath(name));
-      } catch (err) {
-        if ((err as VhError).code !== 'NOT_FOUND') throw err;
-      }
-      const pin = res?.data.metadata.custom_metadata?.[PIN];
-      if (res?.data.data && (!pin || pin === String(res.data.metadata.version))) {
-        return { value: decodeValue(res.data.data), version: String(res.data.metadata.version) };
-      }
+      const read = await this.readNewest(name);
+      if (read && VaultStore.latestIsCurrent(read.metadata.custom_metadata ?? {}, String(read.metadata.version))) return VaultStore.valueOf(name, read);
     }
     const md = await this.readMeta(name);
     const version = VaultStore.stageVersion(md, select.stage);
@@ -456,14 +539,20 @@ class VaultStore implements SecretStore {
   }
 
   async put(name: string, value: Buffer, options: PutOptions): Promise<{ version: string }> {
-    const md = await this.readMeta(name);
+    // A rotation's read of the version it starts from, just made, stands in for the metadata read when it shows
+    // the plain state a claim starts from: that version newest and current, and no rotation holding the slot.
+    // It proves no more than the read below would: either may be stale by the time the claim lands, which is why
+    // a claim is a key of its own (see pinOf) and the data write's cas refuses a version written since.
+    const view = options.stage === 'pending' ? VaultStore.viewOf(name, options.seen) : undefined;
+    const plain = view && !VaultStore.inFlight(view.custom) && VaultStore.latestIsCurrent(view.custom, String(view.latest)) ? view : undefined;
+    const md: VaultMetadata = plain ? { created_time: '', updated_time: '', current_version: plain.latest, custom_metadata: { ...plain.custom }, versions: {} } : await this.readMeta(name);
     const custom = md.custom_metadata ?? {};
-    if (options.token && custom[TOKEN] === options.token) {
+    if (!plain && options.token && (custom[claimKey(options.token)] !== undefined || custom[TOKEN] === options.token)) {
       // Asked again after a write whose answer was lost: the version it staged, if it landed.
       const staged = VaultStore.stageVersion(md, 'pending');
       if (staged) return { version: staged };
     }
-    const current = VaultStore.currentOf(md);
+    const current = plain ? String(plain.latest) : VaultStore.currentOf(md);
     if (options.expectedCurrent !== undefined && current !== options.expectedCurrent) {
       throw new VhError('CONFLICT', `"${name}" changed: current version is ${current ?? 'none'}, expected ${options.expectedCurrent}`);
     }
@@ -471,45 +560,64 @@ class VaultStore implements SecretStore {
     // The write is conditional on Vault's latest version (cas), and only allowed when that latest version is the
     // current one (or a restore copy of it): so of two writers only one gets a version past the current one —
     // the pending slot is a lock.
-    if (VaultStore.stageVersion(md, 'pending') || (latest !== current && custom[RESTORED] !== latest)) {
+    if (!plain && (VaultStore.stageVersion(md, 'pending') || (latest !== current && custom[RESTORED] !== latest))) {
       throw new VhError('CONFLICT', `"${name}" already has a pending version ${custom[PENDING] ?? latest}`);
     }
     if (options.stage === 'pending') {
-      // One metadata write before the data write, and none after: the current version pinned, the token and
-      // the caller's metadata (the rotation marker) claimed. The new version, newer than the pin and named by no
-      // stage, is then the pending one (see stageVersion) — also when the answer to the data write is lost or
-      // the process is killed right after it: never current until promoted, for `--resume` to verify or
-      // `--abort` to discard.
-      const claim = { ...options.metadata, [PIN]: current ?? null, [TOKEN]: options.token ?? null };
-      await this.writeCustom(name, md, claim);
+      if (current === undefined) throw new VhError('NOT_FOUND', `"${name}" has no current version to stage a new one against`);
+      // One metadata write before the data write, and none after: the claim (this rotation's key, naming the
+      // current version) and the caller's metadata (the rotation marker). The new version, newer than the
+      // version claimed, is then the pending one (see stageVersion) — also when the answer to the data write is
+      // lost or the process is killed right after it: never current until promoted, for `--resume` to verify
+      // or `--abort` to discard.
+      const claim = claimKey(options.token ?? randomBytes(16).toString('hex'));
+      await this.writeCustom(name, md, { ...options.metadata, [claim]: current });
       try {
         return { version: await this.writeData(`write ${name}`, name, value, md.current_version) };
       } catch (err) {
-        if ((err as VhError).code === 'CONFLICT' && options.token) {
-          // Lost the race: take back what we claimed, if it is still ours (the pin names the current version).
+        if ((err as VhError).code === 'CONFLICT') {
+          // Lost the race (another version was written since the read): the claim goes, and the caller's
+          // metadata where it is still ours. The claim is ours alone, so no other writer's state is touched.
           const now = await this.readMeta(name).catch(() => undefined);
           const mine = now?.custom_metadata ?? {};
-          if (now && mine[TOKEN] === options.token && !VaultStore.stageVersion(now, 'pending')) {
-            const undo: Record<string, string | null> = { [TOKEN]: null };
-            for (const [k, v] of Object.entries(options.metadata ?? {})) if (mine[k] === v) undo[k] = null;
-            await this.writeCustom(name, now, undo).catch(() => undefined);
-          }
+          const undo: Record<string, string | null> = { [claim]: null };
+          for (const [k, v] of Object.entries(options.metadata ?? {})) if (mine[k] === v) undo[k] = null;
+          if (now) await this.writeCustom(name, now, undo).catch(() => undefined);
         }
         throw err;
       }
     }
     const version = await this.writeData(`write ${name}`, name, value, md.current_version);
-    await this.writeCustom(name, md, { ...options.metadata, [PIN]: null, [PREVIOUS]: current ?? null, [REVOKED]: null, [RESTORED]: null });
+    // The pin names the version written: claims made from reads older than it name older versions and never
+    // stand above it (see pinOf).
+    await this.writeCustom(name, md, { ...options.metadata, [PIN]: version, [PREVIOUS]: current ?? null, [REVOKED]: null, [RESTORED]: null });
     return { version };
   }
 
   async promote(name: string, version: string, options: PromoteOptions = {}): Promise<void> {
+    // The rotation's read-back of the version it staged, just made, stands in for the metadata read when it shows
+    // that version newest and the rotation's claim standing on the version it started from: then the promotion
+    // is exactly the patch the read below would lead to.
+    const view = VaultStore.viewOf(name, options.seen);
+    const from = options.expectedCurrent;
+    if (view && options.token && from !== undefined && from !== version && String(view.latest) === version && view.custom[claimKey(options.token)] === from && VaultStore.pinOf(view.custom) === from && !view.custom[PENDING]) {
+      await this.patchCustom(name, {
+        ...options.metadata,
+        ...VaultStore.endClaims(view.custom),
+        [PIN]: version,
+        [PREVIOUS]: from,
+        ...(view.custom[TOKEN] !== undefined ? { [TOKEN]: null } : {}),
+        ...(view.custom[RESTORED] !== undefined ? { [RESTORED]: null } : {}),
+      });
+      return;
+    }
     const md = await this.readMeta(name);
     const current = VaultStore.currentOf(md);
     const custom = md.custom_metadata ?? {};
     if (current === version) {
-      const ours = custom[PENDING] === version || (!custom[PENDING] && custom[TOKEN] !== undefined);
-      if (ours || options.metadata) await this.writeCustom(name, md, { ...options.metadata, ...(ours ? { [PENDING]: null, [TOKEN]: null } : {}) });
+      // Promoted already (resumed after the promotion landed): only the bookkeeping is left.
+      const ours = custom[PENDING] === version || (!custom[PENDING] && VaultStore.inFlight(custom));
+      if (ours || options.metadata) await this.writeCustom(name, md, { ...options.metadata, ...(ours ? { ...VaultStore.endClaims(custom), [PENDING]: null, [TOKEN]: null } : {}) });
       return;
     }
     if (options.expectedCurrent !== undefined && current !== options.expectedCurrent) {
@@ -517,9 +625,12 @@ class VaultStore implements SecretStore {
     }
     if (isDeleted(md.versions[version])) throw new VhError('NOT_FOUND', `version ${version} of "${name}" does not exist or is revoked`);
     const latest = String(md.current_version);
+    // The pin moves to the version promoted (always written: a claim made from a stale read names an older
+    // version, and the pin above it keeps that claim from counting). Every claim ends: the slot is settled.
     await this.writeCustom(name, md, {
       ...options.metadata,
-      [PIN]: version === latest ? null : version,
+      ...VaultStore.endClaims(custom),
+      [PIN]: version,
       [PREVIOUS]: current ?? null,
       [PENDING]: custom[PENDING] === version ? null : (custom[PENDING] ?? null),
       // The token belongs to the pending version: to this one, or (written before the data) to none yet.
@@ -535,7 +646,10 @@ class VaultStore implements SecretStore {
       throw err;
     });
     const custom = md?.custom_metadata ?? {};
-    if (md && custom[TOKEN] === token && !custom[PENDING]) await this.writeCustom(name, md, { [TOKEN]: null });
+    const patch: Record<string, null> = {};
+    if (custom[claimKey(token)] !== undefined) patch[claimKey(token)] = null;
+    if (custom[TOKEN] === token && !custom[PENDING]) patch[TOKEN] = null;
+    if (md && Object.keys(patch).length > 0) await this.writeCustom(name, md, patch);
   }
 
   async discardPending(name: string, version: string): Promise<void> {
@@ -552,7 +666,8 @@ class VaultStore implements SecretStore {
       await this.call(`destroy ${name}@${version}`, 'POST', `/${this.mount}/destroy/${encodePath(name)}`, { versions: [Number(version)] });
     }
     const custom = md.custom_metadata ?? {};
-    const patch: Record<string, string | null> = {};
+    // The slot is free again: every claim ends (a rival's claim named a version that is no longer writable at).
+    const patch: Record<string, string | null> = { ...VaultStore.endClaims(custom) };
     if (custom[PENDING] === version) Object.assign(patch, { [PENDING]: null, [TOKEN]: null });
     else if (!custom[PENDING] && custom[TOKEN]) Object.assign(patch, { [TOKEN]: null });
     // Plain KV readers follow Vault's latest version. If the discarded version was latest, write the current
@@ -562,6 +677,9 @@ class VaultStore implements SecretStore {
       const restored = await this.writeData(`restore ${name}`, name, keep.value, md.current_version);
       md.current_version = Number(restored);
       Object.assign(patch, { [PIN]: current, [RESTORED]: restored });
+    } else if (current) {
+      // The pin stays on the current version once the claims that held it are gone.
+      patch[PIN] = current;
     }
     if (Object.keys(patch).length > 0) await this.writeCustom(name, md, patch);
   }
@@ -643,7 +761,7 @@ class VaultStore implements SecretStore {
   }
 
   async setMetadata(name: string, patch: Record<string, string | null>): Promise<void> {
-    for (const k of Object.keys(patch)) if (INTERNAL.has(k)) throw new VhError('USAGE', `metadata key ${k} is reserved`);
+    for (const k of Object.keys(patch)) if (isInternal(k)) throw new VhError('USAGE', `metadata key ${k} is reserved`);
     const md = await this.readMeta(name);
     await this.writeCustom(name, md, patch);
   }
@@ -657,7 +775,7 @@ class VaultStore implements SecretStore {
       // KV v2 soft delete: reversible with `vault kv undelete`.
       await this.call(`revoke ${name}`, 'POST', `/${this.mount}/delete/${encodePath(name)}`, { versions: live.map(Number) });
     }
-    if (version === undefined) await this.writeCustom(name, md, { [REVOKED]: 'true', [PENDING]: null, [TOKEN]: null });
+    if (version === undefined) await this.writeCustom(name, md, { ...VaultStore.endClaims(md.custom_metadata ?? {}), [REVOKED]: 'true', [PENDING]: null, [TOKEN]: null });
     return { revoked: targets };
   }
 

@@ -13,7 +13,7 @@ import { PHASES, RotationJournal, type JournalEntry, type Phase } from './journa
 import type { Runtime } from '../core/runtime.js';
 import { checkValue, enforce } from '../core/policy.js';
 import { authorize, elapsedMs, generateCompliant, resolveRef, type ResolvedRef } from '../core/secrets.js';
-import type { Metadata, SecretDescription, SecretStore, VersionInfo } from '../core/store.js';
+import type { Metadata, Observation, SecretDescription, SecretStore, VersionInfo } from '../core/store.js';
 import { credentialOf, defaultTargetKey, openTargetFor, targetConfigFor } from './targets.js';
 import { isSecretType, type SecretType } from '../core/types.js';
 import { targetUnchanged } from '../targets/errors.js';
@@ -83,6 +83,8 @@ export type RotationPlan =
       key: string | null;
       /** The value of `from`. */
       current: Buffer;
+      /** What the read of `current` saw of the store (see Observation): the stage may start from it. */
+      seen: Observation | undefined;
       target: RotationTarget | undefined;
     });
 
@@ -145,6 +147,18 @@ function describeCut(cut: PendingCleanup[], target: string | undefined): string 
     : c.unchecked ? 'past its grace but not yet checked for sessions (cleanup = "when-idle"; `vh-secrets rotate-all --cleanup-only` checks it)'
     : `in its grace period until ${c.notBefore}`;
   return cut.map((c) => `version ${c.version}${target ? ` (at target ${target})` : ''}, ${state(c)}`).join('; ');
+}
+
+/**
+ * How long what a read saw of the store may stand in for the fresh read a write would make (Observation). The
+ * store's own condition still guards each write (cas, version ids); this bounds how far behind that read the
+ * claim and the promotion may start: as close as a read-then-write of their own would, with the journal and
+ * audit writes between. A longer pause (a target that takes its time to verify) reads again.
+ */
+const SEEN_FRESH_MS = 1_000;
+
+function recent(seen: Observation | undefined): Observation | undefined {
+  return seen && performance.now() - seen.observedAt < SEEN_FRESH_MS ? seen : undefined;
 }
 
 class Deadline {
@@ -349,7 +363,7 @@ export class RotationEngine {
     if (desc.pendingVersion || marker) return settled(outcome(ref.id, 'skipped', { ...base, note: this.lockedNote(desc, marker) }));
     const targetConfig = targetConfigFor(this.rt.config, ref.id, desc.metadata);
     // Versions never change: the current value read here is the one every later phase needs.
-    const current = await this.valueAt(store, ref, from);
+    const { value: current, seen } = await store.get(ref.name, { version: from, newest: true });
     // Which key a target that issues its credential would replace is only known once it is open: see below.
     let key: string | null = null;
     let keyError: unknown;
@@ -395,7 +409,7 @@ export class RotationEngine {
       const reload = reloads.length > 0 ? `, run ${reloads.map(describeReload).join(' and ')}` : '';
       const made = options.value ? 'stage the supplied value' : target?.issue ? `have target ${target.name} issue a new credential, stage it` : `generate a new ${type}, stage it`;
       const note = `would ${made}${at}, verify, promote${reload}${retire}${cuts}`;
-      return { ready: true, ref, options, summary: outcome(ref.id, 'planned', { ...base, note }), store, desc, type, from, key, current, target };
+      return { ready: true, ref, options, summary: outcome(ref.id, 'planned', { ...base, note }), store, desc, type, from, key, current, seen, target };
     } catch (err) {
       await target?.close().catch(() => undefined);
       throw err;
@@ -453,7 +467,7 @@ export class RotationEngine {
           target_applied: false,
           source: options.value ? 'supplied' : target?.issue ? 'issued' : 'generated',
         };
-        return await this.run(store, ref, entry, undefined, options, desc.metadata, target, plan.current);
+        return await this.run(store, ref, entry, undefined, options, desc.metadata, target, plan.current, plan.seen);
       } finally {
         await lock.release();
       }
@@ -480,7 +494,7 @@ export class RotationEngine {
    * Drives the phases from wherever `entry` stands. `value` is the staged value when resuming (read back from
    * the store); a fresh rotation generates it.
    */
-  private async run(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, staged: Buffer | undefined, options: RotateOptions, snapshot: Metadata, target?: RotationTarget, fromValue?: Buffer): Promise<RotationOutcome> {
+  private async run(store: SecretStore, ref: ResolvedRef, entry: JournalEntry, staged: Buffer | undefined, options: RotateOptions, snapshot: Metadata, target?: RotationTarget, fromValue?: Buffer, planSeen?: Observation): Promise<RotationOutcome> {
     const deadline = new Deadline(Date.parse(entry.started_at) + this.settings.timeoutMinutes * 60_000);
     // This run's own time (a resumed rotation is timed from its resume): `duration_ms` on rotated / rotation_failed.
     const t0 = performance.now();
@@ -491,6 +505,8 @@ export class RotationEngine {
     const oldValue = async () => (old ??= await this.valueAt(store, ref, entry.from_version!));
     const newValueOf = async () => (value ??= await this.valueAt(store, ref, entry.pending_version!));
     let current: Phase = 'prepare';
+    // What the verify read saw of the store: the promote may start from it (see recent).
+    let verifiedSeen: Observation | undefined;
     const promotedHere = !done('promote');
     // Retired right after the promote: an emergency, or a target whose cleanup is "now".
     const policy = target ? targetConfigFor(this.rt.config, ref.id, snapshot)?.cleanup : undefined;
@@ -530,7 +546,7 @@ export class RotationEngine {
           value = await make();
         }
         const marker = formatMarker({ id: entry.id, from: entry.from_version!, at: entry.started_at, host: this.host });
-        const { version } = await store.put(ref.name, value, { stage: 'pending', expectedCurrent: entry.from_version!, token: entry.id, metadata: { [MARKER]: marker } });
+        const { version } = await store.put(ref.name, value, { stage: 'pending', expectedCurrent: entry.from_version!, token: entry.id, metadata: { [MARKER]: marker }, seen: recent(planSeen) });
         entry.pending_version = version;
         if (target) {
           // The pending version is on record before the target changes, so a crash here can be undone.
@@ -540,7 +556,8 @@ export class RotationEngine {
         }
       });
       await step('verify', async () => {
-        const back = await store.get(ref.name, { version: entry.pending_version! });
+        const back = await store.get(ref.name, { version: entry.pending_version!, newest: true });
+        verifiedSeen = back.seen;
         if (value && !back.value.equals(value)) throw new VhError('INTERNAL', `the staged version ${entry.pending_version} of ${ref.id} does not read back as written`);
         if (target) {
           const next = this.credential(entry, back.value);
@@ -564,7 +581,7 @@ export class RotationEngine {
           // A held cleanup this rotation cut (--force) is no longer waiting on anyone.
           ...(snapshot[CLEANUP_HELD] !== undefined && !keep.some((c) => c.inUse) ? { [CLEANUP_HELD]: null } : {}),
         };
-        await store.promote(ref.name, entry.pending_version!, { expectedCurrent: entry.from_version!, metadata });
+        await store.promote(ref.name, entry.pending_version!, { expectedCurrent: entry.from_version!, token: entry.id, metadata, seen: recent(verifiedSeen) });
         // Graces that are over, and (with --force / --emergency) those this rotation had to cut: revoked here.
         for (const older of [...due, ...cut]) {
           if (older.version === entry.pending_version || older.version === entry.from_version) continue;

@@ -45,7 +45,7 @@ async function vaultFindings(name: string, store: SecretStore, currentValue: Buf
   if (!res.ok) return [`vault metadata of ${name} unreadable: ${res.status}`];
   const md = ((await res.json()) as { data: { current_version: number; custom_metadata: Record<string, string> | null } }).data;
   const custom = md.custom_metadata ?? {};
-  for (const k of ['vh-stage-pending', 'vh-stage-token']) if (custom[k]) found.push(`vault custom_metadata keeps ${k}=${custom[k]}`);
+  for (const k of Object.keys(custom)) if (k === 'vh-stage-pending' || k === 'vh-stage-token' || k.startsWith('vh-stage-claim-')) found.push(`vault custom_metadata keeps ${k}=${custom[k]}`);
   // Plain KV readers (vault kv get, agents, CSI drivers) follow Vault's latest version, not vh-secrets' pin.
   const latest = String(md.current_version);
   try {
