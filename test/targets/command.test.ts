@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { run, tempHome } from '../helpers/cli.js';
+import { alive, run, tempHome, waitFor } from '../helpers/cli.js';
 import { targetEnv } from '../helpers/databases.js';
 import { LeakLedger, canary, sampleProcesses } from '../leak/canary.js';
 
@@ -14,7 +14,7 @@ dir="$(dirname "$0")"
 { printf 'argv:%s\\n' "$*"; env; } >>"$dir/seen.txt"
 case "$VH_TARGET_PHASE" in
   apply) [ -f "$dir/refuse" ] && { echo "refused by the app" >&2; exit 3; }
-         [ -f "$dir/hang" ] && sleep 30
+         [ -f "$dir/hang" ] && { sleep 30 & echo $! >"$dir/sleep.pid"; wait; touch "$dir/hang-survived"; }
          cat >"$dir/app-password.tmp"; mv "$dir/app-password.tmp" "$dir/app-password" ;;
   verify) cat >"$dir/verify-input"; cmp -s "$dir/verify-input" "$dir/app-password" ;;
   rollback) cat >"$dir/app-password.tmp"; mv "$dir/app-password.tmp" "$dir/app-password"; echo rolled >>"$dir/rollbacks" ;;
@@ -132,11 +132,12 @@ describe('command target', () => {
     expect((await vh(['create', 'local:hang/key', '--type', 'api_key'], ledger.add(canary('hang')))).code).toBe(0);
     const before = (await vh(['get', 'local:hang/key'])).out;
     await fs.writeFile(join(hooks, 'hang'), '');
-    const started = Date.now();
     const r = await vh(['rotate', 'local:hang/key', '--yes', '--json']);
     await fs.rm(join(hooks, 'hang'));
-    // The hook sleeps 30 s: ending well before that is the kill at the 2 s timeout, not the hook finishing.
-    expect(Date.now() - started).toBeLessThan(25_000);
+    // The hook was killed, not left to finish: its sleep (same process group) is gone, and it never got past it.
+    const sleeper = Number(await fs.readFile(join(hooks, 'sleep.pid'), 'utf8'));
+    await waitFor(() => !alive(sleeper), 10_000, 'the hook\'s sleep to be killed');
+    expect(await fs.stat(join(hooks, 'hang-survived')).then(() => true, () => false)).toBe(false);
     expect(r.code).toBe(75);
     expect(JSON.parse(r.out).error.message).toContain('no answer within 2000 ms');
     expect((await vh(['get', 'local:hang/key'])).out).toBe(before);
