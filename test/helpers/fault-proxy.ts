@@ -72,6 +72,39 @@ export interface HttpRule {
   fault: HttpFault;
 }
 
+/** The rule armed on an HTTP or gRPC proxy, and its counts: which matching request gets the fault. */
+class HttpRuleSlot {
+  private rule: HttpRule | undefined;
+  private matched = 0;
+  private count = 0;
+
+  arm(rule: HttpRule): void {
+    this.rule = rule;
+    this.matched = 0;
+    this.count = 0;
+  }
+
+  disarm(): void {
+    this.rule = undefined;
+  }
+
+  fired(): number {
+    return this.count;
+  }
+
+  /** The fault for this request, when the armed rule selects it (and noted on its log entry). */
+  pick(entry: SeenRequest): HttpFault | undefined {
+    const rule = this.rule;
+    if (!rule?.match({ method: entry.method, path: entry.path, amzTarget: entry.amzTarget, service: entry.service, action: entry.action })) return undefined;
+    this.matched++;
+    const first = rule.occurrence ?? 1;
+    if (this.matched < first || this.matched >= first + (rule.times ?? 1)) return undefined;
+    this.count++;
+    entry.fault = faultName(rule.fault);
+    return rule.fault;
+  }
+}
+
 export interface HttpFaultProxy {
   /** `http://127.0.0.1:<port>` */
   url: string;
@@ -167,9 +200,7 @@ export async function startHttpFaultProxy(options: HttpFaultProxyOptions): Promi
   const log: SeenRequest[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
-  let rule: HttpRule | undefined;
-  let matched = 0;
-  let fired = 0;
+  const slot = new HttpRuleSlot();
   let seq = 0;
   let closed = false;
 
@@ -300,16 +331,7 @@ export async function startHttpFaultProxy(options: HttpFaultProxyOptions): Promi
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       entry.action = actionOf(req.headers, body);
-      let fault: HttpFault | undefined;
-      if (rule && rule.match({ method: entry.method, path: entry.path, amzTarget: entry.amzTarget, service: entry.service, action: entry.action })) {
-        matched++;
-        const first = rule.occurrence ?? 1;
-        if (matched >= first && matched < first + (rule.times ?? 1)) {
-          fault = rule.fault;
-          fired++;
-          entry.fault = faultName(fault);
-        }
-      }
+      const fault = slot.pick(entry);
       handle(req, res, entry, fault, body).catch(() => req.socket.destroy());
     });
     req.on('error', () => req.socket.destroy());
@@ -337,15 +359,9 @@ export async function startHttpFaultProxy(options: HttpFaultProxyOptions): Promi
     url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     log,
-    arm(r) {
-      rule = r;
-      matched = 0;
-      fired = 0;
-    },
-    disarm() {
-      rule = undefined;
-    },
-    fired: () => fired,
+    arm: (r) => slot.arm(r),
+    disarm: () => slot.disarm(),
+    fired: () => slot.fired(),
     clearLog() {
       log.length = 0;
     },
@@ -537,9 +553,7 @@ export async function startGrpcFaultProxy(options: { upstream: string; lifetimeM
   const log: SeenRequest[] = [];
   const rawSockets = new Map<number, Socket>();
   const timers = new Set<NodeJS.Timeout>();
-  let rule: HttpRule | undefined;
-  let matched = 0;
-  let fired = 0;
+  const slot = new HttpRuleSlot();
   let seq = 0;
   let closed = false;
   let upstream: import('node:http2').ClientHttp2Session | undefined;
@@ -567,16 +581,7 @@ export async function startGrpcFaultProxy(options: { upstream: string; lifetimeM
       entry.outcome = 'dropped';
       return;
     }
-    let fault: HttpFault | undefined;
-    if (rule && rule.match({ method: entry.method, path: entry.path, amzTarget: undefined, service: undefined, action: undefined })) {
-      matched++;
-      const first = rule.occurrence ?? 1;
-      if (matched >= first && matched < first + (rule.times ?? 1)) {
-        fault = rule.fault;
-        fired++;
-        entry.fault = faultName(fault);
-      }
-    }
+    const fault = slot.pick(entry);
     const answerStatus = (code: number) => {
       stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(code), 'grpc-message': `injected fault ${code}` }, { endStream: true });
     };
@@ -684,15 +689,9 @@ export async function startGrpcFaultProxy(options: { upstream: string; lifetimeM
     url: `127.0.0.1:${port}`,
     port,
     log,
-    arm(r) {
-      rule = r;
-      matched = 0;
-      fired = 0;
-    },
-    disarm() {
-      rule = undefined;
-    },
-    fired: () => fired,
+    arm: (r) => slot.arm(r),
+    disarm: () => slot.disarm(),
+    fired: () => slot.fired(),
     clearLog() {
       log.length = 0;
     },
