@@ -1,3 +1,4 @@
+import { noteCurrentValue } from '../core/value-index.js';
 import { constants, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { canonicalJson, type DetailValue } from '../audit/event.js';
@@ -483,6 +484,8 @@ export async function restoreOne(rt: Runtime, s: ArchiveSecret, input: RestoreIn
     let { version } = await store.create(s.name, all[0]!.value, meta);
     for (const v of all.slice(1)) ({ version } = await store.put(s.name, v.value, { stage: 'current', expectedCurrent: version }));
     outcome.version = version;
+    // The index of managed values (when there is one) learns the value now current, as after a create.
+    await noteCurrentValue(rt.config.paths, outcome.secret, version, current.value);
     return outcome;
   }
 
@@ -518,6 +521,7 @@ export async function restoreOne(rt: Runtime, s: ArchiveSecret, input: RestoreIn
   const put = await store.put(s.name, current.value, { stage: 'current', ...(existing.currentVersion !== undefined && targetValue !== undefined ? { expectedCurrent: existing.currentVersion } : {}) });
   await store.setMetadata(s.name, meta);
   outcome.version = put.version;
+  await noteCurrentValue(rt.config.paths, outcome.secret, put.version, current.value);
   return outcome;
 }
 

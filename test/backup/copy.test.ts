@@ -70,6 +70,21 @@ beforeAll(async () => {
     expect((await vh(['get', `vault:${name}`])).out).toBe('source-newest');
   });
 
+  test('a copy that makes a new current value tells the index of managed values, so scan --managed names it current', async () => {
+    const prefix = `vh-test/copy-idx-${randomBytes(5).toString('hex')}/`;
+    const source = `moved-${randomBytes(12).toString('hex')}`;
+    expect((await vh(['create', `shared:${prefix}k`], source)).code).toBe(0);
+    expect((await vh(['create', `vault:${prefix}k`], `older-${randomBytes(12).toString('hex')}`)).code).toBe(0);
+    expect((await vh(['index', '--store', 'vault', '--prefix', prefix])).code).toBe(0);
+    expect((await vh(['copy', `shared:${prefix}k`, 'vault:', '--force', '--yes'])).code).toBe(0);
+    const dir = join(home, 'leak');
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(join(dir, 'notes.txt'), `pasted: ${source}\n`);
+    const scan = await vh(['scan', '--path', dir, '--managed', '--format', 'json']);
+    const findings = (JSON.parse(scan.out) as { findings: { managed?: { ref: string; current: boolean } }[] }).findings;
+    expect(findings.map((f) => f.managed)).toContainEqual({ ref: `vault:${prefix}k`, version: expect.any(String), current: true });
+  });
+
   test('--all --prefix copies every matching secret; --dry-run changes nothing; bad input is one line', async () => {
     const prefix = `vh-test/copy-all-${randomBytes(5).toString('hex')}/`;
     for (const n of ['a', 'b', 'c']) expect((await vh(['create', `shared:${prefix}${n}`], `v-${n}`)).code).toBe(0);
