@@ -4,6 +4,15 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { VhError, fromSystemError } from './errors.js';
 
+/** Removes a file; one that is already gone is fine. One unlink (`fs.rm` looks the path up first). */
+export async function removeFile(path: string): Promise<void> {
+  try {
+    await fs.unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
 export async function ensurePrivateDir(dir: string): Promise<void> {
   try {
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -128,7 +137,7 @@ export class FileLock {
       try {
         const handle = await fs.open(this.path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
         try {
-          await handle.writeFile(JSON.stringify(me));
+          await handle.write(JSON.stringify(me));
         } finally {
           await handle.close();
         }
@@ -181,7 +190,7 @@ export class FileLock {
   async release(): Promise<void> {
     if (!this.held) return;
     this.held = false;
-    await fs.rm(this.path, { force: true });
+    await removeFile(this.path);
   }
 }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { VhError, fromSystemError, isVhError } from '../base/errors.js';
-import { ensurePrivateDir, writeFileAtomic } from '../base/fsutil.js';
+import { ensurePrivateDir, removeFile, writeFileAtomic } from '../base/fsutil.js';
 
 /** `reload` runs only for a secret with a matching `[[reload]]`; the others go from promote to cleanup. */
 export const PHASES = ['prepare', 'generate', 'stage', 'verify', 'promote', 'reload', 'cleanup'] as const;
@@ -102,6 +102,6 @@ export class RotationJournal {
   private ready = false;
 
   async remove(secret: string): Promise<void> {
-    await fs.rm(this.pathFor(secret), { force: true });
+    await removeFile(this.pathFor(secret));
   }
 }
