@@ -113,6 +113,9 @@ test('no canary value leaks from any command into output, logs, errors, argv or 
   const ran = await sampleProcesses(() => vh('run masked', ['run', '--env', 'X=app/file', '--env', 'K=app/kv', '--', 'sh', '-c', 'sleep 0.3; printf "%s %s" "$X" "$K"']), 3, ['cmdline']);
   expect(ran.result.code).toBe(0);
   expect(ran.result.out).toMatch(/concealed by vh-secrets/);
+  // The sampler sees the tool's own processes: vh-secrets and the child it started.
+  expect(ran.seen).toContain('sleep 0.3; printf');
+  expect(ran.seen).toContain('app/file');
   ledger.recordText('argv of every process while `run` ran', ran.seen);
   // run --watch: the restart reads the new value; old and new stay masked — also in what the stopped child
   // prints on its way out — and neither is on a command line. The restart notes name versions, never values.

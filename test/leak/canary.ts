@@ -73,11 +73,27 @@ export async function sampleProcesses<T>(work: () => Promise<T>, everyMs = 3, wh
   const seen = new Set<string>();
   let done = false;
   let samples = 0;
+  // Only this test's own processes count: descendants of the test runner. Other work on a busy machine (another
+  // suite, a developer's shell holding the peers' admin password in its environment) is not the tool's output.
+  const ours = new Map<string, boolean>([[String(process.pid), true]]);
+  const parentOf = async (pid: string): Promise<string | undefined> => {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'latin1').catch(() => '');
+    // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ")".
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+  };
+  const descends = async (pid: string, depth = 0): Promise<boolean> => {
+    const known = ours.get(pid);
+    if (known !== undefined) return known;
+    const parent = depth < 64 ? await parentOf(pid) : undefined;
+    const result = parent !== undefined && parent !== '0' && (await descends(parent, depth + 1));
+    ours.set(pid, result);
+    return result;
+  };
   const sampler = (async () => {
     while (!done) {
       samples++;
       for (const pid of await fs.readdir('/proc').catch(() => [] as string[])) {
-        if (!/^\d+$/.test(pid) || before.has(pid)) continue;
+        if (!/^\d+$/.test(pid) || before.has(pid) || !(await descends(pid))) continue;
         for (const file of what) {
           const text = await fs.readFile(`/proc/${pid}/${file}`, 'latin1').catch(() => '');
           if (text) seen.add(text.replace(/\0/g, ' '));
