@@ -4,6 +4,20 @@ import { ALNUM, checksummed, B64, DIGITS, HEX, LOWER, UPPER, b64url, cat, fake, 
 import { FAMILY_CASES } from './rules/families.js';
 import { CLEAN_TEXTS, SYNTAX_CASES } from './rules/syntaxes.js';
 
+/**
+ * Fixture tests of the built-in rules: for every rule, credentials it must find (in the syntaxes they are written
+ * in) and near-misses it must not (placeholders, hashes, documentation examples, a property broken), all
+ * generated at run time from a seeded generator (`fakes.ts`).
+ *
+ * By default each fixture runs with one fixed seed, so CI time stays flat. A seeded sweep runs every family's
+ * fixture generators over many seeds instead, to measure recall on values the fixed seed never produced:
+ *
+ *   VH_SCAN_SEEDS=300 node scripts/jest.mjs dist/test/scan/rules.test.js
+ *
+ * adds one test per family (and per clean text) that runs its generators with 300 seeds and fails on any
+ * must-find input missed or any must-not-find input reported, naming the seed and the text; at the end a table
+ * of misses per family is printed (`-t 'seeded sweep'` runs the sweep alone).
+ */
 const detector = new Detector(BUILTIN_RULES);
 const ids = (text: string, file = 'app/config.txt') => detector.scan(text, file).map((f) => f.ruleId);
 
@@ -387,6 +401,96 @@ describe('matching engine', () => {
     expect(a.fingerprint).toBe(b.fingerprint);
     expect(a.fingerprint).not.toBe(c.fingerprint);
     expect(a.fingerprint).not.toContain(t);
+  });
+});
+
+/** N seeds for the sweep (VH_SCAN_SEEDS), spread over the seed space: xorshift seeds close together give related streams. */
+function sweepSeeds(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => {
+    let x = Math.imul(i + 1, 0x9e3779b1) >>> 0;
+    x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
+    x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
+    return (x ^ (x >>> 16)) >>> 0 || 1;
+  });
+}
+
+interface SweepRow {
+  family: string;
+  found: number;
+  missed: number;
+  decoys: number;
+  reported: number;
+  first?: string;
+}
+
+const SWEEP = Math.max(0, Math.floor(Number(process.env.VH_SCAN_SEEDS ?? '0')) || 0);
+
+if (SWEEP > 0) describe(`seeded sweep (VH_SCAN_SEEDS=${SWEEP})`, () => {
+  const seeds = sweepSeeds(SWEEP);
+  const rows: SweepRow[] = [];
+  const families = [...new Set(CASES.map((c) => c.rule))];
+
+  for (const family of families) {
+    test(`${family}: every seed`, () => {
+      const row: SweepRow = { family, found: 0, missed: 0, decoys: 0, reported: 0 };
+      const note = (seed: number, what: string, text: string, got: string) => {
+        row.first ??= `seed ${seed}: ${what} ${JSON.stringify(text)} -> ${got}`;
+      };
+      for (const c of CASES.filter((x) => x.rule === family)) {
+        for (const seed of seeds) {
+          reseed(seed);
+          for (const { text, secret, file } of c.find()) {
+            row.found++;
+            const found = detector.scan(text, file ?? 'app/config.txt').filter((f) => f.ruleId === family);
+            if (found.length !== 1 || (secret !== undefined && found[0]!.secret !== secret)) {
+              row.missed++;
+              note(seed, 'missed', text, JSON.stringify(found.map((f) => f.secret)));
+            }
+          }
+          reseed(seed);
+          for (const { text, file } of c.miss()) {
+            row.decoys++;
+            if (ids(text, file).includes(family)) {
+              row.reported++;
+              note(seed, 'reported', text, family);
+            }
+          }
+        }
+      }
+      rows.push(row);
+      expect({ family, missed: row.missed, reported: row.reported, first: row.first }).toEqual({ family, missed: 0, reported: 0, first: undefined });
+    });
+  }
+
+  for (const c of CLEAN_TEXTS) {
+    test(`clean text "${c.name}": every seed`, () => {
+      const row: SweepRow = { family: `clean: ${c.name}`, found: 0, missed: 0, decoys: 0, reported: 0 };
+      for (const seed of seeds) {
+        reseed(seed);
+        const text = c.text();
+        row.decoys++;
+        const found = detector.scan(text, c.file ?? 'app/config.yaml');
+        if (found.length) {
+          row.reported++;
+          row.first ??= `seed ${seed}: ${found.map((f) => `${f.ruleId}: ${f.secret}`).join(', ')}`;
+        }
+      }
+      rows.push(row);
+      expect({ reported: row.reported, first: row.first }).toEqual({ reported: 0, first: undefined });
+    });
+  }
+
+  afterAll(() => {
+    const bad = rows.filter((r) => r.missed || r.reported);
+    const found = rows.reduce((n, r) => n + r.found, 0);
+    const missed = rows.reduce((n, r) => n + r.missed, 0);
+    const decoys = rows.reduce((n, r) => n + r.decoys, 0);
+    const reported = rows.reduce((n, r) => n + r.reported, 0);
+    const lines = [
+      `seeded sweep, ${SWEEP} seeds, ${rows.length} families and clean texts: must-find missed ${missed} of ${found}; must-not-find reported ${reported} of ${decoys}`,
+      ...bad.map((r) => `  ${r.family}: missed ${r.missed} of ${r.found}, reported ${r.reported} of ${r.decoys}; first ${r.first ?? ''}`),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
   });
 });
 
