@@ -239,10 +239,11 @@ export const devtoolsRules = [
   }),
   tokenRule({
     id: 'launchdarkly-key',
-    description: 'LaunchDarkly API access token or SDK key',
-    keywords: ['api-', 'sdk-'],
-    token: `(?:api|sdk)-${UUID}`,
-    help: help('A LaunchDarkly SDK key reads every flag (and targeting rule) of an environment; an API token changes flags. Reset the SDK key on the environment or delete the token under Account settings → Authorization.'),
+    description: 'LaunchDarkly API access token, SDK key or mobile key',
+    keywords: ['api-', 'sdk-', 'mob-'],
+    // `api-` + UUID (API access token), `sdk-` + UUID (server-side SDK key), `mob-` + UUID (mobile key).
+    token: `(?:api|sdk|mob)-${UUID}`,
+    help: help('A LaunchDarkly SDK or mobile key reads every flag (and targeting rule) of an environment; an API token changes flags. Reset the SDK or mobile key on the environment or delete the token under Account settings → Authorization.'),
   }),
   contextRule({
     id: 'launchdarkly-legacy-key',

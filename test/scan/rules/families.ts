@@ -319,6 +319,30 @@ export const FAMILY_CASES: Case[] = [
       { text: cat('request_id = "', 'ap', 'i-', uuid().slice(0, 23), '"') },
     ],
   },
+  {
+    // Mobile keys (`mob-` + UUID) sit in app code and plists; they read every flag of the environment like an SDK key.
+    rule: 'launchdarkly-key',
+    find: () => {
+      const keys = Array.from({ length: 6 }, () => cat('mo', 'b-', uuid()));
+      return [
+        { text: `LD_MOBILE_KEY=${keys[0]}`, secret: keys[0]! },
+        { text: `let config = LDConfig(mobileKey: "${keys[1]}", autoEnvAttributes: .enabled)`, secret: keys[1]!, file: 'ios/App/Flags.swift' },
+        { text: `val ldConfig = LDConfig.Builder(AutoEnvAttributes.Enabled)\n    .mobileKey("${keys[2]}")\n    .build()`, secret: keys[2]!, file: 'android/app/src/main/java/Flags.kt' },
+        { text: `<key>LDMobileKey</key>\n<string>${keys[3]}</string>`, secret: keys[3]!, file: 'ios/App/Info.plist' },
+        { text: `{"launchDarkly": {"mobileKey": "${keys[4]}"}}`, secret: keys[4]!, file: 'app.json' },
+        { text: `await LDClient.configure({ mobileKey: '${keys[5]}', enableAutoEnvAttributes: true }, context);`, secret: keys[5]!, file: 'src/flags.ts' },
+      ];
+    },
+    miss: () => [
+      { text: cat('LD_MOBILE_KEY=', 'mo', 'b-', uuid().toUpperCase()) },
+      { text: cat('LD_MOBILE_KEY=', 'mo', 'b-', '00000000-0000-0000-0000-000000000000') },
+      { text: cat('mobileKey: "', 'mo', 'b-', 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx', '"') },
+      { text: cat('LD_MOBILE_KEY=', 'mo', 'b-', uuid().slice(0, 30)) },
+      { text: cat('LD_MOBILE_KEY=', 'mo', 'b-', rand(HEX, 32)) },
+      { text: `<nav class="${cat('mo', 'b-')}menu ${cat('mo', 'b-')}${uuid().slice(0, 8)}">` },
+      { text: cat('LD_MOBILE_KEY=', 'mo', 'b-', '<your-mobile-key>') },
+    ],
+  },
   context('launchdarkly-legacy-key', ['LAUNCHDARKLY_ACCESS_TOKEN', 'launchdarkly_api_key'], () => mixed(40), (v) => [`LAUNCHDARKLY_PROJECT=${v.slice(0, 12)}`]),
   {
     rule: 'sidekiq-credentials',
