@@ -4,6 +4,7 @@
  * alphabet, missing vendor context, repeated or placeholder body).
  */
 import { ALNUM, B64, DIGITS, HEX, LOWER, UPPER, cat, rand } from '../fakes.js';
+import { shannonEntropy } from '../../../src/scan/entropy.js';
 
 export interface Case {
   rule: string;
@@ -24,6 +25,18 @@ const letters = (n: number): string => {
   for (;;) {
     const s = rand(UPPER + LOWER, n);
     if (/[A-Z]/.test(s) && /[a-z]/.test(s)) return s;
+  }
+};
+
+/**
+ * A value from `make` whose Shannon entropy falls in [lo, hi): the low tail of the vendor's own distribution
+ * (20 random hex digits measure under 3.0 bits about one time in 25), drawn honestly rather than written down.
+ */
+const lowTail = (make: () => string, lo: number, hi: number): string => {
+  for (;;) {
+    const s = make();
+    const e = shannonEntropy(s);
+    if (e >= lo && e < hi) return s;
   }
 };
 
@@ -417,6 +430,28 @@ export const FAMILY_CASES: Case[] = [
   token('brevo-api-key', () => cat('xke', 'ysib-', rand(HEX, 64), '-', mixed(16)), () => [cat('xke', 'ysib-', rand(HEX, 64))]),
   context('postmark-token', ['POSTMARK_SERVER_TOKEN', 'postmark_api_token'], uuid, (v) => [`POSTMARK_FROM=${v.slice(0, 12)}`]),
   context('messaging-api-key', ['NEXMO_API_SECRET', 'VONAGE_API_SECRET', 'PLIVO_AUTH_TOKEN'], () => mixed(16), (v) => [`NEXMO_API_SECRET=${v.slice(0, 8)}`]),
+  {
+    // Vonage/Nexmo API secrets are 16 random alphanumerics: about one in a hundred measures under 3.3 bits.
+    rule: 'messaging-api-key',
+    find: () => {
+      const low = () => lowTail(() => mixed(16), 3.0, 3.3);
+      const [a, b, c, d] = [low(), low(), low(), low()];
+      return [
+        { text: `VONAGE_API_SECRET=${a}`, secret: a, file: '.env' },
+        { text: `vonage:\n  api_key: ${rand(HEX, 8)}\n  vonage_api_secret: "${b}"\n`, secret: b, file: 'config/sms.yml' },
+        { text: `{"NEXMO_API_SECRET": "${c}"}`, secret: c, file: 'appsettings.json' },
+        { text: `client = vonage.Client(key="${rand(HEX, 8)}", secret=os.getenv("X")) # VONAGE_API_SECRET=${d}`, secret: d, file: 'notify.py' },
+      ];
+    },
+    miss: () => [
+      { text: `VONAGE_API_SECRET=${cat(mixed(4), mixed(4)).repeat(2)}` },
+      { text: `VONAGE_API_SECRET=${'a1'.repeat(8)}` },
+      { text: `NEXMO_API_SECRET=${cat('abcdefgh', '12345678')}` },
+      { text: `VONAGE_API_SECRET=${mixed(15)}` },
+      { text: `VONAGE_API_SECRET=${rand(LOWER, 16)}` },
+      { text: 'VONAGE_API_SECRET=your_vonage_secret' },
+    ],
+  },
   context('sendbird-token', ['SENDBIRD_API_TOKEN', 'sendbird_token'], () => rand(HEX, 40), (v) => [`SENDBIRD_APP=${v.slice(0, 12)}`]),
   context('intercom-token', ['INTERCOM_ACCESS_TOKEN', 'intercom_token'], () => cat('dG9rOj', rand(B64, 54), '='), (v) => [`INTERCOM_APP_ID=${v.slice(0, 12)}`]),
   token('hubspot-token', () => cat('pa', 't-na1-', uuid()), () => [cat('pa', 't-xx1-', uuid()), cat('pa', 't-na1-', uuid().slice(0, 20))]),
@@ -488,6 +523,31 @@ export const FAMILY_CASES: Case[] = [
   token('firebase-cloud-messaging-key', () => cat('AAAA', rand(URL64, 7), ':APA', '91b', rand(URL64, 134)), () => [cat('AAAA', rand(URL64, 7), ':APA', '91b', rand(URL64, 40))]),
   context('social-app-secret', ['TWITCH_CLIENT_SECRET', 'SPOTIFY_CLIENT_SECRET', 'linkedin_secret'], () => mixed(32), (v) => [`SPOTIFY_PLAYLIST=${rand(LOWER, 32)}`, `TWITCH_CLIENT_SECRET=${v.slice(0, 10)}`]),
   context('pusher-secret', ['PUSHER_APP_SECRET', 'pusher.secret'], () => rand(HEX, 20), (v) => [`PUSHER_APP_ID=${rand(DIGITS, 7)}`, `PUSHER_APP_SECRET=${v.slice(0, 12)}`]),
+  {
+    // A Pusher Channels app secret is 20 random lower-case hex digits: about one in 25 measures under 3.0 bits.
+    rule: 'pusher-secret',
+    find: () => {
+      const low = () => lowTail(() => rand(HEX, 20), 2.55, 3.0);
+      const [a, b, c, d, e] = [low(), low(), low(), low(), low()];
+      return [
+        { text: `PUSHER_APP_ID=${rand(DIGITS, 7)}\nPUSHER_APP_SECRET=${a}\nPUSHER_APP_CLUSTER=eu\n`, secret: a, file: '.env' },
+        { text: `  pusher.secret: "${b}"`, secret: b, file: 'config/application.yml' },
+        { text: `{"pusher_secret": "${c}", "pusher_cluster": "mt1"}`, secret: c, file: 'config.json' },
+        { text: `    'PUSHER_APP_SECRET' => '${d}',`, secret: d, file: 'config/broadcasting.php' },
+        { text: `Pusher.secret = '${e}'`, secret: e, file: 'config/initializers/pusher.rb' },
+      ];
+    },
+    miss: () => [
+      { text: `PUSHER_APP_SECRET=${rand(HEX, 8).repeat(3).slice(0, 20)}` },
+      { text: `PUSHER_APP_SECRET=${rand(HEX, 4).repeat(5)}` },
+      { text: `PUSHER_APP_SECRET=${cat('0123456789', 'abcdef', rand(HEX, 4))}` },
+      { text: `PUSHER_APP_SECRET=${cat(rand(HEX, 8), 'fedcba98')}${rand(HEX, 4)}` },
+      { text: `PUSHER_APP_SECRET=${rand(HEX, 1).repeat(20)}` },
+      { text: `PUSHER_APP_SECRET=${rand(HEX, 19)}` },
+      { text: "    'secret' => env('PUSHER_APP_SECRET'),", file: 'config/broadcasting.php' },
+      { text: `pusher_secret_sha256 = "${rand(HEX, 64)}"` },
+    ],
+  },
   context('fastly-api-token', ['FASTLY_API_TOKEN', 'fastly_key'], () => cat(mixed(20), '_', mixed(11)), (v) => [`FASTLY_SERVICE=${v.slice(0, 12)}`]),
   context('cisco-meraki-api-key', ['MERAKI_DASHBOARD_API_KEY', 'meraki_key'], () => rand(HEX, 40), (v) => [`MERAKI_ORG=${v.slice(0, 12)}`]),
   context('rapidapi-key', ['X-RapidAPI-Key', 'RAPIDAPI_KEY'], () => cat(mixed(30), '_', mixed(19)), (v) => [`RAPIDAPI_HOST=${v.slice(0, 12)}`]),
