@@ -41,7 +41,8 @@ function looksLikePassword(secret: string): boolean {
   if (secret.length < 6 || isPlaceholder(secret) || CODE_LIKE.test(secret) || REGEX_LIKE.test(secret) || WORDS.test(secret)) return false;
   if (/^[A-Za-z_$]+$/.test(secret) || /^\d+$/.test(secret)) return false;
   if (/^[\w.@~-]*(?:\/[\w.@~-]+)+\/?$/.test(secret) || secret.includes('://')) return false;
-  if (/^[:$?%@{!&*]|^-/.test(secret) && !/^[!&*@%$][A-Za-z0-9]/.test(secret)) return false;
+  if (/^[:$?%@{!&*]|^-/.test(secret) && !/^[!&*@%$?][A-Za-z0-9]/.test(secret)) return false;
+  if (/^\?\d{1,3}$/.test(secret)) return false;
   return shannonEntropy(secret) >= 3.0 || classes(secret) >= 3;
 }
 
@@ -279,9 +280,10 @@ export const genericRules = [
       if (secret.toLowerCase().includes(keyword.replace(/[_-]/g, '').slice(0, 5))) return false;
       // A reference to where a secret lives (`prod-vault:app/db#password`, `secret/data/app:token`), not a secret.
       if (/[:/#]/.test(secret) && /(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|key)s?$/i.test(secret)) return false;
-      // A leading `:`, `$`, `?`, `%`, `@`, `{` marks a variable or parameter; quoted, only when it is the whole value
-      // (`":pw"`, `"%{[db][pw]}"`): a generated secret may start with any symbol.
-      if (quoted ? WHOLE_REFERENCE.test(secret) : /^[:$?%@{]/.test(secret) && !/^[$%@][A-Za-z0-9]{2}/.test(secret)) return false;
+      // A leading `:`, `$`, `%`, `@`, `{` marks a variable or parameter; quoted, only when it is the whole value
+      // (`":pw"`, `"%{[db][pw]}"`): a generated secret may start with any symbol. A bind parameter written with
+      // `?` is `?` alone or `?` and a number (JDBC, ODBC, JPA `?1`), so `password=?k3…` in my.cnf is a password.
+      if (quoted ? WHOLE_REFERENCE.test(secret) : (/^[:$%@{]/.test(secret) && !/^[$%@][A-Za-z0-9]{2}/.test(secret)) || /^\?\d{0,3}$/.test(secret)) return false;
       if (/^\$[A-Z_][A-Z0-9_]*$/.test(secret)) return false;
       if (insideEncryptedBlock(text, match.index)) return false;
       if (password) return shannonEntropy(secret) >= 3.0 || (classes(secret) >= 3 && secret.length >= 6);

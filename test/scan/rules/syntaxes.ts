@@ -238,6 +238,12 @@ export const SYNTAX_CASES: Case[] = [
       () => { const p = plainHex(); return { text: `  app_secret: "${p}"`, secret: p, file: 'config/app.yml' }; },
       () => { const p = cat('M(', mixed(8), ')', generated(38)); return { text: `SECRET_KEY = '${p}'`, secret: p, file: 'mysite/settings.py' }; },
       () => { const p = cat('%', mixed(6), '&', generated(40)); return { text: `SECRET_KEY = "${p}"`, secret: p, file: 'mysite/settings.py' }; },
+      // my.cnf and other INI files have no parameter syntax: an unquoted value starting with `?` is the password.
+      () => { const p = cat('?', generated(19)); return { text: `[client]\nuser=root\npassword=${p}\n`, secret: p, file: 'home/.my.cnf' }; },
+      () => { const p = cat('?', humanPassword()); return { text: `[mysqldump]\nuser = backup\npassword = ${p}\n`, secret: p, file: 'etc/mysql/conf.d/backup.cnf' }; },
+      () => { const p = cat('?', mixed(16)); return { text: `[databases]\nappdb = host=db.internal dbname=app user=app password=${p}\n`, secret: p, file: 'pgbouncer.ini' }; },
+      () => { const p = cat('?', generated(15)); return { text: `DB_PASSWORD=${p}\n`, secret: p, file: '.env.production' }; },
+      () => { const p = cat('?', mixed(6), '#', mixed(8)); return { text: `mysql:\n  password: ${p}\n`, secret: p, file: 'group_vars/db.yml' }; },
     ],
     [
       () => `password: ENC[AES256_GCM,data:${rand(B64, 24)},iv:${rand(B64, 43)}=,tag:${rand(B64, 22)}==,type:str]`,
@@ -261,6 +267,10 @@ export const SYNTAX_CASES: Case[] = [
       () => 'password = ":db_pass"',
       () => 'api_key: "@ApiKey"',
       () => 'client_secret: "decrypt(blob)"',
+      // Bind parameters: JDBC/ODBC `?`, positional `?1`.
+      () => 'UPDATE users SET password=? WHERE id=?',
+      () => `query("SELECT * FROM accounts WHERE token = ?1 AND tenant = ?2")`,
+      () => ({ text: '[client]\npassword=?${MYSQL_PWD}\n', file: 'home/.my.cnf' }),
     ],
   ),
   cases(
