@@ -32,6 +32,19 @@ const mixed = (n: number): string => {
   }
 };
 
+/** Letters-only placeholder words, which a random token can hold by chance. */
+const PLACEHOLDER_WORDS = ['fake', 'todo', 'dummy', 'sample', 'lorem', 'fixme', 'insert', 'qwerty'];
+/**
+ * A random token that holds a placeholder word inside it, as now and then a random token does: the word is part
+ * of a longer run of letters (`…Qfakem…`, `…ZTODO7…`), never a word of its own.
+ */
+const randomWithWord = (): string => {
+  const word = PLACEHOLDER_WORDS[Number.parseInt(rand(HEX, 2), 16) % PLACEHOLDER_WORDS.length]!;
+  const lower = rand('01', 1) === '0';
+  const inside = lower ? cat(rand(UPPER + LOWER, 1), word, rand(LOWER, 1)) : cat(rand(UPPER, 1), word.toUpperCase(), rand(DIGITS, 1));
+  return cat(mixed(Number.parseInt(rand(DIGITS, 1), 10) + 8), inside, mixed(14));
+};
+
 function cases(rule: string, find: (() => { text: string; secret: string; file?: string })[], miss: (() => string | { text: string; file?: string })[]): Case {
   return {
     rule,
@@ -244,6 +257,11 @@ export const SYNTAX_CASES: Case[] = [
       () => { const p = cat('?', mixed(16)); return { text: `[databases]\nappdb = host=db.internal dbname=app user=app password=${p}\n`, secret: p, file: 'pgbouncer.ini' }; },
       () => { const p = cat('?', generated(15)); return { text: `DB_PASSWORD=${p}\n`, secret: p, file: '.env.production' }; },
       () => { const p = cat('?', mixed(6), '#', mixed(8)); return { text: `mysql:\n  password: ${p}\n`, secret: p, file: 'group_vars/db.yml' }; },
+      // A random token that happens to hold a placeholder word inside it is still a token.
+      () => { const p = randomWithWord(); return { text: `api_token = "${p}"`, secret: p, file: 'app/settings.py' }; },
+      () => { const p = randomWithWord(); return { text: `AUTH_TOKEN=${p}`, secret: p, file: '.env' }; },
+      () => { const p = randomWithWord(); return { text: `  client_secret: ${p}\n`, secret: p, file: 'config/oauth.yml' }; },
+      () => { const p = randomWithWord(); return { text: `{"access_token": "${p}", "token_type": "bearer"}`, secret: p, file: 'config.json' }; },
     ],
     [
       () => `password: ENC[AES256_GCM,data:${rand(B64, 24)},iv:${rand(B64, 43)}=,tag:${rand(B64, 22)}==,type:str]`,
@@ -271,12 +289,25 @@ export const SYNTAX_CASES: Case[] = [
       () => 'UPDATE users SET password=? WHERE id=?',
       () => `query("SELECT * FROM accounts WHERE token = ?1 AND tenant = ?2")`,
       () => ({ text: '[client]\npassword=?${MYSQL_PWD}\n', file: 'home/.my.cnf' }),
+      // Placeholders written as words, whatever the case and separators.
+      () => `api_token = "fake_token_${rand(DIGITS, 4)}"`,
+      () => 'AUTH_TOKEN=your-todo-here',
+      () => 'client_secret: "<todo>"',
+      () => `api_key = "FAKE-API-KEY-${rand(DIGITS, 6)}"`,
+      () => `client_secret = "myFakeSecret${rand(DIGITS, 4)}"`,
+      () => `token = "faketoken${rand(DIGITS, 6)}"`,
+      () => `SECRET_TOKEN=TODO_${rand(UPPER, 4)}${rand(DIGITS, 2)}`,
+      () => `password: "dummyPassword${rand(DIGITS, 3)}!"`,
+      () => `secret = "${rand(DIGITS, 3)}-sample-secret-${rand(LOWER, 4)}"`,
     ],
   ),
   cases(
     'database-connection-string',
-    [() => { const p = humanPassword().replace(/[@#%]/g, 'x'); return { text: `REDIS_URL=rediss://:${p}@cache.internal:6380/0`, secret: p }; }],
-    [() => 'redis://:@localhost:6379'],
+    [
+      () => { const p = humanPassword().replace(/[@#%]/g, 'x'); return { text: `REDIS_URL=rediss://:${p}@cache.internal:6380/0`, secret: p }; },
+      () => { const p = randomWithWord(); return { text: `DATABASE_URL=postgres://app:${p}@db.internal:5432/app`, secret: p }; },
+    ],
+    [() => 'redis://:@localhost:6379', () => `DATABASE_URL=postgres://app:fake_password_${rand(DIGITS, 2)}@localhost/app`, () => 'mongodb://admin:<todo>@localhost/admin'],
   ),
   cases(
     'basic-auth-url',
