@@ -45,3 +45,47 @@ export function longestSequence(text: string): number {
   }
   return best;
 }
+
+/**
+ * Drawn rather than typed: not one short block repeated (`a1b2a1b2…`) and no run of six characters stepping by
+ * one (`123456`, `abcdef`). Rules whose values are short (16–20 characters) hold them to this instead of a high
+ * entropy floor, which short random values miss by chance.
+ */
+export function looksDrawn(secret: string): boolean {
+  return !isRepetitive(secret) && longestSequence(secret) < 6;
+}
+
+/** The words of a value: runs of letters, split where camelCase starts a new word (`myFakeKEYValue` → my Fake KEY Value). */
+export const CAMEL_WORD = /[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+|[A-Z]+/g;
+
+/**
+ * Letter pairs common inside the words of identifiers, as first letter then the letters that follow it: each
+ * pair that makes up at least 1 in 2,000 of the pairs inside the camelCase words of 20,000 identifiers from
+ * JavaScript, TypeScript and Go sources (253 of the 676).
+ */
+const COMMON_PAIRS = new Set(
+  'abcdfgiklmnprstuvxy baeijlorsuy cacehiklortuy dadeilorsuy eabcdefglmnopqrstvwxy faefilortu geilnorsu haeimort iabcdefglmnoprstvxz jes ke ladeilostuvy mabeimopsu nacdefgikmnostuv oabcdfgiklmnoprstuvw padeiloprstu qu racdefgiklmnorstuvy sacehilopstuy tacehioprstuy uabcefgilmnprst vaei waeinor xpt ynpst ze'
+    .split(' ')
+    .flatMap((row) => [...row.slice(1)].map((second) => row[0]! + second)),
+);
+
+/**
+ * Random letters rather than an identifier: a random token with no digit in it (one 20-character base62 token
+ * in 35 has none). Inside the camelCase words of an identifier (`DefaultAzureCredential`) nearly every pair of
+ * letters is a common one; in random letters (`wUXRkLJeocAsMocCQErF`) about six in ten are rare. Of 20,143 other
+ * words of 16+ letters of both cases from the same sources, 79 are taken for random, most of them base64
+ * fragments; of random letter strings, 87 % (16 letters), 96 % (20) and 99.6 % (40) are.
+ */
+export function randomLetters(secret: string): boolean {
+  if (secret.length < 16 || !/[a-z]/.test(secret) || !/[A-Z]/.test(secret)) return false;
+  let pairs = 0;
+  let rare = 0;
+  for (const w of secret.match(CAMEL_WORD) ?? []) {
+    const word = w.toLowerCase();
+    for (let i = 1; i < word.length; i++) {
+      pairs++;
+      if (!COMMON_PAIRS.has(word.slice(i - 1, i + 1))) rare++;
+    }
+  }
+  return rare >= 2 && rare * 100 >= pairs * 34 && shannonEntropy(secret) >= 3.5 && looksDrawn(secret);
+}

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CAMEL_WORD } from './entropy.js';
 
 /**
  * Built-in allowlist: vendor example values published in documentation, obvious placeholders, and values that
@@ -42,8 +43,6 @@ export const PLACEHOLDER_MARKERS = [
   'p4ssw0rd', 'secret123', 'secret1234', 'password1', 'test1234',
 ];
 
-/** The words of a value: runs of letters, split where camelCase starts a new word (`myFakeKEYValue` → my Fake KEY Value). */
-const WORD = /[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+|[A-Z]+/g;
 
 /**
  * Whether a value reads as words rather than as drawn characters: few changes between lower case, upper case,
@@ -57,7 +56,7 @@ function readsAsWords(value: string): boolean {
 }
 
 function hasPlaceholderWord(secret: string, lower: string): boolean {
-  for (const word of secret.match(WORD) ?? []) if (PLACEHOLDER_WORDS.includes(word.toLowerCase())) return true;
+  for (const word of secret.match(CAMEL_WORD) ?? []) if (PLACEHOLDER_WORDS.includes(word.toLowerCase())) return true;
   if (!readsAsWords(secret)) return false;
   return PLACEHOLDER_WORDS.some((w) => lower.includes(w));
 }

@@ -1,12 +1,5 @@
-import { isRepetitive, longestSequence } from '../entropy.js';
+import { looksDrawn } from '../entropy.js';
 import { contextRule, defineRule, help, tokenRule, UUID } from './define.js';
-
-/**
- * Drawn rather than typed: not one short block repeated (`a1b2a1b2…`) and no run of six characters stepping by
- * one (`123456`, `abcdef`). Rules whose values are short (16–20 characters) hold them to this instead of a high
- * entropy floor, which short random values miss by chance.
- */
-const drawn = (secret: string): boolean => !isRepetitive(secret) && longestSequence(secret) < 6;
 
 /** Messaging, e-mail, payments, commerce, CRM and social platforms. */
 export const businessRules = [
@@ -103,7 +96,7 @@ export const businessRules = [
     // A Vonage/Nexmo secret is 16 random alphanumerics: one in a hundred measures under 3.3 bits, one in ten
     // thousand under 3.0 (the 25- and 40-character forms measure 3.5 and 4.2 at that rate).
     entropy: 3.0,
-    validate: (secret) => /\d/.test(secret) && /[A-Za-z]/.test(secret) && drawn(secret),
+    validate: (secret) => /\d/.test(secret) && /[A-Za-z]/.test(secret) && looksDrawn(secret),
     help: help('An SMS/voice API secret sends messages and places calls on the account. Rotate it in the provider\'s dashboard.'),
   }),
   contextRule({
@@ -385,7 +378,7 @@ export const businessRules = [
     // A Pusher Channels secret is 20 random hex digits: one in 25 measures under 3.0 bits, one in ten thousand
     // under 2.5; a repeated or typed value is told apart by its shape, not by a higher floor.
     entropy: 2.5,
-    validate: drawn,
+    validate: looksDrawn,
     help: help('A realtime app secret publishes to every channel and authorises private ones. Rotate it in the app\'s keys settings.'),
   }),
   contextRule({

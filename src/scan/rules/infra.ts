@@ -1,3 +1,4 @@
+import { looksDrawn } from '../entropy.js';
 import { isPlaceholder } from '../placeholders.js';
 import { contextRule, defineRule, help, tokenRule, UUID } from './define.js';
 
@@ -250,7 +251,11 @@ export const infraRules = [
     description: 'PagerDuty API key',
     names: ['pagerduty', 'pager_duty'],
     value: 'u\\+[A-Za-z0-9_+-]{18}|[A-Za-z0-9_+-]{20}',
-    entropy: 3.5,
+    // 20 random characters of a 65-symbol alphabet (`u+` and 18 for a user token): one in a thousand measures
+    // under 3.5 bits, one in ten thousand under 3.4. A bare value must hold both cases (all but about one in
+    // 13,000 do), so that lower-case names (`team-payments-eu01`) are not taken; a `u+` token is PagerDuty's own.
+    entropy: 3.3,
+    validate: (secret) => (secret.startsWith('u+') || (/[A-Z]/.test(secret) && /[a-z]/.test(secret))) && looksDrawn(secret),
     help: help('A PagerDuty API key reads and changes incidents, schedules and services. Delete it under Integrations → API Access Keys.'),
   }),
   contextRule({

@@ -237,6 +237,30 @@ export const FAMILY_CASES: Case[] = [
   token('dynatrace-api-token', () => cat('dt0', 'c01.', rand(UPPER + DIGITS, 24), '.', rand(UPPER + DIGITS, 64)), () => [cat('dt0', 'c01.', rand(UPPER + DIGITS, 24), '.', rand(UPPER + DIGITS, 30))]),
   context('splunk-hec-token', ['SPLUNK_HEC_TOKEN', 'hec_token'], uuid, (v) => [`SPLUNK_HOST=${v.slice(0, 20)}`]),
   context('pagerduty-api-key', ['PAGERDUTY_API_KEY', 'pagerduty_token'], () => cat('u+', rand(URL64, 18)), (v) => [`PAGERDUTY_SERVICE=${v.slice(0, 8)}`]),
+  {
+    // 20 characters of a 65-symbol alphabet (`u+` and 18 for a user token): one in a thousand measures under 3.5 bits.
+    rule: 'pagerduty-api-key',
+    find: () => {
+      const low = (prefix: string) => lowTail(() => cat(prefix, rand(`${URL64}+`, 20 - prefix.length)), 3.3, 3.5);
+      const [a, b, c, d] = [low('u+'), low(''), low('u+'), low('')];
+      const e = cat('u+', rand(`${LOWER}${DIGITS}_-`, 18));
+      return [
+        { text: `PAGERDUTY_API_KEY=${a}\n`, secret: a, file: '.env' },
+        { text: `pagerduty:\n  pagerduty_token: "${b}"\n`, secret: b, file: 'config/alerts.yml' },
+        { text: `{"PAGERDUTY_API_KEY": "${c}"}`, secret: c, file: 'secrets.json' },
+        { text: `PagerDuty.api_key = '${d}'`, secret: d, file: 'config/initializers/pagerduty.rb' },
+        // A user token with no capital in it, as one in a few thousand is.
+        { text: `PAGERDUTY_USER_TOKEN=${e}\n`, secret: e, file: '.env' },
+      ];
+    },
+    miss: () => [
+      { text: `PAGERDUTY_SCHEDULE=${cat(rand(LOWER, 8), '-', rand(LOWER, 6), '-', rand(LOWER, 2), rand(DIGITS, 2))}` },
+      { text: `PAGERDUTY_API_KEY=${cat('u+', rand(ALNUM, 3).repeat(6))}` },
+      { text: `PAGERDUTY_API_KEY=${cat('u+', 'abcdefgh', rand(ALNUM, 10))}` },
+      { text: `PAGERDUTY_API_KEY=${rand(UPPER + DIGITS, 20)}` },
+      { text: 'PAGERDUTY_API_KEY=your-pagerduty-api-key' },
+    ],
+  },
   context('opsgenie-api-key', ['OPSGENIE_API_KEY', 'GenieKey'], uuid, (v) => [`OPSGENIE_TEAM=${v.slice(0, 8)}`]),
   token('databricks-token', () => cat('da', 'pi', rand(HEX, 32)), () => [cat('da', 'pi', rand(HEX, 20)), cat('da', 'pi', rand(HEX, 32), 'g')]),
   context('confluent-api-secret', ['CONFLUENT_API_SECRET', 'sasl.password'], () => rand(B64, 64), (v) => [`CONFLUENT_API_SECRET=${v.slice(0, 40)}`]),
