@@ -1,4 +1,4 @@
-import { shannonEntropy } from '../entropy.js';
+import { randomLetters, shannonEntropy } from '../entropy.js';
 import { isPlaceholder } from '../placeholders.js';
 import { before, defineRule, help } from './define.js';
 
@@ -239,10 +239,11 @@ export const genericRules = [
       const name = `${ident}key`;
       if (/(?:public|publishable|pub|site|cache|storage|sort|primary|foreign|partition|idempotency|hash|lookup|map|index|i18n|translation|route|query|react|component|unique|row|column|table|object|file|bucket|event|message|item|list|group|entity|field|parent|child|next|prev|cursor|page|signin|fingerprint|join|hot|short|display|label|type|kind|locale|lang|store|state|request|response|local|session_?storage|memo|dict|props?|redis|i18n|config|setting|option|sha\d{0,3}|md5|checksum|integrity|commit|revision|etag|nonce|uuid|guid|id)[_.-]?key$/i.test(name)) return false;
       // A symbol-rich value of a secret_key/api_key/access_key: generic-secret-assignment reports it, as a password-like secret.
+      // A random value has a digit, or is padded base64 (base64 of text may have none).
       if (/[^A-Za-z0-9+/=_-]/.test(secret) && /(?:secret|api|access|auth|private)[_.-]?key$/i.test(name)) return false;
       const random = /^[A-Fa-f0-9]+$/.test(secret)
         ? looksGenerated(secret)
-        : /\d/.test(secret) && /[A-Z]/.test(secret) && /[a-z]/.test(secret) && shannonEntropy(secret) >= 4.0 && !isPlaceholder(secret) && !REGEX_LIKE.test(secret) && !CODE_LIKE.test(secret) && !secret.includes('://');
+        : (/\d/.test(secret) || /^[A-Za-z0-9+/]+={1,2}$/.test(secret) && secret.length % 4 === 0) && /[A-Z]/.test(secret) && /[a-z]/.test(secret) && shannonEntropy(secret) >= 4.0 && !isPlaceholder(secret) && !REGEX_LIKE.test(secret) && !CODE_LIKE.test(secret) && !secret.includes('://');
       return random && !insideEncryptedBlock(text, match.index);
     },
   }),
@@ -273,10 +274,12 @@ export const genericRules = [
       }
       if (secret.length < (password ? 6 : 8)) return false;
       if (/\s/.test(secret) && keyword !== 'passphrase') return false;
-      if (CODE_LIKE.test(secret) || isPlaceholder(secret) || /^!vault\b/.test(secret) || REGEX_LIKE.test(secret) || WORDS.test(secret)) return false;
-      if (!quoted && !/\d/.test(secret) && !(password && classes(secret) >= 3)) return false;
+      // Random letters with no digit (`wUXRkLJeocAsMocCQErF`) are a token; words and identifiers are not.
+      const letters = randomLetters(secret);
+      if (CODE_LIKE.test(secret) || isPlaceholder(secret) || /^!vault\b/.test(secret) || REGEX_LIKE.test(secret) || (WORDS.test(secret) && !letters)) return false;
+      if (!quoted && !/\d/.test(secret) && !(password && classes(secret) >= 3) && !letters) return false;
       // Words and identifiers (`DefaultAzureCredential`), paths, URLs and names that repeat the key word.
-      if (/^[A-Za-z_$]+$/.test(secret) || /^[\w.@~-]*(?:\/[\w.@~-]+)+\/?$/.test(secret) || secret.includes('://')) return false;
+      if ((/^[A-Za-z_$]+$/.test(secret) && !letters) || /^[\w.@~-]*(?:\/[\w.@~-]+)+\/?$/.test(secret) || secret.includes('://')) return false;
       if (secret.toLowerCase().includes(keyword.replace(/[_-]/g, '').slice(0, 5))) return false;
       // A reference to where a secret lives (`prod-vault:app/db#password`, `secret/data/app:token`), not a secret.
       if (/[:/#]/.test(secret) && /(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|key)s?$/i.test(secret)) return false;

@@ -45,6 +45,33 @@ const randomWithWord = (): string => {
   return cat(mixed(Number.parseInt(rand(DIGITS, 1), 10) + 8), inside, mixed(14));
 };
 
+/** Random letters of both cases and no digit, as one random base62 token in 35 (20 characters) is drawn. */
+export const randomLetters = (n: number): string => {
+  for (;;) {
+    const s = rand(UPPER + LOWER, n);
+    if (/[A-Z]/.test(s) && /[a-z]/.test(s)) return s;
+  }
+};
+/** Base64 of random text that holds no digit, as base64 of text now and then does. */
+const base64NoDigit = (): string => {
+  for (;;) {
+    const s = Buffer.from(rand(UPPER + LOWER, 32)).toString('base64');
+    if (!/\d/.test(s)) return s;
+  }
+};
+
+/**
+ * Where a random token with no digit is written, for the rate test in rules.test.ts: random letters pass the
+ * shape test (`randomLetters` in src/scan/entropy.ts) 95–99.6 % of the time, so they are tested as a rate over
+ * many draws, not one by one.
+ */
+export const LETTER_TOKEN_SYNTAXES: ((p: string) => { text: string; file: string })[] = [
+  (p) => ({ text: `client_secret = "${p}"`, file: 'app/oauth.py' }),
+  (p) => ({ text: `SLACK_BOT_SECRET=${p}\n`, file: '.env' }),
+  (p) => ({ text: `  api_token: '${p}'\n`, file: 'config/app.yml' }),
+  (p) => ({ text: `{"access_token": "${p}", "expires_in": 3600}`, file: 'token.json' }),
+];
+
 function cases(rule: string, find: (() => { text: string; secret: string; file?: string })[], miss: (() => string | { text: string; file?: string })[]): Case {
   return {
     rule,
@@ -217,6 +244,9 @@ export const SYNTAX_CASES: Case[] = [
       () => { const p = mixed(32); return { text: `sdk_key = "${p}"`, secret: p, file: 'app/flags.py' }; },
       () => { const p = rand(HEX, 64); return { text: `storage:\n  encryption_key: ${p}\n`, secret: p, file: 'config/app.yaml' }; },
       () => { const p = cat(mixed(8), '&', generated(31)); return { text: `encryption_key = '${p}'`, secret: p, file: 'app/settings.py' }; },
+      () => { const p = base64NoDigit(); return { text: `ENCRYPTION_KEY=${p}\n`, secret: p, file: '.env' }; },
+      () => { const p = base64NoDigit(); return { text: `crypto:\n  encryption_key: ${p}\n`, secret: p, file: 'config/app.yaml' }; },
+      () => { const p = base64NoDigit(); return { text: `{"masterKey": "${p}"}`, secret: p, file: 'parse-server.json' }; },
     ],
     [
       () => `cacheKey: "${rand(HEX, 64)}"`,
@@ -230,6 +260,9 @@ export const SYNTAX_CASES: Case[] = [
       // A secret_key with symbols is generic-secret-assignment's.
       () => `SECRET_KEY = '${cat(mixed(8), '&', generated(31))}'`,
       () => `signingKey: '^[A-Za-z0-9_-]{43}=$'`,
+      () => `cacheKey: "${base64NoDigit()}"`,
+      () => `encryption_key: ${Buffer.from(rand(UPPER, 1).repeat(32)).toString('base64')}`,
+      () => `masterKey = "${cat(randomLetters(20), '=')}"`,
     ],
   ),
   cases(
@@ -285,6 +318,12 @@ export const SYNTAX_CASES: Case[] = [
       () => 'password = ":db_pass"',
       () => 'api_key: "@ApiKey"',
       () => 'client_secret: "decrypt(blob)"',
+      // Identifiers and words of both cases with no digit: a name, not a token.
+      () => 'client_secret = "DefaultAzureCredentialOptions"',
+      () => 'SESSION_SECRET=RotateDailyFromVaultPolicy',
+      () => '  api_token: "RefreshAccessOnExpiry"',
+      () => '"access_token": "ClientCredentialsGrantHandler"',
+      () => 'secret: CorrectHorseBatteryStapleWords',
       // Bind parameters: JDBC/ODBC `?`, positional `?1`.
       () => 'UPDATE users SET password=? WHERE id=?',
       () => `query("SELECT * FROM accounts WHERE token = ?1 AND tenant = ?2")`,
