@@ -1,4 +1,4 @@
-import { looksDrawn } from '../entropy.js';
+import { drawnAlphanumerics, looksDrawn } from '../entropy.js';
 import { isPlaceholder } from '../placeholders.js';
 import { contextRule, defineRule, help, tokenRule, UUID } from './define.js';
 
@@ -93,7 +93,7 @@ export const infraRules = [
     names: ['vercel', 'now_token'],
     value: '[A-Za-z0-9]{24}',
     entropy: 3.5,
-    validate: (secret) => /\d/.test(secret) && /[A-Za-z]/.test(secret),
+    validate: drawnAlphanumerics,
     help: help('A Vercel token deploys and reads environment variables of the scope it was made for. Delete it under Account Settings → Tokens.'),
   }),
   tokenRule({
@@ -408,6 +408,6 @@ export const infraRules = [
     regex: /(?:client_token|root_token|x-vault-token|\btoken)["']?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,3}["']?(s\.[A-Za-z0-9]{24})(?![A-Za-z0-9])/i,
     entropy: 3.5,
     help: help('A Vault token carries the policies it was issued with. Revoke it with `vault token revoke`.'),
-    validate: (secret) => /\d/.test(secret) && /[A-Z]/.test(secret) && /[a-z]/.test(secret.slice(2)) && !isPlaceholder(secret),
+    validate: (secret) => drawnAlphanumerics(secret.slice(2)) && /[A-Z]/.test(secret) && /[a-z]/.test(secret.slice(2)) && !isPlaceholder(secret),
   }),
 ];

@@ -14,13 +14,8 @@ export interface Case {
 
 const URL64 = `${ALNUM}_-`;
 const uuid = (): string => `${rand(HEX, 8)}-${rand(HEX, 4)}-${rand(HEX, 4)}-${rand(HEX, 4)}-${rand(HEX, 12)}`;
-/** Mixed-case alphanumerics with at least one digit, upper and lower letter (real random tokens nearly always have all three). */
-const mixed = (n: number): string => {
-  for (;;) {
-    const s = rand(ALNUM, n);
-    if (/\d/.test(s) && /[A-Z]/.test(s) && /[a-z]/.test(s)) return s;
-  }
-};
+/** Alphanumerics drawn uniformly, as vendors draw them: no digit in one 24-character token in 70, no capital in one in 500,000. */
+const mixed = (n: number): string => rand(ALNUM, n);
 const letters = (n: number): string => {
   for (;;) {
     const s = rand(UPPER + LOWER, n);
@@ -131,7 +126,7 @@ export const FAMILY_CASES: Case[] = [
   token('langsmith-api-key', () => cat('lsv2', '_pt_', rand(HEX, 32), '_', rand(HEX, 10)), () => [cat('lsv2', '_pt_', rand(HEX, 32)), cat('lsv2', '_xx_', rand(HEX, 32), '_', rand(HEX, 10))]),
   token('pinecone-api-key', () => cat('pc', 'sk_', mixed(6), '_', mixed(63)), () => [cat('pc', 'sk_', mixed(6), '_', mixed(20)), cat('pc', 'sk_', mixed(70))]),
   token('elevenlabs-api-key', () => cat('sk', '_', rand(HEX, 48)), () => [cat('sk', '_', rand(HEX, 40)), cat('sk', '_', rand(ALNUM, 48).replace(/[a-f0-9]/g, 'z'))]),
-  token('fireworks-api-key', () => cat('fw', '_', mixed(24)), () => [cat('fw', '_', mixed(16)), cat('fw', '_', rand(LOWER, 24))]),
+  token('fireworks-api-key', () => cat('fw', '_', mixed(24)), () => [cat('fw', '_', mixed(16)), cat('fw', '_', rand(LOWER, 24)), cat('fw', '_', 'ModelDeploymentReplicaId')]),
   context('cohere-api-key', ['COHERE_API_KEY', 'cohere.api_key', 'CO_API_KEY'], () => mixed(40), (v) => [`COHERE_API_KEY=${v.slice(0, 30)}`]),
   context('mistral-api-key', ['MISTRAL_API_KEY', 'mistral_key'], () => mixed(32), (v) => [`MISTRAL_API_KEY=${v.slice(0, 20)}`, 'MISTRAL_API_KEY=your_mistral_api_key_here']),
   context('deepseek-api-key', ['DEEPSEEK_API_KEY', 'deepseek.key'], () => cat('sk', '-', rand(HEX, 32)), (v) => [`DEEPSEEK_API_KEY=${v.slice(0, 20)}`]),
@@ -189,7 +184,7 @@ export const FAMILY_CASES: Case[] = [
   context('heroku-legacy-api-key', ['HEROKU_API_KEY', 'heroku.api_key'], uuid, (v) => [`HEROKU_APP_ID=${v.slice(0, 30)}`]),
   token('netlify-token', () => cat('nf', 'p_', mixed(36)), () => [cat('nf', 'p_', mixed(20)), cat('nf', 'p_', 'z'.repeat(36))]),
   context('netlify-legacy-token', ['NETLIFY_AUTH_TOKEN', 'netlify_token'], () => rand(URL64, 43), (v) => [`NETLIFY_AUTH_TOKEN=${v.slice(0, 30)}`]),
-  context('vercel-token', ['VERCEL_TOKEN', 'vercel.token'], () => mixed(24), (v) => [`VERCEL_TOKEN=${v.slice(0, 16)}`, `VERCEL_TOKEN=${rand(LOWER, 24)}`]),
+  context('vercel-token', ['VERCEL_TOKEN', 'vercel.token'], () => mixed(24), (v) => [`VERCEL_TOKEN=${v.slice(0, 16)}`, `VERCEL_TOKEN=${rand(LOWER, 24)}`, 'VERCEL_TOKEN=DeployHookForPreviewEnvs']),
   token('render-api-key', () => cat('rn', 'd_', mixed(32)), () => [cat('rn', 'd_', mixed(20))]),
   context('railway-token', ['RAILWAY_TOKEN', 'railway_api_token'], uuid, (v) => [`RAILWAY_TOKEN=${v.slice(0, 20)}`]),
   context('linode-token', ['LINODE_TOKEN', 'linode_api_token'], () => rand(HEX, 64), (v) => [`LINODE_TOKEN=${v.slice(0, 40)}`]),
@@ -302,7 +297,7 @@ export const FAMILY_CASES: Case[] = [
   token('gitlab-other-token', () => cat('gl', 'oas-', rand(URL64, 64)), () => [cat('gl', 'oas-', rand(URL64, 30))]),
   token('bitbucket-app-password', () => cat('AT', 'BB', mixed(32)), () => [cat('AT', 'BB', mixed(10))]),
   token('atlassian-api-token', () => cat('ATA', 'TT3', rand(URL64, 186)), () => [cat('ATA', 'TT3', rand(URL64, 50))]),
-  context('atlassian-legacy-token', ['JIRA_API_TOKEN', 'confluence_token'], () => mixed(24), (v) => [`JIRA_PROJECT=${v.slice(0, 10)}`]),
+  context('atlassian-legacy-token', ['JIRA_API_TOKEN', 'confluence_token'], () => mixed(24), (v) => [`JIRA_PROJECT=${v.slice(0, 10)}`, 'JIRA_API_TOKEN=ServiceDeskAutomationBot']),
   token('circleci-token', () => cat('CCI', 'PAT_', mixed(22), '_', rand(HEX, 40)), () => [cat('CCI', 'PAT_', mixed(22))]),
   context('ci-service-token', ['CIRCLE_TOKEN', 'CODECOV_TOKEN', 'TRAVIS_API_TOKEN'], () => rand(HEX, 40), (v) => [`CIRCLE_SHA1=${v.slice(0, 12)}`]),
   token('buildkite-token', () => cat('bk', 'ua_', rand(HEX, 40)), () => [cat('bk', 'ua_', rand(HEX, 20))]),
@@ -315,7 +310,7 @@ export const FAMILY_CASES: Case[] = [
   token('rubygems-api-key', () => cat('ruby', 'gems_', rand(HEX, 48)), () => [cat('ruby', 'gems_', rand(HEX, 30))]),
   token('nuget-api-key', () => cat('oy', '2', rand(LOWER + DIGITS, 43)), () => [cat('oy', '2', rand(LOWER + DIGITS, 30))]),
   token('clojars-token', () => cat('CLO', 'JARS_', rand(LOWER + DIGITS, 60)), () => [cat('CLO', 'JARS_', rand(LOWER + DIGITS, 30))]),
-  token('crates-io-token', () => cat('ci', 'o', mixed(32)), () => [cat('ci', 'o', mixed(20)), cat('ci', 'o', rand(LOWER, 32))]),
+  token('crates-io-token', () => cat('ci', 'o', mixed(32)), () => [cat('ci', 'o', mixed(20)), cat('ci', 'o', rand(LOWER, 32)), cat('ci', 'o', 'RegistryIndexProtocolSparseModes')]),
   token('postman-api-key', () => cat('PM', 'AK-', rand(HEX, 24), '-', rand(HEX, 34)), () => [cat('PM', 'AK-', rand(HEX, 24))]),
   token('readme-api-key', () => cat('rd', 'me_', rand(LOWER + DIGITS, 70)), () => [cat('rd', 'me_', rand(LOWER + DIGITS, 30))]),
   token('prefect-api-key', () => cat('pn', 'u_', mixed(36)), () => [cat('pn', 'u_', mixed(20))]),
@@ -453,7 +448,7 @@ export const FAMILY_CASES: Case[] = [
   context('mandrill-api-key', ['MANDRILL_API_KEY', 'mandrill_key'], () => mixed(22), (v) => [`MANDRILL_API_KEY=${v.slice(0, 12)}`]),
   token('brevo-api-key', () => cat('xke', 'ysib-', rand(HEX, 64), '-', mixed(16)), () => [cat('xke', 'ysib-', rand(HEX, 64))]),
   context('postmark-token', ['POSTMARK_SERVER_TOKEN', 'postmark_api_token'], uuid, (v) => [`POSTMARK_FROM=${v.slice(0, 12)}`]),
-  context('messaging-api-key', ['NEXMO_API_SECRET', 'VONAGE_API_SECRET', 'PLIVO_AUTH_TOKEN'], () => mixed(16), (v) => [`NEXMO_API_SECRET=${v.slice(0, 8)}`]),
+  context('messaging-api-key', ['NEXMO_API_SECRET', 'VONAGE_API_SECRET', 'PLIVO_AUTH_TOKEN'], () => mixed(16), (v) => [`NEXMO_API_SECRET=${v.slice(0, 8)}`, 'VONAGE_API_SECRET=VerifyRequestOtp']),
   {
     // Vonage/Nexmo API secrets are 16 random alphanumerics: about one in a hundred measures under 3.3 bits.
     rule: 'messaging-api-key',
@@ -536,7 +531,7 @@ export const FAMILY_CASES: Case[] = [
       const b = mixed(32);
       return [{ text: `SEGMENT_WRITE_KEY="${a}"`, secret: a }, { text: `analytics.load("${b}");`, secret: b }];
     },
-    miss: () => [{ text: `analytics.load("${rand(LOWER, 32)}");` }, { text: `SEGMENT_WRITE_KEY="${mixed(20)}"` }],
+    miss: () => [{ text: `analytics.load("${rand(LOWER, 32)}");` }, { text: `SEGMENT_WRITE_KEY="${mixed(20)}"` }, { text: 'SEGMENT_WRITE_KEY="ServerSideEventsForwardingSource"' }],
   },
   context('okta-api-token', ['OKTA_API_TOKEN', 'okta.token'], () => cat('00', mixed(40)), (v) => [`OKTA_ORG=${v.slice(0, 12)}`]),
   context('auth0-client-secret', ['AUTH0_CLIENT_SECRET', 'auth0.secret'], () => rand(URL64, 64), (v) => [`AUTH0_DOMAIN=${v.slice(0, 12)}`]),
@@ -545,7 +540,7 @@ export const FAMILY_CASES: Case[] = [
   token('facebook-access-token', () => cat('EA', 'AC', mixed(150)), () => [cat('EA', 'AC', mixed(50)), cat('EA', 'Ac', mixed(150))]),
   context('facebook-app-secret', ['FACEBOOK_APP_SECRET', 'fb_app_secret'], () => rand(HEX, 32), (v) => [`FACEBOOK_APP_ID=${rand(DIGITS, 15)}`, `FACEBOOK_APP_SECRET=${v.slice(0, 20)}`]),
   token('firebase-cloud-messaging-key', () => cat('AAAA', rand(URL64, 7), ':APA', '91b', rand(URL64, 134)), () => [cat('AAAA', rand(URL64, 7), ':APA', '91b', rand(URL64, 40))]),
-  context('social-app-secret', ['TWITCH_CLIENT_SECRET', 'SPOTIFY_CLIENT_SECRET', 'linkedin_secret'], () => mixed(32), (v) => [`SPOTIFY_PLAYLIST=${rand(LOWER, 32)}`, `TWITCH_CLIENT_SECRET=${v.slice(0, 10)}`]),
+  context('social-app-secret', ['TWITCH_CLIENT_SECRET', 'SPOTIFY_CLIENT_SECRET', 'linkedin_secret'], () => mixed(32), (v) => [`SPOTIFY_PLAYLIST=${rand(LOWER, 32)}`, `TWITCH_CLIENT_SECRET=${v.slice(0, 10)}`, 'SPOTIFY_CLIENT_SECRET=PlaylistSyncUser']),
   context('pusher-secret', ['PUSHER_APP_SECRET', 'pusher.secret'], () => rand(HEX, 20), (v) => [`PUSHER_APP_ID=${rand(DIGITS, 7)}`, `PUSHER_APP_SECRET=${v.slice(0, 12)}`]),
   {
     // A Pusher Channels app secret is 20 random lower-case hex digits: about one in 25 measures under 3.0 bits.
