@@ -49,6 +49,8 @@ function looksLikePassword(secret: string): boolean {
 /** A generated secret: long and random (hex, base64, or mixed alphanumerics). */
 function looksGenerated(secret: string): boolean {
   if (isPlaceholder(secret) || CODE_LIKE.test(secret) || REGEX_LIKE.test(secret)) return false;
+  // Letters alone: random letters (a random token that drew no digit), not a word or an identifier.
+  if (/^[A-Za-z]+$/.test(secret)) return randomLetters(secret) && shannonEntropy(secret) >= 3.5;
   if (/^[A-Za-z_$]+$/.test(secret) || /^\d+$/.test(secret)) return false;
   if (/^[A-Fa-f0-9]+$/.test(secret)) return secret.length >= 32 && /[a-fA-F]/.test(secret) && shannonEntropy(secret) >= 3.0;
   return /\d/.test(secret) && /[A-Za-z]/.test(secret) && shannonEntropy(secret) >= 3.5;
@@ -221,7 +223,7 @@ export const genericRules = [
       const nl = head.lastIndexOf('\n');
       if (nl === -1 && match.index > 120) return false;
       if (!/^[ \t]*(?:#|\/\/|--|\/\*|\*|<!--|;)[ \t]{0,5}(?:[\w.-]{1,20}[ \t]{1,3}){0,4}$/.test(head.slice(nl + 1))) return false;
-      return looksGenerated(secret) && ((/\d/.test(secret) && /[A-Z]/.test(secret) && /[a-z]/.test(secret)) || /^[a-f0-9]{32,}$/i.test(secret));
+      return looksGenerated(secret) && (((/\d/.test(secret) || randomLetters(secret)) && /[A-Z]/.test(secret) && /[a-z]/.test(secret)) || /^[a-f0-9]{32,}$/i.test(secret));
     },
   }),
   defineRule({
@@ -239,11 +241,11 @@ export const genericRules = [
       const name = `${ident}key`;
       if (/(?:public|publishable|pub|site|cache|storage|sort|primary|foreign|partition|idempotency|hash|lookup|map|index|i18n|translation|route|query|react|component|unique|row|column|table|object|file|bucket|event|message|item|list|group|entity|field|parent|child|next|prev|cursor|page|signin|fingerprint|join|hot|short|display|label|type|kind|locale|lang|store|state|request|response|local|session_?storage|memo|dict|props?|redis|i18n|config|setting|option|sha\d{0,3}|md5|checksum|integrity|commit|revision|etag|nonce|uuid|guid|id)[_.-]?key$/i.test(name)) return false;
       // A symbol-rich value of a secret_key/api_key/access_key: generic-secret-assignment reports it, as a password-like secret.
-      // A random value has a digit, or is padded base64 (base64 of text may have none).
+      // A random value has a digit, or is padded base64 (base64 of text may have none), or is random letters.
       if (/[^A-Za-z0-9+/=_-]/.test(secret) && /(?:secret|api|access|auth|private)[_.-]?key$/i.test(name)) return false;
       const random = /^[A-Fa-f0-9]+$/.test(secret)
         ? looksGenerated(secret)
-        : (/\d/.test(secret) || /^[A-Za-z0-9+/]+={1,2}$/.test(secret) && secret.length % 4 === 0) && /[A-Z]/.test(secret) && /[a-z]/.test(secret) && shannonEntropy(secret) >= 4.0 && !isPlaceholder(secret) && !REGEX_LIKE.test(secret) && !CODE_LIKE.test(secret) && !secret.includes('://');
+        : (/\d/.test(secret) || (/^[A-Za-z0-9+/]+={1,2}$/.test(secret) && secret.length % 4 === 0) || randomLetters(secret)) && /[A-Z]/.test(secret) && /[a-z]/.test(secret) && shannonEntropy(secret) >= 4.0 && !isPlaceholder(secret) && !REGEX_LIKE.test(secret) && !CODE_LIKE.test(secret) && !secret.includes('://');
       return random && !insideEncryptedBlock(text, match.index);
     },
   }),

@@ -25,12 +25,8 @@ const plainHex = (): string => {
     if (e >= 3.0 && e < 3.5 && /[a-f]/.test(s)) return s;
   }
 };
-const mixed = (n: number): string => {
-  for (;;) {
-    const s = rand(ALNUM, n);
-    if (/\d/.test(s) && /[A-Z]/.test(s) && /[a-z]/.test(s)) return s;
-  }
-};
+/** Alphanumerics drawn uniformly, as token generators draw them (a 24-character one holds no digit one time in 70). */
+const mixed = (n: number): string => rand(ALNUM, n);
 
 /** Letters-only placeholder words, which a random token can hold by chance. */
 const PLACEHOLDER_WORDS = ['fake', 'todo', 'dummy', 'sample', 'lorem', 'fixme', 'insert', 'qwerty'];
@@ -125,6 +121,7 @@ export const SYNTAX_CASES: Case[] = [
       () => '  - name: DB_PASSWORD\n    value: "{{ .Values.db.password }}"\n',
       () => `  - name: LOG_LEVEL\n    value: ${mixed(20)}\n`,
       () => '<add key="Username" value="deploy-bot" />',
+      () => '  - name: API_TOKEN\n    value: ClientCredentialsGrantHandler\n',
     ],
   ),
   cases(
@@ -196,7 +193,7 @@ export const SYNTAX_CASES: Case[] = [
   cases(
     'plist-secret',
     [() => { const p = mixed(32); return { text: `<key>APIToken</key>\n\t<string>${p}</string>`, secret: p, file: 'Info.plist' }; }],
-    [() => `<key>CFBundleName</key>\n<string>${mixed(20)}</string>`, () => '<key>PasswordHint</key><string>Your first pet</string>'],
+    [() => `<key>CFBundleName</key>\n<string>${mixed(20)}</string>`, () => '<key>PasswordHint</key><string>Your first pet</string>', () => '<key>APIToken</key>\n<string>KeychainAccessGroupName</string>'],
   ),
   cases(
     'cli-credential-argument',
@@ -216,6 +213,7 @@ export const SYNTAX_CASES: Case[] = [
       () => 'vault login -method=userpass username=ops',
       () => 'doctl auth init -t ${{ secrets.DO_TOKEN }}',
       () => 'app --password=<password>',
+      () => 'app --token ReadFromEnvironmentVariable',
     ],
   ),
   cases(
@@ -232,7 +230,7 @@ export const SYNTAX_CASES: Case[] = [
       () => { const p = mixed(32); return { text: `# old key: ${p}\nAPI_KEY = os.environ["API_KEY"]`, secret: p, file: 'app/settings.py' }; },
       () => { const p = mixed(24); return { text: `// staging value: "${p}"`, secret: p, file: 'src/client.ts' }; },
     ],
-    [() => '# key: value pairs are read below', () => `// value: ${rand(LOWER, 20)}`, () => '# the key is stored in Vault'],
+    [() => '# key: value pairs are read below', () => `// value: ${rand(LOWER, 20)}`, () => '# the key is stored in Vault', () => '# old key: DefaultAzureCredentialProvider'],
   ),
   cases(
     'generic-key-assignment',
@@ -263,6 +261,7 @@ export const SYNTAX_CASES: Case[] = [
       () => `cacheKey: "${base64NoDigit()}"`,
       () => `encryption_key: ${Buffer.from(rand(UPPER, 1).repeat(32)).toString('base64')}`,
       () => `masterKey = "${cat(randomLetters(20), '=')}"`,
+      () => 'masterKey: "ApplicationMasterKeyFromVault"',
     ],
   ),
   cases(
