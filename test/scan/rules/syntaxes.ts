@@ -289,6 +289,8 @@ export const SYNTAX_CASES: Case[] = [
       () => { const p = cat('?', mixed(16)); return { text: `[databases]\nappdb = host=db.internal dbname=app user=app password=${p}\n`, secret: p, file: 'pgbouncer.ini' }; },
       () => { const p = cat('?', generated(15)); return { text: `DB_PASSWORD=${p}\n`, secret: p, file: '.env.production' }; },
       () => { const p = cat('?', mixed(6), '#', mixed(8)); return { text: `mysql:\n  password: ${p}\n`, secret: p, file: 'group_vars/db.yml' }; },
+      // A password holding what reads as percent-encoding (`%0C`, `%1D`) is one secret, not its decoded pieces too.
+      () => { const p = cat(mixed(4), rand(DIGITS, 2), '%', rand('01', 1), rand('9ACD', 1), generated(10)); return { text: `[client]\npassword=${p}\n`, secret: p, file: 'home/.my.cnf' }; },
       // A random token that happens to hold a placeholder word inside it is still a token.
       () => { const p = randomWithWord(); return { text: `api_token = "${p}"`, secret: p, file: 'app/settings.py' }; },
       () => { const p = randomWithWord(); return { text: `AUTH_TOKEN=${p}`, secret: p, file: '.env' }; },
