@@ -447,6 +447,8 @@ interface SweepRow {
 }
 
 const SWEEP = Math.max(0, Math.floor(Number(process.env.VH_SCAN_SEEDS ?? '0')) || 0);
+/** Fixtures that draw from a format's low-entropy tail take many draws: about 50 ms a seed for the slowest family. */
+const SWEEP_TIMEOUT = 60_000 + SWEEP * 250;
 
 if (SWEEP > 0) describe(`seeded sweep (VH_SCAN_SEEDS=${SWEEP})`, () => {
   const seeds = sweepSeeds(SWEEP);
@@ -482,7 +484,7 @@ if (SWEEP > 0) describe(`seeded sweep (VH_SCAN_SEEDS=${SWEEP})`, () => {
       }
       rows.push(row);
       expect({ family, missed: row.missed, reported: row.reported, first: row.first }).toEqual({ family, missed: 0, reported: 0, first: undefined });
-    });
+    }, SWEEP_TIMEOUT);
   }
 
   for (const c of CLEAN_TEXTS) {
@@ -500,7 +502,7 @@ if (SWEEP > 0) describe(`seeded sweep (VH_SCAN_SEEDS=${SWEEP})`, () => {
       }
       rows.push(row);
       expect({ reported: row.reported, first: row.first }).toEqual({ reported: 0, first: undefined });
-    });
+    }, SWEEP_TIMEOUT);
   }
 
   afterAll(() => {
