@@ -20,9 +20,10 @@ const EXAMPLE_VALUE_DIGESTS = new Set([
 ]);
 
 /**
- * Lower-case words that mark a value as an example or a placeholder rather than a credential. They count as
- * words of the value (`fake_token`, `your-todo-here`, `myFakeSecret`, `FAKE-API-KEY`), or anywhere in a value
- * that reads as words (`faketoken123`, `mydummypassword`), but not inside a run of letters in a random token
+ * Lower-case words that mark a value as an example or a placeholder rather than a credential. They count as a
+ * whole word of the value (`fake_token`, `your-todo-here`, `myFakeSecret`, `FAKE-API-KEY`; words of six letters
+ * or more need only start one: `LetMeIn`, `YourPassword`), or anywhere in a value that
+ * reads as words (`faketoken123`, `mydummypassword`) — not inside a run of letters of a random token
  * (`…Xqfakem9…`), which holds one of them now and then by chance.
  */
 export const PLACEHOLDER_WORDS = [
@@ -43,7 +44,6 @@ export const PLACEHOLDER_MARKERS = [
   'p4ssw0rd', 'secret123', 'secret1234', 'password1', 'test1234',
 ];
 
-
 /**
  * Whether a value reads as words rather than as drawn characters: few changes between lower case, upper case,
  * digits and symbols (`faketoken123`: one; a random mixed-case token: about six in ten adjacent pairs).
@@ -56,9 +56,21 @@ function readsAsWords(value: string): boolean {
 }
 
 function hasPlaceholderWord(secret: string, lower: string): boolean {
-  for (const word of secret.match(CAMEL_WORD) ?? []) if (PLACEHOLDER_WORDS.includes(word.toLowerCase())) return true;
-  if (!readsAsWords(secret)) return false;
-  return PLACEHOLDER_WORDS.some((w) => lower.includes(w));
+  if (readsAsWords(secret)) return PLACEHOLDER_WORDS.some((w) => lower.includes(w));
+  const starts = new Set<number>();
+  const ends = new Set<number>();
+  for (const m of secret.matchAll(CAMEL_WORD)) {
+    starts.add(m.index);
+    ends.add(m.index + m[0].length);
+  }
+  // A short word must be one whole word of the value (`Fake`, not `TodO`); a long one may run on (`YourPassword`).
+  const whole = (i: number, n: number) => ends.has(i + n) && !Array.from({ length: n - 1 }, (_, k) => i + k + 1).some((k) => starts.has(k));
+  for (const w of PLACEHOLDER_WORDS) {
+    for (let i = lower.indexOf(w); i !== -1; i = lower.indexOf(w, i + 1)) {
+      if (starts.has(i) && (w.length >= 6 || whole(i, w.length))) return true;
+    }
+  }
+  return false;
 }
 
 /** Values that are commonly written in place of a real password in docs and tests. */

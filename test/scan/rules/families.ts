@@ -14,7 +14,7 @@ export interface Case {
 
 const URL64 = `${ALNUM}_-`;
 const uuid = (): string => `${rand(HEX, 8)}-${rand(HEX, 4)}-${rand(HEX, 4)}-${rand(HEX, 4)}-${rand(HEX, 12)}`;
-/** Alphanumerics drawn uniformly, as vendors draw them: no digit in one 24-character token in 70, no capital in one in 500,000. */
+/** Alphanumerics drawn uniformly, as vendors draw them: no digit in one 24-character token in 68, no capital in one in 470,000. */
 const mixed = (n: number): string => rand(ALNUM, n);
 const letters = (n: number): string => {
   for (;;) {

@@ -25,7 +25,7 @@ const plainHex = (): string => {
     if (e >= 3.0 && e < 3.5 && /[a-f]/.test(s)) return s;
   }
 };
-/** Alphanumerics drawn uniformly, as token generators draw them (a 24-character one holds no digit one time in 70). */
+/** Alphanumerics drawn uniformly, as token generators draw them (a 24-character one holds no digit one time in 68). */
 const mixed = (n: number): string => rand(ALNUM, n);
 
 /** Letters-only placeholder words, which a random token can hold by chance. */
@@ -41,7 +41,7 @@ const randomWithWord = (): string => {
   return cat(mixed(Number.parseInt(rand(DIGITS, 1), 10) + 8), inside, mixed(14));
 };
 
-/** Random letters of both cases and no digit, as one random base62 token in 35 (20 characters) is drawn. */
+/** Random letters of both cases and no digit, as one random base62 token in 34 (20 characters) is drawn. */
 export const randomLetters = (n: number): string => {
   for (;;) {
     const s = rand(UPPER + LOWER, n);
@@ -339,6 +339,10 @@ export const SYNTAX_CASES: Case[] = [
       () => `SECRET_TOKEN=TODO_${rand(UPPER, 4)}${rand(DIGITS, 2)}`,
       () => `password: "dummyPassword${rand(DIGITS, 3)}!"`,
       () => `secret = "${rand(DIGITS, 3)}-sample-secret-${rand(LOWER, 4)}"`,
+      () => `password: "ChangeMe${rand(DIGITS, 3)}!"`,
+      () => `api_token = "YourTokenGoesHere${rand(DIGITS, 2)}"`,
+      () => `client_secret: LetMeIn${rand(DIGITS, 4)}`,
+      () => `SECRET_TOKEN="Xk${rand(DIGITS, 2)}-Lorem-${mixed(6)}"`,
     ],
   ),
   cases(
