@@ -340,8 +340,9 @@ export class Detector {
       // Newlines around it: the decoded text is a value of its own, so a nested base64 run has its delimiters.
       this.scanInto(`\n${decoded}\n`, source, depth + 1, inner, new Spans(), () => undefined);
       for (const f of inner) {
-        // Already reported from the text as it is (a percent-encoded value is the same secret decoded).
-        if (found.some((g) => g.ruleId === f.ruleId && (g.secret === f.secret || (kind === 'percent' && percentDecode(g.secret) === f.secret)))) continue;
+        // Already reported from the text as it is: a percent-encoded value is the same secret decoded, and a value
+        // holding `%20` or `%0C` (a password may) decodes to pieces of itself.
+        if (found.some((g) => g.ruleId === f.ruleId && (g.secret === f.secret || (kind === 'percent' && percentDecode(g.secret).includes(f.secret))))) continue;
         if (!INLINE_ALLOW.some((marker) => lineAround(text, start).includes(marker))) {
           f.decoded = kind;
           place(start, end, f);

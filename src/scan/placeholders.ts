@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CAMEL_WORD } from './entropy.js';
 
 /**
  * Built-in allowlist: vendor example values published in documentation, obvious placeholders, and values that
@@ -18,16 +19,59 @@ const EXAMPLE_VALUE_DIGESTS = new Set([
   '1b58ee375b42e41f0e48ef2ff27d10a5b1f6924a9acdcdba7cae868e7adce6bf', // Redis documentation password
 ]);
 
-/** Lower-case substrings that mark a value as an example or a placeholder rather than a credential. */
+/**
+ * Lower-case words that mark a value as an example or a placeholder rather than a credential. They count as a
+ * whole word of the value (`fake_token`, `your-todo-here`, `myFakeSecret`, `FAKE-API-KEY`; words of six letters
+ * or more need only start one: `LetMeIn`, `YourPassword`), or anywhere in a value that
+ * reads as words (`faketoken123`, `mydummypassword`) — not inside a run of letters of a random token
+ * (`…Xqfakem9…`), which holds one of them now and then by chance.
+ */
 export const PLACEHOLDER_WORDS = [
-  'example', 'sample', 'dummy', 'placeholder', 'changeme', 'change_me', 'change-me', 'changethis', 'change_this',
-  'your_', 'your-', 'yourpass', 'yoursecret', 'yourtoken', 'yourkey', 'xxxxxx', '******', '••••', '${', '{{', '}}',
-  'redacted', 'insert', 'replace', 'fake', 'foobar', 'lorem', 'notreal', 'not_real', 'not-real', 'todo', 'fixme',
-  'secretkey', 'mysecret', 'mypassword', 'password123', 'hunter2', 'abcdef123456', '1234567890', '0123456789',
-  'qwerty', 'letmein', 'process.env', 'os.environ', 'getenv', 'env[', 'environ[', 'config.', 'settings.', 'vault:',
-  'ref+', 'secretsmanager:', 'unique phrase', 'put your', 'enter your', 'here_', '_here', '-here', 'supersecret',
-  'super_secret', 'topsecret', 's3cr3t', 'passw0rd', 'p4ssw0rd', 'secret123', 'secret1234', 'password1', 'test1234',
+  'example', 'sample', 'dummy', 'placeholder', 'changeme', 'changethis', 'yourpass', 'yoursecret', 'yourtoken',
+  'yourkey', 'redacted', 'insert', 'replace', 'fake', 'foobar', 'lorem', 'notreal', 'todo', 'fixme', 'secretkey',
+  'mysecret', 'mypassword', 'qwerty', 'letmein', 'supersecret', 'topsecret',
 ];
+
+/**
+ * Lower-case substrings with digits or symbols in them, which a random token does not hold by chance: template
+ * and code fragments, masks, keyboard runs and well-known weak passwords. Matched anywhere in the value.
+ */
+export const PLACEHOLDER_MARKERS = [
+  'change_me', 'change-me', 'change_this', 'your_', 'your-', 'xxxxxx', '******', '••••', '${', '{{', '}}',
+  'not_real', 'not-real', 'password123', 'hunter2', 'abcdef123456', '1234567890', '0123456789', 'process.env',
+  'os.environ', 'getenv', 'env[', 'environ[', 'config.', 'settings.', 'vault:', 'ref+', 'secretsmanager:',
+  'unique phrase', 'put your', 'enter your', 'here_', '_here', '-here', 'super_secret', 's3cr3t', 'passw0rd',
+  'p4ssw0rd', 'secret123', 'secret1234', 'password1', 'test1234',
+];
+
+/**
+ * Whether a value reads as words rather than as drawn characters: few changes between lower case, upper case,
+ * digits and symbols (`faketoken123`: one; a random mixed-case token: about six in ten adjacent pairs).
+ */
+function readsAsWords(value: string): boolean {
+  const kind = (c: number) => (c >= 97 && c <= 122 ? 0 : c >= 65 && c <= 90 ? 1 : c >= 48 && c <= 57 ? 2 : 3);
+  let changes = 0;
+  for (let i = 1; i < value.length; i++) if (kind(value.charCodeAt(i)) !== kind(value.charCodeAt(i - 1))) changes++;
+  return changes * 4 < value.length;
+}
+
+function hasPlaceholderWord(secret: string, lower: string): boolean {
+  if (readsAsWords(secret)) return PLACEHOLDER_WORDS.some((w) => lower.includes(w));
+  const starts = new Set<number>();
+  const ends = new Set<number>();
+  for (const m of secret.matchAll(CAMEL_WORD)) {
+    starts.add(m.index);
+    ends.add(m.index + m[0].length);
+  }
+  // A short word must be one whole word of the value (`Fake`, not `TodO`); a long one may run on (`YourPassword`).
+  const whole = (i: number, n: number) => ends.has(i + n) && !Array.from({ length: n - 1 }, (_, k) => i + k + 1).some((k) => starts.has(k));
+  for (const w of PLACEHOLDER_WORDS) {
+    for (let i = lower.indexOf(w); i !== -1; i = lower.indexOf(w, i + 1)) {
+      if (starts.has(i) && (w.length >= 6 || whole(i, w.length))) return true;
+    }
+  }
+  return false;
+}
 
 /** Values that are commonly written in place of a real password in docs and tests. */
 const PLACEHOLDER_VALUES = new Set([
@@ -100,6 +144,7 @@ export function isPlaceholder(secret: string): boolean {
   const lower = secret.toLowerCase();
   if (PLACEHOLDER_VALUES.has(lower)) return true;
   if (/^(.)\1+$/.test(secret)) return true;
-  for (const word of PLACEHOLDER_WORDS) if (lower.includes(word)) return true;
+  for (const marker of PLACEHOLDER_MARKERS) if (lower.includes(marker)) return true;
+  if (hasPlaceholderWord(secret, lower)) return true;
   return isTemplate(secret) || isExampleValue(secret);
 }

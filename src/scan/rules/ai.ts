@@ -1,3 +1,4 @@
+import { drawnAlphanumerics } from '../entropy.js';
 import { contextRule, help, tokenRule } from './define.js';
 
 /** Model providers: their keys spend money and read whatever the account's prompts and files hold. */
@@ -96,7 +97,7 @@ export const aiRules = [
     keywords: ['fw_'],
     token: 'fw_[A-Za-z0-9]{24}',
     entropy: 3.5,
-    validate: (secret) => /\d/.test(secret) && /[A-Z]/.test(secret) && /[a-z]/.test(secret.slice(3)),
+    validate: (secret) => drawnAlphanumerics(secret.slice(3)) && /[A-Z]/.test(secret) && /[a-z]/.test(secret.slice(3)),
     help: help('A Fireworks AI key runs inference on the account. Delete it with `firectl delete api-key` or in the console.'),
   }),
   contextRule({

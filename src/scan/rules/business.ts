@@ -1,3 +1,4 @@
+import { drawnAlphanumerics, looksDrawn } from '../entropy.js';
 import { contextRule, defineRule, help, tokenRule, UUID } from './define.js';
 
 /** Messaging, e-mail, payments, commerce, CRM and social platforms. */
@@ -92,8 +93,10 @@ export const businessRules = [
     description: 'SMS / voice API secret (Vonage/Nexmo, Plivo, MessageBird, Sinch)',
     names: ['nexmo', 'vonage', 'plivo', 'messagebird', 'message_bird', 'sinch'],
     value: '[A-Za-z0-9]{40}|[A-Za-z0-9]{25}|[A-Za-z0-9]{16}|' + UUID,
-    entropy: 3.3,
-    validate: (secret) => /\d/.test(secret) && /[A-Za-z]/.test(secret),
+    // A Vonage/Nexmo secret is 16 random alphanumerics: one in a hundred measures under 3.3 bits, one in ten
+    // thousand under 3.0 (the 25- and 40-character forms measure 3.5 and 4.2 at that rate).
+    entropy: 3.0,
+    validate: (secret) => drawnAlphanumerics(secret) && looksDrawn(secret),
     help: help('An SMS/voice API secret sends messages and places calls on the account. Rotate it in the provider\'s dashboard.'),
   }),
   contextRule({
@@ -131,7 +134,7 @@ export const businessRules = [
     names: ['zendesk', 'freshdesk'],
     value: '[A-Za-z0-9]{40}|[A-Za-z0-9]{20}',
     entropy: 3.5,
-    validate: (secret) => /\d/.test(secret) && /[A-Za-z]/.test(secret),
+    validate: drawnAlphanumerics,
     help: help('A help-desk API token reads and changes tickets and customer records. Delete it in the admin centre (API tokens).'),
   }),
   defineRule({
@@ -299,7 +302,7 @@ export const businessRules = [
     keywords: ['segment', 'analytics.load', 'writekey', 'write_key'],
     regex: /(?:segment[\w.-]{0,30}?|write_?key|analytics\.load\()["']?[ \t]{0,3}(?::=|=>|[:=(,])?[ \t]{0,3}["'`]([A-Za-z0-9]{32})(?![A-Za-z0-9])/i,
     entropy: 3.5,
-    validate: (secret) => /\d/.test(secret) && /[A-Z]/.test(secret) && /[a-z]/.test(secret),
+    validate: (secret) => drawnAlphanumerics(secret) && /[A-Z]/.test(secret) && /[a-z]/.test(secret),
     help: help('A Segment write key sends events into the source (and on to every destination). Regenerate it in the source settings (API Keys).'),
   }),
   contextRule({
@@ -364,7 +367,7 @@ export const businessRules = [
     names: ['twitch', 'linkedin', 'linked_in', 'etsy', 'flickr', 'spotify', 'nytimes', 'youtube'],
     value: '[A-Za-z0-9]{30}|[A-Za-z0-9]{32}|[A-Za-z0-9]{24}|[A-Za-z0-9]{16}',
     entropy: 3.3,
-    validate: (secret) => /\d/.test(secret) && /[A-Za-z]/.test(secret),
+    validate: drawnAlphanumerics,
     help: help('A platform API secret acts as the application on its API. Regenerate it in the platform\'s developer console.'),
   }),
   contextRule({
@@ -372,6 +375,10 @@ export const businessRules = [
     description: 'Pusher / Ably app secret',
     names: ['pusher', 'ably_', 'ably-', 'ably.'],
     value: '[a-f0-9]{20}|[A-Za-z0-9_-]{5,10}\\.[A-Za-z0-9_-]{5,10}:[A-Za-z0-9_=-]{30,50}',
+    // A Pusher Channels secret is 20 random hex digits: one in 25 measures under 3.0 bits, one in ten thousand
+    // under 2.5; a repeated or typed value is told apart by its shape, not by a higher floor.
+    entropy: 2.5,
+    validate: looksDrawn,
     help: help('A realtime app secret publishes to every channel and authorises private ones. Rotate it in the app\'s keys settings.'),
   }),
   contextRule({

@@ -1,3 +1,4 @@
+import { drawnAlphanumerics } from '../entropy.js';
 import { contextRule, defineRule, help, tokenRule, UUID } from './define.js';
 
 /** CI/CD, source hosting, package registries and developer tools. */
@@ -38,7 +39,7 @@ export const devtoolsRules = [
     names: ['atlassian', 'confluence', 'jira'],
     value: '[A-Za-z0-9]{24}',
     entropy: 3.5,
-    validate: (secret) => /\d/.test(secret) && /[A-Za-z]/.test(secret),
+    validate: drawnAlphanumerics,
     help: help('An Atlassian API token logs in to Jira and Confluence as its user. Revoke it at id.atlassian.com → Security → API tokens.'),
   }),
   tokenRule({
@@ -136,7 +137,7 @@ export const devtoolsRules = [
     keywords: ['cio'],
     token: 'cio[A-Za-z0-9]{32}',
     entropy: 3.5,
-    validate: (secret) => /\d/.test(secret) && /[A-Z]/.test(secret) && /[a-z]/.test(secret.slice(3)),
+    validate: (secret) => drawnAlphanumerics(secret.slice(3)) && /[A-Z]/.test(secret) && /[a-z]/.test(secret.slice(3)),
     help: help('A crates.io token publishes (or yanks) crates as its owner. Revoke it under Account Settings → API Tokens.'),
   }),
   tokenRule({
@@ -239,10 +240,11 @@ export const devtoolsRules = [
   }),
   tokenRule({
     id: 'launchdarkly-key',
-    description: 'LaunchDarkly API access token or SDK key',
-    keywords: ['api-', 'sdk-'],
-    token: `(?:api|sdk)-${UUID}`,
-    help: help('A LaunchDarkly SDK key reads every flag (and targeting rule) of an environment; an API token changes flags. Reset the SDK key on the environment or delete the token under Account settings → Authorization.'),
+    description: 'LaunchDarkly API access token, SDK key or mobile key',
+    keywords: ['api-', 'sdk-', 'mob-'],
+    // `api-` + UUID (API access token), `sdk-` + UUID (server-side SDK key), `mob-` + UUID (mobile key).
+    token: `(?:api|sdk|mob)-${UUID}`,
+    help: help('A LaunchDarkly SDK or mobile key reads every flag (and targeting rule) of an environment; an API token changes flags. Reset the SDK or mobile key on the environment or delete the token under Account settings → Authorization.'),
   }),
   contextRule({
     id: 'launchdarkly-legacy-key',

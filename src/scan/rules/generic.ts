@@ -1,4 +1,4 @@
-import { shannonEntropy } from '../entropy.js';
+import { randomLetters, shannonEntropy } from '../entropy.js';
 import { isPlaceholder } from '../placeholders.js';
 import { before, defineRule, help } from './define.js';
 
@@ -41,13 +41,16 @@ function looksLikePassword(secret: string): boolean {
   if (secret.length < 6 || isPlaceholder(secret) || CODE_LIKE.test(secret) || REGEX_LIKE.test(secret) || WORDS.test(secret)) return false;
   if (/^[A-Za-z_$]+$/.test(secret) || /^\d+$/.test(secret)) return false;
   if (/^[\w.@~-]*(?:\/[\w.@~-]+)+\/?$/.test(secret) || secret.includes('://')) return false;
-  if (/^[:$?%@{!&*]|^-/.test(secret) && !/^[!&*@%$][A-Za-z0-9]/.test(secret)) return false;
+  if (/^[:$?%@{!&*]|^-/.test(secret) && !/^[!&*@%$?][A-Za-z0-9]/.test(secret)) return false;
+  if (/^\?\d{1,3}$/.test(secret)) return false;
   return shannonEntropy(secret) >= 3.0 || classes(secret) >= 3;
 }
 
 /** A generated secret: long and random (hex, base64, or mixed alphanumerics). */
 function looksGenerated(secret: string): boolean {
   if (isPlaceholder(secret) || CODE_LIKE.test(secret) || REGEX_LIKE.test(secret)) return false;
+  // Letters alone: random letters (a random token that drew no digit), not a word or an identifier.
+  if (/^[A-Za-z]+$/.test(secret)) return randomLetters(secret) && shannonEntropy(secret) >= 3.5;
   if (/^[A-Za-z_$]+$/.test(secret) || /^\d+$/.test(secret)) return false;
   if (/^[A-Fa-f0-9]+$/.test(secret)) return secret.length >= 32 && /[a-fA-F]/.test(secret) && shannonEntropy(secret) >= 3.0;
   return /\d/.test(secret) && /[A-Za-z]/.test(secret) && shannonEntropy(secret) >= 3.5;
@@ -220,7 +223,7 @@ export const genericRules = [
       const nl = head.lastIndexOf('\n');
       if (nl === -1 && match.index > 120) return false;
       if (!/^[ \t]*(?:#|\/\/|--|\/\*|\*|<!--|;)[ \t]{0,5}(?:[\w.-]{1,20}[ \t]{1,3}){0,4}$/.test(head.slice(nl + 1))) return false;
-      return looksGenerated(secret) && ((/\d/.test(secret) && /[A-Z]/.test(secret) && /[a-z]/.test(secret)) || /^[a-f0-9]{32,}$/i.test(secret));
+      return looksGenerated(secret) && (((/\d/.test(secret) || randomLetters(secret)) && /[A-Z]/.test(secret) && /[a-z]/.test(secret)) || /^[a-f0-9]{32,}$/i.test(secret));
     },
   }),
   defineRule({
@@ -238,10 +241,11 @@ export const genericRules = [
       const name = `${ident}key`;
       if (/(?:public|publishable|pub|site|cache|storage|sort|primary|foreign|partition|idempotency|hash|lookup|map|index|i18n|translation|route|query|react|component|unique|row|column|table|object|file|bucket|event|message|item|list|group|entity|field|parent|child|next|prev|cursor|page|signin|fingerprint|join|hot|short|display|label|type|kind|locale|lang|store|state|request|response|local|session_?storage|memo|dict|props?|redis|i18n|config|setting|option|sha\d{0,3}|md5|checksum|integrity|commit|revision|etag|nonce|uuid|guid|id)[_.-]?key$/i.test(name)) return false;
       // A symbol-rich value of a secret_key/api_key/access_key: generic-secret-assignment reports it, as a password-like secret.
+      // A random value has a digit, or is padded base64 (base64 of text may have none), or is random letters.
       if (/[^A-Za-z0-9+/=_-]/.test(secret) && /(?:secret|api|access|auth|private)[_.-]?key$/i.test(name)) return false;
       const random = /^[A-Fa-f0-9]+$/.test(secret)
         ? looksGenerated(secret)
-        : /\d/.test(secret) && /[A-Z]/.test(secret) && /[a-z]/.test(secret) && shannonEntropy(secret) >= 4.0 && !isPlaceholder(secret) && !REGEX_LIKE.test(secret) && !CODE_LIKE.test(secret) && !secret.includes('://');
+        : (/\d/.test(secret) || (/^[A-Za-z0-9+/]+={1,2}$/.test(secret) && secret.length % 4 === 0) || randomLetters(secret)) && /[A-Z]/.test(secret) && /[a-z]/.test(secret) && shannonEntropy(secret) >= 4.0 && !isPlaceholder(secret) && !REGEX_LIKE.test(secret) && !CODE_LIKE.test(secret) && !secret.includes('://');
       return random && !insideEncryptedBlock(text, match.index);
     },
   }),
@@ -272,16 +276,19 @@ export const genericRules = [
       }
       if (secret.length < (password ? 6 : 8)) return false;
       if (/\s/.test(secret) && keyword !== 'passphrase') return false;
-      if (CODE_LIKE.test(secret) || isPlaceholder(secret) || /^!vault\b/.test(secret) || REGEX_LIKE.test(secret) || WORDS.test(secret)) return false;
-      if (!quoted && !/\d/.test(secret) && !(password && classes(secret) >= 3)) return false;
+      // Random letters with no digit (`wUXRkLJeocAsMocCQErF`) are a token; words and identifiers are not.
+      const letters = randomLetters(secret);
+      if (CODE_LIKE.test(secret) || isPlaceholder(secret) || /^!vault\b/.test(secret) || REGEX_LIKE.test(secret) || (WORDS.test(secret) && !letters)) return false;
+      if (!quoted && !/\d/.test(secret) && !(password && classes(secret) >= 3) && !letters) return false;
       // Words and identifiers (`DefaultAzureCredential`), paths, URLs and names that repeat the key word.
-      if (/^[A-Za-z_$]+$/.test(secret) || /^[\w.@~-]*(?:\/[\w.@~-]+)+\/?$/.test(secret) || secret.includes('://')) return false;
+      if ((/^[A-Za-z_$]+$/.test(secret) && !letters) || /^[\w.@~-]*(?:\/[\w.@~-]+)+\/?$/.test(secret) || secret.includes('://')) return false;
       if (secret.toLowerCase().includes(keyword.replace(/[_-]/g, '').slice(0, 5))) return false;
       // A reference to where a secret lives (`prod-vault:app/db#password`, `secret/data/app:token`), not a secret.
       if (/[:/#]/.test(secret) && /(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|key)s?$/i.test(secret)) return false;
-      // A leading `:`, `$`, `?`, `%`, `@`, `{` marks a variable or parameter; quoted, only when it is the whole value
-      // (`":pw"`, `"%{[db][pw]}"`): a generated secret may start with any symbol.
-      if (quoted ? WHOLE_REFERENCE.test(secret) : /^[:$?%@{]/.test(secret) && !/^[$%@][A-Za-z0-9]{2}/.test(secret)) return false;
+      // A leading `:`, `$`, `%`, `@`, `{` marks a variable or parameter; quoted, only when it is the whole value
+      // (`":pw"`, `"%{[db][pw]}"`): a generated secret may start with any symbol. A bind parameter written with
+      // `?` is `?` alone or `?` and a number (JDBC, ODBC, JPA `?1`), so `password=?k3…` in my.cnf is a password.
+      if (quoted ? WHOLE_REFERENCE.test(secret) : (/^[:$%@{]/.test(secret) && !/^[$%@][A-Za-z0-9]{2}/.test(secret)) || /^\?\d{0,3}$/.test(secret)) return false;
       if (/^\$[A-Z_][A-Z0-9_]*$/.test(secret)) return false;
       if (insideEncryptedBlock(text, match.index)) return false;
       if (password) return shannonEntropy(secret) >= 3.0 || (classes(secret) >= 3 && secret.length >= 6);

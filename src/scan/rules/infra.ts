@@ -1,3 +1,4 @@
+import { drawnAlphanumerics, looksDrawn } from '../entropy.js';
 import { isPlaceholder } from '../placeholders.js';
 import { contextRule, defineRule, help, tokenRule, UUID } from './define.js';
 
@@ -92,7 +93,7 @@ export const infraRules = [
     names: ['vercel', 'now_token'],
     value: '[A-Za-z0-9]{24}',
     entropy: 3.5,
-    validate: (secret) => /\d/.test(secret) && /[A-Za-z]/.test(secret),
+    validate: drawnAlphanumerics,
     help: help('A Vercel token deploys and reads environment variables of the scope it was made for. Delete it under Account Settings → Tokens.'),
   }),
   tokenRule({
@@ -250,7 +251,11 @@ export const infraRules = [
     description: 'PagerDuty API key',
     names: ['pagerduty', 'pager_duty'],
     value: 'u\\+[A-Za-z0-9_+-]{18}|[A-Za-z0-9_+-]{20}',
-    entropy: 3.5,
+    // 20 random characters of a 65-symbol alphabet (`u+` and 18 for a user token): one in a thousand measures
+    // under 3.5 bits, one in ten thousand under 3.4. A bare value must hold both cases (all but about one in
+    // 13,000 do), so that lower-case names (`team-payments-eu01`) are not taken; a `u+` token is PagerDuty's own.
+    entropy: 3.3,
+    validate: (secret) => (secret.startsWith('u+') || (/[A-Z]/.test(secret) && /[a-z]/.test(secret))) && looksDrawn(secret),
     help: help('A PagerDuty API key reads and changes incidents, schedules and services. Delete it under Integrations → API Access Keys.'),
   }),
   contextRule({
@@ -403,6 +408,6 @@ export const infraRules = [
     regex: /(?:client_token|root_token|x-vault-token|\btoken)["']?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,3}["']?(s\.[A-Za-z0-9]{24})(?![A-Za-z0-9])/i,
     entropy: 3.5,
     help: help('A Vault token carries the policies it was issued with. Revoke it with `vault token revoke`.'),
-    validate: (secret) => /\d/.test(secret) && /[A-Z]/.test(secret) && /[a-z]/.test(secret.slice(2)) && !isPlaceholder(secret),
+    validate: (secret) => drawnAlphanumerics(secret.slice(2)) && /[A-Z]/.test(secret) && /[a-z]/.test(secret.slice(2)) && !isPlaceholder(secret),
   }),
 ];

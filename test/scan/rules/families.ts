@@ -4,6 +4,7 @@
  * alphabet, missing vendor context, repeated or placeholder body).
  */
 import { ALNUM, B64, DIGITS, HEX, LOWER, UPPER, cat, rand } from '../fakes.js';
+import { shannonEntropy } from '../../../src/scan/entropy.js';
 
 export interface Case {
   rule: string;
@@ -13,17 +14,24 @@ export interface Case {
 
 const URL64 = `${ALNUM}_-`;
 const uuid = (): string => `${rand(HEX, 8)}-${rand(HEX, 4)}-${rand(HEX, 4)}-${rand(HEX, 4)}-${rand(HEX, 12)}`;
-/** Mixed-case alphanumerics with at least one digit, upper and lower letter (real random tokens nearly always have all three). */
-const mixed = (n: number): string => {
-  for (;;) {
-    const s = rand(ALNUM, n);
-    if (/\d/.test(s) && /[A-Z]/.test(s) && /[a-z]/.test(s)) return s;
-  }
-};
+/** Alphanumerics drawn uniformly, as vendors draw them: no digit in one 24-character token in 68, no capital in one in 470,000. */
+const mixed = (n: number): string => rand(ALNUM, n);
 const letters = (n: number): string => {
   for (;;) {
     const s = rand(UPPER + LOWER, n);
     if (/[A-Z]/.test(s) && /[a-z]/.test(s)) return s;
+  }
+};
+
+/**
+ * A value from `make` whose Shannon entropy falls in [lo, hi): the low tail of the vendor's own distribution
+ * (20 random hex digits measure under 3.0 bits about one time in 25), drawn honestly rather than written down.
+ */
+const lowTail = (make: () => string, lo: number, hi: number): string => {
+  for (;;) {
+    const s = make();
+    const e = shannonEntropy(s);
+    if (e >= lo && e < hi) return s;
   }
 };
 
@@ -118,7 +126,7 @@ export const FAMILY_CASES: Case[] = [
   token('langsmith-api-key', () => cat('lsv2', '_pt_', rand(HEX, 32), '_', rand(HEX, 10)), () => [cat('lsv2', '_pt_', rand(HEX, 32)), cat('lsv2', '_xx_', rand(HEX, 32), '_', rand(HEX, 10))]),
   token('pinecone-api-key', () => cat('pc', 'sk_', mixed(6), '_', mixed(63)), () => [cat('pc', 'sk_', mixed(6), '_', mixed(20)), cat('pc', 'sk_', mixed(70))]),
   token('elevenlabs-api-key', () => cat('sk', '_', rand(HEX, 48)), () => [cat('sk', '_', rand(HEX, 40)), cat('sk', '_', rand(ALNUM, 48).replace(/[a-f0-9]/g, 'z'))]),
-  token('fireworks-api-key', () => cat('fw', '_', mixed(24)), () => [cat('fw', '_', mixed(16)), cat('fw', '_', rand(LOWER, 24))]),
+  token('fireworks-api-key', () => cat('fw', '_', mixed(24)), () => [cat('fw', '_', mixed(16)), cat('fw', '_', rand(LOWER, 24)), cat('fw', '_', 'ModelDeploymentReplicaId')]),
   context('cohere-api-key', ['COHERE_API_KEY', 'cohere.api_key', 'CO_API_KEY'], () => mixed(40), (v) => [`COHERE_API_KEY=${v.slice(0, 30)}`]),
   context('mistral-api-key', ['MISTRAL_API_KEY', 'mistral_key'], () => mixed(32), (v) => [`MISTRAL_API_KEY=${v.slice(0, 20)}`, 'MISTRAL_API_KEY=your_mistral_api_key_here']),
   context('deepseek-api-key', ['DEEPSEEK_API_KEY', 'deepseek.key'], () => cat('sk', '-', rand(HEX, 32)), (v) => [`DEEPSEEK_API_KEY=${v.slice(0, 20)}`]),
@@ -176,7 +184,7 @@ export const FAMILY_CASES: Case[] = [
   context('heroku-legacy-api-key', ['HEROKU_API_KEY', 'heroku.api_key'], uuid, (v) => [`HEROKU_APP_ID=${v.slice(0, 30)}`]),
   token('netlify-token', () => cat('nf', 'p_', mixed(36)), () => [cat('nf', 'p_', mixed(20)), cat('nf', 'p_', 'z'.repeat(36))]),
   context('netlify-legacy-token', ['NETLIFY_AUTH_TOKEN', 'netlify_token'], () => rand(URL64, 43), (v) => [`NETLIFY_AUTH_TOKEN=${v.slice(0, 30)}`]),
-  context('vercel-token', ['VERCEL_TOKEN', 'vercel.token'], () => mixed(24), (v) => [`VERCEL_TOKEN=${v.slice(0, 16)}`, `VERCEL_TOKEN=${rand(LOWER, 24)}`]),
+  context('vercel-token', ['VERCEL_TOKEN', 'vercel.token'], () => mixed(24), (v) => [`VERCEL_TOKEN=${v.slice(0, 16)}`, `VERCEL_TOKEN=${rand(LOWER, 24)}`, 'VERCEL_TOKEN=DeployHookForPreviewEnvs']),
   token('render-api-key', () => cat('rn', 'd_', mixed(32)), () => [cat('rn', 'd_', mixed(20))]),
   context('railway-token', ['RAILWAY_TOKEN', 'railway_api_token'], uuid, (v) => [`RAILWAY_TOKEN=${v.slice(0, 20)}`]),
   context('linode-token', ['LINODE_TOKEN', 'linode_api_token'], () => rand(HEX, 64), (v) => [`LINODE_TOKEN=${v.slice(0, 40)}`]),
@@ -224,6 +232,30 @@ export const FAMILY_CASES: Case[] = [
   token('dynatrace-api-token', () => cat('dt0', 'c01.', rand(UPPER + DIGITS, 24), '.', rand(UPPER + DIGITS, 64)), () => [cat('dt0', 'c01.', rand(UPPER + DIGITS, 24), '.', rand(UPPER + DIGITS, 30))]),
   context('splunk-hec-token', ['SPLUNK_HEC_TOKEN', 'hec_token'], uuid, (v) => [`SPLUNK_HOST=${v.slice(0, 20)}`]),
   context('pagerduty-api-key', ['PAGERDUTY_API_KEY', 'pagerduty_token'], () => cat('u+', rand(URL64, 18)), (v) => [`PAGERDUTY_SERVICE=${v.slice(0, 8)}`]),
+  {
+    // 20 characters of a 65-symbol alphabet (`u+` and 18 for a user token): one in a thousand measures under 3.5 bits.
+    rule: 'pagerduty-api-key',
+    find: () => {
+      const low = (prefix: string) => lowTail(() => cat(prefix, rand(`${URL64}+`, 20 - prefix.length)), 3.3, 3.5);
+      const [a, b, c, d] = [low('u+'), low(''), low('u+'), low('')];
+      const e = cat('u+', rand(`${LOWER}${DIGITS}_-`, 18));
+      return [
+        { text: `PAGERDUTY_API_KEY=${a}\n`, secret: a, file: '.env' },
+        { text: `pagerduty:\n  pagerduty_token: "${b}"\n`, secret: b, file: 'config/alerts.yml' },
+        { text: `{"PAGERDUTY_API_KEY": "${c}"}`, secret: c, file: 'secrets.json' },
+        { text: `PagerDuty.api_key = '${d}'`, secret: d, file: 'config/initializers/pagerduty.rb' },
+        // A user token with no capital in it, as one in a few thousand is.
+        { text: `PAGERDUTY_USER_TOKEN=${e}\n`, secret: e, file: '.env' },
+      ];
+    },
+    miss: () => [
+      { text: `PAGERDUTY_SCHEDULE=${cat(rand(LOWER, 8), '-', rand(LOWER, 6), '-', rand(LOWER, 2), rand(DIGITS, 2))}` },
+      { text: `PAGERDUTY_API_KEY=${cat('u+', rand(ALNUM, 3).repeat(6))}` },
+      { text: `PAGERDUTY_API_KEY=${cat('u+', 'abcdefgh', rand(ALNUM, 10))}` },
+      { text: `PAGERDUTY_API_KEY=${rand(UPPER + DIGITS, 20)}` },
+      { text: 'PAGERDUTY_API_KEY=your-pagerduty-api-key' },
+    ],
+  },
   context('opsgenie-api-key', ['OPSGENIE_API_KEY', 'GenieKey'], uuid, (v) => [`OPSGENIE_TEAM=${v.slice(0, 8)}`]),
   token('databricks-token', () => cat('da', 'pi', rand(HEX, 32)), () => [cat('da', 'pi', rand(HEX, 20)), cat('da', 'pi', rand(HEX, 32), 'g')]),
   context('confluent-api-secret', ['CONFLUENT_API_SECRET', 'sasl.password'], () => rand(B64, 64), (v) => [`CONFLUENT_API_SECRET=${v.slice(0, 40)}`]),
@@ -265,7 +297,7 @@ export const FAMILY_CASES: Case[] = [
   token('gitlab-other-token', () => cat('gl', 'oas-', rand(URL64, 64)), () => [cat('gl', 'oas-', rand(URL64, 30))]),
   token('bitbucket-app-password', () => cat('AT', 'BB', mixed(32)), () => [cat('AT', 'BB', mixed(10))]),
   token('atlassian-api-token', () => cat('ATA', 'TT3', rand(URL64, 186)), () => [cat('ATA', 'TT3', rand(URL64, 50))]),
-  context('atlassian-legacy-token', ['JIRA_API_TOKEN', 'confluence_token'], () => mixed(24), (v) => [`JIRA_PROJECT=${v.slice(0, 10)}`]),
+  context('atlassian-legacy-token', ['JIRA_API_TOKEN', 'confluence_token'], () => mixed(24), (v) => [`JIRA_PROJECT=${v.slice(0, 10)}`, 'JIRA_API_TOKEN=ServiceDeskAutomationBot']),
   token('circleci-token', () => cat('CCI', 'PAT_', mixed(22), '_', rand(HEX, 40)), () => [cat('CCI', 'PAT_', mixed(22))]),
   context('ci-service-token', ['CIRCLE_TOKEN', 'CODECOV_TOKEN', 'TRAVIS_API_TOKEN'], () => rand(HEX, 40), (v) => [`CIRCLE_SHA1=${v.slice(0, 12)}`]),
   token('buildkite-token', () => cat('bk', 'ua_', rand(HEX, 40)), () => [cat('bk', 'ua_', rand(HEX, 20))]),
@@ -278,7 +310,7 @@ export const FAMILY_CASES: Case[] = [
   token('rubygems-api-key', () => cat('ruby', 'gems_', rand(HEX, 48)), () => [cat('ruby', 'gems_', rand(HEX, 30))]),
   token('nuget-api-key', () => cat('oy', '2', rand(LOWER + DIGITS, 43)), () => [cat('oy', '2', rand(LOWER + DIGITS, 30))]),
   token('clojars-token', () => cat('CLO', 'JARS_', rand(LOWER + DIGITS, 60)), () => [cat('CLO', 'JARS_', rand(LOWER + DIGITS, 30))]),
-  token('crates-io-token', () => cat('ci', 'o', mixed(32)), () => [cat('ci', 'o', mixed(20)), cat('ci', 'o', rand(LOWER, 32))]),
+  token('crates-io-token', () => cat('ci', 'o', mixed(32)), () => [cat('ci', 'o', mixed(20)), cat('ci', 'o', rand(LOWER, 32)), cat('ci', 'o', 'RegistryIndexProtocolSparseModes')]),
   token('postman-api-key', () => cat('PM', 'AK-', rand(HEX, 24), '-', rand(HEX, 34)), () => [cat('PM', 'AK-', rand(HEX, 24))]),
   token('readme-api-key', () => cat('rd', 'me_', rand(LOWER + DIGITS, 70)), () => [cat('rd', 'me_', rand(LOWER + DIGITS, 30))]),
   token('prefect-api-key', () => cat('pn', 'u_', mixed(36)), () => [cat('pn', 'u_', mixed(20))]),
@@ -317,6 +349,30 @@ export const FAMILY_CASES: Case[] = [
       { text: cat('LD_SDK_KEY=', 'sd', 'k-', '00000000-0000-0000-0000-000000000000') },
       { text: cat('LD_SDK_KEY=', 'sd', 'k-', 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx') },
       { text: cat('request_id = "', 'ap', 'i-', uuid().slice(0, 23), '"') },
+    ],
+  },
+  {
+    // Mobile keys (`mob-` + UUID) sit in app code and plists; they read every flag of the environment like an SDK key.
+    rule: 'launchdarkly-key',
+    find: () => {
+      const keys = Array.from({ length: 6 }, () => cat('mo', 'b-', uuid()));
+      return [
+        { text: `LD_MOBILE_KEY=${keys[0]}`, secret: keys[0]! },
+        { text: `let config = LDConfig(mobileKey: "${keys[1]}", autoEnvAttributes: .enabled)`, secret: keys[1]!, file: 'ios/App/Flags.swift' },
+        { text: `val ldConfig = LDConfig.Builder(AutoEnvAttributes.Enabled)\n    .mobileKey("${keys[2]}")\n    .build()`, secret: keys[2]!, file: 'android/app/src/main/java/Flags.kt' },
+        { text: `<key>LDMobileKey</key>\n<string>${keys[3]}</string>`, secret: keys[3]!, file: 'ios/App/Info.plist' },
+        { text: `{"launchDarkly": {"mobileKey": "${keys[4]}"}}`, secret: keys[4]!, file: 'app.json' },
+        { text: `await LDClient.configure({ mobileKey: '${keys[5]}', enableAutoEnvAttributes: true }, context);`, secret: keys[5]!, file: 'src/flags.ts' },
+      ];
+    },
+    miss: () => [
+      { text: cat('LD_MOBILE_KEY=', 'mo', 'b-', uuid().toUpperCase()) },
+      { text: cat('LD_MOBILE_KEY=', 'mo', 'b-', '00000000-0000-0000-0000-000000000000') },
+      { text: cat('mobileKey: "', 'mo', 'b-', 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx', '"') },
+      { text: cat('LD_MOBILE_KEY=', 'mo', 'b-', uuid().slice(0, 30)) },
+      { text: cat('LD_MOBILE_KEY=', 'mo', 'b-', rand(HEX, 32)) },
+      { text: `<nav class="${cat('mo', 'b-')}menu ${cat('mo', 'b-')}${uuid().slice(0, 8)}">` },
+      { text: cat('LD_MOBILE_KEY=', 'mo', 'b-', '<your-mobile-key>') },
     ],
   },
   context('launchdarkly-legacy-key', ['LAUNCHDARKLY_ACCESS_TOKEN', 'launchdarkly_api_key'], () => mixed(40), (v) => [`LAUNCHDARKLY_PROJECT=${v.slice(0, 12)}`]),
@@ -392,7 +448,29 @@ export const FAMILY_CASES: Case[] = [
   context('mandrill-api-key', ['MANDRILL_API_KEY', 'mandrill_key'], () => mixed(22), (v) => [`MANDRILL_API_KEY=${v.slice(0, 12)}`]),
   token('brevo-api-key', () => cat('xke', 'ysib-', rand(HEX, 64), '-', mixed(16)), () => [cat('xke', 'ysib-', rand(HEX, 64))]),
   context('postmark-token', ['POSTMARK_SERVER_TOKEN', 'postmark_api_token'], uuid, (v) => [`POSTMARK_FROM=${v.slice(0, 12)}`]),
-  context('messaging-api-key', ['NEXMO_API_SECRET', 'VONAGE_API_SECRET', 'PLIVO_AUTH_TOKEN'], () => mixed(16), (v) => [`NEXMO_API_SECRET=${v.slice(0, 8)}`]),
+  context('messaging-api-key', ['NEXMO_API_SECRET', 'VONAGE_API_SECRET', 'PLIVO_AUTH_TOKEN'], () => mixed(16), (v) => [`NEXMO_API_SECRET=${v.slice(0, 8)}`, 'VONAGE_API_SECRET=VerifyRequestOtp']),
+  {
+    // Vonage/Nexmo API secrets are 16 random alphanumerics: about one in a hundred measures under 3.3 bits.
+    rule: 'messaging-api-key',
+    find: () => {
+      const low = () => lowTail(() => mixed(16), 3.0, 3.3);
+      const [a, b, c, d] = [low(), low(), low(), low()];
+      return [
+        { text: `VONAGE_API_SECRET=${a}`, secret: a, file: '.env' },
+        { text: `vonage:\n  api_key: ${rand(HEX, 8)}\n  vonage_api_secret: "${b}"\n`, secret: b, file: 'config/sms.yml' },
+        { text: `{"NEXMO_API_SECRET": "${c}"}`, secret: c, file: 'appsettings.json' },
+        { text: `client = vonage.Client(key="${rand(HEX, 8)}", secret=os.getenv("X")) # VONAGE_API_SECRET=${d}`, secret: d, file: 'notify.py' },
+      ];
+    },
+    miss: () => [
+      { text: `VONAGE_API_SECRET=${cat(mixed(4), mixed(4)).repeat(2)}` },
+      { text: `VONAGE_API_SECRET=${'a1'.repeat(8)}` },
+      { text: `NEXMO_API_SECRET=${cat('abcdefgh', '12345678')}` },
+      { text: `VONAGE_API_SECRET=${mixed(15)}` },
+      { text: `VONAGE_API_SECRET=${rand(LOWER, 16)}` },
+      { text: 'VONAGE_API_SECRET=your_vonage_secret' },
+    ],
+  },
   context('sendbird-token', ['SENDBIRD_API_TOKEN', 'sendbird_token'], () => rand(HEX, 40), (v) => [`SENDBIRD_APP=${v.slice(0, 12)}`]),
   context('intercom-token', ['INTERCOM_ACCESS_TOKEN', 'intercom_token'], () => cat('dG9rOj', rand(B64, 54), '='), (v) => [`INTERCOM_APP_ID=${v.slice(0, 12)}`]),
   token('hubspot-token', () => cat('pa', 't-na1-', uuid()), () => [cat('pa', 't-xx1-', uuid()), cat('pa', 't-na1-', uuid().slice(0, 20))]),
@@ -453,7 +531,7 @@ export const FAMILY_CASES: Case[] = [
       const b = mixed(32);
       return [{ text: `SEGMENT_WRITE_KEY="${a}"`, secret: a }, { text: `analytics.load("${b}");`, secret: b }];
     },
-    miss: () => [{ text: `analytics.load("${rand(LOWER, 32)}");` }, { text: `SEGMENT_WRITE_KEY="${mixed(20)}"` }],
+    miss: () => [{ text: `analytics.load("${rand(LOWER, 32)}");` }, { text: `SEGMENT_WRITE_KEY="${mixed(20)}"` }, { text: 'SEGMENT_WRITE_KEY="ServerSideEventsForwardingSource"' }],
   },
   context('okta-api-token', ['OKTA_API_TOKEN', 'okta.token'], () => cat('00', mixed(40)), (v) => [`OKTA_ORG=${v.slice(0, 12)}`]),
   context('auth0-client-secret', ['AUTH0_CLIENT_SECRET', 'auth0.secret'], () => rand(URL64, 64), (v) => [`AUTH0_DOMAIN=${v.slice(0, 12)}`]),
@@ -462,8 +540,33 @@ export const FAMILY_CASES: Case[] = [
   token('facebook-access-token', () => cat('EA', 'AC', mixed(150)), () => [cat('EA', 'AC', mixed(50)), cat('EA', 'Ac', mixed(150))]),
   context('facebook-app-secret', ['FACEBOOK_APP_SECRET', 'fb_app_secret'], () => rand(HEX, 32), (v) => [`FACEBOOK_APP_ID=${rand(DIGITS, 15)}`, `FACEBOOK_APP_SECRET=${v.slice(0, 20)}`]),
   token('firebase-cloud-messaging-key', () => cat('AAAA', rand(URL64, 7), ':APA', '91b', rand(URL64, 134)), () => [cat('AAAA', rand(URL64, 7), ':APA', '91b', rand(URL64, 40))]),
-  context('social-app-secret', ['TWITCH_CLIENT_SECRET', 'SPOTIFY_CLIENT_SECRET', 'linkedin_secret'], () => mixed(32), (v) => [`SPOTIFY_PLAYLIST=${rand(LOWER, 32)}`, `TWITCH_CLIENT_SECRET=${v.slice(0, 10)}`]),
+  context('social-app-secret', ['TWITCH_CLIENT_SECRET', 'SPOTIFY_CLIENT_SECRET', 'linkedin_secret'], () => mixed(32), (v) => [`SPOTIFY_PLAYLIST=${rand(LOWER, 32)}`, `TWITCH_CLIENT_SECRET=${v.slice(0, 10)}`, 'SPOTIFY_CLIENT_SECRET=PlaylistSyncUser']),
   context('pusher-secret', ['PUSHER_APP_SECRET', 'pusher.secret'], () => rand(HEX, 20), (v) => [`PUSHER_APP_ID=${rand(DIGITS, 7)}`, `PUSHER_APP_SECRET=${v.slice(0, 12)}`]),
+  {
+    // A Pusher Channels app secret is 20 random lower-case hex digits: about one in 25 measures under 3.0 bits.
+    rule: 'pusher-secret',
+    find: () => {
+      const low = () => lowTail(() => rand(HEX, 20), 2.55, 3.0);
+      const [a, b, c, d, e] = [low(), low(), low(), low(), low()];
+      return [
+        { text: `PUSHER_APP_ID=${rand(DIGITS, 7)}\nPUSHER_APP_SECRET=${a}\nPUSHER_APP_CLUSTER=eu\n`, secret: a, file: '.env' },
+        { text: `  pusher.secret: "${b}"`, secret: b, file: 'config/application.yml' },
+        { text: `{"pusher_secret": "${c}", "pusher_cluster": "mt1"}`, secret: c, file: 'config.json' },
+        { text: `    'PUSHER_APP_SECRET' => '${d}',`, secret: d, file: 'config/broadcasting.php' },
+        { text: `Pusher.secret = '${e}'`, secret: e, file: 'config/initializers/pusher.rb' },
+      ];
+    },
+    miss: () => [
+      { text: `PUSHER_APP_SECRET=${rand(HEX, 8).repeat(3).slice(0, 20)}` },
+      { text: `PUSHER_APP_SECRET=${rand(HEX, 4).repeat(5)}` },
+      { text: `PUSHER_APP_SECRET=${cat('0123456789', 'abcdef', rand(HEX, 4))}` },
+      { text: `PUSHER_APP_SECRET=${cat(rand(HEX, 8), 'fedcba98')}${rand(HEX, 4)}` },
+      { text: `PUSHER_APP_SECRET=${rand(HEX, 1).repeat(20)}` },
+      { text: `PUSHER_APP_SECRET=${rand(HEX, 19)}` },
+      { text: "    'secret' => env('PUSHER_APP_SECRET'),", file: 'config/broadcasting.php' },
+      { text: `pusher_secret_sha256 = "${rand(HEX, 64)}"` },
+    ],
+  },
   context('fastly-api-token', ['FASTLY_API_TOKEN', 'fastly_key'], () => cat(mixed(20), '_', mixed(11)), (v) => [`FASTLY_SERVICE=${v.slice(0, 12)}`]),
   context('cisco-meraki-api-key', ['MERAKI_DASHBOARD_API_KEY', 'meraki_key'], () => rand(HEX, 40), (v) => [`MERAKI_ORG=${v.slice(0, 12)}`]),
   context('rapidapi-key', ['X-RapidAPI-Key', 'RAPIDAPI_KEY'], () => cat(mixed(30), '_', mixed(19)), (v) => [`RAPIDAPI_HOST=${v.slice(0, 12)}`]),

@@ -25,12 +25,48 @@ const plainHex = (): string => {
     if (e >= 3.0 && e < 3.5 && /[a-f]/.test(s)) return s;
   }
 };
-const mixed = (n: number): string => {
+/** Alphanumerics drawn uniformly, as token generators draw them (a 24-character one holds no digit one time in 68). */
+const mixed = (n: number): string => rand(ALNUM, n);
+
+/** Letters-only placeholder words, which a random token can hold by chance. */
+const PLACEHOLDER_WORDS = ['fake', 'todo', 'dummy', 'sample', 'lorem', 'fixme', 'insert', 'qwerty'];
+/**
+ * A random token that holds a placeholder word inside it, as now and then a random token does: the word is part
+ * of a longer run of letters (`…Qfakem…`, `…ZTODO7…`), never a word of its own.
+ */
+const randomWithWord = (): string => {
+  const word = PLACEHOLDER_WORDS[Number.parseInt(rand(HEX, 2), 16) % PLACEHOLDER_WORDS.length]!;
+  const lower = rand('01', 1) === '0';
+  const inside = lower ? cat(rand(UPPER + LOWER, 1), word, rand(LOWER, 1)) : cat(rand(UPPER, 1), word.toUpperCase(), rand(DIGITS, 1));
+  return cat(mixed(Number.parseInt(rand(DIGITS, 1), 10) + 8), inside, mixed(14));
+};
+
+/** Random letters of both cases and no digit, as one random base62 token in 34 (20 characters) is drawn. */
+export const randomLetters = (n: number): string => {
   for (;;) {
-    const s = rand(ALNUM, n);
-    if (/\d/.test(s) && /[A-Z]/.test(s) && /[a-z]/.test(s)) return s;
+    const s = rand(UPPER + LOWER, n);
+    if (/[A-Z]/.test(s) && /[a-z]/.test(s)) return s;
   }
 };
+/** Base64 of random text that holds no digit, as base64 of text now and then does. */
+const base64NoDigit = (): string => {
+  for (;;) {
+    const s = Buffer.from(rand(UPPER + LOWER, 32)).toString('base64');
+    if (!/\d/.test(s)) return s;
+  }
+};
+
+/**
+ * Where a random token with no digit is written, for the rate test in rules.test.ts: random letters pass the
+ * shape test (`randomLetters` in src/scan/entropy.ts) 95–99.6 % of the time, so they are tested as a rate over
+ * many draws, not one by one.
+ */
+export const LETTER_TOKEN_SYNTAXES: ((p: string) => { text: string; file: string })[] = [
+  (p) => ({ text: `client_secret = "${p}"`, file: 'app/oauth.py' }),
+  (p) => ({ text: `SLACK_BOT_SECRET=${p}\n`, file: '.env' }),
+  (p) => ({ text: `  api_token: '${p}'\n`, file: 'config/app.yml' }),
+  (p) => ({ text: `{"access_token": "${p}", "expires_in": 3600}`, file: 'token.json' }),
+];
 
 function cases(rule: string, find: (() => { text: string; secret: string; file?: string })[], miss: (() => string | { text: string; file?: string })[]): Case {
   return {
@@ -85,6 +121,7 @@ export const SYNTAX_CASES: Case[] = [
       () => '  - name: DB_PASSWORD\n    value: "{{ .Values.db.password }}"\n',
       () => `  - name: LOG_LEVEL\n    value: ${mixed(20)}\n`,
       () => '<add key="Username" value="deploy-bot" />',
+      () => '  - name: API_TOKEN\n    value: ClientCredentialsGrantHandler\n',
     ],
   ),
   cases(
@@ -156,7 +193,7 @@ export const SYNTAX_CASES: Case[] = [
   cases(
     'plist-secret',
     [() => { const p = mixed(32); return { text: `<key>APIToken</key>\n\t<string>${p}</string>`, secret: p, file: 'Info.plist' }; }],
-    [() => `<key>CFBundleName</key>\n<string>${mixed(20)}</string>`, () => '<key>PasswordHint</key><string>Your first pet</string>'],
+    [() => `<key>CFBundleName</key>\n<string>${mixed(20)}</string>`, () => '<key>PasswordHint</key><string>Your first pet</string>', () => '<key>APIToken</key>\n<string>KeychainAccessGroupName</string>'],
   ),
   cases(
     'cli-credential-argument',
@@ -176,6 +213,7 @@ export const SYNTAX_CASES: Case[] = [
       () => 'vault login -method=userpass username=ops',
       () => 'doctl auth init -t ${{ secrets.DO_TOKEN }}',
       () => 'app --password=<password>',
+      () => 'app --token ReadFromEnvironmentVariable',
     ],
   ),
   cases(
@@ -192,7 +230,7 @@ export const SYNTAX_CASES: Case[] = [
       () => { const p = mixed(32); return { text: `# old key: ${p}\nAPI_KEY = os.environ["API_KEY"]`, secret: p, file: 'app/settings.py' }; },
       () => { const p = mixed(24); return { text: `// staging value: "${p}"`, secret: p, file: 'src/client.ts' }; },
     ],
-    [() => '# key: value pairs are read below', () => `// value: ${rand(LOWER, 20)}`, () => '# the key is stored in Vault'],
+    [() => '# key: value pairs are read below', () => `// value: ${rand(LOWER, 20)}`, () => '# the key is stored in Vault', () => '# old key: DefaultAzureCredentialProvider'],
   ),
   cases(
     'generic-key-assignment',
@@ -204,6 +242,9 @@ export const SYNTAX_CASES: Case[] = [
       () => { const p = mixed(32); return { text: `sdk_key = "${p}"`, secret: p, file: 'app/flags.py' }; },
       () => { const p = rand(HEX, 64); return { text: `storage:\n  encryption_key: ${p}\n`, secret: p, file: 'config/app.yaml' }; },
       () => { const p = cat(mixed(8), '&', generated(31)); return { text: `encryption_key = '${p}'`, secret: p, file: 'app/settings.py' }; },
+      () => { const p = base64NoDigit(); return { text: `ENCRYPTION_KEY=${p}\n`, secret: p, file: '.env' }; },
+      () => { const p = base64NoDigit(); return { text: `crypto:\n  encryption_key: ${p}\n`, secret: p, file: 'config/app.yaml' }; },
+      () => { const p = base64NoDigit(); return { text: `{"masterKey": "${p}"}`, secret: p, file: 'parse-server.json' }; },
     ],
     [
       () => `cacheKey: "${rand(HEX, 64)}"`,
@@ -217,6 +258,10 @@ export const SYNTAX_CASES: Case[] = [
       // A secret_key with symbols is generic-secret-assignment's.
       () => `SECRET_KEY = '${cat(mixed(8), '&', generated(31))}'`,
       () => `signingKey: '^[A-Za-z0-9_-]{43}=$'`,
+      () => `cacheKey: "${base64NoDigit()}"`,
+      () => `encryption_key: ${Buffer.from(rand(UPPER, 1).repeat(32)).toString('base64')}`,
+      () => `masterKey = "${cat(randomLetters(20), '=')}"`,
+      () => 'masterKey: "ApplicationMasterKeyFromVault"',
     ],
   ),
   cases(
@@ -238,6 +283,19 @@ export const SYNTAX_CASES: Case[] = [
       () => { const p = plainHex(); return { text: `  app_secret: "${p}"`, secret: p, file: 'config/app.yml' }; },
       () => { const p = cat('M(', mixed(8), ')', generated(38)); return { text: `SECRET_KEY = '${p}'`, secret: p, file: 'mysite/settings.py' }; },
       () => { const p = cat('%', mixed(6), '&', generated(40)); return { text: `SECRET_KEY = "${p}"`, secret: p, file: 'mysite/settings.py' }; },
+      // my.cnf and other INI files have no parameter syntax: an unquoted value starting with `?` is the password.
+      () => { const p = cat('?', generated(19)); return { text: `[client]\nuser=root\npassword=${p}\n`, secret: p, file: 'home/.my.cnf' }; },
+      () => { const p = cat('?', humanPassword()); return { text: `[mysqldump]\nuser = backup\npassword = ${p}\n`, secret: p, file: 'etc/mysql/conf.d/backup.cnf' }; },
+      () => { const p = cat('?', mixed(16)); return { text: `[databases]\nappdb = host=db.internal dbname=app user=app password=${p}\n`, secret: p, file: 'pgbouncer.ini' }; },
+      () => { const p = cat('?', generated(15)); return { text: `DB_PASSWORD=${p}\n`, secret: p, file: '.env.production' }; },
+      () => { const p = cat('?', mixed(6), '#', mixed(8)); return { text: `mysql:\n  password: ${p}\n`, secret: p, file: 'group_vars/db.yml' }; },
+      // A password holding what reads as percent-encoding (`%0C`, `%1D`) is one secret, not its decoded pieces too.
+      () => { const p = cat(mixed(4), rand(DIGITS, 2), '%', rand('01', 1), rand('9ACD', 1), generated(10)); return { text: `[client]\npassword=${p}\n`, secret: p, file: 'home/.my.cnf' }; },
+      // A random token that happens to hold a placeholder word inside it is still a token.
+      () => { const p = randomWithWord(); return { text: `api_token = "${p}"`, secret: p, file: 'app/settings.py' }; },
+      () => { const p = randomWithWord(); return { text: `AUTH_TOKEN=${p}`, secret: p, file: '.env' }; },
+      () => { const p = randomWithWord(); return { text: `  client_secret: ${p}\n`, secret: p, file: 'config/oauth.yml' }; },
+      () => { const p = randomWithWord(); return { text: `{"access_token": "${p}", "token_type": "bearer"}`, secret: p, file: 'config.json' }; },
     ],
     [
       () => `password: ENC[AES256_GCM,data:${rand(B64, 24)},iv:${rand(B64, 43)}=,tag:${rand(B64, 22)}==,type:str]`,
@@ -261,12 +319,39 @@ export const SYNTAX_CASES: Case[] = [
       () => 'password = ":db_pass"',
       () => 'api_key: "@ApiKey"',
       () => 'client_secret: "decrypt(blob)"',
+      // Identifiers and words of both cases with no digit: a name, not a token.
+      () => 'client_secret = "DefaultAzureCredentialOptions"',
+      () => 'SESSION_SECRET=RotateDailyFromVaultPolicy',
+      () => '  api_token: "RefreshAccessOnExpiry"',
+      () => '"access_token": "ClientCredentialsGrantHandler"',
+      () => 'secret: CorrectHorseBatteryStapleWords',
+      // Bind parameters: JDBC/ODBC `?`, positional `?1`.
+      () => 'UPDATE users SET password=? WHERE id=?',
+      () => `query("SELECT * FROM accounts WHERE token = ?1 AND tenant = ?2")`,
+      () => ({ text: '[client]\npassword=?${MYSQL_PWD}\n', file: 'home/.my.cnf' }),
+      // Placeholders written as words, whatever the case and separators.
+      () => `api_token = "fake_token_${rand(DIGITS, 4)}"`,
+      () => 'AUTH_TOKEN=your-todo-here',
+      () => 'client_secret: "<todo>"',
+      () => `api_key = "FAKE-API-KEY-${rand(DIGITS, 6)}"`,
+      () => `client_secret = "myFakeSecret${rand(DIGITS, 4)}"`,
+      () => `token = "faketoken${rand(DIGITS, 6)}"`,
+      () => `SECRET_TOKEN=TODO_${rand(UPPER, 4)}${rand(DIGITS, 2)}`,
+      () => `password: "dummyPassword${rand(DIGITS, 3)}!"`,
+      () => `secret = "${rand(DIGITS, 3)}-sample-secret-${rand(LOWER, 4)}"`,
+      () => `password: "ChangeMe${rand(DIGITS, 3)}!"`,
+      () => `api_token = "YourTokenGoesHere${rand(DIGITS, 2)}"`,
+      () => `client_secret: LetMeIn${rand(DIGITS, 4)}`,
+      () => `SECRET_TOKEN="Xk${rand(DIGITS, 2)}-Lorem-${mixed(6)}"`,
     ],
   ),
   cases(
     'database-connection-string',
-    [() => { const p = humanPassword().replace(/[@#%]/g, 'x'); return { text: `REDIS_URL=rediss://:${p}@cache.internal:6380/0`, secret: p }; }],
-    [() => 'redis://:@localhost:6379'],
+    [
+      () => { const p = humanPassword().replace(/[@#%]/g, 'x'); return { text: `REDIS_URL=rediss://:${p}@cache.internal:6380/0`, secret: p }; },
+      () => { const p = randomWithWord(); return { text: `DATABASE_URL=postgres://app:${p}@db.internal:5432/app`, secret: p }; },
+    ],
+    [() => 'redis://:@localhost:6379', () => `DATABASE_URL=postgres://app:fake_password_${rand(DIGITS, 2)}@localhost/app`, () => 'mongodb://admin:<todo>@localhost/admin'],
   ),
   cases(
     'basic-auth-url',
