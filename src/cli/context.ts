@@ -15,6 +15,12 @@ export interface CommandContext {
   invokedAs: string;
 }
 
-export interface CommandModule {
+/** A command's implementation, loaded only when it runs; `Opts` is `OptionsOf` its spec. */
+export interface CommandModule<Opts> {
+  run(ctx: CommandContext, args: string[], opts: Opts): Promise<number>;
+}
+
+/** A command module not yet typed by its spec. */
+export interface LegacyCommandModule {
   run(ctx: CommandContext, args: string[], opts: Record<string, unknown>): Promise<number>;
 }

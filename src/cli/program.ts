@@ -1,88 +1,100 @@
 import { Argument, Command, Option } from 'commander';
-import type { CommandModule } from './context.js';
+import type { CommandContext, CommandModule, LegacyCommandModule } from './context.js';
+import programSpec from './program.spec.js';
+import { helpAfter, type CommandSpec, type OptionsOf } from './spec.js';
+import create from './commands/create.spec.js';
+import get from './commands/get.spec.js';
+import update from './commands/update.spec.js';
+import { ROTATION_MODE_KEY } from './help-words.js';
 
 /**
- * The command-line surface: every command, option and help text, in one place so `--help`, the man page and
- * completion are generated from the same definitions. Nothing here imports a command's implementation; each
- * action loads its module on demand.
+ * The command-line surface, assembled from the specs (`commands/<name>.spec.ts`, `program.spec.ts`) so that
+ * `--help`, the man page and completion come from the same definitions. Nothing here imports a command's
+ * implementation; each action loads its module on demand.
  */
 
-/** The per-secret rotation mark (src/rotation/managed.ts), spelled here so help loads no rotation code. */
-const ROTATION_MODE_KEY = 'vh-rotation-mode';
+export { ENVIRONMENT, EXIT_CODES } from './program.spec.js';
 
-export const SECRET_TYPES_HELP = 'database_password, api_key, jwt_secret, encryption_key, webhook_secret, oauth_client_secret, tls_private_key, generic';
+/** Starts a command: loads its module and runs it with the arguments and options commander parsed. */
+type Start = (ctx: CommandContext, cmd: Command, args: string[]) => Promise<number>;
 
-export const EXIT_CODES: [number, string][] = [
-  [0, 'success (health: OK; scan: no findings)'],
-  [1, 'health WARNING; rotations / rotate-all: an interrupted rotation waits for --resume or --abort; compliance: a control fails; scan found secrets (with --fail-on-secrets); audit verify: chain broken; audit: anomalies (with --fail-on-anomalies); restore: a conflict was left alone'],
-  [2, 'health CRITICAL; rotate-all: at least one rotation failed; restore: at least one secret failed; scan could not read its input'],
-  [3, 'health UNKNOWN'],
-  [64, 'usage error: unknown command or option, bad argument; a lifecycle transition the state does not allow'],
-  [65, 'bad data: empty or oversized value, malformed input'],
-  [66, 'not found: no such secret, version or file'],
-  [69, 'unavailable: a store (or a notify channel) cannot be reached (network, throttling)'],
-  [70, 'internal error (or a rotation phase that failed without a more specific cause)'],
-  [73, 'cannot create an output file'],
-  [74, 'I/O error'],
-  [75, 'temporary failure: conflicting concurrent change or lock held; a notify channel refused; retry'],
-  [77, 'permission denied: authentication or authorisation failed, or an enforced policy rule forbids the action'],
-  [78, 'configuration error (config or policy file)'],
-  [130, 'interrupted: Ctrl-C at a prompt (nothing was changed), or SIGINT while working'],
-  [143, 'stopped by SIGTERM (a rotation in flight is journaled: `rotate --resume` or `--abort` finishes it)'],
+/** A command's spec and the loader of its implementation, whose options the compiler holds to the spec. */
+interface CommandEntry {
+  spec: CommandSpec;
+  start: Start;
+}
+
+function entry<S extends CommandSpec>(spec: S, load: () => Promise<CommandModule<OptionsOf<S>>>): CommandEntry {
+  return {
+    spec,
+    async start(ctx, cmd, args) {
+      const opts = { ...cmd.opts<OptionsOf<S>>() };
+      // The hidden copies of the global options are the program's, not the command's.
+      for (const o of cmd.options) if (o.hidden) Reflect.deleteProperty(opts, o.attributeName());
+      return (await load()).run(ctx, args, opts);
+    },
+  };
+}
+
+/** In program order: the order of `--help`, the man page and completion. */
+const COMMANDS: CommandEntry[] = [
+  entry(get, () => import('./commands/get.js')),
+  entry(create, () => import('./commands/create.js')),
+  entry(update, () => import('./commands/update.js')),
 ];
 
-export const ENVIRONMENT: [string, string][] = [
-  ['VH_SECRETS_HOME', 'directory for the embedded store, its key, journal, audit log and locks (default ~/.local/share/vh-secrets)'],
-  ['VH_SECRETS_CONFIG', 'config file (instead of ./vh-secrets.toml or ~/.config/vh-secrets/config.toml)'],
-  ['VH_SECRETS_ENV', 'environment: merge config/<name>.toml over the base config (when --env is not given)'],
-  ['VH_SECRETS_FILE_KEY', 'key of the embedded file store: 32 bytes as hex/base64, or a passphrase of 16+ characters'],
-  ['VH_SECRETS_AUDIT_HMAC_KEY', 'key for an HMAC-keyed audit hash chain'],
-  ['VH_SECRETS_ACTOR', 'actor name recorded in audit events and checked by the policy (default: the OS user; --actor wins)'],
-  ['VH_SECRETS_POLICY', 'policy file (when neither --policy nor the config names one)'],
-  ['VOICEHIVE_EMERGENCY_CONTACTS', 'notify: addresses included in notices (comma separated; overrides [notify] contacts)'],
-  ['VOICEHIVE_ALLOWED_IP_RANGES', 'audit: CIDR ranges source IPs must fall in (comma separated; overrides [audit.anomalies])'],
-  ['VOICEHIVE_ALLOWED_COUNTRIES', 'audit: ISO country codes source IPs must be placed in (comma separated; needs geoip_db)'],
-  ['VH_SECRETS_TIMEOUT', 'how long to wait for the stores when --timeout is not given (e.g. 10s; health: its whole budget)'],
-  ['VH_SECRETS_DEBUG', 'set to 1 to print stack traces'],
-  ['NO_COLOR, FORCE_COLOR', 'turn colour off / on'],
-  ['CI', 'when true, never prompt'],
-];
-
-/** Options every command accepts, before or after the command name. */
-export const GLOBAL_OPTIONS: [string, string][] = [
-  ['--config <file>', 'config file (TOML)'],
-  ['--env <name>', 'merge config/<name>.toml over the base config (default VH_SECRETS_ENV)'],
-  ['--json', 'machine-readable JSON on stdout'],
-  ['-q, --quiet', 'no progress or notes on stderr'],
-  ['--no-color', 'no colour (also NO_COLOR)'],
-  ['-y, --yes', 'assume yes for confirmations (required for destructive actions without a TTY)'],
-  ['--debug', 'print stack traces on errors'],
-  ['--actor <name>', 'actor recorded in audit events and checked by the policy (default VH_SECRETS_ACTOR, else the OS user)'],
-  ['--policy <file>', 'policy file (TOML; default [policy] file in the config, else VH_SECRETS_POLICY)'],
-  ['--timeout <duration>', 'how long to wait for the stores (500ms, 10s, 2m; default VH_SECRETS_TIMEOUT; health: its whole budget, 20s)'],
-];
-
-type Loader = () => Promise<CommandModule>;
+type Loader = () => Promise<LegacyCommandModule>;
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export interface ProgramHooks {
-  /** Loads the command's module, runs it, and records its exit code. */
-  invoke(load: Loader, cmd: Command, args: string[]): Promise<void>;
+  /** Runs the command (`start` loads its module), and records its exit code. */
+  invoke(cmd: Command, args: string[], start: (ctx: CommandContext) => Promise<number>): Promise<void>;
 }
 
-function action(hooks: ProgramHooks, load: Loader) {
+function action(hooks: ProgramHooks, start: Start) {
   return async (...params: unknown[]): Promise<void> => {
     const cmd = params[params.length - 1] as Command;
     // A variadic last argument (`run -- COMMAND ARGS…`) takes all that is left.
     const args = cmd.registeredArguments.at(-1)?.variadic ? cmd.args : cmd.args.slice(0, cmd.registeredArguments.length);
-    await hooks.invoke(load, cmd, args);
+    await hooks.invoke(cmd, args, (ctx) => start(ctx, cmd, args));
   };
 }
 
+function legacy(hooks: ProgramHooks, load: Loader) {
+  return action(hooks, async (ctx, cmd, args) => {
+    const own = { ...cmd.opts() };
+    for (const o of cmd.options) if (o.hidden) Reflect.deleteProperty(own, o.attributeName());
+    return (await load()).run(ctx, args, own);
+  });
+}
+
+function addCommand(program: Command, hooks: ProgramHooks, { spec, start }: CommandEntry): void {
+  const cmd = program.command(spec.name, spec.hidden ? { hidden: true } : {});
+  for (const alias of spec.aliases ?? []) cmd.alias(alias);
+  cmd.description(spec.description);
+  for (const a of spec.arguments ?? []) {
+    const argument = new Argument(a.name, a.description);
+    if (a.choices) argument.choices(a.choices);
+    if (a.default !== undefined) argument.default(a.default);
+    cmd.addArgument(argument);
+  }
+  for (const o of spec.options ?? []) {
+    const option = new Option(o.flags, o.description);
+    if (o.choices) option.choices(o.choices);
+    if (o.default !== undefined) option.default(o.default);
+    if (o.repeatable) option.default([]).argParser(collect);
+    cmd.addOption(option);
+  }
+  if (spec.passThroughOptions) cmd.passThroughOptions();
+  const after = helpAfter(spec);
+  if (after !== undefined) cmd.addHelpText('after', after);
+  cmd.action(action(hooks, start));
+}
+
 export function buildProgram(version: string, hooks: ProgramHooks): Command {
-  const program = new Command('vh-secrets')
-    .description('Secrets operations for Vault/OpenBao, AWS Secrets Manager, Azure Key Vault, Google Secret Manager and an embedded encrypted file store.')
+  const program = new Command(programSpec.name)
+    .description(programSpec.description)
     .version(version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     // Program options are parsed before the subcommand only; each subcommand carries hidden copies of the
@@ -92,54 +104,9 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .configureHelp({ showGlobalOptions: true })
     .showSuggestionAfterError(true)
     .showHelpAfterError('  hint: run with --help for usage')
-    .addHelpText('after', () => {
-      const codes = EXIT_CODES.map(([c, t]) => `  ${String(c).padStart(3)}  ${t}`).join('\n');
-      const env = ENVIRONMENT.map(([k, t]) => `  ${k.padEnd(26)} ${t}`).join('\n');
-      return `\nSecret references: STORE:NAME[#KEY][@VERSION]  e.g. prod-vault:app/db#password@3\n  without STORE the default store (the embedded file store "local") is used.\n\nExit codes:\n${codes}\n\nEnvironment:\n${env}\n`;
-    });
+    .addHelpText('after', programSpec.help);
 
-  program
-    .command('get')
-    .description('print a secret value to stdout (and only there)')
-    .argument('<ref>', 'secret reference')
-    .option('--at <version>', 'version id or stage (current, pending, previous); same as REF@VERSION')
-    .option('--field <key>', 'one key of a JSON-object value (same as REF#KEY)')
-    .addOption(new Option('--format <format>', 'raw (default), json, env (export lines), dotenv or yaml').choices(['raw', 'json', 'env', 'dotenv', 'yaml']))
-    .addHelpText('after', '\nThe value is written as-is (no trailing newline is added unless stdout is a terminal).\nWith --json (or --format json): {ref, store, name, key, version, encoding, value}.\n--format env|dotenv|yaml: one line per key of a JSON-object value, else one line named after the secret\n(app/db-password → DB_PASSWORD); a value that is not UTF-8 text exits 65.')
-    .action(action(hooks, () => import('./commands/get.js')));
-
-  program
-    .command('create')
-    .alias('put')
-    .description('create a secret; the value comes from stdin, --value-file or --generate, never from the command line')
-    .argument('<ref>', 'secret reference (without @VERSION)')
-    .addOption(new Option('--type <type>', `secret type: ${SECRET_TYPES_HELP}`).default('generic'))
-    .option('--generate', "generate the value with the type's generator")
-    .option('--value-file <file>', 'read the value from a file (- for stdin)')
-    .option('--expires-in-days <n>', 'expiry, in days from now')
-    .option('--rotation-days <n>', "rotation interval in days (default: the type's policy)")
-    .option('--owner <owner>', 'owner (team or person) recorded in metadata')
-    .option('--target <name>', 'rotation target from the config ([targets.<name>]) that rotations apply the new value to')
-    .option('--reload <name>', 'a [[reload]] from the config that each rotation runs after promote (repeatable)', collect, [])
-    .option('--tag <key=value>', 'tag (repeatable)', collect, [])
-    .addHelpText('after', '\nAs `put`, on a secret that exists it writes a new version from the value given, as `set` does.\nUnder a policy (--policy), a rule the request breaks exits 77 naming the rule (mode "enforce") or warns (mode "warn").\nExamples:\n  printf %s "$DB_PASS" | vh-secrets create app/db --type database_password\n  vh-secrets create prod-vault:app/api --type api_key --generate --tag team=payments')
-    .action(action(hooks, () => import('./commands/create.js')));
-
-  program
-    .command('update')
-    .description("change what vh-secrets knows about a secret (tags, owner, rotation interval, expiry, target, type) — metadata only, never the value")
-    .argument('<ref>', 'secret reference (without @VERSION or #KEY)')
-    .option('--tag <key=value>', 'set a tag (repeatable)', collect, [])
-    .option('--untag <key>', 'remove a tag (repeatable)', collect, [])
-    .option('--owner <owner>', 'owner (team or person); "" removes it')
-    .option('--rotation-days <n>', 'rotation interval in days')
-    .option('--expires-in-days <n>', 'expiry, in days from now')
-    .option('--no-expiry', 'remove the expiry')
-    .option('--target <name>', 'rotation target from the config ([targets.<name>])')
-    .option('--no-target', "remove the secret's own rotation target")
-    .addOption(new Option('--type <type>', `secret type: ${SECRET_TYPES_HELP}`))
-    .addHelpText('after', '\nRefused before anything is written when the policy would not accept the result (exit 77 naming the rule),\nor — for --type and --target — while a rotation of the secret is in flight (exit 75). Audited as `updated`.\nExamples:\n  vh-secrets update app/db --owner dba --rotation-days 30 --tag team=payments\n  vh-secrets update prod-vault:app/api --untag legacy --no-expiry')
-    .action(action(hooks, () => import('./commands/update.js')));
+  for (const c of COMMANDS) addCommand(program, hooks, c);
 
   program
     .command('set')
@@ -151,7 +118,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--force', 'cut a previous version still inside its grace period')
     .option('--dry-run', 'show what would happen, change nothing')
     .addHelpText('after', '\nThe previous version stays valid for its grace period, as after a rotation. The value never comes from the\ncommand line. Exit: 0 written, 75 --cas version no longer current or another rotation holds the secret,\n64 the current value again, 65 an empty or oversized value, 77 a policy rule broken.\nExamples:\n  printf %s "$NEW_KEY" | vh-secrets set app/stripe --reason "reissued by vendor"\n  vh-secrets set app/tls#key --value-file new.key --cas 3')
-    .action(action(hooks, () => import('./commands/set.js')));
+    .action(legacy(hooks, () => import('./commands/set.js')));
 
   program
     .command('list')
@@ -162,13 +129,13 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--type <type>', 'only this secret type')
     .option('--store <alias>', 'only this store')
     .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])
-    .action(action(hooks, () => import('./commands/list.js')));
+    .action(legacy(hooks, () => import('./commands/list.js')));
 
   program
     .command('describe')
     .description('show metadata and versions of a secret (never the value)')
     .argument('<ref>', 'secret reference')
-    .action(action(hooks, () => import('./commands/describe.js')));
+    .action(legacy(hooks, () => import('./commands/describe.js')));
 
   program
     .command('revoke')
@@ -176,7 +143,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .argument('<ref>', 'secret reference')
     .option('--at <version>', 'version id or stage to revoke; same as REF@VERSION')
     .option('--force', 'allow revoking the current version on its own')
-    .action(action(hooks, () => import('./commands/revoke.js')));
+    .action(legacy(hooks, () => import('./commands/revoke.js')));
 
   program
     .command('lifecycle')
@@ -185,7 +152,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--type <type>', 'report: only this secret type')
     .option('--store <alias>', 'report: only this store')
     .addHelpText('after', '\nStates: CREATED → ACTIVATED → (ACCESSED) → ROTATED … → DEPRECATED → EXPIRED / REVOKED → ARCHIVED → PURGED,\nderived from the store (vh-state, the revoked flag, expiry, rotation time) and the local audit log (accesses,\npurges). The history comes from the audit log, each transition being an audit event of the same name.\nExit: 0 shown, 66 no such secret (and no purge of it in the log); report: 0, or 69 when a store could not be read.\nWith --json: {ref,store,name,state,type,created_at,rotated_at,expires_at,current_version,versions,\nhistory:[{ts,event,state,scope,version,actor,success,error_code,count,last_ts,reason}],log,notes};\nreport: {generated_at,types:[{type,total,states,overdue_rotations,overdue,mean_age_days,\nmean_days_since_rotation}],totals,errors,log}.')
-    .action(action(hooks, () => import('./commands/lifecycle.js')));
+    .action(legacy(hooks, () => import('./commands/lifecycle.js')));
 
   program
     .command('deprecate')
@@ -193,7 +160,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .argument('<ref>', 'secret reference')
     .option('--reason <text>', 'reason recorded in the audit log')
     .addHelpText('after', '\nAllowed from ACTIVATED, ACCESSED, ROTATED or EXPIRED; exit 64 from REVOKED or ARCHIVED, 0 when already deprecated.')
-    .action(action(hooks, () => import('./commands/deprecate.js')));
+    .action(legacy(hooks, () => import('./commands/deprecate.js')));
 
   program
     .command('archive')
@@ -201,7 +168,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .argument('<ref>', 'secret reference')
     .option('--reason <text>', 'reason recorded in the audit log')
     .addHelpText('after', '\nAllowed from REVOKED or EXPIRED (exit 64 otherwise: revoke it first); 0 when already archived.\nThe versions stay in the store, disabled, so the store\'s own tools can still bring them back.')
-    .action(action(hooks, () => import('./commands/archive.js')));
+    .action(legacy(hooks, () => import('./commands/archive.js')));
 
   program
     .command('purge')
@@ -210,7 +177,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--force', 'purge from any state, not only ARCHIVED or REVOKED')
     .option('--reason <text>', 'reason recorded in the audit log')
     .addHelpText('after', '\nAllowed from ARCHIVED or REVOKED; --force allows any state. --yes is always required; on a terminal you\nalso type the secret name back (never asked under CI=true or without a TTY).\nExit: 0 purged, 64 without --yes, name not matching, or a state that does not allow it, 66 no such secret.')
-    .action(action(hooks, () => import('./commands/purge.js')));
+    .action(legacy(hooks, () => import('./commands/purge.js')));
 
   program
     .command('notify')
@@ -221,7 +188,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--store <alias>', 'only this store')
     .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])
     .addHelpText('after', '\nA secret gets one notice when it enters the warning window before its expiry or rotation due date, and one\nwhen the date passes; what was sent is kept in the secret\'s metadata (vh-notified), so no run on any host sends\nit twice. A rotation or a new expiry starts a new window. Channels: [[notify.channels]] kind = "webhook"\n(Slack-compatible JSON {text, blocks}, url may hold a token and is never printed) or kind = "command" (the\nnotice as JSON on stdin, killed after timeout_ms). Contacts from VOICEHIVE_EMERGENCY_CONTACTS (comma separated).\nNotices never carry a secret value. One run per host at a time (lock in VH_SECRETS_HOME/locks). Exit: 0 all\ndue notices delivered, 69 a channel or store unreachable, 75 a channel refused a notice or timed out (retried\nnext run) or another notify run holds the lock, 77 the access policy denied notices for some secrets, 78 no\nchannels configured.\nWith --json: {generated_at,dry_run,within_days,channels,notices:[{secret,type,owner,windows:[{kind,phase,\ndeadline,days_left,id}],status,delivered,failed:[{channel,reason,message}],mark_error}],summary,errors}.')
-    .action(action(hooks, () => import('./commands/notify.js')));
+    .action(legacy(hooks, () => import('./commands/notify.js')));
 
   program
     .command('health')
@@ -233,7 +200,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--pushgateway <url>', 'push metrics to a Prometheus Pushgateway')
     .option('--metrics-names', 'also export one series per secret, labelled with its name (names can be sensitive)')
     .addHelpText('after', '\nExit: 0 OK, 1 WARNING (due soon, a rotation interrupted on this host), 2 CRITICAL (expired, overdue past the\nhard limit, stuck or failed rotation, revoked-but-current, store down or not answering within --timeout),\n3 UNKNOWN (could not evaluate). The whole check ends within --timeout (default 20s, VH_SECRETS_TIMEOUT): a store\nthat has not answered by then is CRITICAL and its secrets UNKNOWN (those it last listed on this host).\nAn unwritable --metrics-file exits 73 and leaves no partial file; a Pushgateway that cannot be reached only warns.\nPolicy rules (--policy / [policy] file) are checked from metadata: an enforce-mode violation is CRITICAL,\na warn-mode one WARNING (check "policy").\nWith --json: {status, generated_at, summary, policy, stores:[{store,provider,status,reachable,authenticated,\nlatency_ms,secrets,unknown_secrets,last_listed_at,error}], secrets:[{secret,store,type,status,age_days,rotated_at,\nrotation_due_at,expires_at,current_version,checks:[{check,status,message}],policy_violations:[{rule,check,mode,message}]}]}.')
-    .action(action(hooks, () => import('./commands/health.js')));
+    .action(legacy(hooks, () => import('./commands/health.js')));
 
   program
     .command('exporter')
@@ -243,7 +210,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option('--allow-remote', 'allow a --listen address that is not loopback (e.g. 0.0.0.0:9469 in a pod)')
     .option('--metrics-names', 'also export one series per secret, labelled with its name (names can be sensitive)')
     .addHelpText('after', '\n/metrics serves the metrics of `health --metrics-file` (and the exporter\'s own voicehive_secrets_exporter_*)\nfrom the last evaluation; evaluations run in the background every --interval, never two at once, each within\n--timeout (default 20s); a scrape before the first has finished waits for it. /healthz: 200 while the last\nevaluation finished less than 3 intervals ago, else 503. Binds loopback only unless --allow-remote. Prints the\nbound address, then one line per evaluation (counts and codes, never a value or a name) on stderr.\nSIGTERM / SIGINT: stops serving and exits 0. Exit 64 for a bad --listen or --interval or a non-loopback\n--listen without --allow-remote; 69 when the address is in use; 77 when the port needs privileges.\nExamples:\n  vh-secrets exporter\n  vh-secrets exporter --listen 0.0.0.0:9469 --allow-remote --interval 2m')
-    .action(action(hooks, () => import('./commands/exporter.js')));
+    .action(legacy(hooks, () => import('./commands/exporter.js')));
 
   program
     .command('rotate')
@@ -266,7 +233,7 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
       'after',
       `\nEach previous version stays valid through its own grace period, whatever rotations follow. Where the target\nholds only two credentials (alternating users, an IAM user's keys), a rotation that would cut one still in\nits grace is deferred (exit 75, naming the version and when its grace ends) unless --force or --emergency; on\na terminal it asks.\nA secret whose value is issued elsewhere — type generic, oauth_client_secret or tls_private_key, or an api_key\nwithout a rotation target — is replaced by a generated value only with --force (on a terminal, after a\nquestion); one with a rotation target, or marked ${ROTATION_MODE_KEY}=generate in its metadata, rotates like any other.\n--resume --all / --abort --all finish every interrupted rotation \`vh-secrets rotations\` lists (filters:\n--store, --type, --tag); without a TTY they need --yes or --confirm, and never prompt under CI=true. A rotation\nwhose secret is gone from the store is cleared by --abort (nothing to discard).\nExit: 0 rotated (or nothing to resume), 75 skipped because another rotation holds the secret, or deferred,\n64 a value issued elsewhere without --force (no TTY), 66 no such secret, 65 type without a generator; a failed\nrotation is rolled back and exits with its error's code. --all: 0 all finished, 2 at least one failed.\nWith --all --json: {action,results:[{secret,store,type,status,version,note,error}],summary}.\nEnvironment: VOICEHIVE_GRACE_PERIOD_HOURS (24), VOICEHIVE_ROTATION_TIMEOUT_MINUTES (30), VH_SECRETS_FAILPOINT (tests).`,
     )
-    .action(action(hooks, () => import('./commands/rotate.js')));
+    .action(legacy(hooks, () => import('./commands/rotate.js')));
 
   program
     .command('rotate-all')
@@ -287,7 +254,7 @@ listed as held and asked again on the next run; cron \`rotate-all --cleanup-only
 With --json: {results:[{secret,store,type,status,version,note,error:{code,message}}], cleanups,
 held:[{secret,version,sessions,target}], summary}.\nEnvironment: VOICEHIVE_MAX_CONCURRENT_ROTATIONS (3), VOICEHIVE_ROTATION_TIMEOUT_MINUTES (30), VOICEHIVE_GRACE_PERIOD_HOURS (24).`,
     )
-    .action(action(hooks, () => import('./commands/rotate-all.js')));
+    .action(legacy(hooks, () => import('./commands/rotate-all.js')));
 
   program
     .command('rotations')
@@ -299,7 +266,7 @@ held:[{secret,version,sessions,target}], summary}.\nEnvironment: VOICEHIVE_MAX_C
       'after',
       '\nA rotation is in flight while its holder may still run: on this host while its process holds the rotation\nlock; from another host until it is older than VOICEHIVE_ROTATION_TIMEOUT_MINUTES (30). Otherwise it is\ninterrupted and waits for `vh-secrets rotate <ref> --resume` or `--abort` (or `rotate --resume --all`).\nExit (like health): 0 nothing interrupted, 1 (WARNING) at least one interrupted rotation, 3 (UNKNOWN) a store or\na journal file could not be read.\nWith --json: {generated_at, rotations:[{secret,store,rotation_id,source,type,phase,host,pid,started_at,\nage_seconds,holder,state,why,from_version,current_version,pending_version,secret_exists,resume,abort}],\nerrors:[{where,code,message}], summary:{total,interrupted,in_flight}}.',
     )
-    .action(action(hooks, () => import('./commands/rotations.js')));
+    .action(legacy(hooks, () => import('./commands/rotations.js')));
 
   program
     .command('backup')
@@ -313,7 +280,7 @@ held:[{secret,version,sessions,target}], summary}.\nEnvironment: VOICEHIVE_MAX_C
     .option('--recipients-file <file>', 'file of age public keys, one per line (repeatable)', collect, [])
     .option('--output <file>', 'archive to write (atomically, mode 0600; an existing file is replaced)')
     .addHelpText('after', '\nThe archive opens with the standard age tool: age -d -i KEYFILE FILE (a JSON document, format\nvh-secrets-backup version 1, values base64; see docs/backup.md). Revoked versions and secrets are listed\nwithout values. Every secret read is an `accessed` audit event; the backup itself a `backed_up` event.\nExit: 0 written, 64 bad recipient or option, 73 output cannot be written (nothing is left behind),\n69/77 a store cannot be reached or read (no archive is written).\nWith --json: {output, created_at, format_version, all_versions, stores, recipients, secrets:[{ref,versions,revoked}],\nskipped, total_secrets, total_versions, bytes}.\nExample:\n  vh-secrets backup --store prod-vault --recipient "$(age-keygen -y backup.key)" --output prod.age')
-    .action(action(hooks, () => import('./commands/backup.js')));
+    .action(legacy(hooks, () => import('./commands/backup.js')));
 
   program
     .command('restore')
@@ -324,7 +291,7 @@ held:[{secret,version,sessions,target}], summary}.\nEnvironment: VOICEHIVE_MAX_C
     .option('--dry-run', 'print what would be done (names and actions only), change nothing')
     .option('--force', 'overwrite target secrets holding a newer or unknown-age different value (needs --yes without a TTY)')
     .addHelpText('after', '\nPer secret: created (absent in the target; with an --all-versions archive its history is written oldest\nfirst), updated (the target\'s current value differs and was created before the archive\'s), skipped\n(identical value, or nothing restorable), conflict (the target\'s different value is newer or of unknown age:\nleft alone unless --force), failed. Metadata is restored with the value; rotation markers are not.\nExit: 0 all created/updated/skipped, 1 at least one conflict, 2 at least one secret failed, 65 not a backup or\ndamaged, 66 archive or identity file missing, 77 identity file readable by others or not a recipient.\nWith --json: {archive, archive_created_at, format_version, all_versions, dry_run, force,\nresults:[{secret,source,action,reason,versions,version,error}], summary}.')
-    .action(action(hooks, () => import('./commands/restore.js')));
+    .action(legacy(hooks, () => import('./commands/restore.js')));
 
   program
     .command('run')
@@ -339,7 +306,7 @@ held:[{secret,version,sessions,target}], summary}.\nEnvironment: VOICEHIVE_MAX_C
     .argument('<command...>', 'the command and its arguments, after --')
     .passThroughOptions()
     .addHelpText('after', '\nSignals are forwarded to the command; the exit code is the command\'s (128+N when a signal ended it; 127\nnot found). Masked output shows <concealed by vh-secrets> for a value (and each string field of a JSON\nvalue) of 4 bytes or more, also when it is split across writes. Each value read is audited as `accessed`\nwith the command\'s name (never its environment).\nWith --watch, the version of each referenced secret is checked every --watch-interval (metadata only, not\naudited); when one has a new version, all values are read again (audited) and the command gets SIGTERM,\nSIGKILL after --restart-grace, and is started again with the new values (not when the values are the same).\nOutput stays masked for old and new values. A reference pinned to a version id (@3) is not watched. A check\nthat fails (store unreachable) prints one warning and the command keeps running. A command that exits on its\nown is not restarted: run exits with its code, as it does after SIGINT/SIGTERM (forwarded, then no restart).\nExamples:\n  vh-secrets run --env DB_PASSWORD=prod-vault:app/db#password -- ./server --port 8080\n  vh-secrets run --env-file app.env -- npm start\n  vh-secrets run --watch --watch-interval 1m --env API_KEY=aws:prod/api -- ./worker')
-    .action(action(hooks, () => import('./commands/run.js')));
+    .action(legacy(hooks, () => import('./commands/run.js')));
 
   program
     .command('template')
@@ -347,7 +314,7 @@ held:[{secret,version,sessions,target}], summary}.\nEnvironment: VOICEHIVE_MAX_C
     .argument('<input>', 'the template (- for stdin)')
     .option('-o, --output <file>', 'write here (atomically, 0600) instead of stdout')
     .addHelpText('after', '\nEvery secret is read before anything is written: a missing one (or a placeholder vh-secrets does not know)\nis an error naming its line, and no output is produced. Each value read is audited as `accessed`. Printing\nto a terminal needs --yes.\nExample:\n  vh-secrets template app.conf.tmpl -o /etc/app/app.conf')
-    .action(action(hooks, () => import('./commands/template.js')));
+    .action(legacy(hooks, () => import('./commands/template.js')));
 
   program
     .command('export')
@@ -356,7 +323,7 @@ held:[{secret,version,sessions,target}], summary}.\nEnvironment: VOICEHIVE_MAX_C
     .option('--prefix <prefix>', 'only names starting with this; variable names are made from the rest')
     .addOption(new Option('--format <format>', 'dotenv (default), env (export lines) or json').choices(['dotenv', 'env', 'json']))
     .addHelpText('after', '\nVariable names: the secret name after --prefix, upper case, other characters as "_" (app/db-password with\n--prefix app/ → DB_PASSWORD); two names that would become one variable are refused (65) before anything is\nprinted. Each value read is audited as `accessed`. On a terminal it needs --yes. A value that is not UTF-8\ntext exits 65.\nExamples:\n  vh-secrets export --store prod-vault --prefix app/ > .env\n  vh-secrets export --prefix ci/ --format json | jq .')
-    .action(action(hooks, () => import('./commands/export.js')));
+    .action(legacy(hooks, () => import('./commands/export.js')));
 
   program
     .command('copy')
@@ -370,7 +337,7 @@ held:[{secret,version,sessions,target}], summary}.\nEnvironment: VOICEHIVE_MAX_C
     .option('--dry-run', 'print what would be done (names and actions only), change nothing')
     .option('--force', 'overwrite target secrets holding a newer or unknown-age different value (needs --yes without a TTY)')
     .addHelpText('after', '\nPer secret, as restore: created, updated (the target held an older, different value), skipped (the same\nvalue), conflict (a newer or unknown-age different value: left alone unless --force), failed. Only the\ncurrent value is copied; rotation markers are not. Exit: 0 all created/updated/skipped, 1 a conflict, 2 a\nfailure, 66 no such source. With --json: {dry_run, force, results:[{secret,source,action,reason,versions,version,error}], summary}.\nExamples:\n  vh-secrets copy local:app/db prod-vault:\n  vh-secrets copy --all --prefix app/ --from-store local --to-store prod-vault --dry-run')
-    .action(action(hooks, () => import('./commands/copy.js')));
+    .action(legacy(hooks, () => import('./commands/copy.js')));
 
   program
     .command('audit')
@@ -385,7 +352,7 @@ held:[{secret,version,sessions,target}], summary}.\nEnvironment: VOICEHIVE_MAX_C
     .option('--fail-on-anomalies [severity]', 'exit 1 when an anomaly of this severity or worse is found (low, medium, high; default: any)')
     .option('--anchor <file>', 'verify: signed head to check the log against (default: [audit] anchor)')
     .addHelpText('after', '\nWithout --source the configured audit log is read; --log names another one; with --source and no --log only\nthe named sources are read. Default period: the last 24 hours; earlier events are read as each actor\'s baseline.\nAnomalies: UNUSUAL_TIME, UNUSUAL_LOCATION, GEOGRAPHIC_VIOLATION, EXCESSIVE_ACCESS, CONCURRENT_ACCESS,\nFAILED_ATTEMPTS, PRIVILEGE_ESCALATION, SUSPICIOUS_PATTERN; thresholds in [audit.anomalies];\nVOICEHIVE_ALLOWED_IP_RANGES and VOICEHIVE_ALLOWED_COUNTRIES (comma separated) replace the configured lists.\nExit: report 0, anomalies or not (1 with --fail-on-anomalies when one is found); verify 0 intact, 1 broken\n(names the first broken line); flush 0 all delivered, 75 events still spooled; 66 log not found, 77 not readable.\nWith --json / --output: {schema, period, sources, totals, by_event, by_secret, by_actor, by_store, rotations,\nfailures, anomalies:[{kind,severity,actor,secret,window,count,reason,evidence}], anomaly_counts, input_problems, notes}.')
-    .action(action(hooks, () => import('./commands/audit.js')));
+    .action(legacy(hooks, () => import('./commands/audit.js')));
 
   program
     .command('compliance')
@@ -393,7 +360,7 @@ held:[{secret,version,sessions,target}], summary}.\nEnvironment: VOICEHIVE_MAX_C
     .addOption(new Option('--framework <name>', 'framework to report').choices(['nist-800-53', 'soc2', 'iso27001', 'hipaa', 'pci-dss', 'gdpr', 'all']).default('all'))
     .option('--days <n>', 'days of audit log the anomaly detectors examine (default 30)')
     .addHelpText('after', '\nEvidence: rotation ages vs policy (store metadata; for PCI DSS 8.3.9 also passwords and account credentials\nno older than 90 days), the audit log hash chain, anomalies in the audit log, the access policy, encryption\nat rest of each store, TLS to each store and audit sink. Each control is pass, fail or not-measurable (the\ntool cannot observe it; the reason is given) — never pass on faith. Controls vh-secrets has no evidence for\n(GDPR Art. 30, PCI DSS 10.5, …) are left out: see docs/compliance.md.\nExit: 0 no control fails (some may be not-measurable), 1 at least one control fails.\nWith --json: {schema, generated_at, frameworks, status, summary, period, policy,\ncontrols:[{framework,control,title,status,reason,evidence:[{id,status,summary,source}]}],\nevidence:[{id,title,status,summary,source,findings:[{subject,status,detail}]}]}.')
-    .action(action(hooks, () => import('./commands/compliance.js')));
+    .action(legacy(hooks, () => import('./commands/compliance.js')));
 
   program
     .command('index')
@@ -402,7 +369,7 @@ held:[{secret,version,sessions,target}], summary}.\nEnvironment: VOICEHIVE_MAX_C
     .option('--prefix <prefix>', 'only secrets whose names start with this (a team\'s part of a shared store)')
     .option('--versions <n>', 'versions of each secret to index, the current one first (default 3)')
     .addHelpText('after', '\nFor every current and recent version of every secret it may read, the index keeps HMAC-SHA-256\nfingerprints of the value and of each field of a JSON object, under a key of its own (index.key beside the\nfile store\'s key, 0600). It holds refs, versions, lengths and fingerprints: no value, nothing anyone can\ncompute from a value without that key. Every read is audited (purpose=index). create and each rotation add\ntheir new value to it as they go.\nExit: 0 indexed, 1 some secrets could not be read (warned), other codes: a store could not be listed.\nExamples:\n  vh-secrets index\n  vh-secrets scan --git --managed --rotate-leaked')
-    .action(action(hooks, () => import('./commands/index.js')));
+    .action(legacy(hooks, () => import('./commands/index.js')));
 
   program
     .command('scan')
@@ -431,28 +398,28 @@ held:[{secret,version,sessions,target}], summary}.\nEnvironment: VOICEHIVE_MAX_C
     .option('--dry-run', 'with --rotate-leaked: say what would be rotated or revoked, and change nothing')
     .option('--force', 'with --rotate-leaked: also rotate a leaked secret whose value is issued elsewhere (replaced by a generated value)')
     .addHelpText('after', '\nExit: 0 no secrets (or secrets without --fail-on-secrets), 1 secrets found with --fail-on-secrets,\n2 the scan could not read what it was asked to (missing or unreadable path, not a git repository, bad range).\nFiles, as ripgrep picks them: .vhsecretsignore always applies; .gitignore (and .git/info/exclude) only inside\na git work tree (a .git directory or file in the directory or an ancestor), so an unpacked artifact or a copied\ntree is scanned whole; --no-ignore reads no ignore file. Dot files are scanned (--no-hidden leaves them out).\nThe summary always counts what was skipped and why (ignored, hidden, binary, too large, not regular files,\nsymlink loops, unreadable), in text, JSON (summary.skipped_by_reason) and SARIF (run properties).\nSuppress a line with a `vh-secrets:allow` (or `gitleaks:allow`) comment. Rules and allowlists also come from\nthe [scan] section of the config (rules, use_default, disabled_rules, allowlist_paths, allowlist_regexes,\nstopwords, max_file_size_mb, managed).\nWith --managed (or [scan] managed = true) a finding that is a managed value says which secret and version\n(JSON and SARIF: managed {ref, version, current}), and any managed value of 12 or more characters found\nverbatim is a finding of its own (rule managed-secret), rule or not. --rotate-leaked then acts, as one incident\nin the audit log: each secret whose current value leaked is rotated as an emergency (the leaked value revoked\nat once), each leaked earlier version still valid is revoked. It asks first on a terminal and needs --yes\notherwise; it exits 2 when any of it failed.\nExamples:\n  vh-secrets scan --path . --format sarif --output security-scan-results.sarif --fail-on-secrets\n  vh-secrets scan --staged --fail-on-secrets\n  vh-secrets scan --git --log-opts origin/main..HEAD --format json\n  vh-secrets scan --git --managed --rotate-leaked --dry-run')
-    .action(action(hooks, () => import('./commands/scan.js')));
+    .action(legacy(hooks, () => import('./commands/scan.js')));
 
   program
     .command('completion')
     .description('print a shell completion script')
     .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
     .addHelpText('after', '\nbash: vh-secrets completion bash > /etc/bash_completion.d/vh-secrets\nzsh:  vh-secrets completion zsh > "${fpath[1]}/_vh-secrets"\nfish: vh-secrets completion fish > ~/.config/fish/completions/vh-secrets.fish\nSecret names are completed from the configured stores through a 60 s private cache ($VH_SECRETS_HOME/cache)\nand a 1.5 s deadline, so a slow store never freezes the shell.')
-    .action(action(hooks, () => import('./commands/completion.js')));
+    .action(legacy(hooks, () => import('./commands/completion.js')));
 
   program
     .command('__complete', { hidden: true })
     .argument('<what>')
     .argument('[prefix]')
-    .action(action(hooks, () => import('./commands/complete.js')));
+    .action(legacy(hooks, () => import('./commands/complete.js')));
 
   for (const sub of program.commands) {
-    for (const spec of GLOBAL_OPTIONS) {
+    for (const { flags, description } of programSpec.options) {
       // `run --env NAME=REF` is run's own; the config environment goes before the command there.
-      if (sub.options.some((o) => o.long === new Option(spec[0]).long)) continue;
-      sub.addOption(new Option(spec[0], spec[1]).hideHelp());
+      if (sub.options.some((o) => o.long === new Option(flags).long)) continue;
+      sub.addOption(new Option(flags, description).hideHelp());
     }
   }
-  for (const spec of GLOBAL_OPTIONS) program.option(spec[0], spec[1]);
+  for (const { flags, description } of programSpec.options) program.option(flags, description);
   return program;
 }

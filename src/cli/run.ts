@@ -21,13 +21,13 @@ export async function runCli(argv: string[], version: string, streams: Streams):
   const debugEnv = streams.env.VH_SECRETS_DEBUG === '1' || streams.env.VH_SECRETS_DEBUG === 'true';
 
   const program = buildProgram(version, {
-    async invoke(load, cmd: Command, args) {
+    async invoke(cmd: Command, _args, start) {
       // A global given after the command name lives on the subcommand; one given before, on the program.
-      const globals: GlobalOptions = { ...(program.opts() as GlobalOptions) };
+      const globals: GlobalOptions = { ...program.opts<GlobalOptions>() };
       // (Only the hidden copies: `run --env NAME=REF` is run's own option, not the config environment.)
-      const globalCopy = (key: string) => cmd.options.some((o) => o.hidden && o.attributeName() === key);
-      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug', 'actor', 'policy', 'timeout'] as const) {
-        if (globalCopy(key) && cmd.getOptionValueSource(key) === 'cli') (globals as Record<string, unknown>)[key] = cmd.getOptionValue(key);
+      for (const copy of cmd.options.filter((o) => o.hidden)) {
+        const key = copy.attributeName();
+        if (cmd.getOptionValueSource(key) === 'cli') Reflect.set(globals, key, cmd.getOptionValue(key));
       }
       io = new Io(streams, globals);
       // A mistyped --timeout is a usage error for every command, not only for the ones that wait on it.
@@ -53,10 +53,7 @@ export async function runCli(argv: string[], version: string, streams: Streams):
           return runtime;
         },
       };
-      const mod = await load();
-      const own = { ...cmd.opts() };
-      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug', 'actor', 'policy', 'timeout']) if (globalCopy(key)) delete own[key];
-      exitCode = await mod.run(ctx, args, own);
+      exitCode = await start(ctx);
     },
   });
 
