@@ -2,10 +2,21 @@ import { Argument, Command, Option } from 'commander';
 import type { CommandContext, CommandModule, LegacyCommandModule } from './context.js';
 import programSpec from './program.spec.js';
 import { helpAfter, type CommandSpec, type OptionsOf } from './spec.js';
-import create from './commands/create.spec.js';
-import get from './commands/get.spec.js';
-import update from './commands/update.spec.js';
+import createSpec from './commands/create.spec.js';
+import getSpec from './commands/get.spec.js';
+import updateSpec from './commands/update.spec.js';
 import { ROTATION_MODE_KEY } from './help-words.js';
+import setSpec from './commands/set.spec.js';
+import listSpec from './commands/list.spec.js';
+import describeSpec from './commands/describe.spec.js';
+import revokeSpec from './commands/revoke.spec.js';
+import lifecycleSpec from './commands/lifecycle.spec.js';
+import deprecateSpec from './commands/deprecate.spec.js';
+import archiveSpec from './commands/archive.spec.js';
+import purgeSpec from './commands/purge.spec.js';
+import notifySpec from './commands/notify.spec.js';
+import healthSpec from './commands/health.spec.js';
+import exporterSpec from './commands/exporter.spec.js';
 
 /**
  * The command-line surface, assembled from the specs (`commands/<name>.spec.ts`, `program.spec.ts`) so that
@@ -38,9 +49,20 @@ function entry<S extends CommandSpec>(spec: S, load: () => Promise<CommandModule
 
 /** In program order: the order of `--help`, the man page and completion. */
 const COMMANDS: CommandEntry[] = [
-  entry(get, () => import('./commands/get.js')),
-  entry(create, () => import('./commands/create.js')),
-  entry(update, () => import('./commands/update.js')),
+  entry(getSpec, () => import('./commands/get.js')),
+  entry(createSpec, () => import('./commands/create.js')),
+  entry(updateSpec, () => import('./commands/update.js')),
+  entry(setSpec, () => import('./commands/set.js')),
+  entry(listSpec, () => import('./commands/list.js')),
+  entry(describeSpec, () => import('./commands/describe.js')),
+  entry(revokeSpec, () => import('./commands/revoke.js')),
+  entry(lifecycleSpec, () => import('./commands/lifecycle.js')),
+  entry(deprecateSpec, () => import('./commands/deprecate.js')),
+  entry(archiveSpec, () => import('./commands/archive.js')),
+  entry(purgeSpec, () => import('./commands/purge.js')),
+  entry(notifySpec, () => import('./commands/notify.js')),
+  entry(healthSpec, () => import('./commands/health.js')),
+  entry(exporterSpec, () => import('./commands/exporter.js')),
 ];
 
 type Loader = () => Promise<LegacyCommandModule>;
@@ -107,110 +129,6 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .addHelpText('after', programSpec.help);
 
   for (const c of COMMANDS) addCommand(program, hooks, c);
-
-  program
-    .command('set')
-    .description('write a new version from a value issued elsewhere (stdin, --value-file, or typed at a terminal): staged, applied at its target, verified, promoted')
-    .argument('<ref>', 'secret reference (without @VERSION; #KEY sets one field of a JSON value)')
-    .option('--value-file <file>', 'read the value from a file (- for stdin)')
-    .option('--cas <version>', 'write only while this version is current (exit 75 otherwise)')
-    .option('--reason <text>', 'reason recorded in the audit log')
-    .option('--force', 'cut a previous version still inside its grace period')
-    .option('--dry-run', 'show what would happen, change nothing')
-    .addHelpText('after', '\nThe previous version stays valid for its grace period, as after a rotation. The value never comes from the\ncommand line. Exit: 0 written, 75 --cas version no longer current or another rotation holds the secret,\n64 the current value again, 65 an empty or oversized value, 77 a policy rule broken.\nExamples:\n  printf %s "$NEW_KEY" | vh-secrets set app/stripe --reason "reissued by vendor"\n  vh-secrets set app/tls#key --value-file new.key --cas 3')
-    .action(legacy(hooks, () => import('./commands/set.js')));
-
-  program
-    .command('list')
-    .alias('ls')
-    .description('list secrets (names and metadata, never values) across the configured stores')
-    .argument('[pattern]', 'only names matching this glob (* within a path segment, ** across; with STORE: on store:name)')
-    .option('--prefix <prefix>', 'only names starting with this')
-    .option('--type <type>', 'only this secret type')
-    .option('--store <alias>', 'only this store')
-    .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])
-    .action(legacy(hooks, () => import('./commands/list.js')));
-
-  program
-    .command('describe')
-    .description('show metadata and versions of a secret (never the value)')
-    .argument('<ref>', 'secret reference')
-    .action(legacy(hooks, () => import('./commands/describe.js')));
-
-  program
-    .command('revoke')
-    .description('revoke (disable) one version, or the whole secret when no version is given')
-    .argument('<ref>', 'secret reference')
-    .option('--at <version>', 'version id or stage to revoke; same as REF@VERSION')
-    .option('--force', 'allow revoking the current version on its own')
-    .action(legacy(hooks, () => import('./commands/revoke.js')));
-
-  program
-    .command('lifecycle')
-    .description('show the lifecycle state and history of a secret; `lifecycle report` summarises states by type')
-    .argument('<ref>', 'secret reference, or the word "report" (a secret named "report": write STORE:report)')
-    .option('--type <type>', 'report: only this secret type')
-    .option('--store <alias>', 'report: only this store')
-    .addHelpText('after', '\nStates: CREATED → ACTIVATED → (ACCESSED) → ROTATED … → DEPRECATED → EXPIRED / REVOKED → ARCHIVED → PURGED,\nderived from the store (vh-state, the revoked flag, expiry, rotation time) and the local audit log (accesses,\npurges). The history comes from the audit log, each transition being an audit event of the same name.\nExit: 0 shown, 66 no such secret (and no purge of it in the log); report: 0, or 69 when a store could not be read.\nWith --json: {ref,store,name,state,type,created_at,rotated_at,expires_at,current_version,versions,\nhistory:[{ts,event,state,scope,version,actor,success,error_code,count,last_ts,reason}],log,notes};\nreport: {generated_at,types:[{type,total,states,overdue_rotations,overdue,mean_age_days,\nmean_days_since_rotation}],totals,errors,log}.')
-    .action(legacy(hooks, () => import('./commands/lifecycle.js')));
-
-  program
-    .command('deprecate')
-    .description('mark a secret DEPRECATED: still readable and rotatable, flagged for retirement')
-    .argument('<ref>', 'secret reference')
-    .option('--reason <text>', 'reason recorded in the audit log')
-    .addHelpText('after', '\nAllowed from ACTIVATED, ACCESSED, ROTATED or EXPIRED; exit 64 from REVOKED or ARCHIVED, 0 when already deprecated.')
-    .action(legacy(hooks, () => import('./commands/deprecate.js')));
-
-  program
-    .command('archive')
-    .description('archive a revoked or expired secret: every version disabled (not destroyed), marked ARCHIVED')
-    .argument('<ref>', 'secret reference')
-    .option('--reason <text>', 'reason recorded in the audit log')
-    .addHelpText('after', '\nAllowed from REVOKED or EXPIRED (exit 64 otherwise: revoke it first); 0 when already archived.\nThe versions stay in the store, disabled, so the store\'s own tools can still bring them back.')
-    .action(legacy(hooks, () => import('./commands/archive.js')));
-
-  program
-    .command('purge')
-    .description('destroy a secret and every version, irreversibly (needs --yes; on a terminal, the name typed back)')
-    .argument('<ref>', 'secret reference')
-    .option('--force', 'purge from any state, not only ARCHIVED or REVOKED')
-    .option('--reason <text>', 'reason recorded in the audit log')
-    .addHelpText('after', '\nAllowed from ARCHIVED or REVOKED; --force allows any state. --yes is always required; on a terminal you\nalso type the secret name back (never asked under CI=true or without a TTY).\nExit: 0 purged, 64 without --yes, name not matching, or a state that does not allow it, 66 no such secret.')
-    .action(legacy(hooks, () => import('./commands/purge.js')));
-
-  program
-    .command('notify')
-    .description('send expiry and rotation notices to the configured channels (webhook, command hook), once per window')
-    .option('--within-days <n>', "warning window in days (default: each type's policy)")
-    .option('--dry-run', 'show the notices that are due, send and record nothing')
-    .option('--type <type>', 'only this secret type')
-    .option('--store <alias>', 'only this store')
-    .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])
-    .addHelpText('after', '\nA secret gets one notice when it enters the warning window before its expiry or rotation due date, and one\nwhen the date passes; what was sent is kept in the secret\'s metadata (vh-notified), so no run on any host sends\nit twice. A rotation or a new expiry starts a new window. Channels: [[notify.channels]] kind = "webhook"\n(Slack-compatible JSON {text, blocks}, url may hold a token and is never printed) or kind = "command" (the\nnotice as JSON on stdin, killed after timeout_ms). Contacts from VOICEHIVE_EMERGENCY_CONTACTS (comma separated).\nNotices never carry a secret value. One run per host at a time (lock in VH_SECRETS_HOME/locks). Exit: 0 all\ndue notices delivered, 69 a channel or store unreachable, 75 a channel refused a notice or timed out (retried\nnext run) or another notify run holds the lock, 77 the access policy denied notices for some secrets, 78 no\nchannels configured.\nWith --json: {generated_at,dry_run,within_days,channels,notices:[{secret,type,owner,windows:[{kind,phase,\ndeadline,days_left,id}],status,delivered,failed:[{channel,reason,message}],mark_error}],summary,errors}.')
-    .action(legacy(hooks, () => import('./commands/notify.js')));
-
-  program
-    .command('health')
-    .description('check age, expiry, due rotations and store reachability (Nagios exit codes 0/1/2/3)')
-    .option('--store <alias>', 'only this store')
-    .option('--type <type>', 'only this secret type')
-    .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])
-    .option('--metrics-file <path>', 'write Prometheus metrics atomically to this file')
-    .option('--pushgateway <url>', 'push metrics to a Prometheus Pushgateway')
-    .option('--metrics-names', 'also export one series per secret, labelled with its name (names can be sensitive)')
-    .addHelpText('after', '\nExit: 0 OK, 1 WARNING (due soon, a rotation interrupted on this host), 2 CRITICAL (expired, overdue past the\nhard limit, stuck or failed rotation, revoked-but-current, store down or not answering within --timeout),\n3 UNKNOWN (could not evaluate). The whole check ends within --timeout (default 20s, VH_SECRETS_TIMEOUT): a store\nthat has not answered by then is CRITICAL and its secrets UNKNOWN (those it last listed on this host).\nAn unwritable --metrics-file exits 73 and leaves no partial file; a Pushgateway that cannot be reached only warns.\nPolicy rules (--policy / [policy] file) are checked from metadata: an enforce-mode violation is CRITICAL,\na warn-mode one WARNING (check "policy").\nWith --json: {status, generated_at, summary, policy, stores:[{store,provider,status,reachable,authenticated,\nlatency_ms,secrets,unknown_secrets,last_listed_at,error}], secrets:[{secret,store,type,status,age_days,rotated_at,\nrotation_due_at,expires_at,current_version,checks:[{check,status,message}],policy_violations:[{rule,check,mode,message}]}]}.')
-    .action(legacy(hooks, () => import('./commands/health.js')));
-
-  program
-    .command('exporter')
-    .description('serve the health metrics for Prometheus to scrape (/metrics) and a liveness check (/healthz)')
-    .option('--listen <host:port>', 'address to listen on (default 127.0.0.1:9469; port 0: any free port)')
-    .option('--interval <duration>', 'how often to evaluate health (default 60s, at least 1s)')
-    .option('--allow-remote', 'allow a --listen address that is not loopback (e.g. 0.0.0.0:9469 in a pod)')
-    .option('--metrics-names', 'also export one series per secret, labelled with its name (names can be sensitive)')
-    .addHelpText('after', '\n/metrics serves the metrics of `health --metrics-file` (and the exporter\'s own voicehive_secrets_exporter_*)\nfrom the last evaluation; evaluations run in the background every --interval, never two at once, each within\n--timeout (default 20s); a scrape before the first has finished waits for it. /healthz: 200 while the last\nevaluation finished less than 3 intervals ago, else 503. Binds loopback only unless --allow-remote. Prints the\nbound address, then one line per evaluation (counts and codes, never a value or a name) on stderr.\nSIGTERM / SIGINT: stops serving and exits 0. Exit 64 for a bad --listen or --interval or a non-loopback\n--listen without --allow-remote; 69 when the address is in use; 77 when the port needs privileges.\nExamples:\n  vh-secrets exporter\n  vh-secrets exporter --listen 0.0.0.0:9469 --allow-remote --interval 2m')
-    .action(legacy(hooks, () => import('./commands/exporter.js')));
 
   program
     .command('rotate')

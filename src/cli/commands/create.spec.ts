@@ -18,7 +18,10 @@ const spec = defineCommand({
     { flags: '--tag <key=value>', description: 'tag (repeatable)', repeatable: true },
   ],
   help: '\nAs `put`, on a secret that exists it writes a new version from the value given, as `set` does.\nUnder a policy (--policy), a rule the request breaks exits 77 naming the rule (mode "enforce") or warns (mode "warn").',
-  examples: ['printf %s "$DB_PASS" | vh-secrets create app/db --type database_password', 'vh-secrets create prod-vault:app/api --type api_key --generate --tag team=payments'],
+  examples: [
+    'printf %s "$DB_PASS" | vh-secrets create app/db --type database_password',
+    'vh-secrets create prod-vault:app/api --type api_key --generate --tag team=payments',
+  ],
 });
 
 export default spec;

@@ -17,7 +17,10 @@ const spec = defineCommand({
     { flags: '--type <type>', description: `secret type: ${SECRET_TYPES_HELP}` },
   ],
   help: '\nRefused before anything is written when the policy would not accept the result (exit 77 naming the rule),\nor — for --type and --target — while a rotation of the secret is in flight (exit 75). Audited as `updated`.',
-  examples: ['vh-secrets update app/db --owner dba --rotation-days 30 --tag team=payments', 'vh-secrets update prod-vault:app/api --untag legacy --no-expiry'],
+  examples: [
+    'vh-secrets update app/db --owner dba --rotation-days 30 --tag team=payments',
+    'vh-secrets update prod-vault:app/api --untag legacy --no-expiry',
+  ],
 });
 
 export default spec;
