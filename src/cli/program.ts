@@ -5,7 +5,6 @@ import { helpAfter, type CommandSpec, type OptionsOf } from './spec.js';
 import createSpec from './commands/create.spec.js';
 import getSpec from './commands/get.spec.js';
 import updateSpec from './commands/update.spec.js';
-import { ROTATION_MODE_KEY } from './help-words.js';
 import setSpec from './commands/set.spec.js';
 import listSpec from './commands/list.spec.js';
 import describeSpec from './commands/describe.spec.js';
@@ -17,6 +16,12 @@ import purgeSpec from './commands/purge.spec.js';
 import notifySpec from './commands/notify.spec.js';
 import healthSpec from './commands/health.spec.js';
 import exporterSpec from './commands/exporter.spec.js';
+import rotateSpec from './commands/rotate.spec.js';
+import rotateAllSpec from './commands/rotate-all.spec.js';
+import rotationsSpec from './commands/rotations.spec.js';
+import backupSpec from './commands/backup.spec.js';
+import restoreSpec from './commands/restore.spec.js';
+import runSpec from './commands/run.spec.js';
 
 /**
  * The command-line surface, assembled from the specs (`commands/<name>.spec.ts`, `program.spec.ts`) so that
@@ -63,6 +68,12 @@ const COMMANDS: CommandEntry[] = [
   entry(notifySpec, () => import('./commands/notify.js')),
   entry(healthSpec, () => import('./commands/health.js')),
   entry(exporterSpec, () => import('./commands/exporter.js')),
+  entry(rotateSpec, () => import('./commands/rotate.js')),
+  entry(rotateAllSpec, () => import('./commands/rotate-all.js')),
+  entry(rotationsSpec, () => import('./commands/rotations.js')),
+  entry(backupSpec, () => import('./commands/backup.js')),
+  entry(restoreSpec, () => import('./commands/restore.js')),
+  entry(runSpec, () => import('./commands/run.js')),
 ];
 
 type Loader = () => Promise<LegacyCommandModule>;
@@ -129,102 +140,6 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .addHelpText('after', programSpec.help);
 
   for (const c of COMMANDS) addCommand(program, hooks, c);
-
-  program
-    .command('rotate')
-    .description('rotate one secret: prepare, generate, stage, verify, promote, cleanup — with rollback')
-    .argument('[ref]', 'secret reference')
-    .option('--secret-id <ref>', 'secret reference (alternative form)')
-    .option('--emergency', 'revoke the previous version immediately after promote (needs --reason)')
-    .option('--dry-run', 'show what would happen, change nothing')
-    .option('--resume', 'finish an interrupted rotation')
-    .option('--abort', 'roll back an interrupted rotation')
-    .option('--all', 'with --resume/--abort: every interrupted rotation (see `vh-secrets rotations`)')
-    .option('--store <alias>', 'with --all: only this store')
-    .option('--type <type>', 'with --all: only this secret type')
-    .option('--tag <key=value>', 'with --all: only secrets with this tag (repeatable)', collect, [])
-    .option('--confirm', 'with --all: same as --yes')
-    .option('--reason <text>', 'reason recorded in the audit log')
-    .option('--value-file <file>', 'stage this value (a credential issued elsewhere) instead of a generated one (- for stdin)')
-    .option('--force', 'cut a credential still inside its grace period, or rotate a secret whose value is issued elsewhere (see below); with --resume/--abort: take over a rotation another host started, before its timeout')
-    .addHelpText(
-      'after',
-      `\nEach previous version stays valid through its own grace period, whatever rotations follow. Where the target\nholds only two credentials (alternating users, an IAM user's keys), a rotation that would cut one still in\nits grace is deferred (exit 75, naming the version and when its grace ends) unless --force or --emergency; on\na terminal it asks.\nA secret whose value is issued elsewhere — type generic, oauth_client_secret or tls_private_key, or an api_key\nwithout a rotation target — is replaced by a generated value only with --force (on a terminal, after a\nquestion); one with a rotation target, or marked ${ROTATION_MODE_KEY}=generate in its metadata, rotates like any other.\n--resume --all / --abort --all finish every interrupted rotation \`vh-secrets rotations\` lists (filters:\n--store, --type, --tag); without a TTY they need --yes or --confirm, and never prompt under CI=true. A rotation\nwhose secret is gone from the store is cleared by --abort (nothing to discard).\nExit: 0 rotated (or nothing to resume), 75 skipped because another rotation holds the secret, or deferred,\n64 a value issued elsewhere without --force (no TTY), 66 no such secret, 65 type without a generator; a failed\nrotation is rolled back and exits with its error's code. --all: 0 all finished, 2 at least one failed.\nWith --all --json: {action,results:[{secret,store,type,status,version,note,error}],summary}.\nEnvironment: VOICEHIVE_GRACE_PERIOD_HOURS (24), VOICEHIVE_ROTATION_TIMEOUT_MINUTES (30), VH_SECRETS_FAILPOINT (tests).`,
-    )
-    .action(legacy(hooks, () => import('./commands/rotate.js')));
-
-  program
-    .command('rotate-all')
-    .description('rotate every secret matching a filter, with bounded concurrency; safe to run from cron on many hosts')
-    .option('--type <type>', 'only this secret type')
-    .option('--store <alias>', 'only this store')
-    .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])
-    .option('--concurrency <n>', 'parallel rotations (default VOICEHIVE_MAX_CONCURRENT_ROTATIONS or 3)')
-    .option('--shard <i/n>', 'only shard i of n')
-    .option('--include-unmanaged', 'also rotate secrets whose values are issued elsewhere (see below)')
-    .option('--cleanup-only', 'only retire previous versions whose grace is over (and held cleanups now idle); rotate nothing')
-    .option('--dry-run', 'show what would happen, change nothing')
-    .option('--confirm', 'same as --yes')
-    .addHelpText(
-      'after',
-      `\nOnly secrets vh-secrets can make again are rotated: those with a rotation target (vh-target, or a\n[targets.x] secrets pattern), and types whose generated value is what consumers accept (database_password,\njwt_secret, encryption_key, webhook_secret). Values issued elsewhere — generic, oauth_client_secret,\ntls_private_key, and api_key without a target — are left alone (status unmanaged) unless --include-unmanaged,\nor the secret's metadata says ${ROTATION_MODE_KEY}=generate (${ROTATION_MODE_KEY}=manual leaves any secret alone).\nA secret whose earlier rotation was interrupted (its process gone, or older than the rotation timeout) is\nreported interrupted: \`vh-secrets rotations\` lists them, \`rotate --resume --all\` finishes them. One locked by a\nrun that is alive elsewhere is skipped. Without a filter, on a terminal, it shows the count per store and\ntype and asks a second time.\nExit: 0 nothing failed (rotated, skipped or unmanaged), 1 (WARNING) at least one interrupted rotation and\nnothing failed, 2 at least one rotation failed.\nA target with cleanup = "when-idle" retires a previous credential only once no session uses it (held ones are
-listed as held and asked again on the next run; cron \`rotate-all --cleanup-only\` every few minutes for that).
-With --json: {results:[{secret,store,type,status,version,note,error:{code,message}}], cleanups,
-held:[{secret,version,sessions,target}], summary}.\nEnvironment: VOICEHIVE_MAX_CONCURRENT_ROTATIONS (3), VOICEHIVE_ROTATION_TIMEOUT_MINUTES (30), VOICEHIVE_GRACE_PERIOD_HOURS (24).`,
-    )
-    .action(legacy(hooks, () => import('./commands/rotate-all.js')));
-
-  program
-    .command('rotations')
-    .description('list interrupted and in-flight rotations (local journal and the stores\' markers) and what --resume / --abort would do')
-    .option('--store <alias>', 'only this store')
-    .option('--type <type>', 'only this secret type')
-    .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])
-    .addHelpText(
-      'after',
-      '\nA rotation is in flight while its holder may still run: on this host while its process holds the rotation\nlock; from another host until it is older than VOICEHIVE_ROTATION_TIMEOUT_MINUTES (30). Otherwise it is\ninterrupted and waits for `vh-secrets rotate <ref> --resume` or `--abort` (or `rotate --resume --all`).\nExit (like health): 0 nothing interrupted, 1 (WARNING) at least one interrupted rotation, 3 (UNKNOWN) a store or\na journal file could not be read.\nWith --json: {generated_at, rotations:[{secret,store,rotation_id,source,type,phase,host,pid,started_at,\nage_seconds,holder,state,why,from_version,current_version,pending_version,secret_exists,resume,abort}],\nerrors:[{where,code,message}], summary:{total,interrupted,in_flight}}.',
-    )
-    .action(legacy(hooks, () => import('./commands/rotations.js')));
-
-  program
-    .command('backup')
-    .description('write the secrets of a store (or of every configured store) to an age-encrypted archive')
-    .option('--store <alias>', 'only this store (default: every configured store)')
-    .option('--prefix <prefix>', 'only secrets whose name starts with this')
-    .option('--type <type>', 'only this secret type')
-    .option('--tag <key=value>', 'only secrets with this tag (repeatable)', collect, [])
-    .option('--all-versions', 'every readable version, not only the current one')
-    .option('--recipient <age1...>', 'age public key to encrypt to (repeatable)', collect, [])
-    .option('--recipients-file <file>', 'file of age public keys, one per line (repeatable)', collect, [])
-    .option('--output <file>', 'archive to write (atomically, mode 0600; an existing file is replaced)')
-    .addHelpText('after', '\nThe archive opens with the standard age tool: age -d -i KEYFILE FILE (a JSON document, format\nvh-secrets-backup version 1, values base64; see docs/backup.md). Revoked versions and secrets are listed\nwithout values. Every secret read is an `accessed` audit event; the backup itself a `backed_up` event.\nExit: 0 written, 64 bad recipient or option, 73 output cannot be written (nothing is left behind),\n69/77 a store cannot be reached or read (no archive is written).\nWith --json: {output, created_at, format_version, all_versions, stores, recipients, secrets:[{ref,versions,revoked}],\nskipped, total_secrets, total_versions, bytes}.\nExample:\n  vh-secrets backup --store prod-vault --recipient "$(age-keygen -y backup.key)" --output prod.age')
-    .action(legacy(hooks, () => import('./commands/backup.js')));
-
-  program
-    .command('restore')
-    .description('restore secrets from a backup archive into any store; never overwrites a newer value without --force')
-    .argument('<file>', 'archive written by vh-secrets backup')
-    .option('--identity <keyfile>', 'age identity file (age-keygen output; must not be readable by group or others)')
-    .option('--to-store <alias>', 'restore everything into this store (default: each secret\'s source store alias)')
-    .option('--dry-run', 'print what would be done (names and actions only), change nothing')
-    .option('--force', 'overwrite target secrets holding a newer or unknown-age different value (needs --yes without a TTY)')
-    .addHelpText('after', '\nPer secret: created (absent in the target; with an --all-versions archive its history is written oldest\nfirst), updated (the target\'s current value differs and was created before the archive\'s), skipped\n(identical value, or nothing restorable), conflict (the target\'s different value is newer or of unknown age:\nleft alone unless --force), failed. Metadata is restored with the value; rotation markers are not.\nExit: 0 all created/updated/skipped, 1 at least one conflict, 2 at least one secret failed, 65 not a backup or\ndamaged, 66 archive or identity file missing, 77 identity file readable by others or not a recipient.\nWith --json: {archive, archive_created_at, format_version, all_versions, dry_run, force,\nresults:[{secret,source,action,reason,versions,version,error}], summary}.')
-    .action(legacy(hooks, () => import('./commands/restore.js')));
-
-  program
-    .command('run')
-    .description('start a command with secrets in its environment (values never on a command line); its output masked, its exit code returned')
-    .option('--env <NAME=REF>', 'an environment variable from a secret reference (repeatable)', collect, [])
-    .option('--env-file <file>', 'NAME=VALUE lines; a value starting with a configured STORE: is a reference, any other a literal')
-    .option('--mask', 'replace every injected value in the command\'s output (default when stdout or stderr is not a terminal)')
-    .option('--no-mask', 'pass the command\'s output through untouched')
-    .option('--watch', 'restart the command with the new values when a referenced secret gets a new version')
-    .option('--watch-interval <duration>', 'with --watch: how often to check the store for new versions (default 30s)')
-    .option('--restart-grace <duration>', 'with --watch: how long a restart waits after SIGTERM before SIGKILL (default 10s)')
-    .argument('<command...>', 'the command and its arguments, after --')
-    .passThroughOptions()
-    .addHelpText('after', '\nSignals are forwarded to the command; the exit code is the command\'s (128+N when a signal ended it; 127\nnot found). Masked output shows <concealed by vh-secrets> for a value (and each string field of a JSON\nvalue) of 4 bytes or more, also when it is split across writes. Each value read is audited as `accessed`\nwith the command\'s name (never its environment).\nWith --watch, the version of each referenced secret is checked every --watch-interval (metadata only, not\naudited); when one has a new version, all values are read again (audited) and the command gets SIGTERM,\nSIGKILL after --restart-grace, and is started again with the new values (not when the values are the same).\nOutput stays masked for old and new values. A reference pinned to a version id (@3) is not watched. A check\nthat fails (store unreachable) prints one warning and the command keeps running. A command that exits on its\nown is not restarted: run exits with its code, as it does after SIGINT/SIGTERM (forwarded, then no restart).\nExamples:\n  vh-secrets run --env DB_PASSWORD=prod-vault:app/db#password -- ./server --port 8080\n  vh-secrets run --env-file app.env -- npm start\n  vh-secrets run --watch --watch-interval 1m --env API_KEY=aws:prod/api -- ./worker')
-    .action(legacy(hooks, () => import('./commands/run.js')));
 
   program
     .command('template')
