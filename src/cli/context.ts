@@ -19,8 +19,3 @@ export interface CommandContext {
 export interface CommandModule<Opts> {
   run(ctx: CommandContext, args: string[], opts: Opts): Promise<number>;
 }
-
-/** A command module not yet typed by its spec. */
-export interface LegacyCommandModule {
-  run(ctx: CommandContext, args: string[], opts: Record<string, unknown>): Promise<number>;
-}

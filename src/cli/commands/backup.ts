@@ -7,7 +7,6 @@ import type { CommandContext } from '../context.js';
 import { progress } from '../progress.js';
 import type { BackupOptions } from './backup.spec.js';
 
-
 export async function run(ctx: CommandContext, _args: string[], opts: BackupOptions): Promise<number> {
   if (opts.output === undefined || opts.output === '') throw new VhError('USAGE', 'backup needs --output FILE', { hint: 'e.g. --output backup-$(date +%F).age' });
   const type = opts.type === undefined ? undefined : parseSecretType(opts.type);

@@ -6,7 +6,6 @@ import type { CommandContext } from '../context.js';
 import { readValueSource } from '../value-input.js';
 import type { CreateOptions } from './create.spec.js';
 
-
 export function parseDays(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new VhError('USAGE', `${flag} takes a whole number of days, not "${value}"`);

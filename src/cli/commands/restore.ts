@@ -5,7 +5,6 @@ import type { CommandContext } from '../context.js';
 import { confirm } from '../prompt.js';
 import type { RestoreOptions } from './restore.spec.js';
 
-
 export async function run(ctx: CommandContext, [archive]: string[], opts: RestoreOptions): Promise<number> {
   if (opts.identity === undefined || opts.identity === '') throw new VhError('USAGE', 'restore needs --identity KEYFILE', { hint: 'the age identity file (age-keygen output) matching a recipient of the backup' });
   const input: RestoreInput = {

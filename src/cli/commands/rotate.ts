@@ -15,7 +15,6 @@ import { renderResults } from './rotate-all.js';
 import { readValueSource } from '../value-input.js';
 import type { RotateOptions } from './rotate.spec.js';
 
-
 export function render(ctx: CommandContext, o: RotationOutcome): number {
   if (ctx.io.json) ctx.io.outJson(o);
   switch (o.status) {

@@ -9,7 +9,6 @@ import { RunningChild, exitCodeOf, type ChildEnd } from '../child.js';
 import type { CommandContext } from '../context.js';
 import type { RunOptions } from './run.spec.js';
 
-
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 /** Forwarded like the others, and from then on nothing is restarted: the operator wants the command to end. */
 const ENDING = new Set<NodeJS.Signals>(['SIGINT', 'SIGTERM', 'SIGQUIT']);

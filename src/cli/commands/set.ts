@@ -4,7 +4,6 @@ import type { CommandContext } from '../context.js';
 import { render, runRotation, suppliedValue } from './rotate.js';
 import type { SetOptions } from './set.spec.js';
 
-
 /**
  * `set REF`: a new version from a value issued elsewhere (stdin, --value-file, or typed twice at a terminal).
  * It is a rotation with the value supplied: staged, applied at the secret's target if it has one, verified,

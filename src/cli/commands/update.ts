@@ -6,7 +6,6 @@ import type { CommandContext } from '../context.js';
 import { parseDays } from './create.js';
 import type { UpdateOptions } from './update.spec.js';
 
-
 export async function run(ctx: CommandContext, [ref]: string[], opts: UpdateOptions): Promise<number> {
   if (opts.expiresInDays !== undefined && opts.expiry === false) throw new VhError('USAGE', '--expires-in-days and --no-expiry cannot be used together');
   const rotationDays = parseDays('--rotation-days', opts.rotationDays);
