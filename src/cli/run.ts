@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import { CommanderError, type Command } from 'commander';
 import type { SinkStatus } from '../audit/forward.js';
+import type { Actor } from '../audit/logger.js';
 import { EXIT } from '../base/errors.js';
 import type { Runtime } from '../core/runtime.js';
 import type { CommandContext } from './context.js';
@@ -42,8 +43,12 @@ export async function runCli(argv: string[], version: string, streams: Streams):
         command: cmd.name(),
         invokedAs: program.args.find((a) => a === cmd.name() || cmd.aliases().includes(a)) ?? cmd.name(),
         runtime: () => {
-          runtime ??= Promise.all([import('../core/runtime.js'), import('../providers/index.js'), import('../targets/index.js')]).then(([{ Runtime: R }, providers, targets]) => {
-            const options: { configFile?: string; env?: string; actorName?: string; policyFile?: string } = {};
+          runtime ??= Promise.all([import('../core/runtime.js'), import('../providers/index.js'), import('../targets/index.js'), import('../audit/logger.js')]).then(([{ Runtime: R }, providers, targets, { detectActor }]) => {
+            // The environment and terminal are this run's streams' (the process's, but for an in-process test).
+            const options: { environ: NodeJS.ProcessEnv; actor: Actor; configFile?: string; env?: string; actorName?: string; policyFile?: string } = {
+              environ: streams.env,
+              actor: detectActor(streams.env, Boolean(streams.stdin.isTTY)),
+            };
             if (globals.config !== undefined) options.configFile = globals.config;
             if (globals.env !== undefined) options.env = globals.env;
             if (globals.actor !== undefined) options.actorName = globals.actor;
