@@ -2,13 +2,13 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { FRAMEWORKS } from '../../src/compliance/compliance.js';
 import openFile from '../../src/providers/file.js';
-import { baseEnv, run, tempHome } from '../helpers/cli.js';
+import { baseEnv, runInProcess, tempHome } from '../helpers/cli.js';
 import { traceModules } from '../helpers/module-trace.js';
 
 let home: string;
 let env: NodeJS.ProcessEnv;
 let configFile: string;
-const vh = (args: string[], input?: string) => run(args, { env, ...(input !== undefined ? { input } : {}) });
+const vh = (args: string[], input?: string) => runInProcess(args, { env, ...(input !== undefined ? { input } : {}) });
 
 interface Control {
   framework: string;

@@ -82,7 +82,7 @@ let inProcessQueue: Promise<unknown> = Promise.resolve();
 
 /**
  * `run` without a process: the CLI's entry (`runEntry`, what bin/vh-secrets runs) called in this process with
- * `args`, the environment (installed as process.env for the call: core and the providers read it), the working
+ * `args`, the environment (this process's for the call: core and the providers read process.env), the working
  * directory, stdin from `input`, and fake stdout/stderr — the same result shape as `run` (signal always null).
  * Anything written to the real process.stdout/stderr meanwhile is captured into the result too, so assertions
  * and the leak canary's ledger see every byte the run emitted, as they do for a child's pipes. For cases that
@@ -113,6 +113,11 @@ async function loadEntry(): Promise<typeof import('../../src/cli/entry.js')> {
   return warm;
 }
 
+function replaceEnv(to: NodeJS.ProcessEnv): void {
+  for (const name of Object.keys(process.env)) if (!(name in to)) delete process.env[name];
+  for (const [name, value] of Object.entries(to)) if (value !== undefined) process.env[name] = value;
+}
+
 async function runOnce(args: string[], options: RunOptions): Promise<RunResult> {
   const { runEntry } = await loadEntry();
   const out: Buffer[] = [];
@@ -126,11 +131,12 @@ async function runOnce(args: string[], options: RunOptions): Promise<RunResult> 
     });
   const input = options.input === undefined ? [] : [Buffer.from(options.input)];
   const stdin = Readable.from(input);
-  // A copy: the CLI may set variables (VH_SECRETS_TIMEOUT) for its own run only.
-  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
+  // The run's environment replaces this process's own for the call, in place, so that what reads it natively
+  // (os.homedir() from HOME, child processes) sees it too; what the CLI sets in it (VH_SECRETS_TIMEOUT) goes.
+  const env = { ...(options.env ?? process.env) };
 
   const saved = {
-    env: process.env,
+    env: { ...process.env },
     cwd: process.cwd(),
     exitCode: process.exitCode,
     listeners: PROCESS_EVENTS.map((event) => [event, (process as NodeJS.EventEmitter).listeners(event)] as const),
@@ -147,16 +153,21 @@ async function runOnce(args: string[], options: RunOptions): Promise<RunResult> 
   let code: number;
   let timer: NodeJS.Timeout | undefined;
   try {
-    process.env = env;
+    replaceEnv(env);
     process.chdir(options.cwd ?? ROOT);
     process.stdout.write = escaped(out);
     process.stderr.write = escaped(err);
+    // As bin/vh-secrets: SDK warnings are not printed, unless --debug asks for them.
+    process.removeAllListeners('warning');
+    if (env.VH_SECRETS_DEBUG === '1' || env.VH_SECRETS_DEBUG === 'true' || args.includes('--debug')) {
+      process.on('warning', (w) => err.push(Buffer.from(`vh-secrets: debug: ${w.name}: ${w.message}\n`)));
+    }
     const timeoutMs = options.timeoutMs ?? 30_000;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`vh-secrets ${args.join(' ')}: no exit within ${timeoutMs} ms (in-process)`)), timeoutMs);
     });
     try {
-      code = await Promise.race([runEntry(args, { stdout: sink(out), stderr: sink(err), stdin, env }), timedOut]);
+      code = await Promise.race([runEntry(args, { stdout: sink(out), stderr: sink(err), stdin, env: process.env }), timedOut]);
     } catch (e) {
       // As bin/vh-secrets ends an entry that throws.
       err.push(Buffer.from(`vh-secrets: internal error: ${e instanceof Error ? e.message : String(e)}\n`));
@@ -166,7 +177,7 @@ async function runOnce(args: string[], options: RunOptions): Promise<RunResult> 
     clearTimeout(timer);
     process.stdout.write = saved.stdoutWrite;
     process.stderr.write = saved.stderrWrite;
-    process.env = saved.env;
+    replaceEnv(saved.env);
     process.chdir(saved.cwd);
     process.exitCode = saved.exitCode;
     const emitter: NodeJS.EventEmitter = process;
