@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { baseEnv, run, runInProcess, tempHome } from '../helpers/cli.js';
+import { LeakLedger, canary } from '../leak/canary.js';
 
 /**
  * The in-process CLI layer answers as the real process does, and leaves the test process as it found it.
@@ -71,4 +72,15 @@ test('each run sees its own environment: two homes, two stores', async () => {
   } finally {
     await fs.rm(other, { recursive: true, force: true });
   }
+});
+
+test('a leak ledger sees what an in-process run printed, as it sees a process', async () => {
+  const ledger = new LeakLedger();
+  const value = ledger.add(canary('inproc'));
+  expect((await runInProcess(['create', 'app/canary'], { env, input: value })).code).toBe(0);
+  ledger.record('create', await runInProcess(['describe', 'app/canary'], { env }));
+  expect(ledger.leaks()).toEqual([]);
+  // Recorded as if the value were not the requested output: the ledger must find it.
+  ledger.record('get, counted as a leak', await runInProcess(['get', 'app/canary'], { env }));
+  expect(ledger.leaks()).toEqual([expect.stringContaining('get, counted as a leak stdout contains a canary')]);
 });
