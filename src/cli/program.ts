@@ -97,8 +97,8 @@ const COMMANDS: CommandEntry[] = [
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export interface ProgramHooks {
-  /** Runs the command (`start` loads its module), and records its exit code. */
-  invoke(cmd: Command, args: string[], start: (ctx: CommandContext) => Promise<number>): Promise<void>;
+  /** Runs the command (`start` loads its module and calls its `run`), and records its exit code. */
+  invoke(cmd: Command, start: (ctx: CommandContext) => Promise<number>): Promise<void>;
 }
 
 function action(hooks: ProgramHooks, start: Start) {
@@ -106,7 +106,7 @@ function action(hooks: ProgramHooks, start: Start) {
     const cmd = params[params.length - 1] as Command;
     // A variadic last argument (`run -- COMMAND ARGS…`) takes all that is left.
     const args = cmd.registeredArguments.at(-1)?.variadic ? cmd.args : cmd.args.slice(0, cmd.registeredArguments.length);
-    await hooks.invoke(cmd, args, (ctx) => start(ctx, cmd, args));
+    await hooks.invoke(cmd, (ctx) => start(ctx, cmd, args));
   };
 }
 

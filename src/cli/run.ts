@@ -22,7 +22,7 @@ export async function runCli(argv: string[], version: string, streams: Streams):
   const debugEnv = streams.env.VH_SECRETS_DEBUG === '1' || streams.env.VH_SECRETS_DEBUG === 'true';
 
   const program = buildProgram(version, {
-    async invoke(cmd: Command, _args, start) {
+    async invoke(cmd: Command, start) {
       // A global given after the command name lives on the subcommand; one given before, on the program.
       const globals: GlobalOptions = { ...program.opts<GlobalOptions>() };
       // (Only the hidden copies: `run --env NAME=REF` is run's own option, not the config environment.)
@@ -80,7 +80,7 @@ export async function runCli(argv: string[], version: string, streams: Streams):
       else write(`vh-secrets: ${s}`);
     },
     // Help is laid out for 80 columns whatever the terminal, so it is the same text everywhere — and can be
-    // served from the cache `scripts/gen-help.mjs` writes at build time (see main.ts).
+    // served from the cache `scripts/gen-help.mjs` writes at build time (see entry.ts).
     getOutHelpWidth: () => HELP_WIDTH,
     getErrHelpWidth: () => HELP_WIDTH,
   };

@@ -1,8 +1,9 @@
 /**
  * A command's surface as data: its flags, arguments, help text and examples. Each command declares one in
- * `commands/<name>.spec.ts` (no imports beyond this file, so building the program loads no command code);
- * `program.ts` turns the specs into commander commands, and `--help`, the man page and completion are generated
- * from them. The options a command's `run` receives are typed from its spec (`OptionsOf`).
+ * `commands/<name>.spec.ts`, importing nothing but this file and `help-words.ts`, so building the program loads
+ * no command code and no SDK; `program.ts` turns the specs into commander commands, and `--help`, the man page and
+ * completion are generated from them. The options a command's `run` receives are typed from its spec
+ * (`OptionsOf`), and `program.ts` holds each run module to it.
  */
 export interface OptionSpec {
   /** commander's flags: `--at <version>`, `-o, --output <file>`, `--dry-run`, `--no-mask`, `--fail-on-anomalies [severity]` */

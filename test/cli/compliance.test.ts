@@ -291,7 +291,7 @@ secrets = ["local:transit/*"]
     expect(control(report, 'A.9.2')).toMatchObject({ status: 'fail' });
     expect(control(report, 'A.9.2').evidence[0]!.summary).toMatch(/^no policy file is configured/);
     expect((await vh(['compliance', '--framework', 'pci'])).code).toBe(64);
-    // The command's choices (kept literal in program.ts so --help loads no job) are the library's frameworks.
+    // The command's choices (kept literal in commands/compliance.spec.ts so --help loads no job) are the library's frameworks.
     expect((await vh(['compliance', '--help'])).out.replace(/\s+/g, ' ')).toContain(`(choices: ${[...FRAMEWORKS, 'all'].map((f) => `"${f}"`).join(', ')}, default: "all")`);
     const noPolicy = await compliance(['--framework', 'pci-dss']);
     for (const id of ['3.6', '7.2']) expect(control(noPolicy.report, id).status).toBe('fail');

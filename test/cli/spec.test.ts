@@ -1,5 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildProgram } from '../../src/cli/program.js';
 import type { OptionsFrom } from '../../src/cli/spec.js';
 import { defineCommand, helpAfter } from '../../src/cli/spec.js';
+import { ROOT } from '../helpers/cli.js';
 
 /** Compile-time: `Equal<A, B>` is true only for identical types. */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -44,4 +48,19 @@ test('help after the options: the text, then the examples under one heading', ()
   expect(helpAfter(spec)).toBe('\nExample:\n  vh-secrets demo --at 3');
   expect(helpAfter({ name: 'x', description: '', help: '\nText.', examples: ['a', 'b'] })).toBe('\nText.\nExamples:\n  a\n  b');
   expect(helpAfter({ name: 'x', description: '' })).toBeUndefined();
+});
+
+test('a spec imports nothing but the spec helpers, and every spec is a command of the program', async () => {
+  const dir = join(ROOT, 'src', 'cli', 'commands');
+  const specs = readdirSync(dir).filter((f) => f.endsWith('.spec.ts'));
+  const names: string[] = [];
+  for (const file of specs) {
+    const text = readFileSync(join(dir, file), 'utf8');
+    const imports = [...text.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
+    expect({ file, imports: imports.filter((i) => i !== '../spec.js' && i !== '../help-words.js') }).toEqual({ file, imports: [] });
+    const spec = (await import(`../../src/cli/commands/${file.replace(/\.ts$/, '.js')}`)) as { default: { name: string } };
+    names.push(spec.default.name);
+  }
+  const program = buildProgram('0', { invoke: async () => undefined });
+  expect(program.commands.map((c) => c.name()).sort()).toEqual(names.sort());
 });
