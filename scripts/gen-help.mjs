@@ -1,5 +1,5 @@
 // Writes dist/help.json: the exact `--help` output of the program and of every command (and alias), captured
-// from the CLI itself, so main.ts can print it without loading commander. Run after tsc (npm run build).
+// from the CLI itself, so the entry (src/cli/entry.ts) can print it without loading commander. Run after tsc (npm run build).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';

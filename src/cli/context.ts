@@ -15,6 +15,7 @@ export interface CommandContext {
   invokedAs: string;
 }
 
-export interface CommandModule {
-  run(ctx: CommandContext, args: string[], opts: Record<string, unknown>): Promise<number>;
+/** A command's implementation, loaded only when it runs; `Opts` is `OptionsOf` its spec. */
+export interface CommandModule<Opts> {
+  run(ctx: CommandContext, args: string[], opts: Opts): Promise<number>;
 }

@@ -1,19 +1,9 @@
 import type { ChalkInstance } from 'chalk';
 
-/** Global options every command sees (commander's optsWithGlobals()). */
-export interface GlobalOptions {
-  config?: string;
-  env?: string;
-  json?: boolean;
-  quiet?: boolean;
-  color?: boolean;
-  yes?: boolean;
-  debug?: boolean;
-  actor?: string;
-  policy?: string;
-  /** `--timeout` as given (a duration); see base/deadline.ts parseDuration. */
-  timeout?: string;
-}
+import type { GlobalOptions } from './program.spec.js';
+
+/** Global options every command sees (before the command name or after it); `--timeout` as given, a duration. */
+export type { GlobalOptions };
 
 export interface Streams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };

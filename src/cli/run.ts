@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import { CommanderError, type Command } from 'commander';
 import type { SinkStatus } from '../audit/forward.js';
+import type { Actor } from '../audit/logger.js';
 import { EXIT } from '../base/errors.js';
 import type { Runtime } from '../core/runtime.js';
 import type { CommandContext } from './context.js';
@@ -21,13 +22,13 @@ export async function runCli(argv: string[], version: string, streams: Streams):
   const debugEnv = streams.env.VH_SECRETS_DEBUG === '1' || streams.env.VH_SECRETS_DEBUG === 'true';
 
   const program = buildProgram(version, {
-    async invoke(load, cmd: Command, args) {
+    async invoke(cmd: Command, start) {
       // A global given after the command name lives on the subcommand; one given before, on the program.
-      const globals: GlobalOptions = { ...(program.opts() as GlobalOptions) };
+      const globals: GlobalOptions = { ...program.opts<GlobalOptions>() };
       // (Only the hidden copies: `run --env NAME=REF` is run's own option, not the config environment.)
-      const globalCopy = (key: string) => cmd.options.some((o) => o.hidden && o.attributeName() === key);
-      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug', 'actor', 'policy', 'timeout'] as const) {
-        if (globalCopy(key) && cmd.getOptionValueSource(key) === 'cli') (globals as Record<string, unknown>)[key] = cmd.getOptionValue(key);
+      for (const copy of cmd.options.filter((o) => o.hidden)) {
+        const key = copy.attributeName();
+        if (cmd.getOptionValueSource(key) === 'cli') Reflect.set(globals, key, cmd.getOptionValue(key));
       }
       io = new Io(streams, globals);
       // A mistyped --timeout is a usage error for every command, not only for the ones that wait on it.
@@ -42,8 +43,12 @@ export async function runCli(argv: string[], version: string, streams: Streams):
         command: cmd.name(),
         invokedAs: program.args.find((a) => a === cmd.name() || cmd.aliases().includes(a)) ?? cmd.name(),
         runtime: () => {
-          runtime ??= Promise.all([import('../core/runtime.js'), import('../providers/index.js'), import('../targets/index.js')]).then(([{ Runtime: R }, providers, targets]) => {
-            const options: { configFile?: string; env?: string; actorName?: string; policyFile?: string } = {};
+          runtime ??= Promise.all([import('../core/runtime.js'), import('../providers/index.js'), import('../targets/index.js'), import('../audit/logger.js')]).then(([{ Runtime: R }, providers, targets, { detectActor }]) => {
+            // The environment and terminal are this run's streams' (the process's, but for an in-process test).
+            const options: { environ: NodeJS.ProcessEnv; actor: Actor; configFile?: string; env?: string; actorName?: string; policyFile?: string } = {
+              environ: streams.env,
+              actor: detectActor(streams.env, Boolean(streams.stdin.isTTY)),
+            };
             if (globals.config !== undefined) options.configFile = globals.config;
             if (globals.env !== undefined) options.env = globals.env;
             if (globals.actor !== undefined) options.actorName = globals.actor;
@@ -53,10 +58,7 @@ export async function runCli(argv: string[], version: string, streams: Streams):
           return runtime;
         },
       };
-      const mod = await load();
-      const own = { ...cmd.opts() };
-      for (const key of ['config', 'env', 'json', 'quiet', 'color', 'yes', 'debug', 'actor', 'policy', 'timeout']) if (globalCopy(key)) delete own[key];
-      exitCode = await mod.run(ctx, args, own);
+      exitCode = await start(ctx);
     },
   });
 
@@ -78,7 +80,7 @@ export async function runCli(argv: string[], version: string, streams: Streams):
       else write(`vh-secrets: ${s}`);
     },
     // Help is laid out for 80 columns whatever the terminal, so it is the same text everywhere — and can be
-    // served from the cache `scripts/gen-help.mjs` writes at build time (see main.ts).
+    // served from the cache `scripts/gen-help.mjs` writes at build time (see entry.ts).
     getOutHelpWidth: () => HELP_WIDTH,
     getErrHelpWidth: () => HELP_WIDTH,
   };

@@ -2,13 +2,13 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { FRAMEWORKS } from '../../src/compliance/compliance.js';
 import openFile from '../../src/providers/file.js';
-import { baseEnv, run, tempHome } from '../helpers/cli.js';
+import { baseEnv, runInProcess, tempHome } from '../helpers/cli.js';
 import { traceModules } from '../helpers/module-trace.js';
 
 let home: string;
 let env: NodeJS.ProcessEnv;
 let configFile: string;
-const vh = (args: string[], input?: string) => run(args, { env, ...(input !== undefined ? { input } : {}) });
+const vh = (args: string[], input?: string) => runInProcess(args, { env, ...(input !== undefined ? { input } : {}) });
 
 interface Control {
   framework: string;
@@ -291,7 +291,7 @@ secrets = ["local:transit/*"]
     expect(control(report, 'A.9.2')).toMatchObject({ status: 'fail' });
     expect(control(report, 'A.9.2').evidence[0]!.summary).toMatch(/^no policy file is configured/);
     expect((await vh(['compliance', '--framework', 'pci'])).code).toBe(64);
-    // The command's choices (kept literal in program.ts so --help loads no job) are the library's frameworks.
+    // The command's choices (kept literal in commands/compliance.spec.ts so --help loads no job) are the library's frameworks.
     expect((await vh(['compliance', '--help'])).out.replace(/\s+/g, ' ')).toContain(`(choices: ${[...FRAMEWORKS, 'all'].map((f) => `"${f}"`).join(', ')}, default: "all")`);
     const noPolicy = await compliance(['--framework', 'pci-dss']);
     for (const id of ['3.6', '7.2']) expect(control(noPolicy.report, id).status).toBe('fail');

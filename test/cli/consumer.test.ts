@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, NODE, run, tempHome, waitFor } from '../helpers/cli.js';
+import { BIN, NODE, run, runInProcess, tempHome, waitFor } from '../helpers/cli.js';
 import { storesUnderTest } from '../helpers/stores.js';
 import { MaskStream, CONCEALED } from '../../src/cli/mask.js';
 
@@ -36,7 +36,8 @@ for (const s of stores) {
   (s.skip ? describe.skip : describe)(`${s.provider}: run and template`, () => {
     let home: string;
     let env: NodeJS.ProcessEnv;
-    const vh = (args: string[], input?: string) => run(args, { env, ...(input !== undefined ? { input } : {}) });
+    // `run` starts a child, forwards signals and returns its code: a process of its own. The rest runs in-process.
+    const vh = (args: string[], input?: string) => (args[0] === 'run' ? run : runInProcess)(args, { env, ...(input !== undefined ? { input } : {}) });
     const name = `vh-test/consumer-${randomBytes(5).toString('hex')}`;
     const value = `pw-${randomBytes(10).toString('hex')}`;
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { buildProgram } from '../../src/cli/program.js';
-import { BIN, NODE, ROOT, baseEnv, run, tempHome } from '../helpers/cli.js';
+import { BIN, NODE, ROOT, baseEnv, runInProcess, tempHome } from '../helpers/cli.js';
 
 /**
  * The recipes in examples/ and the emergency runbook, tried for real where this machine allows: the cron and
@@ -51,7 +51,7 @@ async function shim(): Promise<string> {
 
 async function seed(n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
-    const r = await run(['create', `app/s${i}`, '--type', 'database_password', '--generate'], { env });
+    const r = await runInProcess(['create', `app/s${i}`, '--type', 'database_password', '--generate'], { env });
     expect(r.code).toBe(0);
   }
 }

@@ -1,11 +1,11 @@
 import { promises as fs } from 'node:fs';
-import { baseEnv, run, tempHome } from '../helpers/cli.js';
+import { baseEnv, runInProcess, tempHome } from '../helpers/cli.js';
 
 // Bad input gets one clear error and a documented exit code — never a silent answer about something else, and
 // never a line or an escape sequence of its own on the operator's terminal.
 let home: string;
 let env: NodeJS.ProcessEnv;
-const vh = (args: string[], input?: string) => run(args, { env, ...(input !== undefined ? { input } : {}) });
+const vh = (args: string[], input?: string) => runInProcess(args, { env, ...(input !== undefined ? { input } : {}) });
 
 beforeAll(async () => {
   home = tempHome('vh-input-');
@@ -55,12 +55,12 @@ test('a damaged file store: one error with a hint, exit 65, and no "0 secrets" c
   const h = tempHome('vh-damaged-');
   const e = baseEnv(h);
   try {
-    expect((await run(['create', 'app/y', '--type', 'generic'], { env: e, input: 'abc' })).code).toBe(0);
+    expect((await runInProcess(['create', 'app/y', '--type', 'generic'], { env: e, input: 'abc' })).code).toBe(0);
     const file = `${e.VH_SECRETS_HOME}/store.vhs`;
     const bytes = await fs.readFile(file);
     bytes[bytes.length - 5]! ^= 0xff;
     await fs.writeFile(file, bytes);
-    const r = await run(['list'], { env: e });
+    const r = await runInProcess(['list'], { env: e });
     expect(r.code).toBe(65);
     expect(r.stderr).not.toMatch(/\b0 secrets\b/);
     expect(r.stderr).toMatch(/^vh-secrets: error: store local: .+\n {2}hint: .+\n$/);
@@ -75,14 +75,14 @@ describe('usage errors', () => {
     try {
       const env = baseEnv(home);
       for (const args of [['--json', 'get'], ['get', '--json', '--bogus'], ['bogus', '--json']]) {
-        const r = await run(args, { env });
+        const r = await runInProcess(args, { env });
         expect(r.code).toBe(64);
         expect(r.out).toBe('');
         const lines = r.stderr.trim().split('\n');
         expect(lines).toHaveLength(1);
         expect(JSON.parse(lines[0]!)).toMatchObject({ error: { code: 'USAGE', exit_code: 64, hint: 'run with --help for usage' } });
       }
-      const plain = await run(['get', '--bogus'], { env });
+      const plain = await runInProcess(['get', '--bogus'], { env });
       expect(plain.stderr.trim().split('\n')).toEqual(["vh-secrets: error: unknown option '--bogus'", '  hint: run with --help for usage']);
     } finally {
       await fs.rm(home, { recursive: true, force: true });
@@ -93,12 +93,12 @@ describe('usage errors', () => {
     const home = tempHome();
     try {
       const env = baseEnv(home);
-      const v = (await run(['-V'], { env })).out;
-      expect((await run(['get', 'app/db', '-V'], { env })).out).toBe(v);
-      expect((await run(['revoke', 'x', '--version'], { env })).out).toBe(v);
-      expect((await run(['create', 'app/v'], { env, input: 'one' })).code).toBe(0);
-      expect((await run(['get', 'app/v', '--at', '1'], { env })).out).toBe('one');
-      expect((await run(['get', 'app/v@1'], { env })).out).toBe('one');
+      const v = (await runInProcess(['-V'], { env })).out;
+      expect((await runInProcess(['get', 'app/db', '-V'], { env })).out).toBe(v);
+      expect((await runInProcess(['revoke', 'x', '--version'], { env })).out).toBe(v);
+      expect((await runInProcess(['create', 'app/v'], { env, input: 'one' })).code).toBe(0);
+      expect((await runInProcess(['get', 'app/v', '--at', '1'], { env })).out).toBe('one');
+      expect((await runInProcess(['get', 'app/v@1'], { env })).out).toBe('one');
     } finally {
       await fs.rm(home, { recursive: true, force: true });
     }
@@ -113,13 +113,13 @@ test('a gcp store without credentials: one line and AUTH (77) for list and get, 
     // No ADC file under this HOME, no key in the environment, no metadata server probed.
     const env = baseEnv(home, { VH_SECRETS_CONFIG: config, METADATA_SERVER_DETECTION: 'none' });
     for (const args of [['list', '--store', 'g'], ['get', 'g:x']]) {
-      const r = await run(args, { env });
+      const r = await runInProcess(args, { env });
       expect({ args, code: r.code }).toEqual({ args, code: 77 });
       expect(r.stderr).toMatch(/^vh-secrets: error: gcp projects\/p1: no Google credentials/);
       expect(r.stderr.trim().split('\n')).toHaveLength(2);
       expect(r.stderr).not.toMatch(/\n\s+at |Warning/);
     }
-    const health = await run(['health', '--store', 'g'], { env });
+    const health = await runInProcess(['health', '--store', 'g'], { env });
     expect(health.code).toBe(2);
     expect(health.out).toMatch(/CRITICAL\s+store g .*AUTH_FAILED/);
   } finally {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { run, tempHome, type RunResult } from '../helpers/cli.js';
+import { runInProcess, tempHome, type RunResult } from '../helpers/cli.js';
 import { ADMIN_PASSWORD, ADMIN_USER, HOST, PG_PORT, credential, dbName, password, pgAdmin, pgLogin, skipPg, targetEnv } from '../helpers/databases.js';
 import { LeakLedger } from '../leak/canary.js';
 import { storesUnderTest, type StoreUnderTest } from '../helpers/stores.js';
@@ -45,7 +45,7 @@ describe.each(['file', 'vault', 'aws'])('leak to rotation on %s', (provider) => 
   let env: NodeJS.ProcessEnv;
   let store: StoreUnderTest;
   const ns = `leak-${randomBytes(4).toString('hex')}`;
-  const vh = (args: string[], input?: string, cwd?: string): Promise<RunResult> => run(args, { env, ...(input !== undefined ? { input } : {}), ...(cwd ? { cwd } : {}), timeoutMs: 120_000 });
+  const vh = (args: string[], input?: string, cwd?: string): Promise<RunResult> => runInProcess(args, { env, ...(input !== undefined ? { input } : {}), ...(cwd ? { cwd } : {}), timeoutMs: 120_000 });
   const current = async (name: string) => JSON.parse((await vh(['describe', `${store.alias}:${name}`, '--json'])).out) as { current_version: string; versions: { version: string; state: string }[] };
   const scanJson = async (args: string[]): Promise<{ code: number | null; findings: JsonFinding[]; stderr: string }> => {
     const r = await vh(['scan', ...args, '--managed', '--format', 'json']);
@@ -181,7 +181,7 @@ describe.each(['file', 'vault', 'aws'])('leak to rotation on %s', (provider) => 
     if (store.skip) return console.warn(`skipped: ${store.skip}`);
     // Another host (a home with no index) rotates a secret; this host's index does not hear of it.
     const elsewhere = await store.env(tempHome('vh-leaked-elsewhere-'));
-    expect((await run(['rotate', `${store.alias}:${ns}/jwt`, '--yes'], { env: elsewhere, timeoutMs: 120_000 })).code).toBe(0);
+    expect((await runInProcess(['rotate', `${store.alias}:${ns}/jwt`, '--yes'], { env: elsewhere, timeoutMs: 120_000 })).code).toBe(0);
     const r = await vh(['scan', join(repo, 'notes.txt'), '--managed']);
     expect(r.stderr).toMatch(new RegExp(`warning: the index is stale: 1 secret has a newer current version \\(${store.alias}:${ns}/jwt\\)`));
   });
@@ -191,10 +191,10 @@ test('scan --managed with no index says how to build one (exit 78)', async () =>
   const home = tempHome('vh-leaked-noindex-');
   try {
     const env = (await storesUnderTest(home)).find((s) => s.provider === 'file')!.env(home);
-    const r = await run(['scan', home, '--managed'], { env: await env });
+    const r = await runInProcess(['scan', home, '--managed'], { env: await env });
     expect(r.code).toBe(78);
     expect(r.stderr).toMatch(/no index of managed values.*\n\s+hint: build it with `vh-secrets index`/);
-    const bad = await run(['scan', home, '--dry-run'], { env: await env });
+    const bad = await runInProcess(['scan', home, '--dry-run'], { env: await env });
     expect(bad.code).toBe(64);
     expect(bad.stderr).toMatch(/--dry-run applies to --rotate-leaked/);
   } finally {
@@ -213,7 +213,7 @@ test('a leaked database password: --rotate-leaked changes it at the database, th
     await pgAdmin(`CREATE ROLE ${user} LOGIN PASSWORD '${pass}'`);
     // [scan] managed = true: the config turns the managed match on without the flag.
     const env = await targetEnv(home, `[scan]\nmanaged = true\n\n[targets.pg]\nkind = "postgres"\nhost = "${HOST}"\nport = ${PG_PORT}\nadmin = "local:admin/pg"\n`);
-    const vh = (args: string[], input?: string) => run(args, { env, ...(input !== undefined ? { input } : {}), timeoutMs: 120_000 }).then((r) => ledger.record(args.join(' '), r, args[0] === 'get'));
+    const vh = (args: string[], input?: string) => runInProcess(args, { env, ...(input !== undefined ? { input } : {}), timeoutMs: 120_000 }).then((r) => ledger.record(args.join(' '), r, args[0] === 'get'));
     ledger.add(ADMIN_PASSWORD);
     expect((await vh(['create', 'local:admin/pg', '--type', 'database_password'], credential(ADMIN_USER, ADMIN_PASSWORD))).code).toBe(0);
     expect((await vh(['create', `db/${user}`, '--type', 'database_password', '--target', 'pg'], credential(user, pass))).code).toBe(0);
@@ -243,7 +243,7 @@ test('[scan] managed must be true or false', async () => {
   const home = tempHome('vh-leaked-cfg-');
   try {
     const env = await targetEnv(home, '[scan]\nmanaged = "yes"\n');
-    const r = await run(['scan', home], { env });
+    const r = await runInProcess(['scan', home], { env });
     expect(r.code).toBe(78);
     expect(r.stderr).toMatch(/scan\.managed must be true or false/);
   } finally {

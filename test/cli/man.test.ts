@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, baseEnv, run, tempHome } from '../helpers/cli.js';
+import { ROOT, baseEnv, run, runInProcess, tempHome } from '../helpers/cli.js';
 
 describe('man page', () => {
   test('is generated from the same definitions as --help (no drift)', () => {
@@ -30,13 +30,13 @@ describe('man page', () => {
     const env = baseEnv(tempHome());
     const { readFileSync } = await import('node:fs');
     const man = readFileSync(join(ROOT, 'man/vh-secrets.1'), 'utf8').replace(/\\-/g, '-');
-    const top = await run(['--help'], { env });
+    const top = await runInProcess(['--help'], { env });
     const section = top.out.slice(top.out.indexOf('Commands:'), top.out.indexOf('\n\n', top.out.indexOf('Commands:')));
     const commands = [...section.matchAll(/^ {2}([a-z-]+)(?:\|[a-z]+)? /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
     expect(commands.length).toBeGreaterThanOrEqual(11);
     for (const c of commands) {
       expect(man).toContain(`.SS ${c}`);
-      const help = await run([c, '--help'], { env });
+      const help = await runInProcess([c, '--help'], { env });
       for (const flag of help.out.matchAll(/^ {2}(-[-a-zA-Z, <>.=[\]|/]+?)\s{2,}/gm)) expect(man).toContain(flag[1]!.trim());
     }
   });

@@ -6,7 +6,7 @@ import { principalOfToken } from '../../src/providers/azure.js';
 import openVault from '../../src/providers/vault.js';
 import { ageKey, awsEndpoint, multiStoreEnv, vaultAddr, vaultToken } from '../backup/helpers.js';
 import { auditEvents } from '../helpers/audit-log.js';
-import { run, tempHome } from '../helpers/cli.js';
+import { runInProcess, tempHome } from '../helpers/cli.js';
 import { peerSkip } from '../providers/peers.js';
 
 /**
@@ -19,7 +19,7 @@ import { peerSkip } from '../providers/peers.js';
 let home: string;
 let env: NodeJS.ProcessEnv;
 const events = () => auditEvents(home);
-const vh = (args: string[], input?: string, extra: NodeJS.ProcessEnv = {}) => run(args, { env: { ...env, ...extra }, ...(input !== undefined ? { input } : {}) });
+const vh = (args: string[], input?: string, extra: NodeJS.ProcessEnv = {}) => runInProcess(args, { env: { ...env, ...extra }, ...(input !== undefined ? { input } : {}) });
 const policy = (toml: string) => fs.writeFile(join(home, 'policy.toml'), toml);
 
 const vaultSkip = await peerSkip('vault', vaultAddr, 'scripts/peers.sh start openbao');

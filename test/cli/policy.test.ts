@@ -2,12 +2,12 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import openFile from '../../src/providers/file.js';
 import { auditEvents } from '../helpers/audit-log.js';
-import { baseEnv, run, tempHome } from '../helpers/cli.js';
+import { baseEnv, runInProcess, tempHome } from '../helpers/cli.js';
 
 let home: string;
 let env: NodeJS.ProcessEnv;
 let policyFile: string;
-const vh = (args: string[], input?: string, e: NodeJS.ProcessEnv = env) => run(args, { env: e, ...(input !== undefined ? { input } : {}) });
+const vh = (args: string[], input?: string, e: NodeJS.ProcessEnv = env) => runInProcess(args, { env: e, ...(input !== undefined ? { input } : {}) });
 
 const events = () => auditEvents(home);
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { LeakLedger, canary } from '../leak/canary.js';
 import { peerSkip } from '../providers/peers.js';
 import { uniqueName } from '../providers/contract.js';
-import { baseEnv, run, tempHome } from '../helpers/cli.js';
+import { baseEnv, run, runInProcess, tempHome } from '../helpers/cli.js';
 import { azureEnv, azureUrl, gcpDoubleEndpoint } from '../helpers/stores.js';
 
 /** The everyday verbs, unchanged, on every store alias backed by a real peer. */
@@ -104,8 +104,10 @@ for (const peer of peers) {
       const ledger = new LeakLedger();
       // DEBUG=* turns on every `debug`-module logger in the SDKs' dependency trees: they must still not leak.
       const env = baseEnv(home, { ...peer.env, DEBUG: '*', VH_SECRETS_CONFIG: await configFor(peer.toml, peer.alias) });
-      const vh = async (label: string, args: string[], input?: string, value = false) =>
-        ledger.record(label, await run(args, { env, ...(input !== undefined ? { input } : {}) }), value);
+      // In-process (the ledger sees all a run wrote, as with a child's pipes); one read below in a process of its
+      // own, where DEBUG=* is in the environment from the start, before any SDK module loads.
+      const vh = async (label: string, args: string[], input?: string, value = false, how = runInProcess) =>
+        ledger.record(label, await how(args, { env, ...(input !== undefined ? { input } : {}) }), value);
       const name = uniqueName('cli');
       const ref = `${peer.alias}:${name}`;
       const password = ledger.add(canary(peer.alias));
@@ -116,7 +118,7 @@ for (const peer of peers) {
       expect(created.code).toBe(0);
       const version = JSON.parse(created.out).version as string;
 
-      expect((await vh('get key', ['get', `${ref}#password`], undefined, true)).out).toBe(password);
+      expect((await vh('get key', ['get', `${ref}#password`], undefined, true, run)).out).toBe(password);
       expect((await vh('get version', ['get', `${ref}#password@${version}`], undefined, true)).out).toBe(password);
       expect(JSON.parse((await vh('get whole', ['get', ref], undefined, true)).out)).toEqual({ password });
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { run, tempHome } from '../helpers/cli.js';
+import { runInProcess, tempHome } from '../helpers/cli.js';
 import { storesUnderTest } from '../helpers/stores.js';
 
 /**
@@ -19,7 +19,7 @@ for (const s of stores) {
   (s.skip ? describe.skip : describe)(`${s.provider}: reading for scripts`, () => {
     let home: string;
     let env: NodeJS.ProcessEnv;
-    const vh = (args: string[], input?: string) => run(args, { env, ...(input !== undefined ? { input } : {}) });
+    const vh = (args: string[], input?: string) => runInProcess(args, { env, ...(input !== undefined ? { input } : {}) });
     const base = `vh-test/read-${randomBytes(5).toString('hex')}`;
     // A value with every character the formats must escape.
     const tricky = `it's "quoted" $HOME \\ back\nsecond line`;

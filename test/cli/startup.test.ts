@@ -25,10 +25,10 @@ describe('fast start', () => {
     expect(status).toBe(args[0] === 'nosuchcommand' ? 64 : 0);
   });
 
-  test('--version loads nothing but the entry point', () => {
+  test('--version loads nothing but the entry point (the process wrapper and the CLI function)', () => {
     const { urls, stdout } = loadedModules(['--version']);
     expect(stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
-    expect(urls.filter((u) => u.startsWith('file:') && !u.includes('register.mjs') && !u.endsWith('/bin/vh-secrets'))).toEqual([expect.stringContaining('/dist/src/cli/main.js')]);
+    expect(urls.filter((u) => u.startsWith('file:') && !u.includes('register.mjs') && !u.endsWith('/bin/vh-secrets'))).toEqual([expect.stringContaining('/dist/src/cli/main.js'), expect.stringContaining('/dist/src/cli/entry.js')]);
   });
 
   test('a file-store command loads no cloud SDK', () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { run, tempHome } from '../helpers/cli.js';
+import { runInProcess, tempHome } from '../helpers/cli.js';
 import { storesUnderTest } from '../helpers/stores.js';
 
 /**
@@ -29,7 +29,7 @@ for (const s of stores) {
   (s.skip ? describe.skip : describe)(`${s.provider}: update`, () => {
     let home: string;
     let env: NodeJS.ProcessEnv;
-    const vh = (args: string[], input?: string) => run(args, { env, ...(input !== undefined ? { input } : {}) });
+    const vh = (args: string[], input?: string) => runInProcess(args, { env, ...(input !== undefined ? { input } : {}) });
     const describeOf = async (name: string) => JSON.parse((await vh(['describe', name, '--json'])).out) as Described;
 
     beforeAll(async () => {

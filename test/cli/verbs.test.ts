@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { baseEnv, run, tempHome } from '../helpers/cli.js';
+import { baseEnv, runInProcess, tempHome } from '../helpers/cli.js';
 
 let home: string;
 let env: NodeJS.ProcessEnv;
-const vh = (args: string[], input?: string | Buffer) => run(args, { env, ...(input !== undefined ? { input } : {}) });
+const vh = (args: string[], input?: string | Buffer) => runInProcess(args, { env, ...(input !== undefined ? { input } : {}) });
 
 beforeEach(() => {
   home = tempHome();
@@ -207,12 +207,12 @@ describe('bad input', () => {
 
   test('VH_SECRETS_FILE_KEY: passphrase or raw key instead of a key file', async () => {
     const withKey = { ...env, VH_SECRETS_FILE_KEY: 'correct horse battery staple' };
-    expect((await run(['create', 'p'], { env: withKey, input: 'pv' })).code).toBe(0);
-    expect((await run(['get', 'p'], { env: withKey })).out).toBe('pv');
+    expect((await runInProcess(['create', 'p'], { env: withKey, input: 'pv' })).code).toBe(0);
+    expect((await runInProcess(['get', 'p'], { env: withKey })).out).toBe('pv');
     await expect(fs.access(join(home, 'vh', 'store.key'))).rejects.toThrow();
-    const wrong = await run(['get', 'p'], { env: { ...env, VH_SECRETS_FILE_KEY: 'a different passphrase!' } });
+    const wrong = await runInProcess(['get', 'p'], { env: { ...env, VH_SECRETS_FILE_KEY: 'a different passphrase!' } });
     expect(wrong.code).toBe(65);
-    const short = await run(['get', 'p'], { env: { ...env, VH_SECRETS_FILE_KEY: 'short' } });
+    const short = await runInProcess(['get', 'p'], { env: { ...env, VH_SECRETS_FILE_KEY: 'short' } });
     expect(short.code).toBe(78);
   });
 

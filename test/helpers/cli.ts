@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 /** Repository root (tests run from dist/test/...). */
@@ -67,6 +68,126 @@ export function run(args: string[], options: RunOptions = {}): Promise<RunResult
     if (options.input !== undefined) child.stdin.end(options.input);
     else child.stdin.end();
   });
+}
+
+/**
+ * The process-wide things a CLI run may touch, put back after each in-process run: the environment, the working
+ * directory, the exit code, and the listeners of these events (a command that adds or removes one — `run`
+ * forwarding signals, a hook reaping its children on exit — must not change the test process).
+ */
+const PROCESS_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'exit', 'beforeExit', 'warning', 'unhandledRejection', 'uncaughtException'] as const;
+
+/** One in-process run at a time: process.env and the working directory are the process's own. */
+let inProcessQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * `run` without a process: the CLI's entry (`runEntry`, what bin/vh-secrets runs) called in this process with
+ * `args`, the environment (this process's for the call: core and the providers read process.env), the working
+ * directory, stdin from `input`, and fake stdout/stderr — the same result shape as `run` (signal always null).
+ * Anything written to the real process.stdout/stderr meanwhile is captured into the result too, so assertions
+ * and the leak canary's ledger see every byte the run emitted, as they do for a child's pipes. For cases that
+ * need no real process; signals, start-up, terminals and argv sampling keep `run`.
+ */
+export function runInProcess(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const result = inProcessQueue.then(() => runOnce(args, options));
+  inProcessQueue = result.catch(() => undefined);
+  return result;
+}
+
+/**
+ * Jest's ESM loader links a module graph that two `import()`s reach at once incorrectly ("request for 'node:crypto'
+ * is not in cache"); the CLI imports the runtime, the store and target registries and the audit logger together.
+ * Loaded one after the other first, they come from the module cache afterwards.
+ */
+let warm: Promise<typeof import('../../src/cli/entry.js')> | undefined;
+async function loadEntry(): Promise<typeof import('../../src/cli/entry.js')> {
+  warm ??= (async () => {
+    await import('../../src/cli/run.js');
+    await import('../../src/core/runtime.js');
+    await import('../../src/audit/logger.js');
+    await import('../../src/providers/index.js');
+    await import('../../src/targets/index.js');
+    await import('../../src/providers/file.js');
+    return import('../../src/cli/entry.js');
+  })();
+  return warm;
+}
+
+function replaceEnv(to: NodeJS.ProcessEnv): void {
+  for (const name of Object.keys(process.env)) if (!(name in to)) delete process.env[name];
+  for (const [name, value] of Object.entries(to)) if (value !== undefined) process.env[name] = value;
+}
+
+async function runOnce(args: string[], options: RunOptions): Promise<RunResult> {
+  const { runEntry } = await loadEntry();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const sink = (to: Buffer[]) =>
+    new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        to.push(Buffer.from(chunk));
+        done();
+      },
+    });
+  const input = options.input === undefined ? [] : [Buffer.from(options.input)];
+  const stdin = Readable.from(input);
+  // The run's environment replaces this process's own for the call, in place, so that what reads it natively
+  // (os.homedir() from HOME, child processes) sees it too; what the CLI sets in it (VH_SECRETS_TIMEOUT) goes.
+  const env = { ...(options.env ?? process.env) };
+
+  const saved = {
+    env: { ...process.env },
+    cwd: process.cwd(),
+    exitCode: process.exitCode,
+    listeners: PROCESS_EVENTS.map((event) => [event, (process as NodeJS.EventEmitter).listeners(event)] as const),
+    stdoutWrite: process.stdout.write,
+    stderrWrite: process.stderr.write,
+  };
+  const escaped = (to: Buffer[]): typeof process.stdout.write =>
+    function write(this: unknown, chunk: Uint8Array | string, ...rest: unknown[]): boolean {
+      to.push(Buffer.from(chunk));
+      const done = rest.find((r): r is () => void => typeof r === 'function');
+      done?.();
+      return true;
+    };
+  let code: number;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    replaceEnv(env);
+    process.chdir(options.cwd ?? ROOT);
+    process.stdout.write = escaped(out);
+    process.stderr.write = escaped(err);
+    // As bin/vh-secrets: SDK warnings are not printed, unless --debug asks for them.
+    process.removeAllListeners('warning');
+    if (env.VH_SECRETS_DEBUG === '1' || env.VH_SECRETS_DEBUG === 'true' || args.includes('--debug')) {
+      process.on('warning', (w) => err.push(Buffer.from(`vh-secrets: debug: ${w.name}: ${w.message}\n`)));
+    }
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`vh-secrets ${args.join(' ')}: no exit within ${timeoutMs} ms (in-process)`)), timeoutMs);
+    });
+    try {
+      code = await Promise.race([runEntry(args, { stdout: sink(out), stderr: sink(err), stdin, env: process.env }), timedOut]);
+    } catch (e) {
+      // As bin/vh-secrets ends an entry that throws.
+      err.push(Buffer.from(`vh-secrets: internal error: ${e instanceof Error ? e.message : String(e)}\n`));
+      code = 70;
+    }
+  } finally {
+    clearTimeout(timer);
+    process.stdout.write = saved.stdoutWrite;
+    process.stderr.write = saved.stderrWrite;
+    replaceEnv(saved.env);
+    process.chdir(saved.cwd);
+    process.exitCode = saved.exitCode;
+    const emitter: NodeJS.EventEmitter = process;
+    for (const [event, listeners] of saved.listeners) {
+      emitter.removeAllListeners(event);
+      for (const l of listeners) emitter.on(event, l as (...a: unknown[]) => void);
+    }
+  }
+  const stdout = Buffer.concat(out);
+  return { code, signal: null, stdout, out: stdout.toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
 
 /** Every regular file below `dir`, recursively. */

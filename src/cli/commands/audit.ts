@@ -5,6 +5,7 @@ import { buildAuditReport, parseSourceSpec, resolvePeriod, verifyAuditLog } from
 import { EXIT, VhError } from '../../base/errors.js';
 import { writeFileAtomic } from '../../base/fsutil.js';
 import type { CommandContext } from '../context.js';
+import type { AuditOptions } from './audit.spec.js';
 
 /**
  * `vh-secrets audit [report]` and `vh-secrets audit verify`.
@@ -96,10 +97,10 @@ async function renderReport(ctx: CommandContext, report: AuditReport): Promise<v
   ctx.io.out(text);
 }
 
-async function report(ctx: CommandContext, opts: Record<string, unknown>): Promise<number> {
+async function report(ctx: CommandContext, opts: AuditOptions): Promise<number> {
   const threshold = failThreshold(opts.failOnAnomalies);
   const period = resolvePeriod({ hours: optString(opts.hours), since: optString(opts.since), until: optString(opts.until) });
-  const sources = ((opts.source as string[] | undefined) ?? []).map(parseSourceSpec);
+  const sources = opts.source.map(parseSourceSpec);
   const rt = await ctx.runtime();
   const result = await buildAuditReport(rt.config.audit, { log: optString(opts.log), sources, period });
   const output = optString(opts.output);
@@ -122,7 +123,7 @@ async function report(ctx: CommandContext, opts: Record<string, unknown>): Promi
   return EXIT.OK;
 }
 
-async function verify(ctx: CommandContext, opts: Record<string, unknown>): Promise<number> {
+async function verify(ctx: CommandContext, opts: AuditOptions): Promise<number> {
   const rt = await ctx.runtime();
   const log = optString(opts.log);
   const chain = await verifyAuditLog(rt.config.audit, log, optString(opts.anchor));
@@ -161,7 +162,7 @@ async function flush(ctx: CommandContext): Promise<number> {
   return statuses.every((s) => s.ok) ? EXIT.OK : EXIT.TEMPFAIL;
 }
 
-export async function run(ctx: CommandContext, args: string[], opts: Record<string, unknown>): Promise<number> {
+export async function run(ctx: CommandContext, args: string[], opts: AuditOptions): Promise<number> {
   const action = args[0] ?? 'report';
   switch (action) {
     case 'report':

@@ -5,20 +5,9 @@ import { parseTags } from '../../core/metadata.js';
 import { parseSecretType } from '../../core/types.js';
 import type { CommandContext } from '../context.js';
 import { progress } from '../progress.js';
+import type { BackupOptions } from './backup.spec.js';
 
-interface BackupOptions {
-  store?: string;
-  prefix?: string;
-  type?: string;
-  tag: string[];
-  allVersions?: boolean;
-  recipient: string[];
-  recipientsFile: string[];
-  output?: string;
-}
-
-export async function run(ctx: CommandContext, _args: string[], raw: Record<string, unknown>): Promise<number> {
-  const opts = raw as unknown as BackupOptions;
+export async function run(ctx: CommandContext, _args: string[], opts: BackupOptions): Promise<number> {
   if (opts.output === undefined || opts.output === '') throw new VhError('USAGE', 'backup needs --output FILE', { hint: 'e.g. --output backup-$(date +%F).age' });
   const type = opts.type === undefined ? undefined : parseSecretType(opts.type);
   const tags = parseTags(opts.tag);

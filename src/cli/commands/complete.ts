@@ -2,10 +2,11 @@ import { loadConfig, type Config } from '../../core/config.js';
 import { completionRefs } from '../../core/ref-index.js';
 import type { SecretStore } from '../../core/store.js';
 import type { CommandContext } from '../context.js';
+import type { Streams } from '../io.js';
 
 /**
  * Hidden: `__complete stores` and `__complete refs [prefix]`, one candidate per line, silent on any error.
- * Shells run it on every TAB, so `main` calls `complete` directly, before commander or the runtime load;
+ * Shells run it on every TAB, so the entry calls `complete` directly, before commander or the runtime load;
  * stores (and their SDKs) open only when the 60 s cache needs a refresh.
  */
 export async function complete(args: string[], config: () => Promise<Config>, write: (text: string) => void): Promise<number> {
@@ -37,7 +38,7 @@ export async function run(ctx: CommandContext, args: string[]): Promise<number> 
   return complete(args, async () => (await ctx.runtime()).config, (text) => ctx.io.out(text));
 }
 
-/** The fast path from `main`: config from the environment (`VH_SECRETS_CONFIG`, ./vh-secrets.toml, ~/.config). */
-export function completeFromMain(args: string[]): Promise<number> {
-  return complete(args, () => loadConfig(), (text) => void process.stdout.write(text));
+/** The fast path from the entry: config from the environment (`VH_SECRETS_CONFIG`, ./vh-secrets.toml, ~/.config). */
+export function completeFromEntry(args: string[], streams: Streams): Promise<number> {
+  return complete(args, () => loadConfig({ environ: streams.env }), (text) => void streams.stdout.write(text));
 }

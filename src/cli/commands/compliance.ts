@@ -1,6 +1,7 @@
 import { VhError } from '../../base/errors.js';
 import { buildComplianceReport, parseFramework, type ComplianceReport, type ControlStatus } from '../../compliance/compliance.js';
 import type { CommandContext } from '../context.js';
+import type { ComplianceOptions } from './compliance.spec.js';
 
 const LABEL: Record<ControlStatus, string> = { pass: 'PASS', fail: 'FAIL', 'not-measurable': 'N/M' };
 
@@ -17,8 +18,8 @@ async function renderText(ctx: CommandContext, report: ComplianceReport): Promis
   ctx.io.out(`\n${report.status.toUpperCase()}: ${s.controls} controls — ${s.pass} pass, ${s.fail} fail, ${s.not_measurable} not measurable\n`);
 }
 
-export async function run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<number> {
-  const frameworks = parseFramework(opts.framework as string | undefined);
+export async function run(ctx: CommandContext, _args: string[], opts: ComplianceOptions): Promise<number> {
+  const frameworks = parseFramework(opts.framework);
   let days: number | undefined;
   if (opts.days !== undefined) {
     if (!/^\d+$/.test(String(opts.days))) throw new VhError('USAGE', `--days takes a whole number of days, not "${String(opts.days)}"`);

@@ -2,18 +2,9 @@ import { copySecrets, type CopyInput } from '../../backup/copy.js';
 import { EXIT, VhError } from '../../base/errors.js';
 import type { CommandContext } from '../context.js';
 import { actionPainter, confirmOverwrite, summaryText, writeExit } from './restore.js';
+import type { CopyOptions } from './copy.spec.js';
 
-interface CopyOptions {
-  all?: boolean;
-  prefix?: string;
-  fromStore?: string;
-  toStore?: string;
-  dryRun?: boolean;
-  force?: boolean;
-}
-
-export async function run(ctx: CommandContext, [from, to]: string[], raw: Record<string, unknown>): Promise<number> {
-  const opts = raw as unknown as CopyOptions;
+export async function run(ctx: CommandContext, [from, to]: string[], opts: CopyOptions): Promise<number> {
   let input: CopyInput;
   if (opts.all) {
     if (from !== undefined || to !== undefined) throw new VhError('USAGE', '--all takes no secret references', { hint: 'vh-secrets copy --all [--prefix P] [--from-store S] --to-store T' });

@@ -4,18 +4,7 @@ import { createSecret } from '../../core/secrets.js';
 import { parseSecretType } from '../../core/types.js';
 import type { CommandContext } from '../context.js';
 import { readValueSource } from '../value-input.js';
-
-interface CreateOptions {
-  type: string;
-  generate?: boolean;
-  valueFile?: string;
-  expiresInDays?: string;
-  rotationDays?: string;
-  owner?: string;
-  target?: string;
-  reload?: string[];
-  tag: string[];
-}
+import type { CreateOptions } from './create.spec.js';
 
 export function parseDays(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -23,8 +12,7 @@ export function parseDays(flag: string, value: string | undefined): number | und
   return Number(value);
 }
 
-export async function run(ctx: CommandContext, [ref]: string[], raw: Record<string, unknown>): Promise<number> {
-  const opts = raw as unknown as CreateOptions;
+export async function run(ctx: CommandContext, [ref]: string[], opts: CreateOptions): Promise<number> {
   const type = parseSecretType(opts.type);
   const tags = parseTags(opts.tag);
   const expiresInDays = parseDays('--expires-in-days', opts.expiresInDays);

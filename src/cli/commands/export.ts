@@ -2,15 +2,9 @@ import { VhError } from '../../base/errors.js';
 import { exportSecrets } from '../../core/export.js';
 import type { CommandContext } from '../context.js';
 import { formatPairs, valuePairs } from '../value-format.js';
+import type { ExportOptions } from './export.spec.js';
 
-interface ExportOptions {
-  store?: string;
-  prefix?: string;
-  format?: string;
-}
-
-export async function run(ctx: CommandContext, _args: string[], raw: Record<string, unknown>): Promise<number> {
-  const opts = raw as ExportOptions;
+export async function run(ctx: CommandContext, _args: string[], opts: ExportOptions): Promise<number> {
   const format = opts.format ?? (ctx.io.json ? 'json' : 'dotenv');
   if (format !== 'dotenv' && format !== 'env' && format !== 'json') throw new VhError('USAGE', `unknown --format "${format}"`, { hint: 'use dotenv, env or json' });
   // Values go to stdout only, and not to a terminal's scrollback unless asked.

@@ -5,6 +5,7 @@ import { DEFAULT_EXPORTER_INTERVAL_MS, MetricsExporter, isLoopback, parseListen,
 import { renderMetrics } from '../../health/metrics.js';
 import type { CommandContext } from '../context.js';
 import { budgetMs } from './health.js';
+import type { ExporterOptions } from './exporter.spec.js';
 
 /** The shortest --interval: an evaluation lists and describes every secret of every store. */
 const MIN_INTERVAL_MS = 1_000;
@@ -14,14 +15,14 @@ function hostPort(l: Listen): string {
 }
 
 /** `vh-secrets exporter`: serves /metrics and /healthz until SIGTERM / SIGINT, then exits 0. */
-export async function run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<number> {
-  const listen = parseListen((opts.listen as string | undefined) ?? '127.0.0.1:9469');
+export async function run(ctx: CommandContext, _args: string[], opts: ExporterOptions): Promise<number> {
+  const listen = parseListen(opts.listen ?? '127.0.0.1:9469');
   if (!isLoopback(listen.host) && opts.allowRemote !== true) {
     throw new VhError('USAGE', `--listen ${hostPort(listen)} is not a loopback address: refusing to serve metrics beyond this host without --allow-remote`, {
       hint: 'pass --allow-remote to listen there (e.g. 0.0.0.0:9469 in a pod, behind a NetworkPolicy), or listen on 127.0.0.1',
     });
   }
-  const intervalMs = opts.interval === undefined ? DEFAULT_EXPORTER_INTERVAL_MS : parseDuration(opts.interval as string, '--interval');
+  const intervalMs = opts.interval === undefined ? DEFAULT_EXPORTER_INTERVAL_MS : parseDuration(opts.interval, '--interval');
   if (intervalMs < MIN_INTERVAL_MS) throw new VhError('USAGE', `--interval: "${String(opts.interval)}" is shorter than ${formatDuration(MIN_INTERVAL_MS)}`, { hint: 'use e.g. 30s, 60s, 5m' });
   const timeoutMs = budgetMs(ctx);
   const names = opts.metricsNames === true;

@@ -1,11 +1,12 @@
 import { getSecret } from '../../core/secrets.js';
 import type { CommandContext } from '../context.js';
+import type { GetOptions } from './get.spec.js';
 import { formatPairs, parseValueFormat, valuePairs } from '../value-format.js';
 
-export async function run(ctx: CommandContext, [ref]: string[], opts: Record<string, unknown>): Promise<number> {
-  const format = opts.format === undefined ? (ctx.io.json ? 'json' : 'raw') : parseValueFormat(opts.format as string);
+export async function run(ctx: CommandContext, [ref]: string[], opts: GetOptions): Promise<number> {
+  const format = opts.format === undefined ? (ctx.io.json ? 'json' : 'raw') : parseValueFormat(opts.format);
   const rt = await ctx.runtime();
-  const result = await getSecret(rt, ref!, opts.at as string | undefined, opts.field as string | undefined);
+  const result = await getSecret(rt, ref!, opts.at, opts.field);
   if (format === 'json') {
     const text = result.value.toString('utf8');
     const utf8 = Buffer.from(text, 'utf8').equals(result.value);

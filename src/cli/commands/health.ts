@@ -7,6 +7,7 @@ import { parseTags } from '../../core/metadata.js';
 import { renderMetrics } from '../../health/metrics.js';
 import { parseSecretType } from '../../core/types.js';
 import type { CommandContext } from '../context.js';
+import type { HealthOptions } from './health.spec.js';
 
 const ORDER: HealthStatus[] = ['CRITICAL', 'UNKNOWN', 'WARNING', 'OK'];
 
@@ -52,15 +53,15 @@ async function renderTable(ctx: CommandContext, report: HealthReport): Promise<v
   ctx.io.out(`${report.status}: ${m.secrets} secrets — ${m.CRITICAL} critical, ${m.WARNING} warning, ${m.UNKNOWN} unknown, ${m.OK} ok; stores: ${stores}\n`);
 }
 
-export async function run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<number> {
-  const type = opts.type === undefined ? undefined : parseSecretType(opts.type as string);
-  const tags = parseTags(opts.tag as string[]);
+export async function run(ctx: CommandContext, _args: string[], opts: HealthOptions): Promise<number> {
+  const type = opts.type === undefined ? undefined : parseSecretType(opts.type);
+  const tags = parseTags(opts.tag);
   const timeoutMs = budgetMs(ctx);
   const rt = await ctx.runtime();
-  const report = await checkHealth(rt, { tags, timeoutMs, ...(type ? { type } : {}), ...(opts.store !== undefined ? { store: opts.store as string } : {}) });
+  const report = await checkHealth(rt, { tags, timeoutMs, ...(type ? { type } : {}), ...(opts.store !== undefined ? { store: opts.store } : {}) });
 
-  const metricsFile = opts.metricsFile as string | undefined;
-  const pushgateway = opts.pushgateway as string | undefined;
+  const metricsFile = opts.metricsFile;
+  const pushgateway = opts.pushgateway;
   if (metricsFile || pushgateway) {
     const text = await renderMetrics(report, rt.config.audit, opts.metricsNames === true);
     if (metricsFile) {

@@ -2,16 +2,10 @@ import { exitCodeFor, VhError } from '../../base/errors.js';
 import { oneLine } from '../../base/text.js';
 import { DEFAULT_INDEX_VERSIONS } from '../../core/value-index.js';
 import type { CommandContext } from '../context.js';
-
-interface IndexOpts {
-  store?: string[];
-  prefix?: string;
-  versions?: string;
-}
+import type { IndexOptions } from './index.spec.js';
 
 /** `vh-secrets index`: builds the index of managed values (keyed fingerprints, never values) that `scan --managed` reads. */
-export async function run(ctx: CommandContext, _args: string[], raw: Record<string, unknown>): Promise<number> {
-  const opts = raw as IndexOpts;
+export async function run(ctx: CommandContext, _args: string[], opts: IndexOptions): Promise<number> {
   let versions = DEFAULT_INDEX_VERSIONS;
   if (opts.versions !== undefined) {
     versions = Number(opts.versions);

@@ -2,6 +2,7 @@ import { EXIT, VhError } from '../../base/errors.js';
 import { lifecycleOf, lifecycleReport, LIFECYCLE_STATES, type LifecycleReport, type LifecycleView } from '../../lifecycle/lifecycle.js';
 import { parseSecretType } from '../../core/types.js';
 import type { CommandContext } from '../context.js';
+import type { LifecycleOptions } from './lifecycle.spec.js';
 
 /**
  * `vh-secrets lifecycle <ref>` (state and history of one secret) and `vh-secrets lifecycle report` (summary by
@@ -38,12 +39,12 @@ async function renderReport(ctx: CommandContext, r: LifecycleReport): Promise<vo
   for (const e of r.errors) ctx.io.err(`vh-secrets: store ${e.store}: ${e.message} (${e.code})`);
 }
 
-export async function run(ctx: CommandContext, [target]: string[], opts: Record<string, unknown>): Promise<number> {
+export async function run(ctx: CommandContext, [target]: string[], opts: LifecycleOptions): Promise<number> {
   if (target === undefined) throw new VhError('USAGE', 'which secret? vh-secrets lifecycle <ref>, or vh-secrets lifecycle report');
   const rt = await ctx.runtime();
   if (target === 'report') {
-    const type = opts.type === undefined ? undefined : parseSecretType(opts.type as string);
-    const report = await lifecycleReport(rt, { ...(type ? { type } : {}), ...(opts.store !== undefined ? { store: opts.store as string } : {}) });
+    const type = opts.type === undefined ? undefined : parseSecretType(opts.type);
+    const report = await lifecycleReport(rt, { ...(type ? { type } : {}), ...(opts.store !== undefined ? { store: opts.store } : {}) });
     if (ctx.io.json) ctx.io.outJson(report);
     else await renderReport(ctx, report);
     return report.errors.length > 0 ? EXIT.UNAVAILABLE : EXIT.OK;

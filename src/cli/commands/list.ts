@@ -4,20 +4,21 @@ import { parseTags } from '../../core/metadata.js';
 import { listSecrets } from '../../core/secrets.js';
 import { parseSecretType } from '../../core/types.js';
 import type { CommandContext } from '../context.js';
+import type { ListOptions } from './list.spec.js';
 
 function day(iso: string | null): string {
   return iso ? iso.slice(0, 10) : '-';
 }
 
-export async function run(ctx: CommandContext, [pattern]: string[], opts: Record<string, unknown>): Promise<number> {
-  const type = opts.type === undefined ? undefined : parseSecretType(opts.type as string);
-  const tags = parseTags(opts.tag as string[]);
+export async function run(ctx: CommandContext, [pattern]: string[], opts: ListOptions): Promise<number> {
+  const type = opts.type === undefined ? undefined : parseSecretType(opts.type);
+  const tags = parseTags(opts.tag);
   const rt = await ctx.runtime();
   const result = await listSecrets(rt, {
     tags,
     ...(type !== undefined ? { type } : {}),
-    ...(opts.store !== undefined ? { store: opts.store as string } : {}),
-    ...(opts.prefix !== undefined ? { prefix: opts.prefix as string } : {}),
+    ...(opts.store !== undefined ? { store: opts.store } : {}),
+    ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}),
     ...(pattern !== undefined ? { match: pattern } : {}),
   });
   if (ctx.io.json) {

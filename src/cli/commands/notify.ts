@@ -4,6 +4,7 @@ import { parseTags } from '../../core/metadata.js';
 import { parseSecretType } from '../../core/types.js';
 import { windowText } from '../../notify/types.js';
 import type { CommandContext } from '../context.js';
+import type { NotifyOptions } from './notify.spec.js';
 
 /**
  * `vh-secrets notify`. Exit: 0 every due notice delivered (or none due); 69 a channel could not be reached, or a
@@ -39,22 +40,22 @@ async function render(ctx: CommandContext, r: NotifyReport): Promise<void> {
   for (const e of r.errors) ctx.io.err(`vh-secrets: store ${e.store}: ${e.message} (${e.code})`);
 }
 
-export async function run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<number> {
+export async function run(ctx: CommandContext, _args: string[], opts: NotifyOptions): Promise<number> {
   let withinDays: number | undefined;
   if (opts.withinDays !== undefined) {
     const text = String(opts.withinDays);
     if (!/^\d+$/.test(text)) throw new VhError('USAGE', `--within-days takes a whole number of days, not "${text}"`);
     withinDays = Number(text);
   }
-  const type = opts.type === undefined ? undefined : parseSecretType(opts.type as string);
-  const tags = parseTags((opts.tag as string[] | undefined) ?? []);
+  const type = opts.type === undefined ? undefined : parseSecretType(opts.type);
+  const tags = parseTags(opts.tag);
   const rt = await ctx.runtime();
   const report = await sendNotices(rt, {
     dryRun: opts.dryRun === true,
     ...(withinDays !== undefined ? { withinDays } : {}),
     ...(type ? { type } : {}),
     tags,
-    ...(opts.store !== undefined ? { store: opts.store as string } : {}),
+    ...(opts.store !== undefined ? { store: opts.store } : {}),
   });
   if (ctx.io.json) ctx.io.outJson(report);
   else await render(ctx, report);

@@ -4,13 +4,14 @@ import { parseRef } from '../../core/ref.js';
 import type { CommandContext } from '../context.js';
 import { typedConfirmation } from '../prompt.js';
 import { renderTransition } from '../transition.js';
+import type { PurgeOptions } from './purge.spec.js';
 
 /**
  * Destroys a secret for good. `--yes` is always required; on a terminal the name must also be typed back.
  * Never prompts under CI=true or without a TTY. Exit 64 without --yes, when the name typed back differs, or
  * when the secret is not archived/revoked (without --force).
  */
-export async function run(ctx: CommandContext, [ref]: string[], opts: Record<string, unknown>): Promise<number> {
+export async function run(ctx: CommandContext, [ref]: string[], opts: PurgeOptions): Promise<number> {
   const force = opts.force === true;
   if (!ctx.io.globals.yes) {
     throw new VhError('USAGE', `purging ${ref!} destroys it and every version irreversibly: it needs --yes`, {

@@ -3,16 +3,9 @@ import { restoreBackup, type RestoreAction, type RestoreInput } from '../../back
 import { EXIT, VhError } from '../../base/errors.js';
 import type { CommandContext } from '../context.js';
 import { confirm } from '../prompt.js';
+import type { RestoreOptions } from './restore.spec.js';
 
-interface RestoreOptions {
-  identity?: string;
-  toStore?: string;
-  dryRun?: boolean;
-  force?: boolean;
-}
-
-export async function run(ctx: CommandContext, [archive]: string[], raw: Record<string, unknown>): Promise<number> {
-  const opts = raw as unknown as RestoreOptions;
+export async function run(ctx: CommandContext, [archive]: string[], opts: RestoreOptions): Promise<number> {
   if (opts.identity === undefined || opts.identity === '') throw new VhError('USAGE', 'restore needs --identity KEYFILE', { hint: 'the age identity file (age-keygen output) matching a recipient of the backup' });
   const input: RestoreInput = {
     archive: resolve(archive!),

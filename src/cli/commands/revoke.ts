@@ -2,9 +2,10 @@ import { VhError } from '../../base/errors.js';
 import { revokeSecret } from '../../core/secrets.js';
 import type { CommandContext } from '../context.js';
 import { confirm } from '../prompt.js';
+import type { RevokeOptions } from './revoke.spec.js';
 
-export async function run(ctx: CommandContext, [ref]: string[], opts: Record<string, unknown>): Promise<number> {
-  const version = opts.at as string | undefined;
+export async function run(ctx: CommandContext, [ref]: string[], opts: RevokeOptions): Promise<number> {
+  const version = opts.at;
   const target = version === undefined ? `every version of ${ref!} (the secret becomes unreadable)` : `version ${version} of ${ref!}`;
   if (!ctx.io.globals.yes) {
     if (!ctx.io.interactive) {

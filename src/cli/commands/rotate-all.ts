@@ -6,6 +6,7 @@ import { parseSecretType } from '../../core/types.js';
 import type { CommandContext } from '../context.js';
 import { withProgress } from '../progress.js';
 import { confirm } from '../prompt.js';
+import type { RotateAllOptions } from './rotate-all.spec.js';
 
 /** Counts per store and type, largest first: what an unfiltered run is about to touch. */
 function breakdown(items: RotateAllResult[]): string[][] {
@@ -32,18 +33,18 @@ export function exitFor(summary: { failed: number; interrupted: number }): numbe
   return summary.failed > 0 ? EXIT.CRITICAL : summary.interrupted > 0 ? EXIT.WARNING : EXIT.OK;
 }
 
-export async function run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<number> {
-  const type = opts.type === undefined ? undefined : parseSecretType(opts.type as string);
-  const tags = parseTags(opts.tag as string[]);
-  const concurrency = parseConcurrency(opts.concurrency as string | undefined);
-  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard as string);
+export async function run(ctx: CommandContext, _args: string[], opts: RotateAllOptions): Promise<number> {
+  const type = opts.type === undefined ? undefined : parseSecretType(opts.type);
+  const tags = parseTags(opts.tag);
+  const concurrency = parseConcurrency(opts.concurrency);
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   const dryRun = opts.dryRun === true;
   const includeUnmanaged = opts.includeUnmanaged === true;
   const cleanupOnly = opts.cleanupOnly === true;
   if (cleanupOnly && dryRun) throw new VhError('USAGE', '--cleanup-only changes only what is already due; --dry-run has nothing to show for it', { hint: '`vh-secrets health` lists each previous version waiting for its cleanup' });
   const unfiltered = type === undefined && Object.keys(tags).length === 0 && shard === undefined && opts.store === undefined;
   const rt = await ctx.runtime();
-  const input = { tags, concurrency, includeUnmanaged, ...(cleanupOnly ? { cleanupOnly } : {}), ...(type ? { type } : {}), ...(shard ? { shard } : {}), ...(opts.store !== undefined ? { store: opts.store as string } : {}) };
+  const input = { tags, concurrency, includeUnmanaged, ...(cleanupOnly ? { cleanupOnly } : {}), ...(type ? { type } : {}), ...(shard ? { shard } : {}), ...(opts.store !== undefined ? { store: opts.store } : {}) };
 
   // Cleanups due are what earlier rotations promised: they need no confirmation.
   if (!dryRun && !cleanupOnly && !ctx.io.globals.yes && opts.confirm !== true) {

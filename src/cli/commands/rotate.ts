@@ -13,22 +13,7 @@ import { progress, withProgress } from '../progress.js';
 import { confirm } from '../prompt.js';
 import { renderResults } from './rotate-all.js';
 import { readValueSource } from '../value-input.js';
-
-interface RotateOptions {
-  secretId?: string;
-  emergency?: boolean;
-  dryRun?: boolean;
-  resume?: boolean;
-  abort?: boolean;
-  all?: boolean;
-  store?: string;
-  type?: string;
-  tag?: string[];
-  confirm?: boolean;
-  force?: boolean;
-  reason?: string;
-  valueFile?: string;
-}
+import type { RotateOptions } from './rotate.spec.js';
 
 export function render(ctx: CommandContext, o: RotationOutcome): number {
   if (ctx.io.json) ctx.io.outJson(o);
@@ -124,8 +109,7 @@ async function runAll(ctx: CommandContext, rt: Runtime, opts: RotateOptions): Pr
   return summary.failed > 0 ? EXIT.CRITICAL : EXIT.OK;
 }
 
-export async function run(ctx: CommandContext, [positional]: string[], raw: Record<string, unknown>): Promise<number> {
-  const opts = raw as RotateOptions;
+export async function run(ctx: CommandContext, [positional]: string[], opts: RotateOptions): Promise<number> {
   if (opts.resume && opts.abort) throw new VhError('USAGE', '--resume and --abort cannot be used together');
   const filtered = opts.store !== undefined || opts.type !== undefined || (opts.tag ?? []).length > 0;
   if (opts.valueFile !== undefined && (opts.all || opts.resume || opts.abort)) {

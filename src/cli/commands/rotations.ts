@@ -4,6 +4,7 @@ import { parseSecretType } from '../../core/types.js';
 import { findRotations, type RotationRecord, type RotationsReport } from '../../rotation/interrupted.js';
 import type { CommandContext } from '../context.js';
 import { progress } from '../progress.js';
+import type { RotationsOptions } from './rotations.spec.js';
 
 function age(s: number | null): string {
   if (s === null) return '?';
@@ -24,14 +25,14 @@ export function rotationsExit(report: RotationsReport): number {
   return report.summary.interrupted > 0 ? EXIT.WARNING : EXIT.OK;
 }
 
-export async function run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<number> {
-  const type = opts.type === undefined ? undefined : parseSecretType(opts.type as string);
-  const tags = parseTags((opts.tag as string[] | undefined) ?? []);
+export async function run(ctx: CommandContext, _args: string[], opts: RotationsOptions): Promise<number> {
+  const type = opts.type === undefined ? undefined : parseSecretType(opts.type);
+  const tags = parseTags(opts.tag);
   const rt = await ctx.runtime();
   const spinner = await progress(ctx.io, 'reading journal and store markers');
   let report: RotationsReport;
   try {
-    report = publicReport(await findRotations(rt, { tags, ...(type ? { type } : {}), ...(opts.store !== undefined ? { store: opts.store as string } : {}) }));
+    report = publicReport(await findRotations(rt, { tags, ...(type ? { type } : {}), ...(opts.store !== undefined ? { store: opts.store } : {}) }));
   } finally {
     spinner.stop();
   }

@@ -7,15 +7,7 @@ import { parseEnvFile, parseEnvFlag, resolveEnv, type EnvBinding, type InjectedE
 import { VersionWatch, type VersionCheck } from '../../core/watch.js';
 import { RunningChild, exitCodeOf, type ChildEnd } from '../child.js';
 import type { CommandContext } from '../context.js';
-
-interface RunOptions {
-  env: string[];
-  envFile?: string;
-  mask?: boolean;
-  watch?: boolean;
-  watchInterval?: string;
-  restartGrace?: string;
-}
+import type { RunOptions } from './run.spec.js';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 /** Forwarded like the others, and from then on nothing is restarted: the operator wants the command to end. */
@@ -38,8 +30,7 @@ const RESTART_DRAIN_MS = 2_000;
  * injected value replaced, also when one is split across writes. With --watch, a new version of a referenced
  * secret restarts the command with the new values.
  */
-export async function run(ctx: CommandContext, command: string[], raw: Record<string, unknown>): Promise<number> {
-  const opts = raw as unknown as RunOptions;
+export async function run(ctx: CommandContext, command: string[], opts: RunOptions): Promise<number> {
   const [file, ...args] = command;
   if (!file) throw new VhError('USAGE', 'run what? vh-secrets run --env NAME=REF -- COMMAND [ARGS…]');
   const timing = watchTiming(opts);

@@ -4,35 +4,12 @@ import { dirname, join, resolve } from 'node:path';
 import { VhError, exitCodeFor, isVhError } from '../../base/errors.js';
 import { writeFileAtomic } from '../../base/fsutil.js';
 import type { CommandContext } from '../context.js';
+import type { ScanOptions } from './scan.spec.js';
 
 /** `scan` exit codes: 0 clean (or findings without --fail-on-secrets), 1 findings, 2 could not read the input. */
 const SCAN_EXIT = { CLEAN: 0, FINDINGS: 1, SCAN_ERROR: 2 } as const;
 const DEFAULT_MAX_FILE_MB = 10;
 
-interface ScanOpts {
-  path?: string;
-  git?: boolean;
-  logOpts?: string;
-  staged?: boolean;
-  stdin?: boolean;
-  format?: 'text' | 'json' | 'sarif';
-  output?: string;
-  failOnSecrets?: boolean;
-  baseline?: string;
-  redact?: boolean;
-  maxFileSize?: string;
-  jobs?: string;
-  shard?: string;
-  rules?: string;
-  /** false with --no-ignore */
-  ignore?: boolean;
-  /** false with --no-hidden */
-  hidden?: boolean;
-  managed?: boolean;
-  rotateLeaked?: boolean;
-  dryRun?: boolean;
-  force?: boolean;
-}
 
 function readVersion(): Promise<string> {
   return fs
@@ -54,8 +31,7 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-export async function run(ctx: CommandContext, [positional]: string[], rawOpts: Record<string, unknown>): Promise<number> {
-  const opts = rawOpts as ScanOpts;
+export async function run(ctx: CommandContext, [positional]: string[], opts: ScanOptions): Promise<number> {
   try {
     return await scan(ctx, positional, opts);
   } catch (err) {
@@ -69,7 +45,7 @@ export async function run(ctx: CommandContext, [positional]: string[], rawOpts: 
   }
 }
 
-async function scan(ctx: CommandContext, positional: string | undefined, opts: ScanOpts): Promise<number> {
+async function scan(ctx: CommandContext, positional: string | undefined, opts: ScanOptions): Promise<number> {
   const { runScan } = await import('../../scan/index.js');
   const { DEFAULT_RULE_CONFIG, loadRulesFile, mergeRuleConfigs, scanSectionConfig } = await import('../../scan/rule-config.js');
   const { parseShard } = await import('../../base/shard.js');

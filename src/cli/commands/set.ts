@@ -2,22 +2,14 @@ import { VhError } from '../../base/errors.js';
 import { RotationEngine } from '../../rotation/engine.js';
 import type { CommandContext } from '../context.js';
 import { render, runRotation, suppliedValue } from './rotate.js';
-
-interface SetOptions {
-  valueFile?: string;
-  cas?: string;
-  reason?: string;
-  force?: boolean;
-  dryRun?: boolean;
-}
+import type { SetOptions } from './set.spec.js';
 
 /**
  * `set REF`: a new version from a value issued elsewhere (stdin, --value-file, or typed twice at a terminal).
  * It is a rotation with the value supplied: staged, applied at the secret's target if it has one, verified,
  * promoted; the previous version keeps its grace period. `--cas VERSION` writes only while VERSION is current.
  */
-export async function run(ctx: CommandContext, [ref]: string[], raw: Record<string, unknown>): Promise<number> {
-  const opts = raw as SetOptions;
+export async function run(ctx: CommandContext, [ref]: string[], opts: SetOptions): Promise<number> {
   if (opts.cas !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(opts.cas)) throw new VhError('USAGE', '--cas takes a version id (see `vh-secrets describe`)');
   const value = await suppliedValue(ctx, opts.valueFile);
   const rt = await ctx.runtime();

@@ -3,10 +3,11 @@ import { VhError, fromSystemError } from '../../base/errors.js';
 import { writeFileAtomic } from '../../base/fsutil.js';
 import { renderTemplate } from '../../core/template.js';
 import type { CommandContext } from '../context.js';
+import type { TemplateOptions } from './template.spec.js';
 
 /** `template IN [-o OUT]`: placeholders filled in; OUT written atomically, mode 0600, or nothing at all. */
-export async function run(ctx: CommandContext, [input]: string[], raw: Record<string, unknown>): Promise<number> {
-  const output = raw.output as string | undefined;
+export async function run(ctx: CommandContext, [input]: string[], opts: TemplateOptions): Promise<number> {
+  const output = opts.output;
   let text: string;
   try {
     text = input === '-' ? await readAll(ctx.io.streams.stdin) : await fs.readFile(input!, 'utf8');

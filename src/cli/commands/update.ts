@@ -4,20 +4,9 @@ import { parseSecretType } from '../../core/types.js';
 import { updateSecret } from '../../core/update.js';
 import type { CommandContext } from '../context.js';
 import { parseDays } from './create.js';
+import type { UpdateOptions } from './update.spec.js';
 
-interface UpdateOptions {
-  tag: string[];
-  untag: string[];
-  owner?: string;
-  rotationDays?: string;
-  expiresInDays?: string;
-  expiry?: boolean;
-  target?: string | boolean;
-  type?: string;
-}
-
-export async function run(ctx: CommandContext, [ref]: string[], raw: Record<string, unknown>): Promise<number> {
-  const opts = raw as unknown as UpdateOptions;
+export async function run(ctx: CommandContext, [ref]: string[], opts: UpdateOptions): Promise<number> {
   if (opts.expiresInDays !== undefined && opts.expiry === false) throw new VhError('USAGE', '--expires-in-days and --no-expiry cannot be used together');
   const rotationDays = parseDays('--rotation-days', opts.rotationDays);
   const expiresInDays = opts.expiry === false ? null : parseDays('--expires-in-days', opts.expiresInDays);
