@@ -112,10 +112,12 @@ export async function buildAuditReport(config: AuditConfig, request: AuditReport
       detector.observe(r);
       builder.add(r);
     };
+    // Records before the period only build baselines: the log is read from `baselineHours` before it.
+    const range = { from: since - anomalyConfig.baselineHours * 3_600_000, to: until };
     for (const spec of specs) {
       const reader = await sourceReader(spec.kind);
       try {
-        stats.push(await reader.read(spec.path, emit, problems));
+        stats.push(await reader.read(spec.path, emit, problems, range));
       } catch (err) {
         // The configured log not existing yet is a fresh machine, not an error; a named file missing is.
         if (spec.optional && isVhError(err) && err.code === 'NOT_FOUND') {

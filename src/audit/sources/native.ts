@@ -1,5 +1,6 @@
+import { AuditLog } from '../log.js';
 import { readJsonLines } from './json-lines.js';
-import { parseTimestamp, type IncidentInfo, type ProblemSink, type RecordSink, type SourceReader, type SourceStats } from './types.js';
+import { parseTimestamp, type IncidentInfo, type ProblemSink, type RecordSink, type SourceReader, type SourceStats, type TimeRange } from './types.js';
 
 /** Events that change who may do what, or destroy versions: PRIVILEGE_ESCALATION looks at these. */
 const PRIVILEGED_EVENTS = new Set(['revoked', 'purged', 'archived', 'deprecated']);
@@ -42,7 +43,8 @@ function incidentOf(d: NonNullable<NativeLine['details']>): IncidentInfo {
 
 /** vh-secrets' own JSON-lines log (the schema of src/audit/event.ts). */
 export const nativeSource: SourceReader = {
-  read(path: string, emit: RecordSink, problems: ProblemSink): Promise<SourceStats> {
+  read(path: string, emit: RecordSink, problems: ProblemSink, range: TimeRange = {}): Promise<SourceStats> {
+    const log = new AuditLog(path);
     return readJsonLines('native', path, problems, (value, lineNo) => {
       const e = value as NativeLine;
       if (typeof e !== 'object' || e === null || typeof e.event !== 'string' || typeof e.ts !== 'string' || typeof e.id !== 'string' || typeof e.actor !== 'string') {
@@ -71,6 +73,6 @@ export const nativeSource: SourceReader = {
         ...(e.event === 'incident' && e.details && typeof e.details === 'object' ? { incident: incidentOf(e.details) } : {}),
       });
       return 'record';
-    });
+    }, (sink) => log.scan(range, sink));
   },
 };

@@ -83,8 +83,14 @@ export interface SourceSpec {
   path: string;
 }
 
+/** Epoch ms: a reader may skip what lies wholly outside [from, to], never a record inside it. */
+export interface TimeRange {
+  from?: number;
+  to?: number;
+}
+
 export interface SourceReader {
-  read(path: string, emit: RecordSink, problems: ProblemSink): Promise<SourceStats>;
+  read(path: string, emit: RecordSink, problems: ProblemSink, range?: TimeRange): Promise<SourceStats>;
 }
 
 /** "Not valid JSON", without echoing any of the line (it could hold anything). */
