@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fromSystemError } from '../base/errors.js';
+import { fromSystemError, isVhError } from '../base/errors.js';
 import { defaultPaths } from '../base/paths.js';
 import type { AuditEvent } from './event.js';
 import { FileAuditSink } from './file-sink.js';
@@ -134,9 +134,83 @@ export class AuditLog {
     }
   }
 
+  /**
+   * `scan`, with each line parsed as JSON: `onValue` gets every value; lines that are not JSON (or that the line
+   * reader refused) are counted as unreadable. A missing log reads as empty, `found: false`.
+   */
+  async values(range: ScanRange, onValue: (value: unknown, lineNo: number) => void): Promise<{ found: boolean; unreadable: number }> {
+    let unreadable = 0;
+    try {
+      await this.scan(range, {
+        line(text, lineNo) {
+          let value: unknown;
+          try {
+            value = JSON.parse(text);
+          } catch {
+            unreadable++;
+            return;
+          }
+          onValue(value, lineNo);
+        },
+        problem() {
+          unreadable++;
+        },
+      });
+    } catch (err) {
+      if (isVhError(err) && err.code === 'NOT_FOUND') return { found: false, unreadable: 0 };
+      throw err;
+    }
+    return { found: true, unreadable };
+  }
+
   /** Checks every line's `prev` link and `hash` (and the signed head, when one is configured). */
   verify(): Promise<ChainReport> {
     const { hmacKey, anchor } = this.options;
     return verifyChain(this.path, { ...(hmacKey !== undefined ? { hmacKey } : {}), ...(anchor !== undefined ? { anchor } : {}) });
   }
 }
+
+/** A complete line of the log and where it lies: `end` is just past its newline. */
+export interface OffsetLine {
+  start: number;
+  end: number;
+  text: string;
+}
+
+const READ_CHUNK = 1024 * 1024;
+/** How far back from an offset a single line may start (longer lines are not found: callers re-anchor). */
+const MAX_LINE = 1024 * 1024;
+
+/** Complete lines (newline-terminated) from `from` to the end of the file; a trailing partial line is not one. */
+export async function* readCompleteLines(handle: fs.FileHandle, from: number): AsyncGenerator<OffsetLine> {
+  let pos = from;
+  let carry = Buffer.alloc(0);
+  let carryStart = from;
+  for (;;) {
+    const buf = Buffer.alloc(READ_CHUNK);
+    const { bytesRead } = await handle.read(buf, 0, READ_CHUNK, pos);
+    if (bytesRead === 0) return;
+    pos += bytesRead;
+    const data = carry.length > 0 ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
+    let lineStart = 0;
+    for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, lineStart)) {
+      yield { start: carryStart + lineStart, end: carryStart + nl + 1, text: data.toString('utf8', lineStart, nl) };
+      lineStart = nl + 1;
+    }
+    carry = Buffer.from(data.subarray(lineStart));
+    carryStart += lineStart;
+  }
+}
+
+/** The text of the line that ends exactly at `offset` (its newline at offset - 1), if there is one. */
+export async function lineEndingAt(handle: fs.FileHandle, offset: number): Promise<string | undefined> {
+  if (offset <= 0) return undefined;
+  const start = Math.max(0, offset - MAX_LINE);
+  const buf = Buffer.alloc(offset - start);
+  const { bytesRead } = await handle.read(buf, 0, buf.length, start);
+  if (bytesRead !== buf.length || buf[buf.length - 1] !== 0x0a) return undefined;
+  const prevNl = buf.lastIndexOf(0x0a, buf.length - 2);
+  if (prevNl === -1 && start > 0) return undefined;
+  return buf.toString('utf8', prevNl + 1, buf.length - 1);
+}
+

@@ -75,6 +75,8 @@ export interface AuditReportRequest {
   /** Rows per breakdown in the JSON report. @default 100 */
   top?: number;
   now?: Date;
+  /** Sees every JSON value of the vh-secrets log as it is read (health's counters ride the report's pass). */
+  tap?: (value: unknown) => void;
 }
 
 async function openGeo(cfg: AnomalyConfig, notes: string[]): Promise<{ geo: GeoLookup; close: () => void }> {
@@ -113,11 +115,12 @@ export async function buildAuditReport(config: AuditConfig, request: AuditReport
       builder.add(r);
     };
     // Records before the period only build baselines: the log is read from `baselineHours` before it.
-    const range = { from: since - anomalyConfig.baselineHours * 3_600_000, to: until };
+    // A tap counts the whole log, later lines too: then the read does not stop at `until`.
+    const range = { from: since - anomalyConfig.baselineHours * 3_600_000, ...(request.tap ? {} : { to: until }) };
     for (const spec of specs) {
       const reader = await sourceReader(spec.kind);
       try {
-        stats.push(await reader.read(spec.path, emit, problems, range));
+        stats.push(await reader.read(spec.path, emit, problems, { range, ...(spec.kind === 'native' && request.tap ? { tap: request.tap } : {}) }));
       } catch (err) {
         // The configured log not existing yet is a fresh machine, not an error; a named file missing is.
         if (spec.optional && isVhError(err) && err.code === 'NOT_FOUND') {

@@ -89,8 +89,14 @@ export interface TimeRange {
   to?: number;
 }
 
+export interface ReadOptions {
+  range?: TimeRange;
+  /** Every JSON value read, before it is checked and normalized: another tally riding the same pass. */
+  tap?: (value: unknown) => void;
+}
+
 export interface SourceReader {
-  read(path: string, emit: RecordSink, problems: ProblemSink, range?: TimeRange): Promise<SourceStats>;
+  read(path: string, emit: RecordSink, problems: ProblemSink, options?: ReadOptions): Promise<SourceStats>;
 }
 
 /** "Not valid JSON", without echoing any of the line (it could hold anything). */
