@@ -110,13 +110,16 @@ export async function buildAuditReport(config: AuditConfig, request: AuditReport
     const builder = new ReportBuilder(since, until, request.top ?? 100);
     const problems = new ProblemCollector();
     const stats: SourceStats[] = [];
+    // Records before the period only build baselines, from `baselineHours` before it: the log is read from there
+    // on (where its hour index says) and earlier records that a read without the index meets are left out, so the
+    // report is the same whether or not the index was there. Later records are read and counted as after_period.
+    const from = since - anomalyConfig.baselineHours * 3_600_000;
     const emit = (r: Parameters<AnomalyDetector['observe']>[0]) => {
+      if (r.ts < from) return;
       detector.observe(r);
       builder.add(r);
     };
-    // Records before the period only build baselines: the log is read from `baselineHours` before it.
-    // A tap counts the whole log, later lines too: then the read does not stop at `until`.
-    const range = { from: since - anomalyConfig.baselineHours * 3_600_000, ...(request.tap ? {} : { to: until }) };
+    const range = { from };
     for (const spec of specs) {
       const reader = await sourceReader(spec.kind);
       try {
