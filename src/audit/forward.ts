@@ -4,7 +4,7 @@ import type { AuditConfig } from './config.js';
 import { VhError, isVhError, type ErrorCode } from '../base/errors.js';
 import { FileLock, ensurePrivateDir, writeFileAtomic } from '../base/fsutil.js';
 import type { AuditEvent } from './event.js';
-import { lineEndingAt, readCompleteLines as readLines } from './log.js';
+import { lineEndingAt, readCompleteLines as readLines } from './lines.js';
 import type { RemoteSink, SinkConfig } from './sinks/types.js';
 
 /**

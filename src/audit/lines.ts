@@ -2,8 +2,12 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { createReadStream, promises as fs } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { VhError, fromSystemError } from '../base/errors.js';
+import { GENESIS } from './event.js';
 
 /**
+ * How the lines of an audit log are read; AuditLog (log.ts) and the source readers build on it, the file sink uses
+ * it to find where the chain ends, the forwarder to find where a sink's cursor stands.
+ *
  * A fast streaming line reader for audit logs: fixed-size reads, `Buffer.indexOf` for newlines, one string per
  * line and nothing else. It never holds more than one chunk plus one line (at most `maxLineBytes`) in memory.
  * Every line is accounted for: it reaches `line()`, or `problem()` says why not (oversize, invalid UTF-8).
@@ -312,4 +316,84 @@ async function readGzip(path: string, splitter: LineSplitter, sink: LineSink): P
     return { ...stats, gzip: true };
   }
   return { ...splitter.end(), gzip: true };
+}
+
+// Reads at byte offsets, for the writer (where the chain ends) and the forwarder (where a sink's cursor stands).
+
+/** A complete line of the log and where it lies: `end` is just past its newline. */
+export interface OffsetLine {
+  start: number;
+  end: number;
+  text: string;
+}
+
+const READ_CHUNK = 1024 * 1024;
+/** How far back from an offset a single line may start (longer lines are not found: callers re-anchor). */
+const MAX_LINE = 1024 * 1024;
+
+/** Complete lines (newline-terminated) from `from` to the end of the file; a trailing partial line is not one. */
+export async function* readCompleteLines(handle: fs.FileHandle, from: number): AsyncGenerator<OffsetLine> {
+  let pos = from;
+  let carry = Buffer.alloc(0);
+  let carryStart = from;
+  for (;;) {
+    const buf = Buffer.alloc(READ_CHUNK);
+    const { bytesRead } = await handle.read(buf, 0, READ_CHUNK, pos);
+    if (bytesRead === 0) return;
+    pos += bytesRead;
+    const data = carry.length > 0 ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
+    let lineStart = 0;
+    for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, lineStart)) {
+      yield { start: carryStart + lineStart, end: carryStart + nl + 1, text: data.toString('utf8', lineStart, nl) };
+      lineStart = nl + 1;
+    }
+    carry = Buffer.from(data.subarray(lineStart));
+    carryStart += lineStart;
+  }
+}
+
+/** The text of the line that ends exactly at `offset` (its newline at offset - 1), if there is one. */
+export async function lineEndingAt(handle: fs.FileHandle, offset: number): Promise<string | undefined> {
+  if (offset <= 0) return undefined;
+  const start = Math.max(0, offset - MAX_LINE);
+  const buf = Buffer.alloc(offset - start);
+  const { bytesRead } = await handle.read(buf, 0, buf.length, start);
+  if (bytesRead !== buf.length || buf[buf.length - 1] !== 0x0a) return undefined;
+  const prevNl = buf.lastIndexOf(0x0a, buf.length - 2);
+  if (prevNl === -1 && start > 0) return undefined;
+  return buf.toString('utf8', prevNl + 1, buf.length - 1);
+}
+
+const TAIL_CHUNK = 64 * 1024;
+
+/** The hash of the last complete, parseable event line, reading backwards from the end. */
+export async function lastEventHash(handle: fs.FileHandle, size: number): Promise<{ prev: string; endsClean: boolean }> {
+  if (size === 0) return { prev: GENESIS, endsClean: true };
+  let end = size;
+  let carry = Buffer.alloc(0);
+  let endsClean: boolean | undefined;
+  while (end > 0) {
+    const start = Math.max(0, end - TAIL_CHUNK);
+    const buf = Buffer.alloc(end - start);
+    await handle.read(buf, 0, buf.length, start);
+    const chunk = Buffer.concat([buf, carry]);
+    if (endsClean === undefined) endsClean = chunk[chunk.length - 1] === 0x0a;
+    const lines = chunk.toString('utf8').split('\n');
+    // The first piece may be a partial line unless we reached the start of the file.
+    const complete = start === 0 ? lines : lines.slice(1);
+    for (let i = complete.length - 1; i >= 0; i--) {
+      const text = complete[i]!.trim();
+      if (text === '') continue;
+      try {
+        const parsed = JSON.parse(text) as { hash?: unknown };
+        if (typeof parsed.hash === 'string' && /^[0-9a-f]{64}$/.test(parsed.hash)) return { prev: parsed.hash, endsClean };
+      } catch {
+        // torn or foreign line: keep looking further back
+      }
+    }
+    carry = start === 0 ? Buffer.alloc(0) : Buffer.from(lines[0]!, 'utf8');
+    end = start;
+    if (carry.length > 16 * 1024 * 1024) break;
+  }
+  return { prev: GENESIS, endsClean: endsClean ?? true };
 }
