@@ -1,5 +1,3 @@
-import { AuditLog } from './log.js';
-
 /** One histogram: cumulative-ready counts per upper bound (not yet cumulative), plus +Inf, sum and count. */
 export interface DurationHistogram {
   /** counts[i]: observations ≤ bounds[i] and > bounds[i-1]; counts[bounds.length]: above the last bound. */
@@ -87,12 +85,4 @@ export class EventTallier {
     const type = e.secret_type ?? (this.opts.typeOf && name !== '' ? this.opts.typeOf(name) : undefined) ?? 'unknown';
     add(tally.events, `${e.event}\u0000${store}\u0000${type}\u0000${this.opts.bySecret ? name : ''}\u0000${success ? 1 : 0}`);
   }
-}
-
-/** Streams the whole audit log once through an EventTallier. A missing log counts as empty. */
-export async function tallyEvents(path: string, opts: TallyOptions): Promise<EventTally> {
-  const tallier = new EventTallier(opts);
-  const { unreadable } = await new AuditLog(path).values({}, (value) => tallier.add(value)).catch(() => ({ unreadable: 0 }));
-  tallier.tally.malformed += unreadable;
-  return tallier.tally;
 }

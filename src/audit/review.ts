@@ -3,7 +3,8 @@ import { AnomalyDetector, type GeoLookup } from './anomalies.js';
 import { ProblemCollector, ReportBuilder, type AuditReport } from './report.js';
 import { sourceReader } from './sources/index.js';
 import { SOURCE_KINDS, type SourceKind, type SourceSpec, type SourceStats } from './sources/types.js';
-import { verifyChain, type ChainReport } from './verify.js';
+import { AuditLog } from './log.js';
+import type { ChainReport } from './verify.js';
 import type { AuditRecorder } from './logger.js';
 import type { AuditConfig } from './config.js';
 import { VhError, isVhError } from '../base/errors.js';
@@ -146,7 +147,7 @@ export function verifyAuditLog(config: AuditConfig, log?: string, anchor?: strin
   // The configured anchor describes the configured log; it says nothing about another file named with --log.
   if (anchor !== undefined) options.anchor = anchor;
   else if (config.anchor !== undefined && (log === undefined || log === config.log)) options.anchor = config.anchor;
-  return verifyChain(log ?? config.log, options);
+  return new AuditLog(log ?? config.log, { ...options, indexPath: null }).verify();
 }
 
 /** What the audit log keeps of a scan finding: where and which rule — never the secret (the fingerprint hashes it). */
