@@ -150,11 +150,29 @@ class Window extends Group {
   lastDistinct: string | null = null;
   codes: Map<string, number> | null = null;
   constructor(
-    readonly index: number,
+    public index: number,
     /** Whether the window reaches into the period, so may be reported: only then are events kept as evidence. */
-    readonly mayReport: boolean,
+    public mayReport: boolean,
   ) {
     super();
+  }
+
+  /** As new, for another window of the same series (a closed window is reused: short windows come by the million). */
+  reset(index: number, mayReport: boolean): this {
+    this.index = index;
+    this.mayReport = mayReport;
+    this.count = 0;
+    this.first = Number.POSITIVE_INFINITY;
+    this.last = Number.NEGATIVE_INFINITY;
+    this.refs = null;
+    this.secret = undefined;
+    this.privileged = false;
+    this.failures = 0;
+    this.inPeriod = false;
+    this.distinct = null;
+    this.lastDistinct = null;
+    this.codes = null;
+    return this;
   }
 
   get group(): Group {
@@ -177,6 +195,8 @@ class Window extends Group {
 /** Tumbling windows of one actor for one detector, with a ring of closed windows' metrics as its baseline. */
 class WindowSeries {
   private open: Window[] = [];
+  /** The window closed last, taken up again by the next one opened (nothing keeps a closed window). */
+  private spare: Window | null = null;
   private readonly hist = new Float64Array(BASELINE_WINDOWS);
   private histLen = 0;
   private histPos = 0;
@@ -198,7 +218,9 @@ class WindowSeries {
     if (lastW !== undefined && lastW.index === index) return lastW;
     for (let i = open.length - 1; i >= 0; i--) if (open[i]!.index === index) return open[i]!;
     if (index < this.closedBelow) return null;
-    const w = new Window(index, (index + 1) * this.widthMs > this.since);
+    const mayReport = (index + 1) * this.widthMs > this.since;
+    const w = this.spare?.reset(index, mayReport) ?? new Window(index, mayReport);
+    this.spare = null;
     let at = open.length;
     while (at > 0 && open[at - 1]!.index > index) at--;
     open.splice(at, 0, w);
@@ -209,7 +231,8 @@ class WindowSeries {
   /** Median metric over the actor's earlier active windows (0 when there are none). */
   baseline(): { median: number; windows: number } {
     if (this.histLen === 0) return { median: 0, windows: 0 };
-    const values = Array.from(this.hist.subarray(0, this.histLen)).sort((a, b) => a - b);
+    // A typed array sorts numerically, natively.
+    const values = this.hist.slice(0, this.histLen).sort();
     const mid = values.length >> 1;
     const median = values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
     return { median, windows: values.length };
@@ -229,6 +252,7 @@ class WindowSeries {
     this.hist[this.histPos] = w.metric(this.metricKind);
     this.histPos = (this.histPos + 1) % BASELINE_WINDOWS;
     if (this.histLen < BASELINE_WINDOWS) this.histLen++;
+    this.spare = w;
   }
 }
 
