@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fromSystemError, isVhError } from '../base/errors.js';
-import { defaultPaths } from '../base/paths.js';
 import type { AuditEvent } from './event.js';
 import { FileAuditSink } from './file-sink.js';
 import { HourIndex, lineTime } from './hour-index.js';
@@ -31,17 +30,17 @@ export interface ScanStats extends LineStats {
 }
 
 export interface AuditLogOptions {
-  /** Sidecar of the hour index; null: no index (every scan reads the whole file). @default in the cache dir */
+  /** Sidecar of the hour index (see `indexPathIn`); none: no index, every scan reads the whole file. */
   indexPath?: string | null;
   hmacKey?: string | undefined;
   /** Signed head file written after each commit and checked by `verify`. */
   anchor?: string | undefined;
 }
 
-/** Where the hour index of `log` lives: the cache dir, by the log's absolute path (a log may sit where we cannot write). */
-export function defaultIndexPath(log: string, env: NodeJS.ProcessEnv = process.env): string {
+/** The hour index of `log` in `dir`, named by the log's absolute path (not beside it: a log may sit where we cannot write). */
+export function indexPathIn(dir: string, log: string): string {
   const key = createHash('sha256').update(resolve(log)).digest('hex').slice(0, 32);
-  return join(defaultPaths(env).cacheDir, 'audit-index', `${key}.json`);
+  return join(dir, `${key}.json`);
 }
 
 export class AuditLog {
@@ -52,7 +51,7 @@ export class AuditLog {
     readonly path: string,
     private readonly options: AuditLogOptions = {},
   ) {
-    this.indexPath = options.indexPath === undefined ? defaultIndexPath(path) : options.indexPath;
+    this.indexPath = options.indexPath ?? null;
   }
 
   /** Appends one event through the file sink (chained, locked, fsync'd); the sink owns the write path. */

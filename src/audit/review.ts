@@ -124,7 +124,8 @@ export async function buildAuditReport(config: AuditConfig, request: AuditReport
     for (const spec of specs) {
       const reader = await sourceReader(spec.kind);
       try {
-        stats.push(await reader.read(spec.path, emit, problems, { range, ...(spec.kind === 'native' && request.tap ? { tap: request.tap } : {}) }));
+        const native = spec.kind === 'native' ? { indexDir: config.indexDir, ...(request.tap ? { tap: request.tap } : {}) } : {};
+        stats.push(await reader.read(spec.path, emit, problems, { range, ...native }));
       } catch (err) {
         // The configured log not existing yet is a fresh machine, not an error; a named file missing is.
         if (spec.optional && isVhError(err) && err.code === 'NOT_FOUND') {

@@ -329,6 +329,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
     flushTimeoutMs: 2000,
     spoolDir: join(paths.home, 'spool'),
     anomalies: { ...DEFAULT_ANOMALY_CONFIG },
+    indexDir: join(paths.cacheDir, 'audit-index'),
   };
 
   /** Where each store's settings were written, by the name the provider knows them by: for error messages. */

@@ -30,6 +30,7 @@ describe('[audit] configuration', () => {
       flushTimeoutMs: 2000,
       spoolDir: join(dir, 'h', 'spool'),
       anomalies: DEFAULT_ANOMALY_CONFIG,
+      indexDir: join(dir, 'h', 'cache', 'audit-index'),
     });
   });
 

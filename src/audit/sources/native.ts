@@ -1,4 +1,4 @@
-import { AuditLog } from '../log.js';
+import { AuditLog, indexPathIn } from '../log.js';
 import { readJsonLines } from './json-lines.js';
 import { parseTimestamp, type IncidentInfo, type ProblemSink, type RecordSink, type SourceReader, type SourceStats, type ReadOptions } from './types.js';
 
@@ -44,7 +44,7 @@ function incidentOf(d: NonNullable<NativeLine['details']>): IncidentInfo {
 /** vh-secrets' own JSON-lines log (the schema of src/audit/event.ts), read through AuditLog.scan. */
 export const nativeSource: SourceReader = {
   read(path: string, emit: RecordSink, problems: ProblemSink, options: ReadOptions = {}): Promise<SourceStats> {
-    const log = new AuditLog(path);
+    const log = new AuditLog(path, { indexPath: options.indexDir !== undefined ? indexPathIn(options.indexDir, path) : null });
     const tap = options.tap;
     return readJsonLines('native', path, problems, (value, lineNo) => {
       tap?.(value);

@@ -93,6 +93,8 @@ export interface ReadOptions {
   range?: TimeRange;
   /** Every JSON value read, before it is checked and normalized: another tally riding the same pass. */
   tap?: (value: unknown) => void;
+  /** Where the hour index of a vh-secrets log is kept; none: the log is read from its start. */
+  indexDir?: string | undefined;
 }
 
 export interface SourceReader {
