@@ -27,6 +27,8 @@ export const ANOMALY_KINDS = [
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 export type Severity = 'low' | 'medium' | 'high';
 const SEVERITY_RANK: Record<Severity, number> = { high: 3, medium: 2, low: 1 };
+/** The evidence budget of baseline-only windows: they never report, so keep no events. */
+const NO_EVIDENCE = { left: 0 };
 
 export interface EvidenceRef {
   id: string;
@@ -147,8 +149,30 @@ class Window extends Group {
   /** The value added last: consecutive events mostly repeat it, and a string compare is cheaper than a Set probe. */
   lastDistinct: string | null = null;
   codes: Map<string, number> | null = null;
-  constructor(readonly index: number) {
+  constructor(
+    public index: number,
+    /** Whether the window reaches into the period, so may be reported: only then are events kept as evidence. */
+    public mayReport: boolean,
+  ) {
     super();
+  }
+
+  /** As new, for another window of the same series (a closed window is reused: short windows come by the million). */
+  reset(index: number, mayReport: boolean): this {
+    this.index = index;
+    this.mayReport = mayReport;
+    this.count = 0;
+    this.first = Number.POSITIVE_INFINITY;
+    this.last = Number.NEGATIVE_INFINITY;
+    this.refs = null;
+    this.secret = undefined;
+    this.privileged = false;
+    this.failures = 0;
+    this.inPeriod = false;
+    this.distinct = null;
+    this.lastDistinct = null;
+    this.codes = null;
+    return this;
   }
 
   get group(): Group {
@@ -171,6 +195,8 @@ class Window extends Group {
 /** Tumbling windows of one actor for one detector, with a ring of closed windows' metrics as its baseline. */
 class WindowSeries {
   private open: Window[] = [];
+  /** The window closed last, taken up again by the next one opened (nothing keeps a closed window). */
+  private spare: Window | null = null;
   private readonly hist = new Float64Array(BASELINE_WINDOWS);
   private histLen = 0;
   private histPos = 0;
@@ -180,6 +206,8 @@ class WindowSeries {
     private readonly widthMs: number,
     private readonly onClose: (w: Window, series: WindowSeries) => void,
     private readonly metricKind: 'count' | 'distinct',
+    /** Start of the reported period: a window that ends by then only counts towards the baseline. */
+    private readonly since: number,
   ) {}
 
   /** The window for `ts`, or null when it was closed already (a late event). */
@@ -190,7 +218,9 @@ class WindowSeries {
     if (lastW !== undefined && lastW.index === index) return lastW;
     for (let i = open.length - 1; i >= 0; i--) if (open[i]!.index === index) return open[i]!;
     if (index < this.closedBelow) return null;
-    const w = new Window(index);
+    const mayReport = (index + 1) * this.widthMs > this.since;
+    const w = this.spare?.reset(index, mayReport) ?? new Window(index, mayReport);
+    this.spare = null;
     let at = open.length;
     while (at > 0 && open[at - 1]!.index > index) at--;
     open.splice(at, 0, w);
@@ -201,7 +231,8 @@ class WindowSeries {
   /** Median metric over the actor's earlier active windows (0 when there are none). */
   baseline(): { median: number; windows: number } {
     if (this.histLen === 0) return { median: 0, windows: 0 };
-    const values = Array.from(this.hist.subarray(0, this.histLen)).sort((a, b) => a - b);
+    // A typed array sorts numerically, natively.
+    const values = this.hist.slice(0, this.histLen).sort();
     const mid = values.length >> 1;
     const median = values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
     return { median, windows: values.length };
@@ -221,6 +252,7 @@ class WindowSeries {
     this.hist[this.histPos] = w.metric(this.metricKind);
     this.histPos = (this.histPos + 1) % BASELINE_WINDOWS;
     if (this.histLen < BASELINE_WINDOWS) this.histLen++;
+    this.spare = w;
   }
 }
 
@@ -276,10 +308,11 @@ export function networkOf(ip: string): string | null {
 /** Local wall-clock hour and weekday in an IANA zone, cached per UTC hour (offsets change on hour boundaries). */
 class LocalClock {
   private readonly cache = new Map<number, number>();
-  private readonly format: Intl.DateTimeFormat;
+  /** None for UTC (the default): building one costs tens of milliseconds of ICU set-up for an offset of 0. */
+  private readonly format: Intl.DateTimeFormat | null;
 
   constructor(timeZone: string) {
-    this.format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+    this.format = timeZone === 'UTC' || timeZone === 'Etc/UTC' ? null : new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
   }
 
   /** Milliseconds to add to UTC to get local wall-clock time. */
@@ -287,6 +320,7 @@ class LocalClock {
   private lastOffset = 0;
 
   offset(ts: number): number {
+    if (this.format === null) return 0;
     const hour = Math.floor(ts / 3_600_000);
     if (hour === this.lastHour) return this.lastOffset;
     let off = this.cache.get(hour);
@@ -396,12 +430,13 @@ export class AnomalyDetector {
     if (a) return a;
     if (this.actors.size >= MAX_ACTORS) return null;
     const c = this.options.config;
+    const since = this.options.since;
     a = {
       name,
-      access: new WindowSeries(c.excessiveAccess.windowMinutes * 60_000, (w, s) => this.closeAccess(name, w, s), 'count'),
-      failures: new WindowSeries(c.failedAttempts.windowMinutes * 60_000, (w) => this.closeFailures(name, w), 'count'),
-      locations: new WindowSeries(c.concurrentAccess.windowSeconds * 1000, (w, s) => this.closeLocations(name, w, s), 'distinct'),
-      spread: new WindowSeries(c.enumeration.windowMinutes * 60_000, (w, s) => this.closeSpread(name, w, s), 'distinct'),
+      access: new WindowSeries(c.excessiveAccess.windowMinutes * 60_000, (w, s) => this.closeAccess(name, w, s), 'count', since),
+      failures: new WindowSeries(c.failedAttempts.windowMinutes * 60_000, (w) => this.closeFailures(name, w), 'count', since),
+      locations: new WindowSeries(c.concurrentAccess.windowSeconds * 1000, (w, s) => this.closeLocations(name, w, s), 'distinct', since),
+      spread: new WindowSeries(c.enumeration.windowMinutes * 60_000, (w, s) => this.closeSpread(name, w, s), 'distinct', since),
       privActions: new Set(),
       created: new Set(),
       events: 0,
@@ -424,7 +459,7 @@ export class AnomalyDetector {
       this.lateEvents++;
       return null;
     }
-    w.group.add(r, this.budget);
+    w.group.add(r, w.mayReport ? this.budget : NO_EVIDENCE);
     if (inPeriod) w.inPeriod = true;
     if (distinct !== null && distinct !== w.lastDistinct) {
       if (w.lastDistinct === null) w.lastDistinct = distinct;

@@ -20,6 +20,12 @@ export interface AnomalyConfig {
   allowedCountries: string[];
   /** MaxMind-format (.mmdb) country or city database used to place source IPs. */
   geoipDb: string | undefined;
+  /**
+   * How far before the reported period the log is read to learn each actor's habits (its baseline). Bounded, so
+   * a report of the last day reads days, not the whole history; 72 h is what UNUSUAL_TIME needs (three earlier
+   * days) and holds the hourly windows the other detectors take medians over.
+   */
+  baselineHours: number;
 }
 
 export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
@@ -33,4 +39,5 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
   allowedIpRanges: [],
   allowedCountries: [],
   geoipDb: undefined,
+  baselineHours: 72,
 };

@@ -14,4 +14,9 @@ export interface AuditConfig {
   /** Where each remote sink keeps its cursor into the local log. */
   spoolDir: string;
   anomalies: AnomalyConfig;
+  /**
+   * Where the hour index of each log read is kept (the loader puts it under the home's cache dir); without one no
+   * index is kept and a report reads the log from its start.
+   */
+  indexDir?: string | undefined;
 }

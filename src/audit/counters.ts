@@ -1,6 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-
 /** One histogram: cumulative-ready counts per upper bound (not yet cumulative), plus +Inf, sum and count. */
 export interface DurationHistogram {
   /** counts[i]: observations ≤ bounds[i] and > bounds[i-1]; counts[bounds.length]: above the last bound. */
@@ -41,53 +38,51 @@ interface Line {
 }
 
 /**
- * Streams the audit log once: counts events of the given kinds by store, secret type (and secret), success or
- * failure; failures of any kind by error code and store; and the durations events record (`details.duration_ms`)
- * into histograms. A missing log counts as empty; a torn or foreign line is counted as malformed, never fatal.
- * Only names, codes and numbers are read: an event never carries a value.
+ * Counts events of the given kinds by store, secret type (and secret), success or failure; failures of any kind
+ * by error code and store; and the durations events record (`details.duration_ms`) into histograms. Fed one
+ * parsed line at a time, so it can ride along another pass over the log. A torn or foreign line is counted as
+ * malformed, never fatal. Only names, codes and numbers are read: an event never carries a value.
  */
-export async function tallyEvents(path: string, opts: TallyOptions): Promise<EventTally> {
-  const tally: EventTally = { events: new Map(), errors: new Map(), durations: new Map(), malformed: 0 };
-  const stream = createReadStream(path, { encoding: 'utf8' });
-  const ok = await new Promise<boolean>((resolve) => {
-    stream.once('open', () => resolve(true));
-    stream.once('error', () => resolve(false));
-  });
-  if (!ok) return tally;
-  const want = new Set(opts.kinds);
-  const add = (m: Map<string, number>, key: string) => m.set(key, (m.get(key) ?? 0) + 1);
-  for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
-    if (line === '') continue;
-    let e: Line;
-    try {
-      e = JSON.parse(line) as Line;
-    } catch {
-      tally.malformed++;
-      continue;
-    }
+export class EventTallier {
+  readonly tally: EventTally = { events: new Map(), errors: new Map(), durations: new Map(), malformed: 0 };
+  private readonly want: Set<string>;
+
+  constructor(private readonly opts: TallyOptions) {
+    this.want = new Set(opts.kinds);
+  }
+
+  /** A line that is not JSON. */
+  unreadable(): void {
+    this.tally.malformed++;
+  }
+
+  add(value: unknown): void {
+    const e = value as Line | null;
+    const tally = this.tally;
     if (e === null || typeof e !== 'object' || typeof e.event !== 'string') {
       tally.malformed++;
-      continue;
+      return;
     }
+    const add = (m: Map<string, number>, key: string) => m.set(key, (m.get(key) ?? 0) + 1);
     const store = typeof e.store === 'string' ? e.store : '';
     const success = e.success !== false;
     if (!success && typeof e.error_code === 'string') add(tally.errors, `${e.error_code}\u0000${store}`);
     const ms = e.details?.duration_ms;
     if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) {
+      const { bounds } = this.opts;
       const key = `${e.event}\u0000${store}`;
-      const h = tally.durations.get(key) ?? { counts: new Array<number>(opts.bounds.length + 1).fill(0), sum: 0, count: 0 };
+      const h = tally.durations.get(key) ?? { counts: new Array<number>(bounds.length + 1).fill(0), sum: 0, count: 0 };
       const s = ms / 1000;
-      const i = opts.bounds.findIndex((b) => s <= b);
-      h.counts[i === -1 ? opts.bounds.length : i]!++;
+      const i = bounds.findIndex((b) => s <= b);
+      h.counts[i === -1 ? bounds.length : i]!++;
       h.sum += s;
       h.count++;
       tally.durations.set(key, h);
     }
-    if (!want.has(e.event)) continue;
+    if (!this.want.has(e.event)) return;
     const name = typeof e.secret === 'string' ? e.secret.replace(/[#@].*$/s, '') : '';
     // Reads are audited without a type (the value read does not carry it); the caller may know it by name.
-    const type = e.secret_type ?? (opts.typeOf && name !== '' ? opts.typeOf(name) : undefined) ?? 'unknown';
-    add(tally.events, `${e.event}\u0000${store}\u0000${type}\u0000${opts.bySecret ? name : ''}\u0000${success ? 1 : 0}`);
+    const type = e.secret_type ?? (this.opts.typeOf && name !== '' ? this.opts.typeOf(name) : undefined) ?? 'unknown';
+    add(tally.events, `${e.event}\u0000${store}\u0000${type}\u0000${this.opts.bySecret ? name : ''}\u0000${success ? 1 : 0}`);
   }
-  return tally;
 }

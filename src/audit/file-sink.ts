@@ -3,9 +3,8 @@ import { dirname } from 'node:path';
 import { fromSystemError, isVhError } from '../base/errors.js';
 import { ensurePrivateDir, withLock } from '../base/fsutil.js';
 import { writeHead } from './anchor.js';
-import { GENESIS, chainHash, serializeEvent, type AuditEvent } from './event.js';
-
-const TAIL_CHUNK = 64 * 1024;
+import { chainHash, serializeEvent, type AuditEvent } from './event.js';
+import { lastEventHash as lastHash } from './lines.js';
 
 type Unchained = Omit<AuditEvent, 'prev' | 'hash'>;
 
@@ -110,36 +109,4 @@ export class FileAuditSink {
       }
     });
   }
-}
-
-/** The hash of the last complete, parseable event line, reading backwards from the end. */
-async function lastHash(handle: fs.FileHandle, size: number): Promise<{ prev: string; endsClean: boolean }> {
-  if (size === 0) return { prev: GENESIS, endsClean: true };
-  let end = size;
-  let carry = Buffer.alloc(0);
-  let endsClean: boolean | undefined;
-  while (end > 0) {
-    const start = Math.max(0, end - TAIL_CHUNK);
-    const buf = Buffer.alloc(end - start);
-    await handle.read(buf, 0, buf.length, start);
-    const chunk = Buffer.concat([buf, carry]);
-    if (endsClean === undefined) endsClean = chunk[chunk.length - 1] === 0x0a;
-    const lines = chunk.toString('utf8').split('\n');
-    // The first piece may be a partial line unless we reached the start of the file.
-    const complete = start === 0 ? lines : lines.slice(1);
-    for (let i = complete.length - 1; i >= 0; i--) {
-      const text = complete[i]!.trim();
-      if (text === '') continue;
-      try {
-        const parsed = JSON.parse(text) as { hash?: unknown };
-        if (typeof parsed.hash === 'string' && /^[0-9a-f]{64}$/.test(parsed.hash)) return { prev: parsed.hash, endsClean };
-      } catch {
-        // torn or foreign line: keep looking further back
-      }
-    }
-    carry = start === 0 ? Buffer.alloc(0) : Buffer.from(lines[0]!, 'utf8');
-    end = start;
-    if (carry.length > 16 * 1024 * 1024) break;
-  }
-  return { prev: GENESIS, endsClean: endsClean ?? true };
 }

@@ -4,6 +4,7 @@ import type { AuditConfig } from './config.js';
 import { VhError, isVhError, type ErrorCode } from '../base/errors.js';
 import { FileLock, ensurePrivateDir, writeFileAtomic } from '../base/fsutil.js';
 import type { AuditEvent } from './event.js';
+import { lineEndingAt, readCompleteLines as readLines } from './lines.js';
 import type { RemoteSink, SinkConfig } from './sinks/types.js';
 
 /**
@@ -38,13 +39,6 @@ interface Cursor {
   hash: string;
 }
 
-interface LogLine {
-  start: number;
-  /** Offset just past the line's newline. */
-  end: number;
-  text: string;
-}
-
 interface SpooledEvent {
   event: AuditEvent;
   end: number;
@@ -53,11 +47,8 @@ interface SpooledEvent {
 type PassOutcome = 'drained' | 'failed' | 'busy' | 'deadline';
 
 const DEFAULT_BATCH = 500;
-const READ_CHUNK = 1024 * 1024;
 /** A batch stops growing at this many bytes even below its event count. */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
-/** How far back from the cursor a single line may start (longer lines make the cursor re-anchor). */
-const MAX_LINE = 1024 * 1024;
 const BACKOFF_FIRST_MS = 200;
 const BACKOFF_MAX_MS = 5000;
 
@@ -65,27 +56,6 @@ async function loadSink(config: SinkConfig): Promise<RemoteSink> {
   // Sinks load on first use: no node:https / node:tls cost for a command that configures none.
   if (config.kind === 'http') return (await import('./sinks/http.js')).createHttpSink(config);
   return (await import('./sinks/syslog.js')).createSyslogSink(config);
-}
-
-/** Complete lines (newline-terminated) from `from` to the end of the file; a trailing partial line is not one. */
-async function* readLines(handle: fs.FileHandle, from: number): AsyncGenerator<LogLine> {
-  let pos = from;
-  let carry = Buffer.alloc(0);
-  let carryStart = from;
-  for (;;) {
-    const buf = Buffer.alloc(READ_CHUNK);
-    const { bytesRead } = await handle.read(buf, 0, READ_CHUNK, pos);
-    if (bytesRead === 0) return;
-    pos += bytesRead;
-    const data = carry.length > 0 ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
-    let lineStart = 0;
-    for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, lineStart)) {
-      yield { start: carryStart + lineStart, end: carryStart + nl + 1, text: data.toString('utf8', lineStart, nl) };
-      lineStart = nl + 1;
-    }
-    carry = Buffer.from(data.subarray(lineStart));
-    carryStart += lineStart;
-  }
 }
 
 /** An event line as the file sink writes it; torn or foreign lines are not events (`audit verify` reports them). */
@@ -100,18 +70,6 @@ function parseEvent(text: string): AuditEvent | undefined {
     // not an event
   }
   return undefined;
-}
-
-/** The text of the line that ends exactly at `offset` (its newline at offset - 1), if there is one. */
-async function lineEndingAt(handle: fs.FileHandle, offset: number): Promise<string | undefined> {
-  if (offset <= 0) return undefined;
-  const start = Math.max(0, offset - MAX_LINE);
-  const buf = Buffer.alloc(offset - start);
-  const { bytesRead } = await handle.read(buf, 0, buf.length, start);
-  if (bytesRead !== buf.length || buf[buf.length - 1] !== 0x0a) return undefined;
-  const prevNl = buf.lastIndexOf(0x0a, buf.length - 2);
-  if (prevNl === -1 && start > 0) return undefined;
-  return buf.toString('utf8', prevNl + 1, buf.length - 1);
 }
 
 /**

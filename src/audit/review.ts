@@ -3,7 +3,8 @@ import { AnomalyDetector, type GeoLookup } from './anomalies.js';
 import { ProblemCollector, ReportBuilder, type AuditReport } from './report.js';
 import { sourceReader } from './sources/index.js';
 import { SOURCE_KINDS, type SourceKind, type SourceSpec, type SourceStats } from './sources/types.js';
-import { verifyChain, type ChainReport } from './verify.js';
+import { AuditLog } from './log.js';
+import type { ChainReport } from './verify.js';
 import type { AuditRecorder } from './logger.js';
 import type { AuditConfig } from './config.js';
 import { VhError, isVhError } from '../base/errors.js';
@@ -75,6 +76,8 @@ export interface AuditReportRequest {
   /** Rows per breakdown in the JSON report. @default 100 */
   top?: number;
   now?: Date;
+  /** Sees every JSON value of the vh-secrets log as it is read (health's counters ride the report's pass). */
+  tap?: (value: unknown) => void;
 }
 
 async function openGeo(cfg: AnomalyConfig, notes: string[]): Promise<{ geo: GeoLookup; close: () => void }> {
@@ -108,14 +111,21 @@ export async function buildAuditReport(config: AuditConfig, request: AuditReport
     const builder = new ReportBuilder(since, until, request.top ?? 100);
     const problems = new ProblemCollector();
     const stats: SourceStats[] = [];
+    // Records before the period only build baselines, from `baselineHours` before it: the log is read from there
+    // on (where its hour index says) and earlier records that a read without the index meets are left out, so the
+    // report is the same whether or not the index was there. Later records are read and counted as after_period.
+    const from = since - anomalyConfig.baselineHours * 3_600_000;
     const emit = (r: Parameters<AnomalyDetector['observe']>[0]) => {
+      if (r.ts < from) return;
       detector.observe(r);
       builder.add(r);
     };
+    const range = { from };
     for (const spec of specs) {
       const reader = await sourceReader(spec.kind);
       try {
-        stats.push(await reader.read(spec.path, emit, problems));
+        const native = spec.kind === 'native' ? { indexDir: config.indexDir, ...(request.tap ? { tap: request.tap } : {}) } : {};
+        stats.push(await reader.read(spec.path, emit, problems, { range, ...native }));
       } catch (err) {
         // The configured log not existing yet is a fresh machine, not an error; a named file missing is.
         if (spec.optional && isVhError(err) && err.code === 'NOT_FOUND') {
@@ -138,7 +148,7 @@ export function verifyAuditLog(config: AuditConfig, log?: string, anchor?: strin
   // The configured anchor describes the configured log; it says nothing about another file named with --log.
   if (anchor !== undefined) options.anchor = anchor;
   else if (config.anchor !== undefined && (log === undefined || log === config.log)) options.anchor = config.anchor;
-  return verifyChain(log ?? config.log, options);
+  return new AuditLog(log ?? config.log, { ...options, indexPath: null }).verify();
 }
 
 /** What the audit log keeps of a scan finding: where and which rule — never the secret (the fingerprint hashes it). */

@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { fromSystemError, isVhError } from '../base/errors.js';
+import { isVhError } from '../base/errors.js';
 import { readHead, type AuditHead } from './anchor.js';
 import { GENESIS, chainHash, type AuditEvent } from './event.js';
+import { readLines } from './lines.js';
 
 export type BreakKind = 'modified' | 'deleted_or_reordered' | 'truncated' | 'bad_head';
 
@@ -43,53 +42,64 @@ export async function verifyChain(path: string, options: VerifyOptions = {}): Pr
       throw err;
     }
   }
-  const stream = createReadStream(path, { encoding: 'utf8' });
-  const opened = new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve());
-    stream.once('error', reject);
-  });
-  try {
-    await opened;
-  } catch (err) {
-    if (head !== null && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-      return { ...base, ok: false, events: 0, broken: { line: 1, kind: 'truncated', reason: `the log is gone but its signed head records events up to ${head.ts}` }, lastHash: GENESIS };
-    }
-    throw fromSystemError(err, 'cannot read audit log', path);
-  }
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let prev = GENESIS;
   let events = 0;
   let lineNo = 0;
   let unparsed: number | undefined;
   let headSeen = head === null;
+  let broken: ChainReport | undefined;
   const fail = (line: number, kind: BreakKind, reason: string): ChainReport => ({ ...base, ok: false, events, broken: { line, kind, reason }, lastHash: prev });
+  /** A line that is no event: torn by a crash if the chain goes on past it, else edited. */
+  const notAnEvent = (n: number): ChainReport | undefined => {
+    if (unparsed !== undefined) return fail(unparsed, 'modified', `line ${unparsed} is not a valid event and the chain does not continue past it (edited)`);
+    unparsed = n;
+    return undefined;
+  };
+  // The first broken link ends the check: the reader is stopped there.
+  const stop = new Error('chain broken');
+  const brk = (r: ChainReport): never => {
+    broken = r;
+    throw stop;
+  };
   try {
-    for await (const text of lines) {
-      lineNo++;
-      if (text.trim() === '') continue;
-      let event: AuditEvent;
-      try {
-        event = JSON.parse(text) as AuditEvent;
-        if (typeof event !== 'object' || event === null || typeof event.prev !== 'string' || typeof event.hash !== 'string') throw new Error('not an event');
-      } catch {
-        if (unparsed !== undefined) return fail(unparsed, 'modified', `line ${unparsed} is not a valid event and the chain does not continue past it (edited)`);
-        unparsed = lineNo;
-        continue;
-      }
-      if (event.prev !== prev) {
-        if (unparsed !== undefined) return fail(unparsed, 'modified', `line ${unparsed} is not a valid event and the chain does not continue past it (edited or replaced)`);
-        return fail(lineNo, 'deleted_or_reordered', 'prev does not match the previous event (deleted, inserted or reordered)');
-      }
-      if (unparsed !== undefined) base.torn.push(unparsed);
-      unparsed = undefined;
-      if (chainHash(event, hmacKey) !== event.hash) return fail(lineNo, 'modified', 'hash does not match the content (modified)');
-      prev = event.hash;
-      events++;
-      if (!headSeen && prev === head!.hash) headSeen = true;
+    const stats = await readLines(path, {
+      line(text, n) {
+        lineNo = n;
+        if (text.trim() === '') return;
+        let event: AuditEvent;
+        try {
+          event = JSON.parse(text) as AuditEvent;
+          if (typeof event !== 'object' || event === null || typeof event.prev !== 'string' || typeof event.hash !== 'string') throw new Error('not an event');
+        } catch {
+          const r = notAnEvent(n);
+          if (r !== undefined) brk(r);
+          return;
+        }
+        if (event.prev !== prev) {
+          if (unparsed !== undefined) brk(fail(unparsed, 'modified', `line ${unparsed} is not a valid event and the chain does not continue past it (edited or replaced)`));
+          brk(fail(n, 'deleted_or_reordered', 'prev does not match the previous event (deleted, inserted or reordered)'));
+        }
+        if (unparsed !== undefined) base.torn.push(unparsed);
+        unparsed = undefined;
+        if (chainHash(event, hmacKey) !== event.hash) brk(fail(n, 'modified', 'hash does not match the content (modified)'));
+        prev = event.hash;
+        events++;
+        if (!headSeen && prev === head!.hash) headSeen = true;
+      },
+      problem(_kind, n) {
+        lineNo = n;
+        // Oversized or not UTF-8: not an event the writer wrote.
+        const r = notAnEvent(n);
+        if (r !== undefined) brk(r);
+      },
+    });
+    lineNo = stats.lines;
+  } catch (err) {
+    if (err === stop) return broken!;
+    if (head !== null && isVhError(err) && err.code === 'NOT_FOUND') {
+      return { ...base, ok: false, events: 0, broken: { line: 1, kind: 'truncated', reason: `the log is gone but its signed head records events up to ${head.ts}` }, lastHash: GENESIS };
     }
-  } finally {
-    lines.close();
-    stream.destroy();
+    throw err;
   }
   // A last line that is not JSON: torn by a crash (the writer never reported it written) — or, without a head
   // to compare with, indistinguishable from an edit of the last event.

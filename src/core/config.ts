@@ -36,7 +36,7 @@ const COMMAND_KEYS = ['kind', 'name', 'command', 'timeout_ms'];
 const AUDIT_KEYS = ['log', 'hmac_key', 'anchor', 'flush_timeout_ms', 'spool_dir', 'sinks', 'anomalies'];
 const HTTP_SINK_KEYS = ['type', 'name', 'url', 'headers', 'ca_file', 'timeout_ms', 'batch_size'];
 const SYSLOG_SINK_KEYS = ['type', 'name', 'address', 'facility', 'app_name', 'ca_file', 'timeout_ms'];
-const ANOMALY_KEYS = ['business_hours', 'timezone', 'weekends_unusual', 'excessive_access', 'failed_attempts', 'concurrent_access', 'enumeration', 'allowed_ip_ranges', 'allowed_countries', 'geoip_db'];
+const ANOMALY_KEYS = ['business_hours', 'timezone', 'weekends_unusual', 'excessive_access', 'failed_attempts', 'concurrent_access', 'enumeration', 'allowed_ip_ranges', 'allowed_countries', 'geoip_db', 'baseline_hours'];
 /** RFC 5424 facility names → numbers. */
 const FACILITIES: Record<string, number> = {
   kern: 0, user: 1, mail: 2, daemon: 3, auth: 4, syslog: 5, lpr: 6, news: 7, uucp: 8, cron: 9, authpriv: 10, ftp: 11,
@@ -329,6 +329,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
     flushTimeoutMs: 2000,
     spoolDir: join(paths.home, 'spool'),
     anomalies: { ...DEFAULT_ANOMALY_CONFIG },
+    indexDir: join(paths.cacheDir, 'audit-index'),
   };
 
   /** Where each store's settings were written, by the name the provider knows them by: for error messages. */
@@ -810,6 +811,7 @@ function parseAnomalies(src: SourceFile, raw: unknown, prev: AnomalyConfig, base
     if (typeof raw.geoip_db !== 'string' || raw.geoip_db === '') throw configError(src, table, 'geoip_db', 'must be a path to a MaxMind-format .mmdb file');
     out.geoipDb = resolve(base, raw.geoip_db);
   }
+  if (raw.baseline_hours !== undefined) out.baselineHours = int(src, table, 'baseline_hours', raw.baseline_hours, 0, 100_000);
   return out;
 }
 

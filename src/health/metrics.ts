@@ -1,4 +1,4 @@
-import { tallyEvents, type DurationHistogram } from '../audit/counters.js';
+import { EventTallier, type DurationHistogram } from '../audit/counters.js';
 import type { AuditConfig } from '../audit/config.js';
 import { STATUS_CODE, worst, type HealthReport, type HealthStatus } from './evaluate.js';
 
@@ -87,7 +87,12 @@ export async function renderMetrics(report: HealthReport, audit: AuditConfig, in
     x.metric('voicehive_secret_health_status', 'gauge', 'Health of one secret: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.', report.secrets.map((s) => [{ store: s.store, type: s.type, secret: s.secret }, STATUS_CODE[s.status]]));
   }
   const types = new Map(report.secrets.map((s) => [s.secret, s.type]));
-  const tally = await tallyEvents(audit.log, { kinds: ['rotated', 'rotation_failed', 'accessed'], typeOf: (secret) => types.get(secret), bySecret: includeNames, bounds: DURATION_BUCKETS });
+  // One pass over the local log: the counters below ride along the anomaly detectors' read (the same detectors as
+  // `vh-secrets audit`, over the whole log; anomalies are about actors, so their label is the kind, not store/type).
+  const tallier = new EventTallier({ kinds: ['rotated', 'rotation_failed', 'accessed'], typeOf: (secret) => types.get(secret), bySecret: includeNames, bounds: DURATION_BUCKETS });
+  const { buildAuditReport } = await import('../audit/review.js');
+  const anomalies = await buildAuditReport(audit, { period: { since: new Date(0), until: now }, top: 1, now, tap: (value) => tallier.add(value) });
+  const tally = tallier.tally;
   const byStoreType = new Map<string, number>();
   for (const [k, v] of tally.events) {
     const [event, store, type, , success] = k.split('\u0000');
@@ -145,10 +150,6 @@ export async function renderMetrics(report: HealthReport, audit: AuditConfig, in
     }
   }
   x.histogram('secret_operation_duration_seconds', 'Duration of secret operations (get, create, rotate, revoke, list; failed ones too), from the durations recorded in the local audit log.', DURATION_BUCKETS, histograms);
-  // The same detectors as `vh-secrets audit`, over the whole local log (anomalies are about actors, so the
-  // label is the anomaly kind rather than store/type).
-  const { buildAuditReport } = await import('../audit/review.js');
-  const anomalies = await buildAuditReport(audit, { period: { since: new Date(0), until: now }, top: 1, now });
   x.metric(
     'voicehive_secret_access_anomalies_total',
     'counter',

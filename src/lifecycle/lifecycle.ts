@@ -1,6 +1,6 @@
 import type { AuditEventType, DetailValue } from '../audit/event.js';
-import { readJsonLines } from '../audit/sources/json-lines.js';
-import { parseTimestamp, type ProblemSink } from '../audit/sources/types.js';
+import { AuditLog } from '../audit/log.js';
+import { parseTimestamp } from '../audit/sources/types.js';
 import { VhError, isVhError, type ErrorCode } from '../base/errors.js';
 import { evaluateSecret } from '../health/evaluate.js';
 import { STATE_AT_KEY, STATE_KEY } from '../core/lifecycle-marks.js';
@@ -81,13 +81,6 @@ function eventSecretId(secret: unknown, defaultStore: string): string | undefine
   }
 }
 
-class CountingProblems implements ProblemSink {
-  count = 0;
-  problem(): void {
-    this.count++;
-  }
-}
-
 interface LogLine {
   ts: string;
   event: string;
@@ -104,21 +97,14 @@ interface LogLine {
  * (a fresh machine); unreadable lines are counted, never fatal.
  */
 async function scanLog(path: string, fn: (e: LogLine, ts: number) => void): Promise<{ found: boolean; problems: number }> {
-  const problems = new CountingProblems();
-  try {
-    await readJsonLines('native', path, problems, (value) => {
-      const e = value as Partial<LogLine> | null;
-      if (typeof e !== 'object' || e === null || typeof e.event !== 'string' || typeof e.ts !== 'string') return { problem: 'wrong_schema', detail: 'not a vh-secrets audit event' };
-      const ts = parseTimestamp(e.ts);
-      if (Number.isNaN(ts)) return { problem: 'wrong_schema', detail: 'ts is not an ISO 8601 time' };
-      fn(e as LogLine, ts);
-      return 'record';
-    });
-  } catch (err) {
-    if (isVhError(err) && err.code === 'NOT_FOUND') return { found: false, problems: 0 };
-    throw err;
-  }
-  return { found: true, problems: problems.count };
+  let wrong = 0;
+  const { found, unreadable } = await new AuditLog(path).values({}, (value) => {
+    const e = value as Partial<LogLine> | null;
+    const ts = typeof e === 'object' && e !== null && typeof e.event === 'string' && typeof e.ts === 'string' ? parseTimestamp(e.ts) : Number.NaN;
+    if (Number.isNaN(ts)) wrong++;
+    else fn(e as LogLine, ts);
+  });
+  return { found, problems: unreadable + wrong };
 }
 
 export interface HistoryEntry {

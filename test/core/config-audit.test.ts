@@ -30,6 +30,7 @@ describe('[audit] configuration', () => {
       flushTimeoutMs: 2000,
       spoolDir: join(dir, 'h', 'spool'),
       anomalies: DEFAULT_ANOMALY_CONFIG,
+      indexDir: join(dir, 'h', 'cache', 'audit-index'),
     });
   });
 
@@ -62,6 +63,7 @@ enumeration = { window_minutes = 30, distinct_secrets = 5 }
 allowed_ip_ranges = ["10.0.0.0/8"]
 allowed_countries = ["de", "IE"]
 geoip_db = "geo/country.mmdb"
+baseline_hours = 168
 `,
       { AUDIT_TOKEN: 'tok' },
     );
@@ -83,6 +85,7 @@ geoip_db = "geo/country.mmdb"
       allowedIpRanges: ['10.0.0.0/8'],
       allowedCountries: ['DE', 'IE'],
       geoipDb: join(etc, 'geo', 'country.mmdb'),
+      baselineHours: 168,
     });
   });
 
@@ -109,6 +112,7 @@ geoip_db = "geo/country.mmdb"
     ['[audit.anomalies]\nenumeration = { distinct = 3 }\n', /enumeration\.distinct: unknown setting/],
     ['[audit.anomalies]\nallowed_countries = ["Germany"]\n', /allowed_countries: must be an array of ISO 3166/],
     ['[audit.anomalies]\nfoo = 1\n', /audit\.anomalies\.foo: unknown setting/],
+    ['[audit.anomalies]\nbaseline_hours = "3d"\n', /baseline_hours: must be a whole number/],
   ])('a bad [audit] setting names file, line and field: %s', async (text, message) => {
     const err = await load(text).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'CONFIG' });

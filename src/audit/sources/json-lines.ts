@@ -1,4 +1,4 @@
-import { readLines } from '../lines.js';
+import { readLines, type LineSink, type LineStats } from '../lines.js';
 import { jsonProblem, type InputProblemKind, type ProblemSink, type SourceKind, type SourceStats } from './types.js';
 
 /** What a source made of one parsed line. */
@@ -13,11 +13,13 @@ export async function readJsonLines(
   path: string,
   problems: ProblemSink,
   onValue: (value: unknown, lineNo: number) => LineOutcome,
+  /** How the lines are read: the whole file by default; the native log reads through AuditLog.scan. */
+  read: (sink: LineSink) => Promise<LineStats> = (sink) => readLines(path, sink),
 ): Promise<SourceStats> {
   let records = 0;
   let ignored = 0;
   let bad = 0;
-  const stats = await readLines(path, {
+  const stats = await read({
     line(text, lineNo, unterminated) {
       let value: unknown;
       try {

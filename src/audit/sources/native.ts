@@ -1,5 +1,6 @@
+import { AuditLog, indexPathIn } from '../log.js';
 import { readJsonLines } from './json-lines.js';
-import { parseTimestamp, type IncidentInfo, type ProblemSink, type RecordSink, type SourceReader, type SourceStats } from './types.js';
+import { parseTimestamp, type IncidentInfo, type ProblemSink, type RecordSink, type SourceReader, type SourceStats, type ReadOptions } from './types.js';
 
 /** Events that change who may do what, or destroy versions: PRIVILEGE_ESCALATION looks at these. */
 const PRIVILEGED_EVENTS = new Set(['revoked', 'purged', 'archived', 'deprecated']);
@@ -40,10 +41,13 @@ function incidentOf(d: NonNullable<NativeLine['details']>): IncidentInfo {
   return { id: str(d.incident_id), kind: str(d.kind), secrets: str(d.secrets), actions: str(d.actions), outcome: str(d.outcome), findings: findings ? findings.split(',').length : 0 };
 }
 
-/** vh-secrets' own JSON-lines log (the schema of src/audit/event.ts). */
+/** vh-secrets' own JSON-lines log (the schema of src/audit/event.ts), read through AuditLog.scan. */
 export const nativeSource: SourceReader = {
-  read(path: string, emit: RecordSink, problems: ProblemSink): Promise<SourceStats> {
+  read(path: string, emit: RecordSink, problems: ProblemSink, options: ReadOptions = {}): Promise<SourceStats> {
+    const log = new AuditLog(path, { indexPath: options.indexDir !== undefined ? indexPathIn(options.indexDir, path) : null });
+    const tap = options.tap;
     return readJsonLines('native', path, problems, (value, lineNo) => {
+      tap?.(value);
       const e = value as NativeLine;
       if (typeof e !== 'object' || e === null || typeof e.event !== 'string' || typeof e.ts !== 'string' || typeof e.id !== 'string' || typeof e.actor !== 'string') {
         return { problem: 'wrong_schema', detail: 'not a vh-secrets audit event (needs string ts, id, event, actor)' };
@@ -71,6 +75,6 @@ export const nativeSource: SourceReader = {
         ...(e.event === 'incident' && e.details && typeof e.details === 'object' ? { incident: incidentOf(e.details) } : {}),
       });
       return 'record';
-    });
+    }, (sink) => log.scan(options.range ?? {}, sink));
   },
 };

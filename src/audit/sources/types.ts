@@ -83,8 +83,22 @@ export interface SourceSpec {
   path: string;
 }
 
+/** Epoch ms: a reader may skip what lies wholly outside [from, to], never a record inside it. */
+export interface TimeRange {
+  from?: number;
+  to?: number;
+}
+
+export interface ReadOptions {
+  range?: TimeRange;
+  /** Every JSON value read, before it is checked and normalized: another tally riding the same pass. */
+  tap?: (value: unknown) => void;
+  /** Where the hour index of a vh-secrets log is kept; none: the log is read from its start. */
+  indexDir?: string | undefined;
+}
+
 export interface SourceReader {
-  read(path: string, emit: RecordSink, problems: ProblemSink): Promise<SourceStats>;
+  read(path: string, emit: RecordSink, problems: ProblemSink, options?: ReadOptions): Promise<SourceStats>;
 }
 
 /** "Not valid JSON", without echoing any of the line (it could hold anything). */
