@@ -22,8 +22,9 @@ export interface AnomalyConfig {
   geoipDb: string | undefined;
   /**
    * How far before the reported period the log is read to learn each actor's habits (its baseline). Bounded, so
-   * a report of the last day reads days, not the whole history; 72 h is what UNUSUAL_TIME needs (three earlier
-   * days) and holds the hourly windows the other detectors take medians over.
+   * a report of the last day on a year of log reads a month, not the year. 30 days: UNUSUAL_TIME needs three
+   * earlier days, and PRIVILEGE_ESCALATION ("never did this before") must remember a monthly routine, or a
+   * weekly revoke would be HIGH each week. Shorter is faster and forgets more.
    */
   baselineHours: number;
 }
@@ -39,5 +40,5 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
   allowedIpRanges: [],
   allowedCountries: [],
   geoipDb: undefined,
-  baselineHours: 72,
+  baselineHours: 720,
 };

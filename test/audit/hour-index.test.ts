@@ -196,7 +196,10 @@ describe('AuditLog.scan and its hour index', () => {
     const end = Date.UTC(2026, 1, 1);
     const { bytes } = writeNativeLog(log, { events: 30 * 24 * 20, endMs: end, spanHours: 30 * 24, pad: 20 });
     const args = ['audit', '--log', log, '--hours', '24', '--until', new Date(end).toISOString(), '--json'];
-    const env = baseEnv(dir);
+    // A 72 h baseline (the default is 30 days, the whole of this log): the read starts 4 days before the end.
+    const config = join(dir, 'baseline-72.toml');
+    await fs.writeFile(config, '[audit.anomalies]\nbaseline_hours = 72\n');
+    const env = baseEnv(dir, { VH_SECRETS_CONFIG: config });
     const first = await run(args, { env });
     expect(first.code).toBe(0);
     const second = await run(args, { env });
