@@ -14,7 +14,7 @@ dir="$(dirname "$0")"
 { printf 'argv:%s\\n' "$*"; env; } >>"$dir/seen.txt"
 case "$VH_TARGET_PHASE" in
   apply) [ -f "$dir/refuse" ] && { echo "refused by the app" >&2; exit 3; }
-         [ -f "$dir/hang" ] && { sleep 30 & echo $! >"$dir/sleep.pid"; wait; touch "$dir/hang-survived"; }
+         [ -f "$dir/hang" ] && { tail -f /dev/null & echo $! >"$dir/sleep.pid"; wait; touch "$dir/hang-survived"; }
          cat >"$dir/app-password.tmp"; mv "$dir/app-password.tmp" "$dir/app-password" ;;
   verify) cat >"$dir/verify-input"; cmp -s "$dir/verify-input" "$dir/app-password" ;;
   rollback) cat >"$dir/app-password.tmp"; mv "$dir/app-password.tmp" "$dir/app-password"; echo rolled >>"$dir/rollbacks" ;;
@@ -134,9 +134,9 @@ describe('command target', () => {
     await fs.writeFile(join(hooks, 'hang'), '');
     const r = await vh(['rotate', 'local:hang/key', '--yes', '--json']);
     await fs.rm(join(hooks, 'hang'));
-    // The hook was killed, not left to finish: its sleep (same process group) is gone, and it never got past it.
+    // The hook was killed, not left to finish: the process it blocks on for ever (same process group) is gone, and it never got past it.
     const sleeper = Number(await fs.readFile(join(hooks, 'sleep.pid'), 'utf8'));
-    await waitFor(() => !alive(sleeper), 10_000, 'the hook\'s sleep to be killed');
+    await waitFor(() => !alive(sleeper), 10_000, 'the hook\'s blocked process to be killed');
     expect(await fs.stat(join(hooks, 'hang-survived')).then(() => true, () => false)).toBe(false);
     expect(r.code).toBe(75);
     expect(JSON.parse(r.out).error.message).toContain('no answer within 2000 ms');
