@@ -25,13 +25,15 @@ for _ in $(seq "$BURNERS"); do
   node -e 'for (;;) {}' &
   pids+=($!)
 done
-echo "ci-under-load: $BURNERS CPU burners running (pids ${pids[*]}); $RUNS run(s) of .ci/run on a clean clone of $(git -C "$ROOT" rev-parse --short HEAD)"
+# Every run tests the commit HEAD was at when the script started, whatever is committed meanwhile.
+commit="$(git -C "$ROOT" rev-parse HEAD)"
+echo "ci-under-load: $BURNERS CPU burners running (pids ${pids[*]}); $RUNS run(s) of .ci/run on a clean clone of ${commit:0:7}"
 
 results=()
 failed=0
 for i in $(seq "$RUNS"); do
   clone="$WORK/run-$i"
-  git clone --quiet "$ROOT" "$clone"
+  git clone --quiet "$ROOT" "$clone" && git -C "$clone" checkout --quiet "$commit"
   # shared/ sits beside the checkout in CI; give the clone the same neighbour when there is one.
   [ -d "$ROOT/../shared" ] && ln -s "$(cd "$ROOT/../shared" && pwd)" "$WORK/shared"
   start=$(date +%s)
@@ -39,7 +41,7 @@ for i in $(seq "$RUNS"); do
   code=$?
   secs=$(( $(date +%s) - start ))
   summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$WORK/run-$i.log" | tail -1)
-  results+=("run $i: exit $code in $((secs / 60)) min $((secs % 60)) s — ${summary:-no summary line}")
+  results+=("run $i ($(date -u +%H:%M) UTC, load $(cut -d' ' -f1-3 /proc/loadavg)): exit $code in $((secs / 60)) min $((secs % 60)) s — ${summary:-no summary line}")
   echo "${results[-1]}"
   if [ "$code" -ne 0 ]; then
     failed=1
