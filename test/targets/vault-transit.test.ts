@@ -348,7 +348,7 @@ writeFileSync(file, text);
       expect(await keyInfo(key)).toMatchObject({ latest_version: 2, min_decryption_version: w.emergency ? 2 : 1 });
       expect(await decrypt(key, before)).toBe(w.emergency ? undefined : 'before');
     }
-  });
+  }, 600_000);
 
   test('killed at every phase boundary, --resume ends with the key\'s latest version current, nothing pending, and the old ciphertexts still decrypting', async () => {
     for (const [i, at] of KILLS.entries()) {
@@ -370,7 +370,7 @@ writeFileSync(file, text);
       expect({ at, before: await decrypt(key, before) }).toEqual({ at, before: 'before the kill' });
       expect((await vh(['rotations', '--json'])).code).toBe(0);
     }
-  });
+  }, 600_000);
 
   test('misconfiguration is a config error (78) that changes nothing: a misspelt setting, a secret naming another key, a missing key', async () => {
     await fs.writeFile(env.VH_SECRETS_CONFIG!, config({ typo: 'moutn = "x"' }));
