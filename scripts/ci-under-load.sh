@@ -19,7 +19,10 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   rm -rf "$WORK"
 }
-trap cleanup EXIT INT TERM
+# A trap on INT/TERM alone would run cleanup and carry on with the next run: stop there.
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 for _ in $(seq "$BURNERS"); do
   node -e 'for (;;) {}' &
@@ -35,7 +38,7 @@ for i in $(seq "$RUNS"); do
   clone="$WORK/run-$i"
   git clone --quiet "$ROOT" "$clone" && git -C "$clone" checkout --quiet "$commit"
   # shared/ sits beside the checkout in CI; give the clone the same neighbour when there is one.
-  [ -d "$ROOT/../shared" ] && ln -s "$(cd "$ROOT/../shared" && pwd)" "$WORK/shared"
+  [ -d "$ROOT/../shared" ] && [ ! -e "$WORK/shared" ] && ln -s "$(cd "$ROOT/../shared" && pwd)" "$WORK/shared"
   start=$(date +%s)
   (cd "$clone" && CI=true bash .ci/run) >"$WORK/run-$i.log" 2>&1
   code=$?
