@@ -30,6 +30,12 @@ function pass(name, args, env) {
       const total = suites.reduce((n, t) => n + t.ms, 0);
       console.log(`\n${name}: ${suites.length} suites, ${Math.round(total / 1000)} s in all; the slowest:`);
       for (const t of suites.slice(0, 15)) console.log(`  ${String(Math.round(t.ms / 1000)).padStart(5)} s  ${t.name}`);
+      // And the slowest single tests: one creeping towards its hang guard (testTimeout) shows here before it fails.
+      const tests = (res.testResults ?? [])
+        .flatMap((t) => (t.assertionResults ?? []).map((a) => ({ name: `${t.name.slice(root.length + 1)}: ${a.fullName ?? a.title}`, ms: a.duration ?? 0 })))
+        .sort((a, b) => b.ms - a.ms);
+      console.log(`${name}: the slowest tests:`);
+      for (const t of tests.slice(0, 10)) console.log(`  ${String(Math.round(t.ms / 1000)).padStart(5)} s  ${t.name.length > 150 ? `${t.name.slice(0, 149)}…` : t.name}`);
     }
     return {
       code: r.status ?? 1,
