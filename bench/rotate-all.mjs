@@ -91,7 +91,7 @@ const vhRequests = requests;
 // This process ran only the counting proxy meanwhile: its CPU per request, to take out of the bare figure below.
 const proxyCpuPerRequest = cpuMs(process.cpuUsage(proxyCpu0)) / vhRequests;
 const vhCpu = JSON.parse(readFileSync(cpuFile, 'utf8'));
-const vhCpuMs = (vhCpu.user + vhCpu.system) / 1000;
+const vhCpuMs = cpuMs(vhCpu);
 const report = JSON.parse(vh.stdout || '{"summary":{}}');
 if (vh.status !== 0 || report.summary.rotated !== N) {
   console.error(`vh-secrets rotate-all failed: exit ${vh.status}, ${JSON.stringify(report.results?.slice(0, 3))}\n${vh.stderr}`);
