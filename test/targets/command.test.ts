@@ -14,7 +14,7 @@ dir="$(dirname "$0")"
 { printf 'argv:%s\\n' "$*"; env; } >>"$dir/seen.txt"
 case "$VH_TARGET_PHASE" in
   apply) [ -f "$dir/refuse" ] && { echo "refused by the app" >&2; exit 3; }
-         [ -f "$dir/hang" ] && { tail -f /dev/null & echo $! >"$dir/sleep.pid"; wait; touch "$dir/hang-survived"; }
+         [ -f "$dir/hang" ] && { tail -f /dev/null & echo $! >"$dir/blocker.pid"; wait; touch "$dir/hang-survived"; }
          cat >"$dir/app-password.tmp"; mv "$dir/app-password.tmp" "$dir/app-password" ;;
   verify) cat >"$dir/verify-input"; cmp -s "$dir/verify-input" "$dir/app-password" ;;
   rollback) cat >"$dir/app-password.tmp"; mv "$dir/app-password.tmp" "$dir/app-password"; echo rolled >>"$dir/rollbacks" ;;
@@ -135,8 +135,8 @@ describe('command target', () => {
     const r = await vh(['rotate', 'local:hang/key', '--yes', '--json']);
     await fs.rm(join(hooks, 'hang'));
     // The hook was killed, not left to finish: the process it blocks on for ever (same process group) is gone, and it never got past it.
-    const sleeper = Number(await fs.readFile(join(hooks, 'sleep.pid'), 'utf8'));
-    await waitFor(() => !alive(sleeper), 10_000, 'the hook\'s blocked process to be killed');
+    const blocker = Number(await fs.readFile(join(hooks, 'blocker.pid'), 'utf8'));
+    await waitFor(() => !alive(blocker), 10_000, 'the hook\'s blocked process to be killed');
     expect(await fs.stat(join(hooks, 'hang-survived')).then(() => true, () => false)).toBe(false);
     expect(r.code).toBe(75);
     expect(JSON.parse(r.out).error.message).toContain('no answer within 2000 ms');
