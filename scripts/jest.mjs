@@ -1,9 +1,11 @@
 // Runs jest (ESM, on the compiled tests in dist/test) and closes with the plain line CI reads:
 // "N passed, N failed, N skipped". Arguments are passed through to jest.
+// Each pass runs with TMPDIR in a directory of the runner's own, removed when the run ends: the homes, repositories
+// and files the tests make there (and whatever the processes they start leave) never outlive the run.
 // With VH_NODE24=<path to a node binary> (set by `scripts/tools.sh env`), the CLI end-to-end tests
 // (dist/test/cli, dist/test/leak) run a second time with the CLI under that Node; the line sums both passes.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,12 +15,14 @@ const dir = mkdtempSync(join(tmpdir(), 'vh-jest-'));
 
 function pass(name, args, env) {
   const out = join(dir, `${name}.json`);
+  const tmp = join(dir, name);
+  mkdirSync(tmp, { mode: 0o700 });
   const r = spawnSync(
     process.execPath,
     // --forceExit: a test that fails half-way can leave a handle open (a query loop never told to stop, a socket):
     // the run must still end with its counts, never hang a CI job until its time limit.
     ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', join(root, 'node_modules/jest/bin/jest.js'), '--json', '--forceExit', `--outputFile=${out}`, ...args],
-    { cwd: root, stdio: 'inherit', env },
+    { cwd: root, stdio: 'inherit', env: { ...env, TMPDIR: tmp } },
   );
   try {
     const res = JSON.parse(readFileSync(out, 'utf8'));
@@ -81,5 +85,10 @@ for (const [name, p] of passes) {
   sum.skipped += p.skipped;
 }
 console.log(`\n${sum.passed} passed, ${sum.failed} failed, ${sum.skipped} skipped`);
-rmSync(dir, { recursive: true, force: true });
+try {
+  // A process a failed test left running may still be writing there: retry, and never let cleanup change the verdict.
+  rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+} catch (err) {
+  console.log(`(could not remove the test run's temporary directory ${dir}: ${err.code ?? err.message})`);
+}
 process.exit(code);
