@@ -5,18 +5,22 @@
 // With VH_NODE24=<path to a node binary> (set by `scripts/tools.sh env`), the CLI end-to-end tests
 // (dist/test/cli, dist/test/leak) run a second time with the CLI under that Node; the line sums both passes.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(join(tmpdir(), 'vh-jest-'));
+// Traversable, so that a test running a process as another user (scan as `nobody`) reaches the files it made there.
+chmodSync(dir, 0o711);
 
 function pass(name, args, env) {
   const out = join(dir, `${name}.json`);
   const tmp = join(dir, name);
-  mkdirSync(tmp, { mode: 0o700 });
+  mkdirSync(tmp);
+  // What /tmp is: anyone may make files, only their owner may remove them (each test makes its own 0700 dirs).
+  chmodSync(tmp, 0o1777);
   const r = spawnSync(
     process.execPath,
     // --forceExit: a test that fails half-way can leave a handle open (a query loop never told to stop, a socket):
