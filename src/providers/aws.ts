@@ -24,7 +24,7 @@ import type {
   OptionType,
   PostureProbe,
 } from '../core/store.js';
-import { NOT_SENT_ERRNOS, defineProvider, httpsPosture, matchesFilter, requestTimeoutMs, timedPing } from './shared.js';
+import { NOT_SENT_ERRNOS, defineProvider, httpsPosture, matchesFilter, noAnswer, requestTimeoutMs, timedPing } from './shared.js';
 
 /** `[stores.<alias>] provider = "aws"` — AWS Secrets Manager. Credentials: the SDK's default chain. */
 export interface AwsStoreOptions {
@@ -184,7 +184,8 @@ class AwsStore implements SecretStore {
       const config: SecretsManagerClientConfig = {
         // vh-secrets retries NETWORK/THROTTLED itself, uniformly across providers; auth errors never.
         maxAttempts: 1,
-        requestHandler: { requestTimeout: this.timeoutMs, connectionTimeout: Math.min(this.timeoutMs, 5_000) },
+        // throwOnRequestTimeout: without it the SDK only warns when requestTimeout passes, and waits on.
+        requestHandler: { requestTimeout: this.timeoutMs, throwOnRequestTimeout: true, connectionTimeout: Math.min(this.timeoutMs, 5_000) },
         ...(this.options.region ? { region: this.options.region } : {}),
         ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
         ...(this.options.profile ? { profile: this.options.profile } : {}),
@@ -204,6 +205,7 @@ class AwsStore implements SecretStore {
       try {
         return (await client.send(make(sdk) as Parameters<SecretsManagerClient['send']>[0])) as T;
       } catch (err) {
+        if ((err as { name?: string }).name === 'TimeoutError') throw noAnswer(`aws ${this.where}`, what, this.timeoutMs);
         throw mapAwsError(err, this.where, what, this.options.profile || undefined);
       }
     };

@@ -19,7 +19,7 @@ import type {
   OptionType,
   PostureProbe,
 } from '../core/store.js';
-import { NOT_SENT_ERRNOS, defineProvider, applyPatch, httpsPosture, matchesFilter, requestTimeoutMs, timedPing } from './shared.js';
+import { NOT_SENT_ERRNOS, defineProvider, applyPatch, httpsPosture, matchesFilter, noAnswer, requestTimeoutMs, timedPing } from './shared.js';
 
 /** `[stores.<alias>] provider = "azure"` — Azure Key Vault secrets. Credentials: DefaultAzureCredential. */
 export interface AzureStoreOptions {
@@ -160,6 +160,8 @@ class AzureStore implements SecretStore {
       try {
         return await fn(client);
       } catch (err) {
+        // The only abort is the deadline policy's (see connect): the vault did not answer within timeout_ms.
+        if ((err as { name?: string }).name === 'AbortError') throw noAnswer(`azure ${this.url}`, what, requestTimeoutMs(this.options.timeout_ms));
         throw mapAzureError(err, this.url, what);
       }
     };

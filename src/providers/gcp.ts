@@ -19,7 +19,7 @@ import type {
   OptionType,
   PostureProbe,
 } from '../core/store.js';
-import { defineProvider, applyPatch, matchesFilter, requestTimeoutMs, timedPing } from './shared.js';
+import { defineProvider, applyPatch, matchesFilter, noAnswer, requestTimeoutMs, timedPing } from './shared.js';
 
 /** `[stores.<alias>] provider = "gcp"` — Google Cloud Secret Manager. Credentials: application-default. */
 export interface GcpStoreOptions {
@@ -192,6 +192,8 @@ class GcpStore implements SecretStore {
       try {
         return await fn(client, callOptions);
       } catch (err) {
+        // DEADLINE_EXCEEDED: the call's `timeout` (timeout_ms) passed without an answer.
+        if ((err as { code?: unknown }).code === 4) throw noAnswer(`gcp ${this.where}`, what, callOptions.timeout);
         throw mapGcpError(err, this.where, what);
       }
     };

@@ -1,5 +1,5 @@
-import { isVhError } from '../base/errors.js';
-import { parseDuration } from '../base/deadline.js';
+import { VhError, isVhError } from '../base/errors.js';
+import { formatDuration, parseDuration } from '../base/deadline.js';
 import type { ListFilter, Metadata, MetadataPatch, PingResult, PostureFinding, ProviderFactory } from '../core/store.js';
 
 /** What every provider shares: nothing here imports an SDK. */
@@ -46,6 +46,17 @@ export function requestTimeoutMs(option: number | undefined, env: NodeJS.Process
   if (typeof option === 'number' && Number.isFinite(option) && option > 0) return option;
   const text = env.VH_SECRETS_TIMEOUT;
   return text !== undefined && text.trim() !== '' ? parseDuration(text, 'VH_SECRETS_TIMEOUT') : 15_000;
+}
+
+/**
+ * A request the store did not answer within its deadline (`timeout_ms`, `--timeout`), worded alike for every store.
+ * NETWORK, like any failure after a request left: a read is retried, a write is reconciled (it may have landed).
+ */
+export function noAnswer(where: string, what: string, ms: number): VhError {
+  return new VhError('NETWORK', `${where}: ${what}: no answer within ${formatDuration(ms)}`, {
+    hint: 'check that the store is up and not overloaded; if it is only slow, raise timeout_ms (or --timeout / VH_SECRETS_TIMEOUT)',
+    details: { timeout_ms: ms },
+  });
 }
 
 /** Whether a store reached at `url` (the setting `what`) is reached over TLS: https passes, anything else fails. */

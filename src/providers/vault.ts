@@ -21,7 +21,7 @@ import type {
   OptionType,
   PostureProbe,
 } from '../core/store.js';
-import { NOT_SENT_ERRNOS, defineProvider, applyPatch, httpsPosture, matchesFilter, requestTimeoutMs } from './shared.js';
+import { NOT_SENT_ERRNOS, defineProvider, applyPatch, httpsPosture, matchesFilter, noAnswer, requestTimeoutMs } from './shared.js';
 
 /** `[stores.<alias>] provider = "vault"` — HashiCorp Vault or OpenBao, KV version 2. */
 export interface VaultStoreOptions {
@@ -132,7 +132,14 @@ interface VaultRead {
 
 interface VaultClient {
   token?: string;
-  request(options: { path: string; method: string; json?: unknown; headers?: Record<string, string> }): Promise<{ data?: unknown; auth?: { client_token?: string } } | undefined>;
+  /** `timeout` goes to each request: node-vault applies its `requestOptions` only to its own verbs, never to `request`. */
+  request(options: { path: string; method: string; json?: unknown; headers?: Record<string, string>; timeout: number }): Promise<{ data?: unknown; auth?: { client_token?: string } } | undefined>;
+}
+
+/** axios (under node-vault) aborting a request at its `timeout`. */
+function timedOut(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT') && /timeout/i.test(e.message ?? '');
 }
 
 /** Network-level failures worth retrying: the socket errnos, and the codes axios (under node-vault) gives an aborted or timed-out request. */
@@ -268,8 +275,11 @@ class VaultStore implements SecretStore {
   private loggingIn: Promise<void> | undefined;
   private readonly address: string;
   private readonly mount: string;
+  /** The deadline of each request (connect included). */
+  private readonly timeoutMs: number;
 
   constructor(private readonly options: VaultStoreOptions) {
+    this.timeoutMs = requestTimeoutMs(options.timeout_ms);
     this.address = addressOf(options, process.env).replace(/\/$/, '');
     this.mount = (options.mount ?? 'secret').replace(/^\/|\/$/g, '');
   }
@@ -296,7 +306,7 @@ class VaultStore implements SecretStore {
       debug: () => undefined,
       ...(namespace ? { namespace } : {}),
       ...(token ? { token } : {}),
-      requestOptions: { timeout: requestTimeoutMs(this.options.timeout_ms), ...(ca ? { ca } : {}) },
+      ...(ca ? { requestOptions: { ca } } : {}),
     }) as unknown as VaultClient;
     this.client = client;
     return client;
@@ -323,8 +333,9 @@ class VaultStore implements SecretStore {
       body = { role: auth.role, jwt: secret };
     }
     const res = await withRetry(() =>
-      client.request({ path: `/auth/${path}/login`, method: 'POST', json: body })
+      client.request({ path: `/auth/${path}/login`, method: 'POST', json: body, timeout: this.timeoutMs })
         .catch((e: unknown) => {
+          if (timedOut(e)) throw noAnswer(`vault ${this.address}`, what, this.timeoutMs);
           throw auth.method === 'kubernetes' ? kubernetesLoginError(e, this.address, what, secret!) : mapVaultError(e, this.address, what);
         }),
     );
@@ -344,9 +355,9 @@ class VaultStore implements SecretStore {
     const headers = method === 'PATCH' ? { headers: { 'Content-Type': 'application/merge-patch+json' } } : {};
     const once = async (): Promise<T> => {
       try {
-        return (await client.request({ path, method, ...headers, ...(json !== undefined ? { json } : {}) })) as T;
+        return (await client.request({ path, method, ...headers, ...(json !== undefined ? { json } : {}), timeout: this.timeoutMs })) as T;
       } catch (err) {
-        throw mapVaultError(err, this.address, what);
+        throw timedOut(err) ? noAnswer(`vault ${this.address}`, what, this.timeoutMs) : mapVaultError(err, this.address, what);
       }
     };
     return write ? writeOnce(once, write) : withRetry(once);
@@ -804,7 +815,7 @@ class VaultStore implements SecretStore {
     const start = performance.now();
     const client = await this.connect();
     try {
-      await client.request({ path: '/sys/health', method: 'GET' });
+      await client.request({ path: '/sys/health', method: 'GET', timeout: this.timeoutMs });
     } catch (err) {
       const mapped = mapVaultError(err, this.address, 'health');
       if (mapped.code === 'NETWORK') return { reachable: false, authenticated: false, latencyMs: performance.now() - start };

@@ -174,8 +174,9 @@ class AwsIamUserTarget implements RotationTarget {
     return out;
   }
 
+  /** throwOnRequestTimeout: without it the SDK only warns when requestTimeout passes, and waits on. */
   private requestHandler() {
-    return { connectionTimeout: this.timeoutMs, requestTimeout: this.timeoutMs };
+    return { connectionTimeout: this.timeoutMs, requestTimeout: this.timeoutMs, throwOnRequestTimeout: true };
   }
 
   private async client(): Promise<{ sdk: IamSdk; client: IAMClient }> {

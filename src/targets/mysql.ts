@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Connection, ConnectionOptions } from 'mysql2/promise';
 import { VhError, type ErrorCode } from '../base/errors.js';
 import { targetError } from './errors.js';
-import { logsIn, openSession } from './session.js';
+import { logsIn, openSession, withinDeadline } from './session.js';
 import { TargetOptions } from './options.js';
 import type { Credential, RotationTarget, TargetContext, TargetFactory } from '../core/target.js';
 
@@ -97,14 +97,19 @@ class MysqlTarget implements RotationTarget {
   }
 
   private async run<T>(conn: Connection, user: string, secrets: readonly string[], fn: (c: Connection) => Promise<T>): Promise<T> {
+    let abandoned = false;
     try {
-      return await fn(conn);
+      return await withinDeadline(fn(conn), this.timeoutMs, this.where(user), () => {
+        abandoned = true;
+        conn.destroy();
+      });
     } catch (err) {
       // An error number with an SQL state is the server's answer: the statement failed and changed nothing.
       const answered = typeof (err as { errno?: unknown }).errno === 'number' && typeof (err as { sqlState?: unknown }).sqlState === 'string';
       throw targetError(err, this.where(user), classify, secrets, answered);
     } finally {
-      await conn.end().catch(() => undefined);
+      // A destroyed connection takes no QUIT: queued behind the statement that never ended, it would wait for ever.
+      if (!abandoned) await conn.end().catch(() => undefined);
     }
   }
 

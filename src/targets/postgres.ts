@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Client, ClientConfig } from 'pg';
 import { VhError, type ErrorCode } from '../base/errors.js';
 import { targetError } from './errors.js';
-import { logsIn, openSession } from './session.js';
+import { logsIn, openSession, withinDeadline } from './session.js';
 import { TargetOptions } from './options.js';
 import type { Credential, RotationTarget, TargetContext, TargetFactory } from '../core/target.js';
 
@@ -40,7 +40,8 @@ function classify(e: Record<string, unknown>): ErrorCode | undefined {
     case '53300':
       return 'NETWORK';
     default:
-      return undefined;
+      // connectionTimeoutMillis passed: the server accepted the connection and never finished the start-up.
+      return e.message === 'timeout expired' ? 'NETWORK' : undefined;
   }
 }
 
@@ -107,14 +108,19 @@ class PostgresTarget implements RotationTarget {
   }
 
   private async run<T>(client: Client, user: string, secrets: readonly string[], fn: (c: Client) => Promise<T>): Promise<T> {
+    let abandoned = false;
     try {
-      return await fn(client);
+      // On a statement that never ends, end() drops the socket at once (pg does so while a query is active).
+      return await withinDeadline(fn(client), this.timeoutMs, this.where(user), () => {
+        abandoned = true;
+        void client.end().catch(() => undefined);
+      });
     } catch (err) {
       // A SQLSTATE is the server's answer: the statement failed, and a failed statement changes nothing.
       const sqlState = typeof (err as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code);
       throw targetError(err, this.where(user), classify, secrets, sqlState);
     } finally {
-      await client.end().catch(() => undefined);
+      if (!abandoned) await client.end().catch(() => undefined);
     }
   }
 

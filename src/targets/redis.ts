@@ -19,7 +19,8 @@ function classify(e: Record<string, unknown>): ErrorCode | undefined {
   const msg = typeof e.message === 'string' ? e.message : '';
   if (/^WRONGPASS|invalid username-password|NOAUTH/i.test(msg)) return 'AUTH_FAILED';
   if (/^NOPERM/i.test(msg)) return 'PERMISSION_DENIED';
-  if (/Connection is closed|connect ETIMEDOUT|Stream isn't writeable/i.test(msg)) return 'NETWORK';
+  // `Command timed out`: no reply within commandTimeout (a server that accepts connections and never answers).
+  if (/Connection is closed|connect ETIMEDOUT|Stream isn't writeable|Command timed out/i.test(msg)) return 'NETWORK';
   return undefined;
 }
 
@@ -77,6 +78,8 @@ class RedisTarget implements RotationTarget {
       // The ready check runs INFO, which a least-privilege user may not run (and ioredis would warn on stderr).
       enableReadyCheck: false,
       connectTimeout: this.timeoutMs,
+      // connectTimeout ends at the TCP connect: every command (AUTH first) gets the same deadline of its own.
+      commandTimeout: this.timeoutMs,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });

@@ -1,5 +1,31 @@
-import { isVhError } from '../base/errors.js';
+import { formatDuration } from '../base/deadline.js';
+import { VhError, isVhError } from '../base/errors.js';
 import type { Credential } from '../core/target.js';
+
+/**
+ * The statements of one open session, within `ms` (the target's connect_timeout_ms): a server that stops answering
+ * mid-session (frozen, failing over) fails them as NETWORK, and `abandon` drops the connection, which must then not
+ * be closed politely (a goodbye queued behind a statement that never ends would wait for ever). A statement may
+ * have run before the server stopped answering, so this is never a clean refusal.
+ */
+export function withinDeadline<T>(work: Promise<T>, ms: number, where: string, abandon: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      abandon();
+      reject(new VhError('NETWORK', `${where}: no answer within ${formatDuration(ms)}`, { hint: 'check that the target is up and not overloaded; if it is only slow, raise connect_timeout_ms' }));
+    }, ms);
+    work.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
 
 /** Connects as `user` with `password`; throws a VhError (AUTH_FAILED when the password is refused). */
 export type Connect<C> = (user: string, password: string) => Promise<C>;

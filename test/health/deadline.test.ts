@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import openVault from '../../src/providers/vault.js';
 import { BIN, NODE, baseEnv, run, tempHome, type RunResult } from '../helpers/cli.js';
+import { frozenListener, type Frozen } from '../helpers/frozen.js';
 import { peerSkip } from '../providers/peers.js';
 import { uniqueName } from '../providers/contract.js';
 
@@ -14,36 +14,6 @@ import { uniqueName } from '../providers/contract.js';
  * the other stores are still evaluated, and the process ends although its socket to the frozen store is open.
  * The frozen store is this test's own listener, never the shared peers.
  */
-
-interface Frozen {
-  port: number;
-  /** Connections accepted so far (each left unanswered). */
-  connections(): number;
-  close(): Promise<void>;
-}
-
-async function frozenListener(): Promise<Frozen> {
-  const sockets = new Set<Socket>();
-  let accepted = 0;
-  const server: Server = createServer((socket) => {
-    accepted++;
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return {
-    port: address.port,
-    connections: () => accepted,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 async function timed(args: string[], env: NodeJS.ProcessEnv): Promise<RunResult & { ms: number }> {
   const started = performance.now();

@@ -140,7 +140,11 @@ export async function run(ctx: CommandContext, [positional]: string[], opts: Rot
   if (!opts.dryRun) {
     await engine.cleanupIfDue(ref).catch((err: unknown) => {
       // A secret that is not there is for the plan to report, once.
-      if (!(isVhError(err) && err.code === 'NOT_FOUND')) ctx.io.err(`vh-secrets: warning: the cleanup due on ${ref} was not done: ${(err as Error).message}`);
+      if (isVhError(err) && err.code === 'NOT_FOUND') return;
+      // A store or target that did not answer: the rotation needs it too, so end here (nothing changed) rather
+      // than wait for it a second time.
+      if (isVhError(err) && err.code === 'NETWORK') throw err;
+      ctx.io.err(`vh-secrets: warning: the cleanup due on ${ref} was not done: ${(err as Error).message}`);
     });
   }
   // One plan: what the operator is shown and confirms is what runs.
