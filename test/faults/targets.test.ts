@@ -35,7 +35,7 @@ import { inProgressJournals, judgeRotation, type Cli, type Described, type Vh } 
  * opens reset at its first write (the login); VH_FAULTS_FULL=1 also answers each login and then loses the reply.
  */
 
-const FAULTS: TcpFault[] = ['drop-reply', 'reset-after', 'reset-before'];
+const FAULTS: TcpFault[] = ['drop-reply', 'reset-after', 'reset-before', 'hang'];
 
 interface TargetRig {
   kind: 'postgres' | 'mysql' | 'redis';

@@ -402,7 +402,12 @@ export type TcpFault =
   /** Forward the write; when the server's reply arrives, discard it and reset the client's socket (RST). */
   | 'reset-after'
   /** Do not forward the write; reset the client's socket (the server never sees it). */
-  | 'reset-before';
+  | 'reset-before'
+  /**
+   * Forward the write; from then on relay nothing either way and keep the connection open: a server that stopped
+   * answering mid-session (frozen, failing over). The client ends it; the server then sees it closed.
+   */
+  | 'hang';
 
 /**
  * Which client write gets the fault: the n-th (1-based, across connections) containing `pattern`, or the first
@@ -486,6 +491,7 @@ export async function startTcpFaultProxy(options: { upstreamHost?: string; upstr
       server.write(chunk);
     });
     server.on('data', (chunk: Buffer) => {
+      if (onReply === 'hang') return;
       if (onReply) {
         // The server has answered the faulted write: it is committed (or refused) there; the client never hears.
         endBoth(onReply === 'reset-after' ? 'rst' : 'fin');
