@@ -175,6 +175,11 @@ class AwsStore implements SecretStore {
     this.where = options.endpoint ?? options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'default region';
   }
 
+  /** Every request's deadline. throwOnRequestTimeout: without it the SDK only warns when requestTimeout passes, and waits on. */
+  private requestHandler() {
+    return { requestTimeout: this.timeoutMs, throwOnRequestTimeout: true, connectionTimeout: Math.min(this.timeoutMs, 5_000) };
+  }
+
   private async connect(): Promise<{ sdk: AwsSdk; client: SecretsManagerClient }> {
     if (!this.sdk || !this.client) {
       // The SDK warns on every run under Node 20 about its own future releases; vh-secrets pins the SDK, and
@@ -184,8 +189,7 @@ class AwsStore implements SecretStore {
       const config: SecretsManagerClientConfig = {
         // vh-secrets retries NETWORK/THROTTLED itself, uniformly across providers; auth errors never.
         maxAttempts: 1,
-        // throwOnRequestTimeout: without it the SDK only warns when requestTimeout passes, and waits on.
-        requestHandler: { requestTimeout: this.timeoutMs, throwOnRequestTimeout: true, connectionTimeout: Math.min(this.timeoutMs, 5_000) },
+        requestHandler: this.requestHandler(),
         ...(this.options.region ? { region: this.options.region } : {}),
         ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
         ...(this.options.profile ? { profile: this.options.profile } : {}),
@@ -505,13 +509,21 @@ class AwsStore implements SecretStore {
   async identity(): Promise<string | undefined> {
     const { client } = await this.connect();
     const sts = await import('@aws-sdk/client-sts');
-    const caller = new sts.STSClient({ maxAttempts: 1, region: await client.config.region(), credentials: client.config.credentials, ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}) });
+    const caller = new sts.STSClient({
+      maxAttempts: 1,
+      requestHandler: this.requestHandler(),
+      region: await client.config.region(),
+      credentials: client.config.credentials,
+      ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+    });
     try {
+      const what = 'who am I (sts:GetCallerIdentity)';
       const out = await withRetry(async () => {
         try {
           return await caller.send(new sts.GetCallerIdentityCommand({}));
         } catch (err) {
-          throw mapAwsError(err, this.where, 'who am I (sts:GetCallerIdentity)', this.options.profile || undefined);
+          if ((err as { name?: string }).name === 'TimeoutError') throw noAnswer(`aws ${this.where}`, what, this.timeoutMs);
+          throw mapAwsError(err, this.where, what, this.options.profile || undefined);
         }
       });
       return out.Arn;
