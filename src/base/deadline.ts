@@ -37,7 +37,8 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, what: string, s
   return race(promise, ms, () => timeoutError(what, ms), signal);
 }
 
-function race<T>(promise: Promise<T>, ms: number, onTimeout: () => Error, signal?: AbortSignal): Promise<T> {
+/** `promise`, or the error `onTimeout` makes (when `ms` passes first; it may also give up what the promise waits on). */
+export function race<T>(promise: Promise<T>, ms: number, onTimeout: () => Error, signal?: AbortSignal): Promise<T> {
   if (signal?.aborted || ms <= 0) {
     promise.catch(() => undefined);
     return Promise.reject(signal?.aborted ? (signal.reason as unknown) : onTimeout());

@@ -125,8 +125,11 @@ class AzureStore implements SecretStore {
   private client: SecretClient | undefined;
   private credential: TokenCredential | undefined;
   private readonly url: string;
+  /** The deadline of each request (a pipeline policy sets it; see connect). */
+  private readonly timeoutMs: number;
 
   constructor(private readonly options: AzureStoreOptions) {
+    this.timeoutMs = requestTimeoutMs(options.timeout_ms);
     const url = vaultUrlOf(options, process.env);
     if (!url) throw new VhError('CONFIG', 'azure store needs vault_url', { hint: 'set vault_url = "https://<name>.vault.azure.net" or AZURE_KEYVAULT_URL' });
     this.url = url.replace(/\/$/, '');
@@ -138,7 +141,6 @@ class AzureStore implements SecretStore {
     // imports of the same graph ("request for … is not in cache").
     const { DefaultAzureCredential } = await import('@azure/identity');
     const { SecretClient: Client } = await import('@azure/keyvault-secrets');
-    const timeoutMs = requestTimeoutMs(this.options.timeout_ms);
     const credential = (this.credential = new DefaultAzureCredential({
       ...(this.options.managed_identity_client_id ? { managedIdentityClientId: this.options.managed_identity_client_id } : {}),
       ...(this.options.tenant_id ? { tenantId: this.options.tenant_id } : {}),
@@ -148,7 +150,7 @@ class AzureStore implements SecretStore {
       // vh-secrets retries NETWORK/THROTTLED itself, uniformly across providers.
       retryOptions: { maxRetries: 0 },
       // Every request has a deadline: a frozen vault fails a call instead of hanging it.
-      additionalPolicies: [{ position: 'perCall', policy: { name: 'vh-secrets-timeout', sendRequest: (req, next) => ((req.timeout = timeoutMs), next(req)) } }],
+      additionalPolicies: [{ position: 'perCall', policy: { name: 'vh-secrets-timeout', sendRequest: (req, next) => ((req.timeout = this.timeoutMs), next(req)) } }],
     });
     return this.client;
   }
@@ -161,7 +163,7 @@ class AzureStore implements SecretStore {
         return await fn(client);
       } catch (err) {
         // The only abort is the deadline policy's (see connect): the vault did not answer within timeout_ms.
-        if ((err as { name?: string }).name === 'AbortError') throw noAnswer(`azure ${this.url}`, what, requestTimeoutMs(this.options.timeout_ms));
+        if ((err as { name?: string }).name === 'AbortError') throw noAnswer(`azure ${this.url}`, what, this.timeoutMs);
         throw mapAzureError(err, this.url, what);
       }
     };

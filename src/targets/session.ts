@@ -1,4 +1,4 @@
-import { formatDuration } from '../base/deadline.js';
+import { formatDuration, race } from '../base/deadline.js';
 import { VhError, isVhError } from '../base/errors.js';
 import type { Credential } from '../core/target.js';
 
@@ -9,21 +9,9 @@ import type { Credential } from '../core/target.js';
  * have run before the server stopped answering, so this is never a clean refusal.
  */
 export function withinDeadline<T>(work: Promise<T>, ms: number, where: string, abandon: () => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      abandon();
-      reject(new VhError('NETWORK', `${where}: no answer within ${formatDuration(ms)}`, { hint: 'check that the target is up and not overloaded; if it is only slow, raise connect_timeout_ms' }));
-    }, ms);
-    work.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
+  return race(work, ms, () => {
+    abandon();
+    return new VhError('NETWORK', `${where}: no answer within ${formatDuration(ms)}`, { hint: 'check that the target is up and not overloaded; if it is only slow, raise connect_timeout_ms' });
   });
 }
 
